@@ -132,3 +132,10 @@ export function assertRawTensor(raw: RawTensor, name: string): void {
       `tensor ${name}: ${raw.dtype} [${raw.shape.join(', ')}] does not match its ${raw.data.length} elements of ${raw.data.BYTES_PER_ELEMENT} bytes`,
     );
 }
+
+/** `true` for objects shaped like a `RawTensor` (used to find tensors in unpickled trees). */
+export function isRawTensor(x: unknown): x is RawTensor {
+  if (typeof x !== 'object' || x === null) return false;
+  const t = x as Partial<RawTensor>;
+  return isRawDtype(t.dtype) && Array.isArray(t.shape) && ArrayBuffer.isView(t.data);
+}
