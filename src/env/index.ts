@@ -1,0 +1,24 @@
+/** MiniGrid environments, bit-exact with Python MiniGrid + gymnasium + numpy seeding. */
+export type { Env, Obs, StepResult } from './core/types.ts';
+export type { EnvSnapshot } from './snapshot.ts';
+export { MiniGridEnv, type MiniGridOptions } from './core/miniGridEnv.ts';
+export { Grid } from './core/grid.ts';
+export * from './core/worldObj.ts';
+export * from './core/constants.ts';
+export { Actions, IDX_TO_ACTION, type ActionName } from './core/actions.ts';
+export { makeEnv, listEnvIds, closeEnvIds, type MakeEnvOptions } from './registry.ts';
+export { MemoryEnv } from './envs/memory.ts';
+export { DynamicObstaclesEnv } from './envs/dynamicObstacles.ts';
+export { DoorKeyEnv } from './envs/doorKey.ts';
+export { EmptyEnv } from './envs/empty.ts';
+export { CrossingEnv } from './envs/crossing.ts';
+export { RedBlueDoorEnv } from './envs/redBlueDoors.ts';
+export { ObservationWrapper } from './wrappers/observationWrapper.ts';
+export { OneHotPartialObsWrapper, oneHotImage, ONE_HOT_CHANNELS } from './wrappers/oneHot.ts';
+export { ViewSizeWrapper } from './wrappers/viewSize.ts';
+export { FullyObsWrapper } from './wrappers/fullyObs.ts';
+export { makeDtiEnv, type EnvironmentConfig } from './wrappers/makeDtiEnv.ts';
+export { flattenObsCHW, stateFeatureLabel, SPARSE_CHANNEL_NAMES, DENSE_CHANNEL_NAMES } from './features.ts';
+export { denseImage, decodeObsCells, type ObsCell } from './decode.ts';
+export { recordReplay, type ReplayRequest } from './replay.ts';
+export { npRandom, Generator, PCG64, SeedSequence } from './rng/index.ts';
