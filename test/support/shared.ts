@@ -11,7 +11,8 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Root of the shared reference data (override with DTLENS_SHARED). */
 export const SHARED_DIR = process.env.DTLENS_SHARED ?? resolve(repoRoot, '../shared');
-export const sharedAvailable = existsSync(join(SHARED_DIR, 'golden')) && existsSync(join(SHARED_DIR, 'models'));
+export const sharedAvailable =
+  existsSync(join(SHARED_DIR, 'golden')) && existsSync(join(SHARED_DIR, 'models'));
 export const SHARED_SKIP_REASON = `skipped: reference data not found at ${SHARED_DIR} (fresh clone without ../shared)`;
 
 export const sharedPath = (...parts: string[]): string => join(SHARED_DIR, ...parts);

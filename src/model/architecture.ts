@@ -1,0 +1,54 @@
+/**
+ * The dimensions and options the forward pass needs, derived from a checkpoint's configs.
+ * `normalization` is the effective one after weight processing (LN becomes LNPre when folded).
+ */
+import type { ActivationName } from '../tensor/ops.ts';
+
+export type Normalization = null | 'LN' | 'LNPre';
+
+export interface DTArchitecture {
+  dModel: number;
+  nHeads: number;
+  dHead: number;
+  dMlp: number;
+  nLayers: number;
+  /** Token positions of the context (size of W_pos and the causal mask). */
+  nCtx: number;
+  normalization: Normalization;
+  gatedMlp: boolean;
+  activationFn: ActivationName;
+  nActions: number;
+  /** Observation shape [X, Y, C] as MiniGrid gives it ([x][y][c]). */
+  obsShape: readonly [number, number, number];
+}
+
+/** Timesteps per window: 1 + floor(nCtx / 3) (DTI `get_max_len_from_model_type`). */
+export const maxLenOf = (arch: Pick<DTArchitecture, 'nCtx'>): number => 1 + Math.floor(arch.nCtx / 3);
+
+/** Flattened observation size X*Y*C. */
+export const nObsOf = (arch: Pick<DTArchitecture, 'obsShape'>): number =>
+  arch.obsShape[0] * arch.obsShape[1] * arch.obsShape[2];
+
+/** Every hook point of the transformer core, in forward order (TransformerLens names). */
+export function hookNames(arch: DTArchitecture): string[] {
+  const names = ['hook_embed', 'hook_pos_embed'];
+  const ln = (p: string) => (arch.normalization ? [`${p}.hook_scale`, `${p}.hook_normalized`] : []);
+  for (let l = 0; l < arch.nLayers; l++) {
+    const b = `blocks.${l}`;
+    names.push(
+      `${b}.hook_resid_pre`,
+      ...ln(`${b}.ln1`),
+      ...['q', 'k', 'v', 'attn_scores', 'pattern', 'z'].map((s) => `${b}.attn.hook_${s}`),
+      `${b}.hook_attn_out`,
+      `${b}.hook_resid_mid`,
+      ...ln(`${b}.ln2`),
+      `${b}.mlp.hook_pre`,
+      ...(arch.activationFn === 'solu_ln' ? [`${b}.mlp.hook_mid`, ...ln(`${b}.mlp.ln`)] : []),
+      `${b}.mlp.hook_post`,
+      `${b}.hook_mlp_out`,
+      `${b}.hook_resid_post`,
+    );
+  }
+  names.push(...ln('ln_final'));
+  return names;
+}

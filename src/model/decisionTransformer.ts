@@ -1,0 +1,314 @@
+/**
+ * DTI's DecisionTransformer: embeddings (R, s, a tokens + time), the hooked transformer core and the
+ * prediction heads with `get_logits` semantics. One `run` does a batched forward with hooks and cache.
+ */
+import { DtlensError, check } from '../errors.ts';
+import type { Gemm } from '../tensor/gemm.ts';
+import { Tensor, shapeString } from '../tensor/tensor.ts';
+import { ActivationCache } from './activationCache.ts';
+import { type DTArchitecture, hookNames, maxLenOf, nObsOf } from './architecture.ts';
+import { type Hook, HookRunner, type NameFilter } from './hooks.ts';
+import { runTransformer } from './transformer.ts';
+import { type DTWeights, type LinearWeights, isLinearTimeEmbedding } from './weights.ts';
+
+/** One batch of model inputs, as DTI's `forward` takes them. */
+export interface DTInputs {
+  /** [B, T, X, Y, C] observations (MiniGrid [x][y][c] images), any numeric values */
+  states: Tensor;
+  /**
+   * [B, Ta] action ids (pad id = nActions), Ta = T-1 (usual) or T (legacy 3-token layout);
+   * an empty array (Ta = 0) means "empty actions"; null means "no actions" (DTI's `actions=None`).
+   */
+  actions: Int32Array | null;
+  /** [B, T] returns-to-go */
+  rtgs: Float32Array;
+  /** [B, T] timesteps (integers, 0 <= t <= max timestep of the time embedding) */
+  timesteps: Float32Array | Int32Array;
+}
+
+export type PredictionHead = 'action' | 'state' | 'reward';
+
+export interface RunOptions {
+  hooks?: readonly Hook[];
+  /** Cache every hook point (true) or those matching a filter. */
+  cache?: boolean | NameFilter;
+  /** Prediction heads to compute (default: action only). */
+  heads?: readonly PredictionHead[];
+}
+
+export interface RunResult {
+  /** Transformer output after ln_final [B, P, d] */
+  transformerOut: Tensor;
+  /** [B, T', A] action logits, read at the S tokens */
+  actionPreds?: Tensor;
+  /** [B, T', nObs], read at the A tokens (the last one from DTI's copied R token) */
+  statePreds?: Tensor;
+  /** [B, T', 1] */
+  rewardPreds?: Tensor;
+  cache?: ActivationCache;
+}
+
+export class DecisionTransformer {
+  constructor(
+    readonly arch: DTArchitecture,
+    readonly weights: DTWeights,
+    readonly gemm: Gemm,
+  ) {}
+
+  /** Timesteps per full window. */
+  get maxLen(): number {
+    return maxLenOf(this.arch);
+  }
+
+  /** Every hook point, in forward order. */
+  get hookNames(): string[] {
+    return hookNames(this.arch);
+  }
+
+  /** Largest timestep the time embedding accepts (Infinity for a linear time embedding). */
+  get maxTimestep(): number {
+    const t = this.weights.timeEmbedding;
+    return isLinearTimeEmbedding(t) ? Infinity : t.shape[0] - 1;
+  }
+
+  /** DTI `to_tokens`: token embeddings [B, P, d] (R, s, a interleaved, time added, no W_pos). */
+  toTokens(inputs: DTInputs): Tensor {
+    const { arch, weights } = this;
+    const [B, T] = this.checkInputs(inputs);
+    const d = arch.dModel;
+    const Ta = inputs.actions ? inputs.actions.length / B : 0;
+    const hasActionTokens = Ta > 0;
+    const time = this.timeEmbeddings(inputs.timesteps, B * T);
+    const state = this.stateEmbeddings(inputs.states, B * T);
+    const P = hasActionTokens ? (Ta === T - 1 ? 3 * T - 1 : 3 * T) : 2;
+    const tokens = new Float32Array(B * P * d);
+    const wR = weights.rtgEmbedding.data;
+    const actionTable = weights.actionEmbedding;
+    const nTimesteps = hasActionTokens ? T : 1;
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < nTimesteps; t++) {
+        const bt = b * T + t;
+        const rtg = inputs.rtgs[bt];
+        const rOff = (b * P + 3 * t) * d;
+        const sOff = rOff + d;
+        for (let j = 0; j < d; j++) {
+          tokens[rOff + j] = rtg * wR[j] + time[bt * d + j];
+          tokens[sOff + j] = state[bt * d + j] + time[bt * d + j];
+        }
+        if (hasActionTokens && t < Ta) {
+          const a = inputs.actions![b * Ta + t];
+          const aOff = sOff + d;
+          for (let j = 0; j < d; j++) tokens[aOff + j] = actionTable.data[a * d + j] + time[bt * d + j];
+        }
+      }
+    }
+    return new Tensor(tokens, [B, P, d]);
+  }
+
+  /** Full forward: tokens, transformer (with hooks and cache) and the requested prediction heads. */
+  run(inputs: DTInputs, options: RunOptions = {}): RunResult {
+    return this.runFromTokens(this.toTokens(inputs), { ...options, noActions: inputs.actions === null });
+  }
+
+  /**
+   * Transformer + heads from token embeddings [B, P, d] (DTI's `transformer.run_with_cache(tokens)`
+   * followed by `get_logits`). `noActions` selects DTI's 2-token read-out for `actions=None`.
+   */
+  runFromTokens(tokens: Tensor, options: RunOptions & { noActions?: boolean } = {}): RunResult {
+    check(
+      tokens.rank === 3 && tokens.shape[2] === this.arch.dModel,
+      'BAD_SHAPE',
+      () => `tokens must have shape [B, P, ${this.arch.dModel}], got ${shapeString(tokens.shape)}`,
+    );
+    const hooks = new HookRunner(options.hooks, options.cache ?? false);
+    const transformerOut = runTransformer(
+      { arch: this.arch, weights: this.weights, gemm: this.gemm, hooks },
+      tokens,
+    );
+    const result: RunResult = {
+      transformerOut,
+      ...this.predict(transformerOut, options.heads ?? ['action'], options.noActions ?? false),
+    };
+    if (options.cache) result.cache = new ActivationCache(hooks.cache, this);
+    return result;
+  }
+
+  /** DTI `get_logits` on the transformer output x [B, P, d]. */
+  predict(
+    x: Tensor,
+    heads: readonly PredictionHead[],
+    noActions: boolean,
+  ): Pick<RunResult, 'actionPreds' | 'statePreds' | 'rewardPreds'> {
+    const [B, P] = x.shape;
+    if (noActions) {
+      check(P % 2 === 0, 'BAD_SHAPE', `without actions the token count must be even, got ${P}`);
+      const T = P / 2;
+      return heads.includes('action')
+        ? { actionPreds: this.head(this.weights.actionPredictor, x, T, 2, 1) }
+        : {};
+    }
+    // P = 3T - 1: DTI appends a copy of x[:, -2] (the last R token) as a fake final A token.
+    const padded = P % 3 !== 0 && (P + 1) % 3 === 0;
+    const T = padded ? (P + 1) / 3 : P / 3;
+    check(Number.isInteger(T), 'BAD_SHAPE', `cannot split ${P} tokens into (R, s, a) triples`);
+    const slot = (t: number, k: number) => {
+      const p = 3 * t + k;
+      return p < P ? p : P - 2;
+    };
+    const out: Pick<RunResult, 'actionPreds' | 'statePreds' | 'rewardPreds'> = {};
+    if (heads.includes('action'))
+      out.actionPreds = this.headAt(this.weights.actionPredictor, x, B, T, (t) => slot(t, 1));
+    if (heads.includes('state')) {
+      const w = this.requireHead(this.weights.statePredictor, 'state');
+      out.statePreds = this.headAt(w, x, B, T, (t) => slot(t, 2));
+    }
+    if (heads.includes('reward')) {
+      const w = this.requireHead(this.weights.rewardPredictor, 'reward');
+      out.rewardPreds = this.headAt(w, x, B, T, (t) => slot(t, 2));
+    }
+    return out;
+  }
+
+  private requireHead(w: LinearWeights | undefined, name: string): LinearWeights {
+    if (!w) throw new DtlensError('UNSUPPORTED', `this checkpoint has no ${name} predictor`);
+    return w;
+  }
+
+  /** Linear head on x[:, k::stride] for T slots (the 2-token layout). */
+  private head(w: LinearWeights, x: Tensor, T: number, stride: number, k: number): Tensor {
+    return this.headAt(w, x, x.shape[0], T, (t) => stride * t + k);
+  }
+
+  /** Applies a linear head (W [out, d], b [out]) to the token at `position(t)` for each t < T. */
+  private headAt(w: LinearWeights, x: Tensor, B: number, T: number, position: (t: number) => number): Tensor {
+    const [, P, d] = x.shape;
+    const nOut = w.W.shape[0];
+    const gathered = new Float32Array(B * T * d);
+    for (let b = 0; b < B; b++)
+      for (let t = 0; t < T; t++) {
+        const src = (b * P + position(t)) * d;
+        gathered.set(x.data.subarray(src, src + d), (b * T + t) * d);
+      }
+    const out = this.gemm.matmul(gathered, w.W.data, B * T, d, nOut, { transB: true });
+    if (w.b) for (let r = 0; r < B * T; r++) for (let j = 0; j < nOut; j++) out[r * nOut + j] += w.b.data[j];
+    return new Tensor(out, [B, T, nOut]);
+  }
+
+  /** Validates input shapes and ranges; returns [B, T]. */
+  private checkInputs(inputs: DTInputs): [number, number] {
+    const { states, actions, rtgs, timesteps } = inputs;
+    const [X, Y, C] = this.arch.obsShape;
+    check(
+      states.rank === 5 && states.shape[2] === X && states.shape[3] === Y && states.shape[4] === C,
+      'BAD_SHAPE',
+      () => `states must have shape [B, T, ${X}, ${Y}, ${C}], got ${shapeString(states.shape)}`,
+    );
+    const [B, T] = states.shape;
+    check(T >= 1 && B >= 1, 'BAD_SHAPE', 'states must hold at least one batch item and one timestep');
+    check(
+      rtgs.length === B * T,
+      'BAD_SHAPE',
+      () => `rtgs must have B*T = ${B * T} values, got ${rtgs.length}`,
+    );
+    check(
+      timesteps.length === B * T,
+      'BAD_SHAPE',
+      () => `timesteps must have B*T = ${B * T} values, got ${timesteps.length}`,
+    );
+    if (actions) {
+      const Ta = actions.length / B;
+      check(
+        Number.isInteger(Ta) && (Ta === 0 || Ta === T - 1 || Ta === T),
+        'BAD_SHAPE',
+        () =>
+          `actions must have shape [B, T-1] (or [B, T], or be empty), got ${actions.length} values for B=${B}, T=${T}`,
+      );
+      const pad = this.arch.nActions;
+      for (const a of actions) {
+        check(
+          Number.isInteger(a) && a >= 0 && a <= pad,
+          'BAD_INPUT',
+          () => `action ${a} is outside 0..${pad} (${pad} = padding)`,
+        );
+      }
+      const P = Ta === 0 ? 2 : Ta === T - 1 ? 3 * T - 1 : 3 * T;
+      check(
+        P <= this.arch.nCtx,
+        'BAD_SHAPE',
+        () => `${T} timesteps make ${P} tokens, more than the context of ${this.arch.nCtx}`,
+      );
+    }
+    check(
+      (actions && actions.length > 0) || T === 1,
+      'BAD_INPUT',
+      () => `without action tokens only one timestep can be embedded (DTI uses [R1, S1]); got T=${T}`,
+    );
+    for (const r of rtgs) check(Number.isFinite(r), 'BAD_INPUT', `rtgs contain a non-finite value (${r})`);
+    const maxT = this.maxTimestep;
+    for (const t of timesteps) {
+      check(
+        Number.isFinite(t) && t >= 0 && t <= maxT,
+        'BAD_INPUT',
+        () => `timestep ${t} is outside the time embedding's range 0..${maxT}`,
+      );
+    }
+    for (const v of states.data)
+      check(Number.isFinite(v), 'BAD_INPUT', `states contain a non-finite value (${v})`);
+    return [B, T];
+  }
+
+  /** Time embeddings for n timesteps: [n, d]. */
+  private timeEmbeddings(timesteps: ArrayLike<number>, n: number): Float64Array {
+    const d = this.arch.dModel;
+    const out = new Float64Array(n * d);
+    const emb = this.weights.timeEmbedding;
+    if (isLinearTimeEmbedding(emb)) {
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < d; j++)
+          out[i * d + j] = Math.fround(timesteps[i] * emb.W.data[j]) + (emb.b ? emb.b.data[j] : 0);
+    } else {
+      for (let i = 0; i < n; i++) out.set(emb.data.subarray(timesteps[i] * d, (timesteps[i] + 1) * d), i * d);
+    }
+    return out;
+  }
+
+  /**
+   * State embeddings [n, d] = flatten_chw(obs) @ W_state^T, computed as a sparse gather over the
+   * non-zero observation entries (one-hot observations have 3 ones per cell).
+   */
+  private stateEmbeddings(states: Tensor, n: number): Float64Array {
+    const d = this.arch.dModel;
+    const [X, Y, C] = this.arch.obsShape;
+    const nObs = nObsOf(this.arch);
+    const WT = transposedStateEmbedding(this.weights.stateEmbedding);
+    const out = new Float64Array(n * d);
+    for (let i = 0; i < n; i++) {
+      const obs = i * nObs;
+      const o = i * d;
+      for (let x = 0; x < X; x++)
+        for (let y = 0; y < Y; y++)
+          for (let c = 0; c < C; c++) {
+            const v = states.data[obs + (x * Y + y) * C + c];
+            if (v === 0) continue;
+            const col = (c * X * Y + x * Y + y) * d;
+            for (let j = 0; j < d; j++) out[o + j] += v * WT[col + j];
+          }
+    }
+    for (let i = 0; i < out.length; i++) out[i] = Math.fround(out[i]);
+    return out;
+  }
+}
+
+const transposedCache = new WeakMap<Tensor, Float32Array>();
+
+/** W_state [d, nObs] -> [nObs, d], cached per weight tensor. */
+function transposedStateEmbedding(W: Tensor): Float32Array {
+  let t = transposedCache.get(W);
+  if (!t) {
+    const [d, nObs] = W.shape;
+    t = new Float32Array(d * nObs);
+    for (let j = 0; j < d; j++) for (let k = 0; k < nObs; k++) t[k * d + j] = W.data[j * nObs + k];
+    transposedCache.set(W, t);
+  }
+  return t;
+}

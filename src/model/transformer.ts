@@ -1,0 +1,245 @@
+/**
+ * The TransformerLens 1.2.2 core as DTI configures it (identity embed/unembed, learned W_pos):
+ * tokens [B, P, d] -> final residual after ln_final [B, P, d], with every hook point.
+ * GEMMs go through a `Gemm`; Q/K/V and gate/in projections are fused into single products.
+ */
+import { DtlensError } from '../errors.ts';
+import type { Gemm } from '../tensor/gemm.ts';
+import {
+  activate,
+  addRowBiasInPlace,
+  affineLastDim,
+  layerNormPre,
+  softmaxRowsInPlace,
+} from '../tensor/ops.ts';
+import { Tensor } from '../tensor/tensor.ts';
+import type { DTArchitecture } from './architecture.ts';
+import type { HookRunner } from './hooks.ts';
+import type { BlockWeights, DTWeights, LayerNormWeights } from './weights.ts';
+
+/** TransformerLens's IGNORE value for masked attention scores. */
+export const MASKED_SCORE = -100000;
+
+/** Per-block weights rearranged for fused GEMMs; built once per weights object. */
+interface CompiledBlock {
+  /** [d, 3*H*dh]: columns q heads, then k heads, then v heads */
+  W_QKV: Float32Array;
+  /** [3*H*dh] */
+  b_QKV: Float32Array;
+  /** [d, m] or, for gated MLPs, [d, 2m] = [W_gate | W_in] */
+  W_mlpIn: Float32Array;
+}
+
+const compiledCache = new WeakMap<BlockWeights, CompiledBlock>();
+
+function compileBlock(b: BlockWeights): CompiledBlock {
+  const cached = compiledCache.get(b);
+  if (cached) return cached;
+  const [H, d, dh] = b.attn.W_Q.shape;
+  const hd = H * dh;
+  const W_QKV = new Float32Array(d * 3 * hd);
+  const b_QKV = new Float32Array(3 * hd);
+  [b.attn.W_Q, b.attn.W_K, b.attn.W_V].forEach((W, part) => {
+    for (let h = 0; h < H; h++)
+      for (let i = 0; i < d; i++)
+        for (let e = 0; e < dh; e++)
+          W_QKV[i * 3 * hd + part * hd + h * dh + e] = W.data[(h * d + i) * dh + e];
+  });
+  [b.attn.b_Q, b.attn.b_K, b.attn.b_V].forEach((bias, part) => b_QKV.set(bias.data, part * hd));
+  let W_mlpIn = b.mlp.W_in.data;
+  if (b.mlp.W_gate) {
+    const m = b.mlp.W_in.shape[1];
+    W_mlpIn = new Float32Array(d * 2 * m);
+    for (let i = 0; i < d; i++) {
+      W_mlpIn.set(b.mlp.W_gate.data.subarray(i * m, (i + 1) * m), i * 2 * m);
+      W_mlpIn.set(b.mlp.W_in.data.subarray(i * m, (i + 1) * m), i * 2 * m + m);
+    }
+  }
+  const compiled = { W_QKV, b_QKV, W_mlpIn };
+  compiledCache.set(b, compiled);
+  return compiled;
+}
+
+export interface TransformerContext {
+  arch: DTArchitecture;
+  weights: DTWeights;
+  gemm: Gemm;
+  hooks: HookRunner;
+}
+
+/** Runs the transformer on token embeddings [B, P, d]; returns the output after ln_final [B, P, d]. */
+export function runTransformer(ctx: TransformerContext, tokens: Tensor): Tensor {
+  const { arch, weights, hooks } = ctx;
+  const [B, P, d] = tokens.shape;
+  if (P > arch.nCtx) {
+    throw new DtlensError('BAD_SHAPE', `${P} token positions exceed the model's context of ${arch.nCtx}`);
+  }
+  const embed = hooks.point('hook_embed', tokens);
+  const posData = new Float32Array(B * P * d);
+  for (let b = 0; b < B; b++) posData.set(weights.W_pos.data.subarray(0, P * d), b * P * d);
+  const pos = hooks.point('hook_pos_embed', new Tensor(posData, [B, P, d]));
+  let resid = addTensors(embed, pos);
+  for (let l = 0; l < arch.nLayers; l++) resid = runBlock(ctx, l, resid);
+  if (!arch.normalization) return resid;
+  return normalize(ctx, 'ln_final', resid, weights.lnFinal);
+}
+
+function runBlock(ctx: TransformerContext, l: number, residIn: Tensor): Tensor {
+  const { hooks } = ctx;
+  const p = `blocks.${l}`;
+  const block = ctx.weights.blocks[l];
+  const resid = hooks.point(`${p}.hook_resid_pre`, residIn);
+  const attnIn = ctx.arch.normalization ? normalize(ctx, `${p}.ln1`, resid, block.ln1) : resid;
+  const attnOut = hooks.point(`${p}.hook_attn_out`, attention(ctx, l, attnIn));
+  const residMid = hooks.point(`${p}.hook_resid_mid`, addTensors(resid, attnOut));
+  const mlpIn = ctx.arch.normalization ? normalize(ctx, `${p}.ln2`, residMid, block.ln2) : residMid;
+  const mlpOut = hooks.point(`${p}.hook_mlp_out`, mlp(ctx, l, mlpIn));
+  return hooks.point(`${p}.hook_resid_post`, addTensors(residMid, mlpOut));
+}
+
+/** LayerNorm ("LN": with w, b) or LayerNormPre, with hook_scale and hook_normalized. */
+function normalize(
+  ctx: TransformerContext,
+  prefix: string,
+  x: Tensor,
+  ln: LayerNormWeights | undefined,
+): Tensor {
+  const { normalized, scale: rawScale } = layerNormPre(x);
+  const scale = ctx.hooks.point(`${prefix}.hook_scale`, rawScale);
+  let out = normalized;
+  if (scale !== rawScale) out = divideByScale(x, scale);
+  if (ctx.arch.normalization === 'LN') {
+    if (!ln) throw new DtlensError('BAD_CHECKPOINT', `LayerNorm weights for ${prefix} are missing`);
+    out = affineLastDim(out, ln.w, ln.b);
+  }
+  return ctx.hooks.point(`${prefix}.hook_normalized`, out);
+}
+
+/** (x - mean(x)) / scale, for a hooked (replaced) scale. */
+function divideByScale(x: Tensor, scale: Tensor): Tensor {
+  const d = x.shape[x.rank - 1];
+  const out = new Float32Array(x.size);
+  for (let r = 0, o = 0; o < out.length; r++, o += d) {
+    let mean = 0;
+    for (let j = 0; j < d; j++) mean += x.data[o + j];
+    mean /= d;
+    for (let j = 0; j < d; j++) out[o + j] = (x.data[o + j] - mean) / scale.data[r];
+  }
+  return new Tensor(out, x.shape);
+}
+
+function addTensors(a: Tensor, b: Tensor): Tensor {
+  const out = new Float32Array(a.size);
+  for (let i = 0; i < out.length; i++) out[i] = a.data[i] + b.data[i];
+  return new Tensor(out, a.shape);
+}
+
+/** Causal multi-head attention of block l on its (normalized) input x [B, P, d]. */
+function attention(ctx: TransformerContext, l: number, x: Tensor): Tensor {
+  const { arch, gemm, hooks } = ctx;
+  const block = ctx.weights.blocks[l];
+  const compiled = compileBlock(block);
+  const [B, P, d] = x.shape;
+  const { nHeads: H, dHead: dh } = arch;
+  const hd = H * dh;
+  const rows = B * P;
+  const qkv = gemm.matmul(x.data, compiled.W_QKV, rows, d, 3 * hd);
+  addRowBiasInPlace(qkv, compiled.b_QKV);
+  const [q, k, v] = [0, 1, 2].map((part) => {
+    const t = new Float32Array(rows * hd);
+    for (let r = 0; r < rows; r++)
+      t.set(qkv.subarray(r * 3 * hd + part * hd, r * 3 * hd + (part + 1) * hd), r * hd);
+    return hooks.point(`blocks.${l}.attn.hook_${'qkv'[part]}`, new Tensor(t, [B, P, H, dh]));
+  });
+  // Per (batch, head) panels [B*H, P, dh] for the batched products.
+  const qh = toHeadMajor(q, B, P, H, dh);
+  const kh = toHeadMajor(k, B, P, H, dh);
+  const vh = toHeadMajor(v, B, P, H, dh);
+  const scores = gemm.bmm(qh, kh, B * H, P, dh, P, { transB: true });
+  const invScale = 1 / Math.sqrt(dh);
+  for (let bh = 0; bh < B * H; bh++) {
+    for (let i = 0; i < P; i++) {
+      const o = (bh * P + i) * P;
+      for (let j = 0; j < P; j++) scores[o + j] = j <= i ? scores[o + j] * invScale : MASKED_SCORE;
+    }
+  }
+  const hookedScores = hooks.point(`blocks.${l}.attn.hook_attn_scores`, new Tensor(scores, [B, H, P, P]));
+  const patternData = hookedScores.data.slice();
+  softmaxRowsInPlace(patternData, P);
+  const pattern = hooks.point(`blocks.${l}.attn.hook_pattern`, new Tensor(patternData, [B, H, P, P]));
+  const zh = gemm.bmm(pattern.data, vh, B * H, P, P, dh);
+  const z = hooks.point(`blocks.${l}.attn.hook_z`, fromHeadMajor(zh, B, P, H, dh));
+  const out = gemm.matmul(z.data, block.attn.W_O.data, rows, hd, d);
+  addRowBiasInPlace(out, block.attn.b_O.data);
+  return new Tensor(out, [B, P, d]);
+}
+
+/** [B, P, H, dh] -> [B, H, P, dh] */
+function toHeadMajor(t: Tensor, B: number, P: number, H: number, dh: number): Float32Array {
+  const out = new Float32Array(t.size);
+  for (let b = 0; b < B; b++)
+    for (let p = 0; p < P; p++)
+      for (let h = 0; h < H; h++) {
+        const src = ((b * P + p) * H + h) * dh;
+        out.set(t.data.subarray(src, src + dh), ((b * H + h) * P + p) * dh);
+      }
+  return out;
+}
+
+/** [B, H, P, dh] -> Tensor [B, P, H, dh] */
+function fromHeadMajor(data: Float32Array, B: number, P: number, H: number, dh: number): Tensor {
+  const out = new Float32Array(data.length);
+  for (let b = 0; b < B; b++)
+    for (let h = 0; h < H; h++)
+      for (let p = 0; p < P; p++) {
+        const src = ((b * H + h) * P + p) * dh;
+        out.set(data.subarray(src, src + dh), ((b * P + p) * H + h) * dh);
+      }
+  return new Tensor(out, [B, P, H, dh]);
+}
+
+/** The MLP of block l (plain or TL 1.2.2 GatedMLP) on its (normalized) input x [B, P, d]. */
+function mlp(ctx: TransformerContext, l: number, x: Tensor): Tensor {
+  const { arch, gemm, hooks } = ctx;
+  const block = ctx.weights.blocks[l];
+  const { W_in, b_in, W_out, b_out, b_gate, b_linear } = block.mlp;
+  const compiled = compileBlock(block);
+  const [B, P, d] = x.shape;
+  const m = arch.dMlp;
+  const rows = B * P;
+  const p = `blocks.${l}.mlp`;
+  let post: Tensor;
+  if (arch.gatedMlp) {
+    const both = gemm.matmul(x.data, compiled.W_mlpIn, rows, d, 2 * m);
+    const gate = new Float32Array(rows * m);
+    const linear = new Float32Array(rows * m);
+    for (let r = 0; r < rows; r++) {
+      gate.set(both.subarray(r * 2 * m, r * 2 * m + m), r * m);
+      linear.set(both.subarray(r * 2 * m + m, (r + 1) * 2 * m), r * m);
+    }
+    if (b_gate) addRowBiasInPlace(gate, b_gate.data);
+    if (b_linear) addRowBiasInPlace(linear, b_linear.data);
+    const pre = hooks.point(`${p}.hook_pre`, new Tensor(gate, [B, P, m]));
+    const act = activationWithHooks(ctx, p, pre);
+    for (let i = 0; i < act.length; i++) act[i] = act[i] * linear[i] + b_in.data[i % m];
+    post = hooks.point(`${p}.hook_post`, new Tensor(act, [B, P, m]));
+  } else {
+    const preData = gemm.matmul(x.data, W_in.data, rows, d, m);
+    addRowBiasInPlace(preData, b_in.data);
+    const pre = hooks.point(`${p}.hook_pre`, new Tensor(preData, [B, P, m]));
+    post = hooks.point(`${p}.hook_post`, new Tensor(activationWithHooks(ctx, p, pre), [B, P, m]));
+  }
+  const out = gemm.matmul(post.data, W_out.data, rows, m, d);
+  addRowBiasInPlace(out, b_out.data);
+  return new Tensor(out, [B, P, d]);
+}
+
+/** act_fn(pre); for solu_ln also hook_mid and the inner layer norm. Returns fresh data. */
+function activationWithHooks(ctx: TransformerContext, prefix: string, pre: Tensor): Float32Array {
+  const activated = activate(pre, ctx.arch.activationFn);
+  if (ctx.arch.activationFn !== 'solu_ln') return activated.data;
+  const mid = ctx.hooks.point(`${prefix}.hook_mid`, activated);
+  if (!ctx.arch.normalization) return mid.data.slice();
+  const block = ctx.weights.blocks[Number(prefix.split('.')[1])];
+  return normalize(ctx, `${prefix}.ln`, mid, block.mlp.ln).data.slice();
+}

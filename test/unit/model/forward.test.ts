@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import { DtlensError } from '../../../src/errors.ts';
+import type { DTArchitecture } from '../../../src/model/architecture.ts';
+import type { DTInputs } from '../../../src/model/decisionTransformer.ts';
+import { Tensor } from '../../../src/tensor/tensor.ts';
+import { randomModel, randomStateDict, seededRandom, tinyArch } from '../../support/randomModel.ts';
+import { referenceTransformer } from '../../support/referenceForward.ts';
+
+/** Random inputs with T timesteps and T-1 actions. */
+function randomInputs(arch: DTArchitecture, B: number, T: number, seed = 7): DTInputs {
+  const rand = seededRandom(seed);
+  const nObs = arch.obsShape[0] * arch.obsShape[1] * arch.obsShape[2];
+  const states = new Float32Array(B * T * nObs).map(() => (rand() < 0.3 ? 1 : 0));
+  return {
+    states: new Tensor(states, [B, T, ...arch.obsShape]),
+    actions: Int32Array.from({ length: B * (T - 1) }, () => Math.floor(rand() * (arch.nActions + 1))),
+    rtgs: Float32Array.from({ length: B * T }, () => rand()),
+    timesteps: Int32Array.from({ length: B * T }, (_, i) => i % T),
+  };
+}
+
+const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+};
+
+describe('DecisionTransformer forward', () => {
+  const variants: [string, Partial<DTArchitecture>][] = [
+    ['LN, relu MLP', {}],
+    ['LN, gated MLP', { gatedMlp: true }],
+    ['no normalization', { normalization: null }],
+    ['LNPre', { normalization: 'LNPre' }],
+  ];
+  for (const [label, overrides] of variants) {
+    it(`matches a naive float64 restatement of the spec (${label})`, () => {
+      const arch = tinyArch(overrides);
+      const model = randomModel(arch, { seed: 3 });
+      const inputs = randomInputs(arch, 2, 3);
+      const tokens = model.toTokens(inputs);
+      const out = model.runFromTokens(tokens).transformerOut;
+      const sd = randomStateDict(arch, 3);
+      const [B, P, d] = tokens.shape;
+      for (let b = 0; b < B; b++) {
+        const rows = Array.from({ length: P }, (_, p) =>
+          Array.from(tokens.data.subarray((b * P + p) * d, (b * P + p + 1) * d)),
+        );
+        const expected = referenceTransformer(sd, arch, rows).flat();
+        expect(maxAbsDiff(out.data.subarray(b * P * d, (b + 1) * P * d), expected)).toBeLessThan(2e-5);
+      }
+    });
+  }
+
+  it('lays tokens out as R, s, a with time added and the last action omitted', () => {
+    const arch = tinyArch();
+    const model = randomModel(arch);
+    const inputs = randomInputs(arch, 1, 3);
+    const tokens = model.toTokens(inputs);
+    expect(tokens.shape).toEqual([1, 8, 8]);
+    const w = model.weights;
+    const d = arch.dModel;
+    const time = (t: number) => (w.timeEmbedding as Tensor).data.subarray(t * d, (t + 1) * d);
+    // R_2 = rtg_2 * w_R + time(t_2): hand-computed per component.
+    for (let j = 0; j < d; j++) {
+      expect(tokens.get(0, 3, j)).toBeCloseTo(
+        inputs.rtgs[1] * w.rtgEmbedding.data[j] + time(inputs.timesteps[1])[j],
+        5,
+      );
+      const a = inputs.actions![1];
+      expect(tokens.get(0, 5, j)).toBeCloseTo(
+        w.actionEmbedding.data[a * d + j] + time(inputs.timesteps[1])[j],
+        5,
+      );
+    }
+    // s_1: the (c, x, y)-flattened observation times W_state^T.
+    const [X, Y, C] = arch.obsShape;
+    const nObs = X * Y * C;
+    for (let j = 0; j < d; j++) {
+      let s = time(inputs.timesteps[0])[j];
+      for (let x = 0; x < X; x++)
+        for (let y = 0; y < Y; y++)
+          for (let c = 0; c < C; c++)
+            s +=
+              inputs.states.data[(x * Y + y) * C + c] *
+              w.stateEmbedding.data[j * nObs + c * X * Y + x * Y + y];
+      expect(tokens.get(0, 1, j)).toBeCloseTo(s, 5);
+    }
+  });
+
+  it('reads actions at S tokens and state/reward at A tokens, copying the last R token (get_logits)', () => {
+    const arch = tinyArch();
+    const model = randomModel(arch);
+    const inputs = randomInputs(arch, 1, 3);
+    const res = model.run(inputs, { heads: ['action', 'state', 'reward'] });
+    expect(res.actionPreds!.shape).toEqual([1, 3, 3]);
+    const x = res.transformerOut;
+    const d = arch.dModel;
+    const lin = (W: Tensor, b: Tensor | null, pos: number, o: number) => {
+      let s = b ? b.data[o] : 0;
+      for (let j = 0; j < d; j++) s += W.data[o * d + j] * x.get(0, pos, j);
+      return s;
+    };
+    const { actionPredictor: ap, rewardPredictor: rp } = model.weights;
+    for (let t = 0; t < 3; t++)
+      for (let a = 0; a < 3; a++)
+        expect(res.actionPreds!.get(0, t, a)).toBeCloseTo(lin(ap.W, ap.b, 3 * t + 1, a), 5);
+    expect(res.rewardPreds!.get(0, 0, 0)).toBeCloseTo(lin(rp!.W, rp!.b, 2, 0), 5);
+    // Final timestep: the fake A slot is a copy of x[:, -2], the last R token (position 6 of 8).
+    expect(res.rewardPreds!.get(0, 2, 0)).toBeCloseTo(lin(rp!.W, rp!.b, 6, 0), 5);
+  });
+
+  it('distinguishes actions=None from empty actions on one timestep', () => {
+    const arch = tinyArch({ nCtx: 2 });
+    const model = randomModel(arch);
+    const base = randomInputs(arch, 2, 1);
+    const none = model.run({ ...base, actions: null }, { heads: ['action'] });
+    const empty = model.run(
+      { ...base, actions: new Int32Array(0) },
+      { heads: ['action', 'state', 'reward'] },
+    );
+    expect(none.transformerOut.shape).toEqual([2, 2, 8]);
+    expect(maxAbsDiff(none.actionPreds!.data, empty.actionPreds!.data)).toBe(0);
+    expect(empty.statePreds!.shape).toEqual([2, 1, 18]);
+    expect(() => model.run({ ...base, actions: null }, { heads: ['state'] })).not.toThrow();
+  });
+
+  it('is batch-independent: a batch equals its items run alone', () => {
+    const arch = tinyArch({ gatedMlp: true });
+    const model = randomModel(arch);
+    const inputs = randomInputs(arch, 3, 3);
+    const all = model.run(inputs).actionPreds!;
+    const nObs = 18;
+    const one = model.run({
+      states: new Tensor(inputs.states.data.slice(2 * 3 * nObs), [1, 3, ...arch.obsShape]),
+      actions: inputs.actions!.slice(4),
+      rtgs: inputs.rtgs.slice(6),
+      timesteps: (inputs.timesteps as Int32Array).slice(6),
+    }).actionPreds!;
+    expect(maxAbsDiff(all.data.subarray(2 * 9), one.data)).toBeLessThan(1e-6);
+  });
+
+  it('rejects bad inputs with typed errors naming the problem', () => {
+    const arch = tinyArch();
+    const model = randomModel(arch);
+    const good = randomInputs(arch, 1, 3);
+    const cases: [Partial<DTInputs>, RegExp][] = [
+      [{ states: Tensor.zeros([1, 3, 3, 3, 5]) }, /states must have shape \[B, T, 3, 3, 2\]/],
+      [{ rtgs: new Float32Array(2) }, /rtgs must have B\*T = 3/],
+      [{ actions: Int32Array.of(0) }, /actions must have shape/],
+      [{ actions: Int32Array.of(0, 9) }, /action 9 is outside 0..3/],
+      [{ timesteps: Int32Array.of(0, 1, 21) }, /timestep 21 is outside .* 0..20/],
+      [{ rtgs: Float32Array.of(0, NaN, 1) }, /non-finite/],
+      [{ actions: null }, /only one timestep/],
+    ];
+    for (const [patch, message] of cases) {
+      let caught: unknown;
+      try {
+        model.run({ ...good, ...patch });
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught).toBeInstanceOf(DtlensError);
+      expect((caught as Error).message).toMatch(message);
+    }
+    const tooLong = randomInputs(arch, 1, 4);
+    expect(() => model.run(tooLong)).toThrow(/more than the context of 8/);
+  });
+});
