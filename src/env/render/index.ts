@@ -8,5 +8,5 @@ export {
   type RgbOptions,
   type TileSpec,
 } from './raster.ts';
-export { observationTileGrid, snapshotTileGrid, decodeOneHot, type TileGrid } from './tileGrid.ts';
+export { observationTileGrid, snapshotTileGrid, type TileGrid } from './tileGrid.ts';
 export { COLOR_RGB, objectShapes, type Rgb, type Shape } from './shapes.ts';

@@ -3,7 +3,12 @@
  * as plain data shared by the pixel rasteriser and the SVG renderer.
  */
 import { DtlensError } from '../../errors.ts';
-import { OBJECT, STATE } from './tables.ts';
+import {
+  COLOR_IDX_NAMES,
+  COLORS,
+  OBJECT_TO_IDX as OBJECT,
+  STATE_TO_IDX as STATE,
+} from '../core/constants.ts';
 
 export type Rgb = readonly [number, number, number];
 
@@ -14,14 +19,7 @@ export type Shape =
   | { kind: 'line'; x0: number; y0: number; x1: number; y1: number; r: number; color: Rgb };
 
 /** MiniGrid `COLORS`, indexed by COLOR_TO_IDX (red, green, blue, purple, yellow, grey). */
-export const COLOR_RGB: readonly Rgb[] = [
-  [255, 0, 0],
-  [0, 255, 0],
-  [0, 0, 255],
-  [112, 39, 195],
-  [255, 255, 0],
-  [100, 100, 100],
-];
+export const COLOR_RGB: readonly Rgb[] = COLOR_IDX_NAMES.map((name) => COLORS[name]);
 export const BLACK: Rgb = [0, 0, 0];
 export const GRID_LINE_RGB: Rgb = [100, 100, 100];
 export const LAVA_RGB: Rgb = [255, 128, 0];

@@ -17,7 +17,7 @@ import {
   type Rgb,
   type Shape,
 } from './shapes.ts';
-import { OBJECT } from './tables.ts';
+import { OBJECT_NAMES } from '../core/constants.ts';
 import {
   agentDirAt,
   checkTileGrid,
@@ -32,11 +32,6 @@ export interface SvgOptions {
   /** Highlight the cells the agent sees (default true). */
   highlightView?: boolean;
 }
-
-const OBJECT_NAMES = Object.fromEntries(Object.entries(OBJECT).map(([name, idx]) => [idx, name])) as Record<
-  number,
-  string
->;
 
 const num = (v: number): string => String(Math.round(v * 1000) / 1000);
 const hex = (c: Rgb): string => '#' + c.map((v) => v.toString(16).padStart(2, '0')).join('');

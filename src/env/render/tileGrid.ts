@@ -4,7 +4,8 @@
  */
 import type { EnvSnapshot } from '../snapshot.ts';
 import { check } from '../../errors.ts';
-import { OBJECT } from './tables.ts';
+import { OBJECT_TO_IDX as OBJECT } from '../core/constants.ts';
+import { denseImage } from '../decode.ts';
 
 export interface TileGrid {
   width: number;
@@ -65,26 +66,6 @@ export function snapshotTileGrid(snapshot: EnvSnapshot, highlight: boolean): Til
   };
 }
 
-/** Observation channel groups of the one-hot encoding: 11 object, 6 colour and 3 state bits. */
-const ONE_HOT_GROUPS: readonly (readonly [number, number])[] = [
-  [0, 11],
-  [11, 17],
-  [17, 20],
-];
-
-/** A one-hot image [X][Y][20] back to [X][Y][3] codes (argmax per group, first maximum wins). */
-export function decodeOneHot(image: Uint8Array, cellCount: number): Uint8Array {
-  const out = new Uint8Array(cellCount * 3);
-  for (let i = 0; i < cellCount; i++) {
-    ONE_HOT_GROUPS.forEach(([lo, hi], c) => {
-      let best = lo;
-      for (let k = lo + 1; k < hi; k++) if (image[i * 20 + k] > image[i * 20 + best]) best = k;
-      out[i * 3 + c] = best - lo;
-    });
-  }
-  return out;
-}
-
 /**
  * The agent's point of view from an observation image `[X][Y][C]` flattened `(x*Y + y)*C + c`,
  * C = 3 (codes) or 20 (one-hot): the agent at the bottom centre `(X//2, Y-1)` facing up, as MiniGrid's
@@ -96,14 +77,8 @@ export function observationTileGrid(
   shape: readonly [number, number, number],
   highlightVisible: boolean,
 ): TileGrid {
-  const [X, Y, C] = shape;
-  check(C === 3 || C === 20, 'BAD_SHAPE', `observation must have 3 or 20 channels, got ${C}`);
-  check(
-    image.length === X * Y * C,
-    'BAD_SHAPE',
-    `observation has ${image.length} values, expected ${X}x${Y}x${C}`,
-  );
-  const cells = C === 3 ? image : decodeOneHot(image, X * Y);
+  const [X, Y] = shape;
+  const cells = denseImage({ image, shape: [...shape] });
   let highlight: Uint8Array | null = null;
   if (highlightVisible) {
     highlight = new Uint8Array(X * Y);
