@@ -42,7 +42,7 @@ interface Storage {
 const badCkpt = (message: string) => new DtlensError('BAD_CHECKPOINT', message);
 
 /** The legacy (pre-1.6, non-zip) `torch.save` format starts with a protocol-2 pickle of a magic number. */
-function isLegacyTorch(bytes: Uint8Array): boolean {
+export function isLegacyTorch(bytes: Uint8Array): boolean {
   const magic = [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
   return bytes.length >= magic.length && magic.every((b, i) => bytes[i] === b);
 }
