@@ -1,6 +1,10 @@
 /** Every CLI command, in the order `dtlens --help` lists them. Each entry adds one subcommand. */
 import type { Command } from 'commander';
+import { registerEnvRender } from './envRender.ts';
+import { registerEnvReplay } from './envReplay.ts';
+import { registerForward } from './forward.ts';
+import { registerInfo } from './info.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [registerInfo, registerForward, registerEnvReplay, registerEnvRender];
