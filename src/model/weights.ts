@@ -5,7 +5,7 @@
 import { DtlensError } from '../errors.ts';
 import type { RawTensor } from '../io/rawTensor.ts';
 import { toFloat32 } from '../io/rawTensor.ts';
-import { Tensor, shapeString } from '../tensor/tensor.ts';
+import { Tensor } from '../tensor/tensor.ts';
 
 export interface LayerNormWeights {
   /** [d] */
@@ -180,59 +180,36 @@ export function isLinearTimeEmbedding(t: DTWeights['timeEmbedding']): t is Linea
   return !(t instanceof Tensor);
 }
 
-/** Expected shape of every weight, from the dimensions; throws BAD_SHAPE naming the first mismatch. */
-export function validateWeights(
-  w: DTWeights,
-  dims: {
-    dModel: number;
-    nHeads: number;
-    dHead: number;
-    dMlp: number;
-    nCtx: number;
-    nActions: number;
-    nObs: number;
-  },
-): void {
-  const { dModel: d, nHeads: H, dHead: dh, dMlp: m } = dims;
-  const expect = (name: string, t: Tensor | undefined | null, shape: number[]) => {
-    if (!t) return;
-    if (t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i])) {
-      throw new DtlensError(
-        'BAD_SHAPE',
-        `${name} has shape ${shapeString(t.shape)}, but the config implies ${shapeString(shape)}`,
-      );
-    }
+/** Number of trained parameters (buffers such as the attention mask are not parameters). */
+export function parameterCount(w: DTWeights): number {
+  let n = 0;
+  const add = (t: { size: number } | { length: number } | null | undefined) => {
+    if (t) n += 'size' in t ? t.size : t.length;
   };
-  expect('state_embedding.weight', w.stateEmbedding, [d, dims.nObs]);
-  expect('reward_embedding.0.weight', w.rtgEmbedding, [d, 1]);
-  expect('action_embedding.0.weight', w.actionEmbedding, [dims.nActions + 1, d]);
-  if (isLinearTimeEmbedding(w.timeEmbedding)) {
-    expect('time_embedding.weight', w.timeEmbedding.W, [d, 1]);
-    expect('time_embedding.bias', w.timeEmbedding.b, [d]);
-  } else if (w.timeEmbedding.rank !== 2 || w.timeEmbedding.shape[1] !== d) {
-    throw new DtlensError(
-      'BAD_SHAPE',
-      `time_embedding.weight has shape ${shapeString(w.timeEmbedding.shape)}, expected [*, ${d}]`,
-    );
+  const addLinear = (l: LinearWeights | undefined) => {
+    add(l?.W);
+    add(l?.b);
+  };
+  const addLn = (ln: LayerNormWeights | undefined) => {
+    add(ln?.w);
+    add(ln?.b);
+  };
+  add(w.stateEmbedding);
+  add(w.rtgEmbedding);
+  add(w.actionEmbedding);
+  if (isLinearTimeEmbedding(w.timeEmbedding)) addLinear(w.timeEmbedding);
+  else add(w.timeEmbedding);
+  add(w.W_pos);
+  for (const b of w.blocks) {
+    addLn(b.ln1);
+    addLn(b.ln2);
+    for (const t of Object.values(b.attn)) add(t);
+    for (const [k, t] of Object.entries(b.mlp)) if (k !== 'ln') add(t as Tensor);
+    addLn(b.mlp.ln);
   }
-  expect('transformer.pos_embed.W_pos', w.W_pos, [dims.nCtx, d]);
-  w.blocks.forEach((b, l) => {
-    const a = `transformer.blocks.${l}.attn`;
-    for (const k of ['W_Q', 'W_K', 'W_V'] as const) expect(`${a}.${k}`, b.attn[k], [H, d, dh]);
-    expect(`${a}.W_O`, b.attn.W_O, [H, dh, d]);
-    for (const k of ['b_Q', 'b_K', 'b_V'] as const) expect(`${a}.${k}`, b.attn[k], [H, dh]);
-    expect(`${a}.b_O`, b.attn.b_O, [d]);
-    const p = `transformer.blocks.${l}.mlp`;
-    expect(`${p}.W_in`, b.mlp.W_in, [d, m]);
-    expect(`${p}.W_gate`, b.mlp.W_gate, [d, m]);
-    expect(`${p}.b_gate`, b.mlp.b_gate, [m]);
-    expect(`${p}.b_linear`, b.mlp.b_linear, [m]);
-    expect(`${p}.b_in`, b.mlp.b_in, [m]);
-    expect(`${p}.W_out`, b.mlp.W_out, [m, d]);
-    expect(`${p}.b_out`, b.mlp.b_out, [d]);
-  });
-  expect('action_predictor.weight', w.actionPredictor.W, [dims.nActions, d]);
-  expect('action_predictor.bias', w.actionPredictor.b, [dims.nActions]);
-  expect('state_predictor.weight', w.statePredictor?.W, [dims.nObs, d]);
-  expect('reward_predictor.weight', w.rewardPredictor?.W, [1, d]);
+  addLn(w.lnFinal);
+  addLinear(w.actionPredictor);
+  addLinear(w.statePredictor);
+  addLinear(w.rewardPredictor);
+  return n;
 }

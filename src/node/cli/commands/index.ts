@@ -7,4 +7,9 @@ import { registerInfo } from './info.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerInfo, registerForward, registerEnvReplay, registerEnvRender];
+export const commands: RegisterCommand[] = [
+  registerInfo,
+  registerForward,
+  registerEnvReplay,
+  registerEnvRender,
+];
