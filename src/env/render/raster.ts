@@ -30,6 +30,8 @@ import {
 } from './shapes.ts';
 
 const SUBDIVS = 3;
+/** Largest frame renderRgb builds (64 Mpixel, 192 MiB). */
+const MAX_PIXELS = 1 << 26;
 const f32 = Math.fround;
 
 /** `cos(-θ)`, `sin(-θ)` for θ = π/2·dir, as Python's float64 `math.cos`/`math.sin` return them. */
@@ -172,6 +174,11 @@ export function renderTileGridRgb(grid: TileGrid, tileSize: number): Uint8Array 
   checkTileSize(tileSize);
   checkTileGrid(grid);
   const { width, height } = grid;
+  check(
+    width * height * tileSize * tileSize <= MAX_PIXELS,
+    'BAD_INPUT',
+    `a ${width}x${height} grid at ${tileSize} px per tile exceeds ${MAX_PIXELS} pixels`,
+  );
   const rowBytes = width * tileSize * 3;
   const frame = new Uint8Array(height * tileSize * rowBytes);
   const cache = new Map<string, Uint8Array>();

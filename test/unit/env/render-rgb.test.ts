@@ -127,8 +127,16 @@ describe('renderRgb', () => {
     expect(px(img, 96, 42, 10)).toEqual([76, 76, 76]);
   });
 
-  it('rejects bad tile sizes', () => {
+  it('rejects bad tile sizes and frames too large to allocate', () => {
     expect(() => renderRgb(snap, { tileSize: 0 })).toThrow(DtlensError);
     expect(() => renderRgb(snap, { tileSize: 1000 })).toThrow(DtlensError);
+    const huge = {
+      ...snap,
+      width: 256,
+      height: 256,
+      grid: new Uint8Array(256 * 256 * 3),
+      visible: new Uint8Array(256 * 256),
+    };
+    expect(() => renderRgb(huge, { tileSize: 64 })).toThrow(DtlensError); // 2^28 pixels
   });
 });
