@@ -25,11 +25,14 @@ class StateRecorder {
   obsShape: number[] = [];
   gridShape: number[] = [];
 
+  /** `with3ch`: also keep the unwrapped 3-channel view (for one-hot observations). */
+  constructor(private readonly with3ch: boolean) {}
+
   record(env: Env, obs: { image: Uint8Array; shape: number[]; direction: number }): void {
     const raw = env.unwrapped;
     this.obsShape = obs.shape;
     this.obsImage.push(...obs.image);
-    this.obsImage3ch.push(...raw.genObs().image);
+    if (this.with3ch) this.obsImage3ch.push(...raw.genObs().image);
     this.obsDirection.push(obs.direction);
     this.agentPos.push(raw.agentPos[0], raw.agentPos[1]);
     this.agentDir.push(raw.agentDir);
@@ -39,7 +42,7 @@ class StateRecorder {
     this.stepCount.push(raw.stepCount);
   }
 
-  tensors(prefix: string, steps: number, with3ch: boolean): Record<string, RawTensor> {
+  tensors(prefix: string, steps: number): Record<string, RawTensor> {
     const vs = this.obsShape[0];
     const out: Record<string, RawTensor> = {
       [`${prefix}.obs_image`]: f32([steps, ...this.obsShape], this.obsImage),
@@ -50,7 +53,8 @@ class StateRecorder {
       [`${prefix}.carrying`]: i64([steps, 3], this.carrying),
       [`${prefix}.step_count`]: i64([steps], this.stepCount),
     };
-    if (with3ch) out[`${prefix}.obs_image_3ch`] = i64([steps, vs, this.obsShape[1], 3], this.obsImage3ch);
+    if (this.with3ch)
+      out[`${prefix}.obs_image_3ch`] = i64([steps, vs, this.obsShape[1], 3], this.obsImage3ch);
     return out;
   }
 }
@@ -72,8 +76,9 @@ const i64 = (shape: number[], values: number[]): RawTensor => ({
  */
 export function recordReplay(request: ReplayRequest): Record<string, RawTensor> {
   const env = makeDtiEnv(request);
-  const before = new StateRecorder();
-  const after = new StateRecorder();
+  const oneHot = request.oneHotObs ?? false;
+  const before = new StateRecorder(oneHot);
+  const after = new StateRecorder(oneHot);
   const rewards: number[] = [];
   const terminated: number[] = [];
   const truncated: number[] = [];
@@ -91,10 +96,9 @@ export function recordReplay(request: ReplayRequest): Record<string, RawTensor> 
     obs = ended ? env.reset() : result.obs;
   }
   const steps = request.actions.length;
-  const oneHot = request.oneHotObs ?? false;
   return {
-    ...before.tensors('before', steps, oneHot),
-    ...after.tensors('after', steps, oneHot),
+    ...before.tensors('before', steps),
+    ...after.tensors('after', steps),
     action: i64([steps], [...request.actions]),
     reward: f32([steps], rewards),
     terminated: i64([steps], terminated),

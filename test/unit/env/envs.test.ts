@@ -103,6 +103,18 @@ describe('MiniGrid-MemoryS7FixedStart-v0', () => {
     }
   });
 
+  it('reset() after reset(0) uses the next PCG64 output (numpy reference 0x4510bdf882d9d721)', () => {
+    // Each FixedStart reset takes one 64-bit output: bit 31 picks key(0)/ball(1), bit 63 the far order.
+    // Seed 0 output 1 is 0xa30febcf_d9c2825f -> ball, [key, ball]; output 2 is 0x4510bdf8_82d9d721 -> ball, [ball, key].
+    const env = makeEnv('MiniGrid-MemoryS7FixedStart-v0') as MemoryEnv;
+    env.reset(0);
+    expect([env.startObj, ...env.otherObjs]).toEqual(['ball', 'key', 'ball']);
+    env.reset();
+    expect([env.startObj, ...env.otherObjs]).toEqual(['ball', 'ball', 'key']);
+    expect(env.successPos).toEqual([5, 2]);
+    expect(() => env.reset(-1)).toThrow(expect.objectContaining({ code: 'BAD_INPUT' }));
+  });
+
   it('seed 0 optimal path [2,2,2,2,1,2] succeeds with reward 1 - 0.9*6/1000', () => {
     const env = makeEnv('MiniGrid-MemoryS7FixedStart-v0');
     env.reset(0);
