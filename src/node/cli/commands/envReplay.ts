@@ -9,6 +9,7 @@ import { check } from '../../../errors.ts';
 import { listEnvIds } from '../../../env/registry.ts';
 import { recordReplay } from '../../../env/replay.ts';
 import { writeSafetensors } from '../../../io/safetensors.ts';
+import { parseCount, parseCountList } from '../options.ts';
 
 interface EnvReplayOptions {
   env: string;
@@ -17,20 +18,6 @@ interface EnvReplayOptions {
   maxSteps?: string;
   oneHot?: boolean;
   output: string;
-}
-
-/** A non-negative integer option value. */
-function parseCount(value: string, name: string): number {
-  const n = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
-  check(Number.isSafeInteger(n), 'BAD_INPUT', `${name} must be a non-negative integer, got '${value}'`);
-  return n;
-}
-
-/** Comma-separated action indices, e.g. "2,2,1". */
-function parseActions(value: string): number[] {
-  const parts = value.split(',').map((s) => s.trim());
-  check(parts.length > 0 && parts[0] !== '', 'BAD_INPUT', '--actions needs at least one action');
-  return parts.map((p) => parseCount(p, 'each action'));
 }
 
 export function registerEnvReplay(program: Command): void {
@@ -53,7 +40,7 @@ export function registerEnvReplay(program: Command): void {
     .requiredOption('--output <file>', 'output .safetensors path')
     .action((opts: EnvReplayOptions) => {
       const seed = parseCount(opts.seed, '--seed');
-      const actions = parseActions(opts.actions);
+      const actions = parseCountList(opts.actions, '--actions');
       const maxSteps = opts.maxSteps === undefined ? undefined : parseCount(opts.maxSteps, '--max-steps');
       check(maxSteps === undefined || maxSteps > 0, 'BAD_INPUT', '--max-steps must be positive');
       const tensors = recordReplay({
