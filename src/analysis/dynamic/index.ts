@@ -1,0 +1,10 @@
+/** Dynamic analyses: pure functions of one cached forward pass (`analysisRun`) and their options. */
+export * from './run.ts';
+export * from './tokenLabels.ts';
+export * from './logitDirection.ts';
+export * from './attention.ts';
+export * from './logitLens.ts';
+export * from './decomposition.ts';
+export * from './residNorms.ts';
+export * from './observation.ts';
+export * from './cacheBrowser.ts';

@@ -1,0 +1,15 @@
+/**
+ * DTI's token labels: position p of the `[R1, S1, A1, ..., R_T, S_T]` sequence is `R|S|A` + timestep
+ * (1-based), e.g. `R1 S1 A1 ... R9 S9` for n_ctx = 26.
+ */
+export type TokenKind = 'R' | 'S' | 'A';
+
+const KINDS: readonly TokenKind[] = ['R', 'S', 'A'];
+
+/** Kind of the token at position p. */
+export const tokenKind = (p: number): TokenKind => KINDS[p % 3];
+
+/** Labels of the first `nTokens` positions. */
+export function tokenLabels(nTokens: number): string[] {
+  return Array.from({ length: nTokens }, (_, p) => `${tokenKind(p)}${Math.floor(p / 3) + 1}`);
+}
