@@ -3,7 +3,7 @@ import { Actions } from '../core/actions.ts';
 import type { EnvSnapshot } from '../snapshot.ts';
 import { OBJECT_TO_IDX as OBJECT } from '../core/constants.ts';
 import { findCells } from './cells.ts';
-import { firstStep, standOn } from './planner.ts';
+import { firstStep, standOn, type PlanStep } from './planner.ts';
 
 /**
  * First action of a shortest path onto the goal through the cells walkable right now, replanned every
@@ -12,8 +12,12 @@ import { firstStep, standOn } from './planner.ts';
  * action is chosen, which the plan never makes (balls are not walkable): the expert can only time out.
  */
 export function goalExpert(s: EnvSnapshot): number {
-  const goal = findCells(s, OBJECT.goal)[0];
-  if (!goal) return Actions.left;
-  const step = firstStep(s, { isGoal: standOn(goal[0], goal[1]) });
+  const step = goalStep(s);
   return typeof step === 'number' ? step : Actions.left;
+}
+
+/** The planner's verdict for reaching the goal: first action, 'arrived' or 'unreachable' (also without a goal). */
+export function goalStep(s: EnvSnapshot): PlanStep {
+  const goal = findCells(s, OBJECT.goal)[0];
+  return goal ? firstStep(s, { isGoal: standOn(goal[0], goal[1]) }) : 'unreachable';
 }

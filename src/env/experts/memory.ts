@@ -3,7 +3,7 @@ import { Actions } from '../core/actions.ts';
 import type { EnvSnapshot } from '../snapshot.ts';
 import { OBJECT_TO_IDX as OBJECT } from '../core/constants.ts';
 import { cellAt, findCells, isWalkable, samePos, type XY } from './cells.ts';
-import { firstStep, standOn } from './planner.ts';
+import { actOnCell, firstStep, standOn } from './planner.ts';
 
 export interface MemoryExpertOptions {
   /** Go to the non-matching object instead (for failed demonstrations). */
@@ -34,10 +34,11 @@ export function memoryExpert(options: MemoryExpertOptions = {}): (s: EnvSnapshot
       [bottom[0], bottom[1] - 1],
     ];
     const [target, avoid] = topMatches !== (options.goWrong ?? false) ? cells : [cells[1], cells[0]];
-    const step = firstStep(s, {
-      isGoal: standOn(...target),
-      canEnter: (x, y) => !samePos([x, y], avoid) && isWalkable(cellAt(s, x, y)),
-    });
+    const canEnter = (x: number, y: number) => !samePos([x, y], avoid) && isWalkable(cellAt(s, x, y));
+    const step = firstStep(s, { isGoal: standOn(...target), canEnter });
+    // the start-room object, dropped in the way by a random action, is picked up again
+    if (step === 'unreachable' && s.carrying === null)
+      return actOnCell(s, items[0], Actions.pickup, canEnter);
     return typeof step === 'number' ? step : Actions.left;
   };
 }

@@ -64,3 +64,15 @@ export const facing =
   (tx: number, ty: number) =>
   (x: number, y: number, dir: number): boolean =>
     x + DIR_TO_VEC[dir][0] === tx && y + DIR_TO_VEC[dir][1] === ty;
+
+/** Walks to face (x, y) and then takes `action`; turns left if (x, y) cannot be faced. */
+export function actOnCell(
+  s: EnvSnapshot,
+  [x, y]: readonly [number, number],
+  action: number,
+  canEnter?: PlanQuery['canEnter'],
+): number {
+  const step = firstStep(s, { isGoal: facing(x, y), canEnter });
+  if (step === 'arrived') return action;
+  return step === 'unreachable' ? Actions.left : step;
+}

@@ -98,6 +98,20 @@ describe('goal-seeking experts', () => {
   });
 });
 
+describe('experts with random actions mixed in', () => {
+  it('DoorKey-8x8 (no failure state, only time-outs) still succeeds from every seed at epsilon 0.1', () => {
+    expect(successRate('MiniGrid-DoorKey-8x8-v0', 150, { epsilon: 0.1 })).toBe(1);
+  });
+
+  it('Memory never gets stuck at epsilon 0.3: every episode ends on one of the two end cells', () => {
+    for (const seed of seeds(200)) {
+      const ep = play('MiniGrid-MemoryS7FixedStart-v0', seed, { epsilon: 0.3 });
+      expect(ep.terminated).toBe(true);
+      expect([2, 4]).toContain(ep.finalPos[1]);
+    }
+  });
+});
+
 describe('expertFor', () => {
   it('with epsilon 1 takes numpy-style uniform actions over the env action space', () => {
     const policy = expertFor('MiniGrid-Dynamic-Obstacles-8x8-v0', { epsilon: 1 });
