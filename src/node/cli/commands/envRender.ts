@@ -10,6 +10,7 @@ import type { Env } from '../../../env/core/types.ts';
 import { listEnvIds, makeEnv } from '../../../env/registry.ts';
 import { renderGridSvg, renderObservationSvg } from '../../../env/render/index.ts';
 import { OneHotPartialObsWrapper } from '../../../env/wrappers/oneHot.ts';
+import { parseCount, parseCountList } from '../options.ts';
 
 interface EnvRenderOptions {
   env: string;
@@ -20,19 +21,6 @@ interface EnvRenderOptions {
   tileSize: string;
   pov?: boolean;
   output: string;
-}
-
-/** A non-negative integer option value. */
-function parseCount(value: string, name: string): number {
-  const n = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
-  check(Number.isSafeInteger(n), 'BAD_INPUT', `${name} must be a non-negative integer, got '${value}'`);
-  return n;
-}
-
-/** Comma-separated action indices, e.g. "2,2,1"; empty means none. */
-function parseActions(value: string | undefined): number[] {
-  if (value === undefined || value.trim() === '') return [];
-  return value.split(',').map((p) => parseCount(p, 'each action'));
 }
 
 export function registerEnvRender(program: Command): void {
@@ -60,7 +48,7 @@ export function registerEnvRender(program: Command): void {
     .requiredOption('--output <file>', 'output .svg path')
     .action((opts: EnvRenderOptions) => {
       const seed = parseCount(opts.seed, '--seed');
-      const actions = parseActions(opts.actions);
+      const actions = opts.actions === undefined ? [] : parseCountList(opts.actions, '--actions');
       const tileSize = parseCount(opts.tileSize, '--tile-size');
       const maxSteps = opts.maxSteps === undefined ? undefined : parseCount(opts.maxSteps, '--max-steps');
       check(maxSteps === undefined || maxSteps > 0, 'BAD_INPUT', '--max-steps must be positive');
