@@ -94,15 +94,12 @@ export abstract class MiniGridEnv implements Env {
     return this.genObs();
   }
 
-  // Random helpers (`_rand_int`, `_rand_elem`, `_rand_bool`), drawing from `npRandom`.
+  // Random helpers (`_rand_int`, `_rand_elem`), drawing from `npRandom`.
   protected randInt(low: number, high: number): number {
     return this.npRandom.integers(low, high);
   }
   protected randElem<T>(items: readonly T[]): T {
     return items[this.randInt(0, items.length)];
-  }
-  protected randBool(): boolean {
-    return this.randInt(0, 2) === 0;
   }
 
   /** Puts `obj` at (x, y) and records its position. */

@@ -82,6 +82,7 @@ describe('Generator', () => {
 
   it('random() matches numpy docs and keeps the 32-bit buffer across 64-bit draws', () => {
     expect(npRandom(0).random()).toBe(0.6369616873214543);
+    expect(npRandom(0).uniform(2, 4)).toBe(2 + 2 * 0.6369616873214543);
     const g = npRandom(12345);
     expect(g.random()).toBe(0.22733602246716966);
     const mixed = npRandom(0);
@@ -105,6 +106,21 @@ describe('Generator', () => {
     const items = Array.from({ length: 10 }, (_, i) => i);
     g.shuffle(items);
     expect([...items].sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i));
+  });
+
+  it('full 32-bit range returns the raw next32 (0xd9c2825f for seed 0)', () => {
+    expect(npRandom(0).integers(0, 2 ** 32)).toBe(0xd9c2825f);
+    expect(npRandom(0).integers(-5, 2 ** 32 - 5)).toBe(0xd9c2825f - 5);
+  });
+
+  it('shuffle and choiceRange follow the reference words by hand (seed 0)', () => {
+    // next32 words: d9c2825f, a30febcf, 82d9d721, 4510bdf8. shuffle([0,1,2]): i=2, mask 3 rejects 3, 3,
+    // accepts 1 -> [0,2,1]; i=1, mask 1 takes 0 -> [2,0,1].
+    const items = [0, 1, 2];
+    npRandom(0).shuffle(items);
+    expect(items).toEqual([2, 0, 1]);
+    // choice(range(3, 7)) = 3 + integers(0, 4) = 3 + (0xd9c2825f >>> 30).
+    expect(npRandom(0).choiceRange(3, 7)).toBe(6);
   });
 
   it('unseeded generators draw OS entropy and differ', () => {
