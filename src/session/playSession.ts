@@ -9,6 +9,7 @@ import type { EnvSnapshot } from '../env/snapshot.ts';
 import type { ActivationCache } from '../model/activationCache.ts';
 import type { DecisionTransformer, DTInputs } from '../model/decisionTransformer.ts';
 import type { NameFilter } from '../model/hooks.ts';
+import type { Tensor } from '../tensor/tensor.ts';
 import {
   type History,
   appendStep,
@@ -143,15 +144,18 @@ export class PlaySession {
   /** Forward pass on the window: action distribution at the last timestep, and optionally a cache. */
   predict(options: { cache?: boolean | NameFilter } = {}): Prediction {
     const run = this.model.run(this.window(), { cache: options.cache ?? false });
-    const preds = run.actionPreds!;
-    const A = preds.shape[2];
-    const T = preds.shape[1];
-    const logits = preds.data.slice((T - 1) * A, T * A);
-    const probs = softmax(logits);
-    let greedyAction = 0;
-    for (let a = 1; a < A; a++) if (logits[a] > logits[greedyAction]) greedyAction = a;
-    return { logits, probs, entropy: entropy(probs), greedyAction, cache: run.cache };
+    return { ...predictionFrom(run.actionPreds!), cache: run.cache };
   }
+}
+
+/** The read-out of action predictions [1, T', A] at the last timestep. */
+export function predictionFrom(actionPreds: Tensor): Prediction {
+  const [, T, A] = actionPreds.shape;
+  const logits = actionPreds.data.slice((T - 1) * A, T * A);
+  const probs = softmax(logits);
+  let greedyAction = 0;
+  for (let a = 1; a < A; a++) if (logits[a] > logits[greedyAction]) greedyAction = a;
+  return { logits, probs, entropy: entropy(probs), greedyAction };
 }
 
 function checkedRtg(r: number): number {

@@ -1,0 +1,111 @@
+/**
+ * The typed message protocol between the UI and the engine worker. Every request carries an id and the
+ * open panels; the reply echoes the id with either a result or an error `{ code, message }`.
+ */
+
+/** A panel the user has open, with its own parameters (plain data). */
+export interface PanelRequest {
+  id: string;
+  params: Record<string, unknown>;
+}
+
+export type EngineCommand =
+  /** Loads a checkpoint, resets with `seed` and replays `actions` (a restored URL; extra actions are dropped). */
+  | { type: 'load'; bytes: Uint8Array; fileName: string; seed: number; initialRtg: number; actions: number[] }
+  | { type: 'reset'; seed: number }
+  | { type: 'step'; action: number }
+  /** The model takes its greedy action (DTI's evaluation policy). */
+  | { type: 'act' }
+  | { type: 'setRtg'; initialRtg: number }
+  /** Recomputes the prediction and the open panels (after opening a panel or changing its parameters). */
+  | { type: 'refresh' };
+
+export interface EngineRequest {
+  id: number;
+  command: EngineCommand;
+  panels: PanelRequest[];
+}
+
+export interface EngineError {
+  code: string;
+  message: string;
+}
+
+export type PanelOutcome = { ok: true; data: unknown } | { ok: false; error: EngineError };
+
+export interface ModelInfo {
+  fileName: string;
+  format: string;
+  envId: string;
+  nActions: number;
+  actionNames: string[];
+  obsShape: [number, number, number];
+  maxLen: number;
+  nCtx: number;
+  nLayers: number;
+  nHeads: number;
+  /** Trainable values in the checkpoint's state dict. */
+  nParams: number;
+  /** [name, value] rows of the model and env configs. */
+  config: [string, string][];
+  hookNames: string[];
+  tokenLabels: string[];
+  /** Weight processing used by the app. */
+  weights: string;
+}
+
+/** One token of the window fed to the model. */
+export interface WindowToken {
+  label: string;
+  kind: 'R' | 'S' | 'A';
+  /** RTG for R, timestep for S, action id for A. */
+  value: number;
+  padding: boolean;
+}
+
+/** One real frame of the episode (index 0 = after reset), rendered as SVG. */
+export interface Frame {
+  gridSvg: string;
+  obsSvg: string;
+}
+
+export interface SessionView {
+  seed: number;
+  initialRtg: number;
+  steps: number;
+  /** Timestep of the newest observation. */
+  time: number;
+  /** RTG of the newest timestep. */
+  rtg: number;
+  episodeEnd: 'terminated' | 'truncated' | null;
+  totalReward: number;
+  prediction: { logits: number[]; probs: number[]; entropy: number; greedyAction: number };
+  window: WindowToken[];
+  /** Real steps: action taken, reward received, RTG and timestep fed before it. */
+  trajectory: { actions: number[]; rewards: number[]; rtgs: number[]; timesteps: number[] };
+  /** New frames starting at index `from` (the UI keeps the earlier ones). */
+  frames: { from: number; items: Frame[] };
+  /** Token label of every frame in the current window (`S{maxLen}` = newest), null outside it. */
+  frameLabels: (string | null)[];
+}
+
+export interface EngineResult {
+  /** Present after a load. */
+  model?: ModelInfo;
+  view: SessionView;
+  panels: Record<string, PanelOutcome>;
+  /** Worker time for the command, prediction and panels (ms). */
+  computeMs: number;
+}
+
+export type EngineReply =
+  { id: number; ok: true; result: EngineResult } | { id: number; ok: false; error: EngineError };
+
+/** `{ code, message }` of anything thrown: DtlensError codes are kept, anything else is INTERNAL. */
+export function toEngineError(e: unknown): EngineError {
+  if (e instanceof Error) {
+    const code = (e as { code?: unknown }).code;
+    return { code: typeof code === 'string' ? code : 'INTERNAL', message: e.message };
+  }
+  return { code: 'INTERNAL', message: String(e) };
+}

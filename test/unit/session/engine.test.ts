@@ -1,0 +1,159 @@
+/**
+ * The engine behind the worker protocol: request ids, errors as `{ code, message }`, a bad file leaving the
+ * loaded model usable, URL-state replay, and panels computed only when open. Checked against the golden
+ * rollout of MemoryGatedMLP (seed 0, initial RTG 0.9) where ../shared is available.
+ */
+import { readFileSync } from 'node:fs';
+import { beforeAll, expect, it } from 'vitest';
+import { toFloat32 } from '../../../src/io/rawTensor.ts';
+import { readSafetensors } from '../../../src/io/safetensors.ts';
+import { tokenLabels } from '../../../src/model/config.ts';
+import { Engine } from '../../../src/session/engine.ts';
+import { softmax } from '../../../src/session/playSession.ts';
+import type {
+  EngineCommand,
+  EngineReply,
+  EngineResult,
+  PanelRequest,
+} from '../../../src/session/protocol.ts';
+import { TsGemm } from '../../../src/tensor/gemmTs.ts';
+import { describeWithShared, readSharedJson, sharedPath } from '../../support/shared.ts';
+
+const NAME = 'MemoryGatedMLP';
+
+describeWithShared('engine protocol', () => {
+  let bytes: Uint8Array;
+  let golden: { actions: number[]; logits: Float32Array; nActions: number };
+  let id = 0;
+  const engine = new Engine(new TsGemm());
+  const send = (command: EngineCommand, panels: PanelRequest[] = []): EngineReply => {
+    const reply = engine.handle({ id: ++id, command, panels });
+    expect(reply.id).toBe(id);
+    return reply;
+  };
+  const ok = (reply: EngineReply): EngineResult => {
+    if (!reply.ok) throw new Error(`${reply.error.code}: ${reply.error.message}`);
+    return reply.result;
+  };
+  const load = (actions: number[], panels: PanelRequest[] = []) =>
+    send({ type: 'load', bytes, fileName: `${NAME}.pt`, seed: 0, initialRtg: 0.9, actions }, panels);
+
+  beforeAll(() => {
+    bytes = readFileSync(sharedPath('models', `${NAME}.pt`));
+    const traj = readSharedJson<{ trajectories: { seed: number; file: string; actions: number[] }[] }>(
+      'golden',
+      NAME,
+      'trajectories.json',
+    ).trajectories.find((t) => t.seed === 0)!;
+    const tensors = readSafetensors(readFileSync(sharedPath('golden', NAME, traj.file))).tensors;
+    golden = {
+      actions: traj.actions,
+      logits: toFloat32(tensors.get('episode.step_action_logits')!),
+      nActions: 7,
+    };
+  });
+
+  it('refuses commands before a model is loaded, with a code and a message', () => {
+    const reply = send({ type: 'step', action: 2 });
+    expect(reply).toMatchObject({ ok: false, error: { code: 'BAD_INPUT', message: /no model is loaded/ } });
+  });
+
+  it('loads a model and shows the padded first window with the golden prediction', () => {
+    const r = ok(load([]));
+    expect(r.model).toMatchObject({
+      envId: 'MiniGrid-MemoryS7FixedStart-v0',
+      nActions: 7,
+      maxLen: 9,
+      nCtx: 26,
+    });
+    expect(r.model!.hookNames).toContain('blocks.1.attn.hook_pattern');
+    expect(r.view.window.map((t) => t.label)).toEqual(tokenLabels({ nCtx: 26 }));
+    expect(r.view.window.filter((t) => !t.padding).map((t) => t.label)).toEqual(['R9', 'S9']);
+    expect(r.view).toMatchObject({ steps: 0, time: 0, episodeEnd: null, frameLabels: ['S9'] });
+    expect(r.view.frames.items).toHaveLength(1);
+    expect(r.view.frames.items[0].gridSvg).toMatch(/^<svg/);
+    const expected = softmax(golden.logits.subarray(0, 7));
+    r.view.prediction.probs.forEach((p, a) => expect(p).toBeCloseTo(expected[a], 5));
+    expect(r.panels).toEqual({});
+  });
+
+  it('keeps the loaded model usable after a bad file', () => {
+    const bad = send({
+      type: 'load',
+      bytes: new TextEncoder().encode('not a model'),
+      fileName: 'x.pt',
+      seed: 0,
+      initialRtg: 0.9,
+      actions: [],
+    });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) {
+      expect(bad.error.code).toMatch(/^BAD_/);
+      expect(bad.error.message.length).toBeGreaterThan(5);
+    }
+    expect(ok(send({ type: 'step', action: golden.actions[0] })).view.steps).toBe(1);
+  });
+
+  it('replays URL actions and matches the golden rollout step by step, up to the goal', () => {
+    for (let k = 1; k < golden.actions.length; k++) {
+      const r = ok(load(golden.actions.slice(0, k)));
+      expect(r.view.steps).toBe(k);
+      expect(r.view.trajectory.actions).toEqual(golden.actions.slice(0, k));
+      const expected = softmax(golden.logits.subarray(k * 7, (k + 1) * 7));
+      r.view.prediction.probs.forEach((p, a) => expect(p).toBeCloseTo(expected[a], 5));
+      expect(r.view.frameLabels.at(-1)).toBe('S9');
+    }
+    const end = ok(load(golden.actions));
+    expect(end.view.episodeEnd).toBe('terminated');
+    expect(end.view.totalReward).toBeGreaterThan(0);
+    expect(send({ type: 'step', action: 2 })).toMatchObject({
+      ok: false,
+      error: { message: /episode has ended/ },
+    });
+    // extra actions after the end are dropped
+    expect(ok(load([...golden.actions, 2, 2])).view.steps).toBe(golden.actions.length);
+  });
+
+  it('lets the model act greedily (the golden greedy episode)', () => {
+    ok(load([]));
+    for (const a of golden.actions) {
+      const r = ok(send({ type: 'act' }));
+      expect(r.view.trajectory.actions.at(-1)).toBe(a);
+    }
+  });
+
+  it('re-targets the RTG of the whole window', () => {
+    ok(load(golden.actions.slice(0, 2)));
+    const r = ok(send({ type: 'setRtg', initialRtg: 0.25 }));
+    expect(r.view.window.filter((t) => t.kind === 'R').every((t) => t.value === 0.25)).toBe(true);
+    expect(r.view.frames.items).toHaveLength(0);
+  });
+
+  it('computes open panels only, and reports panel errors without failing the request', () => {
+    ok(load([]));
+    const r = ok(
+      send({ type: 'refresh' }, [
+        { id: 'cache', params: { hook: 'blocks.1.attn.hook_pattern' } },
+        { id: 'nope', params: {} },
+      ]),
+    );
+    expect(Object.keys(r.panels).sort()).toEqual(['cache', 'nope']);
+    expect(r.panels.nope).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
+    const cache = r.panels.cache;
+    expect(cache.ok).toBe(true);
+    if (cache.ok) {
+      const slice = cache.data as {
+        rows: string;
+        cols: string;
+        data: { shape: number[]; data: Float32Array };
+      };
+      expect(slice).toMatchObject({ rows: 'query', cols: 'key' });
+      expect(slice.data.shape).toEqual([26, 26]);
+      // attention rows sum to one
+      for (let q = 0; q < 26; q++)
+        expect(slice.data.data.subarray(q * 26, q * 26 + 26).reduce((a, b) => a + b)).toBeCloseTo(1, 5);
+    }
+    const bad = ok(send({ type: 'refresh' }, [{ id: 'cache', params: { hook: 'blocks.9.hook_resid_pre' } }]));
+    expect(bad.panels.cache).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
+  });
+});
