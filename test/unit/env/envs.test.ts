@@ -245,8 +245,9 @@ describe('Dynamic-Obstacles', () => {
   });
 
   it('5x5 seed 2: walking forward hits an obstacle (MiniGrid test_no_death_wrapper)', () => {
-    const env = makeEnv('MiniGrid-Dynamic-Obstacles-5x5-v0');
+    const env = makeEnv('MiniGrid-Dynamic-Obstacles-5x5-v0') as DynamicObstaclesEnv;
     env.reset(2);
+    expect(env.obstacles.map((b) => b.curPos)).toContainEqual([2, 1]); // spec §8.2: right in front of the agent
     expect(env.step(Actions.forward)).toMatchObject({ reward: -1, terminated: true });
   });
 
@@ -357,6 +358,9 @@ describe('Crossing', () => {
   it('LavaCrossingS9N1 seed 2: right then forward walks into lava (MiniGrid test_no_death_wrapper)', () => {
     const env = makeEnv('MiniGrid-LavaCrossingS9N1-v0');
     env.reset(2);
+    // Spec §8.2: the river is the row y=2 with its opening at x=4.
+    const row = Array.from({ length: 7 }, (_, i) => typeAt(env, i + 1, 2));
+    expect(row).toEqual(['lava', 'lava', 'lava', null, 'lava', 'lava', 'lava']);
     env.step(Actions.right);
     expect(env.step(Actions.forward)).toMatchObject({ reward: 0, terminated: true });
   });
