@@ -10,11 +10,12 @@
  * symbolic dims: rank 2 is the `Gemm` op with its transpose attributes; rank 3 is `MatMul` after
  * `Transpose` nodes for transposed operands (B of rank 2 when broadcast). Results are written
  * straight into the output buffer through a preallocated output tensor; `accumulate` adds the
- * product into `out` in JS.
+ * product into `out` in JS. `out` must not overlap `a` or `b`.
  */
 import { createRequire } from 'node:module';
 import type * as OrtBinding from 'onnxruntime-node/dist/binding.js';
 import type * as Ort from 'onnxruntime-node';
+import { check } from '../errors.ts';
 import type { BatchedMatmulOptions, Gemm, MatmulOptions } from '../tensor/gemm.ts';
 import { checkGemmArgs } from '../tensor/gemmArgs.ts';
 import { encodeOnnxModel, type OnnxGraph, type OnnxNode } from './onnxGraph.ts';
@@ -74,6 +75,11 @@ export class OrtGemm implements Gemm {
   private readonly sessionOptions: object;
 
   constructor(options: OrtGemmOptions = {}) {
+    check(
+      typeof binding?.InferenceSession === 'function' && typeof initOrt === 'function',
+      'UNSUPPORTED',
+      'onnxruntime-node no longer exposes its synchronous binding (dist/binding.js); OrtGemm needs 1.30.x',
+    );
     initOrt();
     this.sessionOptions = {
       intraOpNumThreads: options.threads ?? 2,
