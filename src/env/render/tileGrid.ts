@@ -69,7 +69,8 @@ export function snapshotTileGrid(snapshot: EnvSnapshot, highlight: boolean): Til
 /**
  * The agent's point of view from an observation image `[X][Y][C]` flattened `(x*Y + y)*C + c`,
  * C = 3 (codes) or 20 (one-hot): the agent at the bottom centre `(X//2, Y-1)` facing up, as MiniGrid's
- * `get_pov_render`. With `highlightVisible`, cells that are not unseen are highlighted, so unseen
+ * `get_pov_render`. A fully observed image (`FullyObsWrapper`, with an agent cell of type 10) is drawn
+ * as it is, with the agent at its own cell. With `highlightVisible`, cells that are not unseen are highlighted, so unseen
  * cells stay dark.
  */
 export function observationTileGrid(
@@ -84,7 +85,10 @@ export function observationTileGrid(
     highlight = new Uint8Array(X * Y);
     for (let i = 0; i < X * Y; i++) highlight[i] = cells[i * 3] === OBJECT.unseen ? 0 : 1;
   }
-  return { width: X, height: Y, cells, agent: { x: Math.floor(X / 2), y: Y - 1, dir: 3 }, highlight };
+  let fullyObserved = false;
+  for (let i = 0; i < X * Y && !fullyObserved; i++) fullyObserved = cells[i * 3] === OBJECT.agent;
+  const agent = fullyObserved ? null : { x: Math.floor(X / 2), y: Y - 1, dir: 3 };
+  return { width: X, height: Y, cells, agent, highlight };
 }
 
 /**

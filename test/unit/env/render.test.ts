@@ -293,6 +293,18 @@ describe('renderObservationSvg', () => {
     expect(renderObservationSvg(oneHot, [7, 7, 20])).toBe(svg);
   });
 
+  it('draws a fully observed image (agent cell 10, 0, dir) with the agent at its own cell', () => {
+    const full = new Uint8Array(S.grid);
+    full.set([10, 0, 2], (4 * 6 + 3) * 3); // agent at (4,3) facing west
+    const r = parseXml(renderObservationSvg(full, [7, 6, 3]));
+    const agents = findAll(r, hasClass('agent'));
+    expect(agents).toHaveLength(1);
+    expect(findAll(tileAt(r, 4, 3), hasClass('agent'))).toHaveLength(1);
+    expect(agents[0].attrs.transform).toBe('rotate(180 16 16)');
+    full[(4 * 6 + 3) * 3 + 2] = 4; // no such direction
+    expect(() => renderObservationSvg(full, [7, 6, 3])).toThrow(DtlensError);
+  });
+
   it('rejects an image whose size or channel count is wrong', () => {
     expect(() => renderObservationSvg(dense, [7, 7, 5])).toThrow(DtlensError);
     expect(() => renderObservationSvg(dense.subarray(1), [7, 7, 3])).toThrow(DtlensError);
