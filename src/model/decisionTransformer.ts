@@ -6,7 +6,7 @@ import { DtlensError, check } from '../errors.ts';
 import type { Gemm } from '../tensor/gemm.ts';
 import { Tensor, shapeString } from '../tensor/tensor.ts';
 import { ActivationCache } from './activationCache.ts';
-import { type DTArchitecture, hookNames, maxLenOf, nObsOf } from './architecture.ts';
+import { type DTArchitecture, hookNames, maxLenOf } from './architecture.ts';
 import { type Hook, HookRunner, type NameFilter } from './hooks.ts';
 import { runTransformer } from './transformer.ts';
 import { type DTWeights, type LinearWeights, isLinearTimeEmbedding } from './weights.ts';
@@ -243,17 +243,15 @@ export class DecisionTransformer {
       'BAD_INPUT',
       () => `without action tokens only one timestep can be embedded (DTI uses [R1, S1]); got T=${T}`,
     );
-    for (const r of rtgs) check(Number.isFinite(r), 'BAD_INPUT', `rtgs contain a non-finite value (${r})`);
+    const bad = firstNonFinite(rtgs);
+    check(bad < 0, 'BAD_INPUT', () => `rtgs contain a non-finite value (${rtgs[bad]})`);
     const maxT = this.maxTimestep;
     for (const t of timesteps) {
-      check(
-        Number.isFinite(t) && t >= 0 && t <= maxT,
-        'BAD_INPUT',
-        () => `timestep ${t} is outside the time embedding's range 0..${maxT}`,
-      );
+      if (!(t >= 0 && t <= maxT))
+        throw new DtlensError('BAD_INPUT', `timestep ${t} is outside the time embedding's range 0..${maxT}`);
     }
-    for (const v of states.data)
-      check(Number.isFinite(v), 'BAD_INPUT', `states contain a non-finite value (${v})`);
+    const badState = firstNonFinite(states.data);
+    check(badState < 0, 'BAD_INPUT', () => `states contain a non-finite value (${states.data[badState]})`);
     return [B, T];
   }
 
@@ -276,39 +274,59 @@ export class DecisionTransformer {
    * State embeddings [n, d] = flatten_chw(obs) @ W_state^T, computed as a sparse gather over the
    * non-zero observation entries (one-hot observations have 3 ones per cell).
    */
-  private stateEmbeddings(states: Tensor, n: number): Float64Array {
+  private stateEmbeddings(states: Tensor, n: number): Float32Array {
     const d = this.arch.dModel;
-    const [X, Y, C] = this.arch.obsShape;
-    const nObs = nObsOf(this.arch);
-    const WT = transposedStateEmbedding(this.weights.stateEmbedding);
-    const out = new Float64Array(n * d);
+    const { transposed: WT, rowOfObsIndex } = stateEmbeddingGather(
+      this.weights.stateEmbedding,
+      this.arch.obsShape,
+    );
+    const nObs = rowOfObsIndex.length;
+    const data = states.data;
+    const out = new Float32Array(n * d);
+    const acc = new Float64Array(d);
     for (let i = 0; i < n; i++) {
-      const obs = i * nObs;
-      const o = i * d;
-      for (let x = 0; x < X; x++)
-        for (let y = 0; y < Y; y++)
-          for (let c = 0; c < C; c++) {
-            const v = states.data[obs + (x * Y + y) * C + c];
-            if (v === 0) continue;
-            const col = (c * X * Y + x * Y + y) * d;
-            for (let j = 0; j < d; j++) out[o + j] += v * WT[col + j];
-          }
+      acc.fill(0);
+      const base = i * nObs;
+      for (let k = 0; k < nObs; k++) {
+        const v = data[base + k];
+        if (v === 0) continue;
+        const row = rowOfObsIndex[k];
+        for (let j = 0; j < d; j++) acc[j] += v * WT[row + j];
+      }
+      out.set(acc, i * d);
     }
-    for (let i = 0; i < out.length; i++) out[i] = Math.fround(out[i]);
     return out;
   }
 }
 
-const transposedCache = new WeakMap<Tensor, Float32Array>();
+/** Index of the first non-finite value, or -1. */
+function firstNonFinite(values: ArrayLike<number>): number {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return i;
+  return -1;
+}
 
-/** W_state [d, nObs] -> [nObs, d], cached per weight tensor. */
-function transposedStateEmbedding(W: Tensor): Float32Array {
-  let t = transposedCache.get(W);
-  if (!t) {
+interface StateGather {
+  /** W_state^T [nObs, d] */
+  transposed: Float32Array;
+  /** For each [x][y][c] observation index, the offset of its (c, x, y) row in `transposed`. */
+  rowOfObsIndex: Int32Array;
+}
+
+const gatherCache = new WeakMap<Tensor, StateGather>();
+
+/** W_state [d, nObs] rearranged for the sparse gather, cached per weight tensor. */
+function stateEmbeddingGather(W: Tensor, [X, Y, C]: readonly [number, number, number]): StateGather {
+  let g = gatherCache.get(W);
+  if (!g) {
     const [d, nObs] = W.shape;
-    t = new Float32Array(d * nObs);
-    for (let j = 0; j < d; j++) for (let k = 0; k < nObs; k++) t[k * d + j] = W.data[j * nObs + k];
-    transposedCache.set(W, t);
+    const transposed = new Float32Array(d * nObs);
+    for (let j = 0; j < d; j++) for (let k = 0; k < nObs; k++) transposed[k * d + j] = W.data[j * nObs + k];
+    const rowOfObsIndex = new Int32Array(nObs);
+    for (let x = 0; x < X; x++)
+      for (let y = 0; y < Y; y++)
+        for (let c = 0; c < C; c++) rowOfObsIndex[(x * Y + y) * C + c] = (c * X * Y + x * Y + y) * d;
+    g = { transposed, rowOfObsIndex };
+    gatherCache.set(W, g);
   }
-  return t;
+  return g;
 }

@@ -1,0 +1,97 @@
+/**
+ * Forward-pass benchmark on MemoryGatedMLP (2 layers, 4 heads, d_model 128, gated MLP, 26 tokens):
+ * batch-1 forward with the full cache (what a keypress costs in the app) and throughput at batch 256
+ * (action head only), for each GEMM backend, with ratios measured in this one run.
+ * Targets on this 2-core machine: <= 2 ms at batch 1 with cache, >= 4,500 windows/s at batch 256.
+ * Uses ../shared/models/MemoryGatedMLP.pt when present, else a random model of the same shape.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { loadCheckpoint } from '../src/io/checkpoint.ts';
+import type { DecisionTransformer, DTInputs } from '../src/model/decisionTransformer.ts';
+import { createModel } from '../src/model/load.ts';
+import { GEMM_BACKENDS } from '../src/node/gemm.ts';
+import { nodeGemm } from '../src/node/gemm.ts';
+import { Tensor } from '../src/tensor/tensor.ts';
+import { compareMs, printTable } from './harness.ts';
+import { randomModel, seededRandom } from '../test/support/randomModel.ts';
+
+const MODEL_PATH = fileURLToPath(new URL('../../shared/models/MemoryGatedMLP.pt', import.meta.url));
+
+function buildModel(backend: (typeof GEMM_BACKENDS)[number]): DecisionTransformer {
+  const gemm = nodeGemm(backend);
+  if (existsSync(MODEL_PATH))
+    return createModel(loadCheckpoint(new Uint8Array(readFileSync(MODEL_PATH))), { gemm });
+  return randomModel(
+    {
+      dModel: 128,
+      nHeads: 4,
+      dHead: 32,
+      dMlp: 256,
+      nLayers: 2,
+      nCtx: 26,
+      normalization: 'LN',
+      gatedMlp: true,
+      activationFn: 'relu',
+      nActions: 7,
+      obsShape: [7, 7, 20],
+    },
+    { gemm },
+  );
+}
+
+/** B full windows of 9 timesteps with one-hot observations (3 ones per cell). */
+function windows(B: number): DTInputs {
+  const rand = seededRandom(42);
+  const T = 9;
+  const states = new Float32Array(B * T * 7 * 7 * 20);
+  for (let cell = 0; cell < B * T * 49; cell++) {
+    states[cell * 20 + Math.floor(rand() * 11)] = 1;
+    states[cell * 20 + 11 + Math.floor(rand() * 6)] = 1;
+    states[cell * 20 + 17 + Math.floor(rand() * 3)] = 1;
+  }
+  return {
+    states: new Tensor(states, [B, T, 7, 7, 20]),
+    actions: Int32Array.from({ length: B * (T - 1) }, () => Math.floor(rand() * 8)),
+    rtgs: Float32Array.from({ length: B * T }, () => rand()),
+    timesteps: Int32Array.from({ length: B * T }, (_, i) => i % T),
+  };
+}
+
+export default function run(): void {
+  console.log(
+    existsSync(MODEL_PATH)
+      ? `model: ${MODEL_PATH}`
+      : 'model: random, MemoryGatedMLP shape (../shared absent)',
+  );
+  const one = windows(1);
+  const batch = windows(256);
+  const models = GEMM_BACKENDS.map((backend) => buildModel(backend));
+  const latencies = compareMs(
+    models.map((m) => () => void m.run(one, { cache: true })),
+    { sampleMs: 50, samples: 9 },
+  );
+  const batchMs = compareMs(
+    models.map((m) => () => void m.run(batch)),
+    { sampleMs: 300, samples: 5 },
+  );
+  const rows = GEMM_BACKENDS.map((backend, i) => ({
+    backend,
+    latency: latencies[i],
+    throughput: 256 / (batchMs[i] / 1000),
+  }));
+  const ts = rows.find((r) => r.backend === 'ts')!;
+  printTable(
+    ['backend', 'batch-1 + cache (ms)', 'vs ts', 'batch-256 (windows/s)', 'vs ts'],
+    rows.map((r) => [
+      r.backend,
+      r.latency.toFixed(3),
+      `${(ts.latency / r.latency).toFixed(2)}x`,
+      r.throughput.toFixed(0),
+      `${(r.throughput / ts.throughput).toFixed(2)}x`,
+    ]),
+  );
+  console.log(
+    'targets: batch-1 with cache <= 2 ms; batch 256 >= 4,500 windows/s (PyTorch+TL here: ~4 ms, 2,200-3,000/s)',
+  );
+}
