@@ -22,3 +22,5 @@ export { flattenObsCHW, stateFeatureLabel, SPARSE_CHANNEL_NAMES, DENSE_CHANNEL_N
 export { denseImage, decodeObsCells, type ObsCell } from './decode.ts';
 export { recordReplay, type ReplayRequest } from './replay.ts';
 export { npRandom, Generator, PCG64, SeedSequence } from './rng/index.ts';
+export * from './render/index.ts';
+export * from './experts/index.ts';
