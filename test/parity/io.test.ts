@@ -1,12 +1,12 @@
 /**
  * Loaders against the original Python: every checkpoint in ../shared/models loads with the config and
- * state-dict shapes DTI reported (golden config.json), converts to the native format losslessly, and
- * DTI's trajectory fixture splits like DTI's TrajectoryDataset.
+ * state-dict shapes DTI reported (golden config.json), and DTI's trajectory fixture splits like
+ * DTI's TrajectoryDataset. Native round trips are in ioConvert.test.ts.
  */
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'fflate';
 import { expect, it } from 'vitest';
-import { loadCheckpoint, saveNativeCheckpoint, type Checkpoint } from '../../src/io/checkpoint.ts';
+import { loadCheckpoint, type Checkpoint } from '../../src/io/checkpoint.ts';
 import { readDtiTrajectories, splitTrajectories } from '../../src/io/dtiTrajectories.ts';
 import { xzDecompress } from '../../src/io/xz.ts';
 import { envConfigToJson, modelConfigToJson } from '../../src/model/config.ts';
@@ -83,33 +83,6 @@ describeWithShared('checkpoints match the golden configs of the original Python'
     expect(shapesOf(ckpt)).toEqual(golden.state_dict_shapes);
     expect(ckpt.provenance.inferred).toContain('env_id');
   });
-
-  it.each([...CURRENT, ...Object.keys(LEGACY)])(
-    '%s converts to the native format and back losslessly',
-    (model) => {
-      const ckpt = load(model);
-      const back = loadCheckpoint(saveNativeCheckpoint(ckpt));
-      expect(back.format).toBe('dtlens');
-      expect(back.model).toEqual(ckpt.model);
-      expect(back.env).toEqual(ckpt.env);
-      expect(back.nActions).toBe(ckpt.nActions);
-      expect(back.obsShape).toEqual(ckpt.obsShape);
-      expect(back.offline).toEqual(ckpt.offline);
-      expect(back.legacy).toEqual(ckpt.legacy);
-      expect([...back.weights.keys()].sort()).toEqual([...ckpt.weights.keys()].sort());
-      for (const [name, t] of ckpt.weights) {
-        const u = back.weights.get(name)!;
-        expect(u.dtype, name).toBe(t.dtype);
-        expect(u.shape, name).toEqual(t.shape);
-        expect(
-          Buffer.from(u.data.buffer, u.data.byteOffset, u.data.byteLength).equals(
-            Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength),
-          ),
-          name,
-        ).toBe(true);
-      }
-    },
-  );
 });
 
 interface FixtureJson {

@@ -1,5 +1,6 @@
 /** Every CLI command, in the order `dtlens --help` lists them. Each entry adds one subcommand. */
 import type { Command } from 'commander';
+import { registerConvert } from './convert.ts';
 import { registerEnvRender } from './envRender.ts';
 import { registerEnvReplay } from './envReplay.ts';
 import { registerForward } from './forward.ts';
@@ -9,6 +10,7 @@ export type RegisterCommand = (program: Command) => void;
 
 export const commands: RegisterCommand[] = [
   registerInfo,
+  registerConvert,
   registerForward,
   registerEnvReplay,
   registerEnvRender,
