@@ -16,7 +16,10 @@ export function isZip(bytes: Uint8Array): boolean {
 }
 
 /** All entries of a zip archive, by name. Throws `BAD_ARCHIVE` on any unreadable, truncated or hostile input. */
-export function readZipEntries(bytes: Uint8Array): Record<string, Uint8Array> {
+export function readZipEntries(
+  bytes: Uint8Array,
+  maxTotalBytes = MAX_ZIP_TOTAL_BYTES,
+): Record<string, Uint8Array> {
   const declared = new Map<string, number>();
   let total = 0;
   let entries: Record<string, Uint8Array>;
