@@ -32,6 +32,9 @@ interface CompiledBlock {
 
 const compiledCache = new WeakMap<BlockWeights, CompiledBlock>();
 
+/** Drops a block's fused weights so the next forward rebuilds them (call after updating weights in place). */
+export const invalidateCompiled = (block: BlockWeights): boolean => compiledCache.delete(block);
+
 function compileBlock(b: BlockWeights): CompiledBlock {
   const cached = compiledCache.get(b);
   if (cached) return cached;
