@@ -1,0 +1,65 @@
+/**
+ * A figure: an Observable Plot (or any SVG-producing function) with hover values and an export menu
+ * (SVG, PNG, CSV, JSON). `draw` runs whenever `rows` or `deps` change.
+ */
+import { useEffect, useRef, useState } from 'react';
+import { type ExportFormat, exportFigure } from './exportFigure.ts';
+
+export interface FigureProps {
+  /** File name stem of exports, e.g. "prediction-step3". */
+  name: string;
+  title?: string;
+  /** The figure's data, one object per mark datum: what CSV and JSON exports contain. */
+  rows: readonly Record<string, unknown>[];
+  draw: () => SVGSVGElement | HTMLElement;
+  deps?: readonly unknown[];
+  className?: string;
+}
+
+const FORMATS: ExportFormat[] = ['svg', 'png', 'csv', 'json'];
+
+export function Figure({ name, title, rows, draw, deps = [], className }: FigureProps) {
+  const host = useRef<HTMLDivElement>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    const el = host.current;
+    if (!el) return;
+    try {
+      const node = draw();
+      el.replaceChildren(node);
+      setError(null);
+    } catch (e) {
+      el.replaceChildren();
+      setError(e instanceof Error ? e.message : String(e));
+    }
+  }, [rows, ...deps]);
+
+  const onExport = (format: ExportFormat) => {
+    const svg = host.current?.querySelector('svg') ?? null;
+    exportFigure(format, name, svg, rows).catch((e: unknown) => setError(String(e)));
+  };
+
+  return (
+    <figure className={`figure ${className ?? ''}`} data-figure={name}>
+      <div className="figure-head">
+        {title && <figcaption>{title}</figcaption>}
+        <div className="export" role="group" aria-label={`export ${title ?? name}`}>
+          {FORMATS.map((f) => (
+            <button
+              key={f}
+              type="button"
+              className="chip"
+              onClick={() => onExport(f)}
+              title={`Export as ${f.toUpperCase()}`}
+            >
+              {f.toUpperCase()}
+            </button>
+          ))}
+        </div>
+      </div>
+      <div ref={host} className="figure-body" />
+      {error && <div className="error small">{error}</div>}
+    </figure>
+  );
+}

@@ -1,0 +1,165 @@
+/** Observable Plot recipes shared by the panels: heatmaps with labelled axes, bar and line charts. */
+import * as Plot from '@observablehq/plot';
+
+export interface Cell {
+  row: string;
+  col: string;
+  value: number;
+}
+
+/** Cells of a [R, C] row-major matrix with labels. */
+export function matrixCells(data: ArrayLike<number>, rowLabels: string[], colLabels: string[]): Cell[] {
+  const cells: Cell[] = [];
+  const C = colLabels.length;
+  for (let r = 0; r < rowLabels.length; r++)
+    for (let c = 0; c < C; c++) cells.push({ row: rowLabels[r], col: colLabels[c], value: data[r * C + c] });
+  return cells;
+}
+
+export interface HeatmapOptions {
+  rowLabels: string[];
+  colLabels: string[];
+  xLabel?: string;
+  yLabel?: string;
+  /** 'diverging' (RdBu around 0, DTI's look) or 'sequential' (for probabilities). */
+  scheme?: 'diverging' | 'sequential';
+  /** Symmetric colour limit (default max |value|). */
+  limit?: number;
+  width?: number;
+  height?: number;
+  /** Print values in the cells (only sensible for small matrices). */
+  text?: boolean;
+}
+
+export function heatmap(cells: Cell[], o: HeatmapOptions): SVGSVGElement | HTMLElement {
+  const finite = cells.map((c) => c.value).filter((v) => Number.isFinite(v) && Math.abs(v) < 1e4);
+  const maxAbs = o.limit ?? Math.max(1e-9, ...finite.map(Math.abs));
+  const sequential = o.scheme === 'sequential';
+  const cellSize = Math.max(6, Math.min(28, 560 / Math.max(o.colLabels.length, 1)));
+  const tickEvery = (n: number) => (n > 40 ? Math.ceil(n / 20) : 1);
+  const ticks = (labels: string[]) => labels.filter((_, i) => i % tickEvery(labels.length) === 0);
+  return Plot.plot({
+    width: o.width ?? Math.min(720, 90 + cellSize * o.colLabels.length),
+    height: o.height ?? Math.min(720, 70 + cellSize * o.rowLabels.length),
+    marginLeft: 70,
+    marginBottom: 50,
+    style: { fontSize: '11px' },
+    x: { domain: o.colLabels, label: o.xLabel ?? null, tickRotate: -45, ticks: ticks(o.colLabels) },
+    y: { domain: o.rowLabels, label: o.yLabel ?? null, ticks: ticks(o.rowLabels) },
+    color: sequential
+      ? { type: 'linear', scheme: 'blues', domain: [0, maxAbs], legend: true, label: null }
+      : {
+          type: 'linear',
+          scheme: 'rdbu',
+          domain: [-maxAbs, maxAbs],
+          reverse: true,
+          legend: true,
+          label: null,
+        },
+    marks: [
+      Plot.cell(cells, {
+        x: 'col',
+        y: 'row',
+        fill: (d: Cell) => Math.max(-maxAbs, Math.min(maxAbs, d.value)),
+        inset: 0.5,
+        channels: { value: { value: 'value', label: 'value' } },
+        tip: { format: { fill: false, value: (v: number) => v.toPrecision(4) } },
+      }),
+      ...(o.text
+        ? [
+            Plot.text(cells, {
+              x: 'col',
+              y: 'row',
+              text: (d: Cell) => d.value.toFixed(2),
+              fontSize: 9,
+              fill: 'black',
+            }),
+          ]
+        : []),
+    ],
+  });
+}
+
+export interface Bar {
+  label: string;
+  value: number;
+}
+
+/** Horizontal bars in the given order, values printed at the bar ends. */
+export function barsX(
+  bars: Bar[],
+  o: { xLabel?: string; domain?: [number, number]; width?: number; format?: string; highlight?: string } = {},
+) {
+  const fmt = (v: number) => (o.format === '%' ? `${(v * 100).toFixed(1)}%` : v.toFixed(3));
+  return Plot.plot({
+    width: o.width ?? 360,
+    height: 28 + 22 * bars.length,
+    marginLeft: 90,
+    marginRight: 48,
+    style: { fontSize: '12px' },
+    x: { domain: o.domain, label: o.xLabel ?? null, grid: true },
+    y: { domain: bars.map((b) => b.label), label: null },
+    marks: [
+      Plot.barX(bars, {
+        x: 'value',
+        y: 'label',
+        fill: (b: Bar) => (b.label === o.highlight ? '#2563eb' : b.value < 0 ? '#dc2626' : '#60a5fa'),
+        tip: { format: { x: (v: number) => fmt(v), fill: false } },
+      }),
+      Plot.text(bars, {
+        x: 'value',
+        y: 'label',
+        text: (b: Bar) => fmt(b.value),
+        dx: 4,
+        textAnchor: 'start',
+        fontSize: 11,
+      }),
+      Plot.ruleX([0]),
+    ],
+  });
+}
+
+/** Vertical bars over labelled categories (e.g. per-component attributions). */
+export function barsY(bars: Bar[], o: { yLabel?: string; width?: number } = {}) {
+  return Plot.plot({
+    width: o.width ?? Math.max(320, 40 + bars.length * 28),
+    height: 300,
+    marginBottom: 70,
+    marginLeft: 56,
+    style: { fontSize: '11px' },
+    x: { domain: bars.map((b) => b.label), label: null, tickRotate: -45 },
+    y: { label: o.yLabel ?? null, grid: true },
+    marks: [
+      Plot.barY(bars, {
+        x: 'label',
+        y: 'value',
+        fill: (b: Bar) => (b.value < 0 ? '#dc2626' : '#2563eb'),
+        tip: { format: { y: (v: number) => v.toFixed(4), fill: false } },
+      }),
+      Plot.ruleY([0]),
+    ],
+  });
+}
+
+/** A line with dots over ordered categories. */
+export function lineOver(points: Bar[], o: { yLabel?: string; width?: number } = {}) {
+  return Plot.plot({
+    width: o.width ?? Math.max(320, 60 + points.length * 48),
+    height: 260,
+    marginBottom: 50,
+    marginLeft: 56,
+    style: { fontSize: '11px' },
+    x: { domain: points.map((p) => p.label), label: null, tickRotate: -30 },
+    y: { label: o.yLabel ?? null, grid: true },
+    marks: [
+      Plot.ruleY([0]),
+      Plot.line(points, { x: 'label', y: 'value', stroke: '#2563eb' }),
+      Plot.dot(points, {
+        x: 'label',
+        y: 'value',
+        fill: '#2563eb',
+        tip: { format: { y: (v: number) => v.toFixed(4) } },
+      }),
+    ],
+  });
+}

@@ -1,0 +1,54 @@
+/**
+ * `npm start [-- --port N --models DIR ...]`: builds the app if needed and serves it on 127.0.0.1 with
+ * the models of `./models/` and of every `--models` folder.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from '@hono/node-server';
+import { Command, InvalidArgumentError } from 'commander';
+import { createServerApp } from './app.ts';
+import { buildApp, needsBuild } from './build.ts';
+import { listModels } from './models.ts';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const appDir = resolve(repoRoot, 'app');
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('expected a port number 0-65535');
+  return n;
+}
+
+const program = new Command('dtlens-app')
+  .description('Serve the dtlens web app on 127.0.0.1 with the models of ./models and --models folders.')
+  .option('-p, --port <port>', 'port to listen on (0 = any free port)', parsePort, 5173)
+  .option(
+    '-m, --models <dir>',
+    'also serve the model files in this folder (repeatable)',
+    (v, all: string[]) => [...all, v],
+    [],
+  )
+  .option('--no-build', 'serve app/dist as it is, never run vite build')
+  .action(async (opts: { port: number; models: string[]; build: boolean }) => {
+    for (const dir of opts.models)
+      if (!existsSync(dir)) program.error(`--models: folder not found: ${dir}`, { exitCode: 2 });
+    if (opts.build && needsBuild(appDir, resolve(repoRoot, 'src'))) {
+      console.log('building the app (vite build)...');
+      await buildApp(appDir);
+    }
+    if (!existsSync(resolve(appDir, 'dist', 'index.html')))
+      program.error('app/dist is missing: run `npm run build:app` or drop --no-build', { exitCode: 2 });
+    const modelDirs = [resolve('models'), ...opts.models.map((d) => resolve(d))];
+    const app = createServerApp({ staticDir: resolve(appDir, 'dist'), modelDirs });
+    const server = serve({ fetch: app.fetch, port: opts.port, hostname: '127.0.0.1' }, (info) => {
+      const n = listModels(modelDirs).length;
+      console.log(`dtlens app: http://127.0.0.1:${info.port}/  (${n} model${n === 1 ? '' : 's'} served)`);
+    });
+    const stop = () => server.close(() => process.exit(0));
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+
+await program.parseAsync();
