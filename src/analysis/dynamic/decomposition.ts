@@ -76,9 +76,7 @@ export function decomposeLogitDiff(
   const heads = attribute(cache.stackHeadResults(-1, { applyLn: true }));
   const components = attribute(cache.getFullResidDecomposition(-1, { applyLn: true, expandNeurons: false }));
   const neurons =
-    (options.neurons ?? true) && L > 0
-      ? attribute(cache.getFullResidDecomposition(-1, { applyLn: true, expandNeurons: true }))
-      : undefined;
+    (options.neurons ?? true) && L > 0 ? neuronDecomposition(run, b, p, dir.vector, components) : undefined;
 
   const notes: string[] = [];
   if (normalization === 'LN')
@@ -134,4 +132,41 @@ function dtiResidualDecomposition(
   }
   const target = at(`blocks.${L - 1}.hook_resid_post`);
   return { labels, values, check: sumCheck(values, target) };
+}
+
+/**
+ * `getFullResidDecomposition(-1, {applyLn, expandNeurons: true})` projected at one position, without
+ * materialising the [L·d_mlp, B, P, d] stack: since centring is linear,
+ * `applyLn(c) · dir = c · (dir − mean(dir)) / scale`, so neuron n of layer l contributes
+ * `post[n] · (W_out[n] · dir_c) / scale`. Heads, embed and pos_embed are those of the non-expanded
+ * decomposition; the bias also includes every b_out (TL `accumulated_bias(include_mlp_biases)`).
+ */
+function neuronDecomposition(
+  run: AnalysisRun,
+  b: number,
+  p: number,
+  dir: Float32Array,
+  components: Attribution,
+): Attribution {
+  const { cache, model } = run;
+  const { P, d } = runDims(run);
+  const { nLayers: L, nHeads: H, dMlp: m, normalization } = model.arch;
+  const dirMean = normalization ? dir.reduce((a, v) => a + v, 0) / d : 0;
+  const dirC = dir.map((v) => v - dirMean);
+  const scale = normalization ? cache.get('ln_final.hook_scale').data[b * P + p] : 1;
+  const labels = components.labels.slice(0, L * H);
+  const values = components.values.slice(0, L * H);
+  for (let l = 0; l < L; l++) {
+    const post = cache.get(`blocks.${l}.mlp.hook_post`).data;
+    const Wout = model.weights.blocks[l].mlp.W_out.data;
+    for (let n = 0; n < m; n++) {
+      labels.push(`L${l}N${n}`);
+      values.push((post[(b * P + p) * m + n] * dot(Wout, n * d, dirC)) / scale);
+    }
+  }
+  const [embed, posEmbed] = components.values.slice(-3, -1); // components end with embed, pos_embed, bias
+  const bias = cache.accumulatedBias(L, false, true).data;
+  labels.push('embed', 'pos_embed', 'bias');
+  values.push(embed, posEmbed, dot(bias, 0, dirC) / scale);
+  return { labels, values };
 }

@@ -1,0 +1,154 @@
+/**
+ * The three chart shapes every analysis figure is built from: heatmaps (optionally faceted), bar
+ * charts of labelled contributions, and line charts over an ordered axis. Each returns a FigureSpec
+ * whose table is exactly the plotted data.
+ */
+import * as Plot from '@observablehq/plot';
+import { type Cell, type FigureSpec, col, divergingColor, hover, titleMark } from './figure.ts';
+
+export interface Axis {
+  /** Index of the table column */
+  column: number;
+  /** Ordered categories */
+  domain: string[];
+  label: string;
+}
+
+export interface HeatmapOptions {
+  title: string;
+  columns: string[];
+  rows: Cell[][];
+  x: Axis;
+  y: Axis;
+  /** Index of the value column (coloured with RdBu centred at 0) */
+  value: number;
+  fx?: Axis;
+  fy?: Axis;
+  /** Pixel size of one cell (default 16) */
+  cellSize?: number;
+  /** Hide tick labels (small multiples) */
+  thumbnails?: boolean;
+}
+
+const MAX_TICK_LABELS = 60;
+
+export function heatmapFigure(o: HeatmapOptions): FigureSpec {
+  const cell = o.cellSize ?? 16;
+  const nfx = o.fx?.domain.length ?? 1;
+  const nfy = o.fy?.domain.length ?? 1;
+  const gap = o.fx || o.fy ? 10 : 0;
+  const margin = { top: 40, left: o.thumbnails ? 30 : 70, bottom: o.thumbnails ? 20 : 60, right: 20 };
+  const ticks = (a: Axis) => (o.thumbnails || a.domain.length > MAX_TICK_LABELS ? null : undefined);
+  return {
+    title: o.title,
+    table: { columns: o.columns, rows: o.rows },
+    options: (interactive) => ({
+      width: margin.left + margin.right + nfx * (o.x.domain.length * cell + gap),
+      height: margin.top + margin.bottom + nfy * (o.y.domain.length * cell + gap),
+      marginTop: margin.top,
+      marginLeft: margin.left,
+      marginBottom: margin.bottom,
+      marginRight: margin.right,
+      padding: 0,
+      x: {
+        domain: o.x.domain,
+        label: o.x.label,
+        axis: ticks(o.x),
+        tickRotate: o.x.domain.length > 12 ? -90 : 0,
+      },
+      y: { domain: o.y.domain, label: o.y.label, axis: ticks(o.y) },
+      ...(o.fx && { fx: { domain: o.fx.domain, label: o.fx.label } }),
+      ...(o.fy && { fy: { domain: o.fy.domain, label: o.fy.label } }),
+      color: divergingColor(o.columns[o.value]),
+      marks: [
+        Plot.cell(o.rows, {
+          x: col(o.x.column),
+          y: col(o.y.column),
+          fill: col(o.value),
+          ...(o.fx && { fx: col(o.fx.column) }),
+          ...(o.fy && { fy: col(o.fy.column) }),
+          inset: 0,
+          ...hover(o.columns, interactive),
+        }),
+        titleMark(o.title),
+      ],
+    }),
+  };
+}
+
+export interface BarOptions {
+  title: string;
+  labels: string[];
+  values: number[];
+  /** Name of the label axis and of the value axis */
+  labelName: string;
+  valueName: string;
+}
+
+/** Vertical bars per label in the given order, coloured by sign (RdBu at 0). */
+export function barFigure(o: BarOptions): FigureSpec {
+  const columns = [o.labelName, o.valueName];
+  const rows: Cell[][] = o.labels.map((l, i) => [l, o.values[i]]);
+  const many = o.labels.length > MAX_TICK_LABELS;
+  return {
+    title: o.title,
+    table: { columns, rows },
+    options: (interactive) => ({
+      width: Math.max(360, Math.min(1400, 120 + o.labels.length * 22)),
+      height: 360,
+      marginTop: 40,
+      marginLeft: 70,
+      marginBottom: many ? 40 : 110,
+      x: { domain: o.labels, label: o.labelName, tickRotate: -60, axis: many ? null : undefined },
+      y: { label: o.valueName, grid: true, labelAnchor: 'center' },
+      color: divergingColor(o.valueName),
+      marks: [
+        Plot.barY(rows, { x: col(0), y: col(1), fill: col(1), ...hover(columns, interactive) }),
+        Plot.ruleY([0]),
+        titleMark(o.title),
+      ],
+    }),
+  };
+}
+
+export interface LineOptions {
+  title: string;
+  columns: string[];
+  rows: Cell[][];
+  x: Axis;
+  /** Index of the y column */
+  y: number;
+  /** Index of a series column (one line per series) */
+  series?: number;
+}
+
+/** Lines with dots over an ordered categorical x axis, with a rule at y = 0. */
+export function lineFigure(o: LineOptions): FigureSpec {
+  const z = o.series === undefined ? undefined : col(o.series);
+  return {
+    title: o.title,
+    table: { columns: o.columns, rows: o.rows },
+    options: (interactive) => ({
+      width: Math.max(420, 120 + o.x.domain.length * 60),
+      height: 340,
+      marginTop: 40,
+      marginLeft: 70,
+      marginBottom: 50,
+      x: { type: 'point', domain: o.x.domain, label: o.x.label, padding: 0.3 },
+      y: { label: o.columns[o.y], grid: true, labelAnchor: 'center' },
+      ...(z && { color: { legend: false } }),
+      marks: [
+        Plot.ruleY([0]),
+        Plot.line(o.rows, { x: col(o.x.column), y: col(o.y), z, stroke: z ?? 'steelblue' }),
+        Plot.dot(o.rows, {
+          x: col(o.x.column),
+          y: col(o.y),
+          fill: z ?? 'steelblue',
+          r: 3.5,
+          ...hover(o.columns, interactive),
+        }),
+        titleMark(o.title),
+      ],
+    }),
+  };
+}

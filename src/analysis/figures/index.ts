@@ -1,0 +1,7 @@
+/** Figures: analysis results → Observable Plot specs, and their SVG / CSV / JSON exports. */
+export * from './figure.ts';
+export * from './charts.ts';
+export * from './attentionFigures.ts';
+export * from './logitLensFigures.ts';
+export * from './observationFigures.ts';
+export * from './cacheFigures.ts';

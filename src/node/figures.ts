@@ -1,0 +1,24 @@
+/**
+ * Node rendering of figure specs: SVG through linkedom's DOM (static: hover values as SVG <title>s)
+ * and PNG rasterised by resvg with the system fonts.
+ */
+import { Resvg } from '@resvg/resvg-js';
+import { parseHTML } from 'linkedom';
+import { type FigureSpec, renderFigure, svgString } from '../analysis/figures/figure.ts';
+
+/** The figure as a standalone SVG document. */
+export function renderFigureSvg(spec: FigureSpec): string {
+  const { document } = parseHTML('<!doctype html><html><body></body></html>');
+  return svgString(renderFigure(spec, { document: document as unknown as Document }));
+}
+
+/** The figure as PNG bytes, `scale` device pixels per SVG pixel (default 2), on a white background. */
+export function renderFigurePng(spec: FigureSpec, options: { scale?: number } = {}): Uint8Array {
+  const svg = renderFigureSvg(spec);
+  const resvg = new Resvg(svg, {
+    background: 'white',
+    fitTo: { mode: 'zoom', value: options.scale ?? 2 },
+    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
+  });
+  return resvg.render().asPng();
+}
