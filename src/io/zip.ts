@@ -27,10 +27,10 @@ export function readZipEntries(
     entries = unzipSync(bytes, {
       filter: (file) => {
         total += file.originalSize;
-        if (total > MAX_ZIP_TOTAL_BYTES)
+        if (total > maxTotalBytes)
           throw new DtlensError(
             'BAD_ARCHIVE',
-            `zip archive declares more than ${MAX_ZIP_TOTAL_BYTES} bytes in total`,
+            `zip archive declares more than ${maxTotalBytes} bytes in total`,
           );
         if (
           file.compression !== 0 &&
