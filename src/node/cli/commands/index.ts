@@ -1,5 +1,6 @@
 /** Every CLI command, in the order `dtlens --help` lists them. Each entry adds one subcommand. */
 import type { Command } from 'commander';
+import { registerAnalyze } from './analyze.ts';
 import { registerConvert } from './convert.ts';
 import { registerEnvRender } from './envRender.ts';
 import { registerEnvReplay } from './envReplay.ts';
@@ -12,6 +13,7 @@ export const commands: RegisterCommand[] = [
   registerInfo,
   registerConvert,
   registerForward,
+  registerAnalyze,
   registerEnvReplay,
   registerEnvRender,
 ];

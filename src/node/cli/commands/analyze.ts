@@ -1,0 +1,200 @@
+/**
+ * `dtlens analyze logit-lens|attention|decompose`: runs one dynamic analysis on one input window
+ * (golden-file layout, `--index` picks the window of the batch) and writes the result as JSON, and
+ * optionally its figure as SVG, PNG or CSV.
+ */
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { check } from '../../../errors.ts';
+import { readSafetensors } from '../../../io/safetensors.ts';
+import { type AnalysisRun, analysisRun } from '../../../analysis/dynamic/run.ts';
+import {
+  type AttentionValues,
+  type ValueWeighting,
+  attentionPatterns,
+} from '../../../analysis/dynamic/attention.ts';
+import { decomposeLogitDiff } from '../../../analysis/dynamic/decomposition.ts';
+import type { LogitDirectionSpec } from '../../../analysis/dynamic/logitDirection.ts';
+import { logitLens } from '../../../analysis/dynamic/logitLens.ts';
+import { attentionFigure, attentionHeadGridFigure } from '../../../analysis/figures/attentionFigures.ts';
+import { type FigureSpec, figureCsv } from '../../../analysis/figures/figure.ts';
+import {
+  type AttributionLevel,
+  attributionFigure,
+  headAttributionFigure,
+  logitLensFigure,
+} from '../../../analysis/figures/logitLensFigures.ts';
+import type { DTInputs } from '../../../model/decisionTransformer.ts';
+import { inputsFromTensors } from '../../../model/inputs.ts';
+import { createModel } from '../../../model/load.ts';
+import { WEIGHT_VARIANTS, type WeightVariant } from '../../../model/processing.ts';
+import { Tensor } from '../../../tensor/tensor.ts';
+import { renderFigurePng, renderFigureSvg } from '../../figures.ts';
+import { nodeGemm } from '../../gemm.ts';
+import { readFileChecked, readModelFile } from '../../modelFile.ts';
+import { parseChoice, parseCount } from '../options.ts';
+
+const ANALYSES = ['logit-lens', 'attention', 'decompose'] as const;
+type Analysis = (typeof ANALYSES)[number];
+const LEVELS = ['layers', 'components', 'neurons', 'dti', 'heads'] as const;
+type Level = (typeof LEVELS)[number];
+
+interface AnalyzeOptions {
+  model: string;
+  input: string;
+  prefix: string;
+  index: string;
+  weights: string;
+  output: string;
+  svg?: string;
+  png?: string;
+  csv?: string;
+  positive: string;
+  negative: string;
+  position: string;
+  values: string;
+  valueWeighting: string;
+  layer?: string;
+  head?: string;
+  level: string;
+}
+
+/** Window `i` of a batch of inputs, as a batch of one. */
+function selectWindow(inputs: DTInputs, i: number): DTInputs {
+  const [B, T, ...obs] = inputs.states.shape;
+  check(i < B, 'BAD_INPUT', `--index ${i} is outside the ${B} window(s) of the input file`);
+  const perState = inputs.states.size / B;
+  const Ta = inputs.actions ? inputs.actions.length / B : 0;
+  return {
+    states: new Tensor(inputs.states.data.slice(i * perState, (i + 1) * perState), [1, T, ...obs]),
+    actions: inputs.actions ? inputs.actions.slice(i * Ta, (i + 1) * Ta) : null,
+    rtgs: inputs.rtgs.slice(i * T, (i + 1) * T),
+    timesteps: inputs.timesteps.slice(i * T, (i + 1) * T),
+  };
+}
+
+/** An integer option that may be negative (counted from the end). */
+function parseIndex(value: string, name: string): number {
+  const n = /^-?\d+$/.test(value.trim()) ? Number(value) : NaN;
+  check(Number.isSafeInteger(n), 'BAD_INPUT', `${name} must be an integer, got '${value}'`);
+  return n;
+}
+
+function direction(opts: AnalyzeOptions): LogitDirectionSpec {
+  return {
+    positive: parseCount(opts.positive, '--positive'),
+    negative: opts.negative === 'none' ? null : parseCount(opts.negative, '--negative'),
+  };
+}
+
+/** The result and its figure. */
+function analyse(
+  analysis: Analysis,
+  run: AnalysisRun,
+  opts: AnalyzeOptions,
+): { result: object; figure: FigureSpec; summary: string } {
+  const position = parseIndex(opts.position, '--position');
+  if (analysis === 'logit-lens') {
+    const result = logitLens(run, { direction: direction(opts), position });
+    const summary = result.layers.map((l, i) => `${l} ${result.logitDiff[i].toFixed(4)}`).join(', ');
+    return { result, figure: logitLensFigure(result), summary: `${result.direction.label}: ${summary}` };
+  }
+  if (analysis === 'attention') {
+    const values = parseChoice<AttentionValues>(opts.values, ['pattern', 'scores'], '--values');
+    const valueWeighting = parseChoice<ValueWeighting>(
+      opts.valueWeighting,
+      ['none', 'key', 'dti-compat'],
+      '--value-weighting',
+    );
+    const result = attentionPatterns(run, { values, valueWeighting, query: position });
+    check(
+      (opts.layer === undefined) === (opts.head === undefined),
+      'BAD_INPUT',
+      'give both --layer and --head for a single head, or neither for every head',
+    );
+    const figure =
+      opts.layer === undefined
+        ? attentionHeadGridFigure(result)
+        : attentionFigure(result, {
+            layer: parseIndex(opts.layer, '--layer'),
+            head: parseIndex(opts.head!, '--head'),
+          });
+    const entropies = result.summaries.map((s) => `${s.label} ${s.atQuery.entropy.toFixed(3)}`).join(', ');
+    return { result, figure, summary: `entropy at ${result.tokenLabels[result.query]}: ${entropies}` };
+  }
+  const level = parseChoice<Level>(opts.level, LEVELS, '--level');
+  const result = decomposeLogitDiff(run, { direction: direction(opts), position, neurons: true });
+  const figure =
+    level === 'heads' ? headAttributionFigure(result) : attributionFigure(result, level as AttributionLevel);
+  const summary =
+    `${result.direction.label} at ${result.tokenLabel}: logit difference ${result.logitDiff.toFixed(5)}, ` +
+    `components sum ${result.components.check.sum.toFixed(5)} (error ${result.components.check.error.toExponential(2)})` +
+    result.notes.map((n) => `\nnote: ${n}`).join('');
+  return { result, figure, summary };
+}
+
+/** JSON with typed arrays written as plain arrays. */
+const toJson = (value: unknown): string =>
+  JSON.stringify(value, (_, v: unknown) => (v instanceof Float32Array ? Array.from(v) : v));
+
+export function registerAnalyze(program: Command): void {
+  program
+    .command('analyze')
+    .description(
+      'Run a dynamic analysis (logit lens, attention, logit-difference decomposition) on one input window',
+    )
+    .argument('<analysis>', ANALYSES.join(' | '))
+    .requiredOption('--model <file>', 'checkpoint (.pt or dtlens .safetensors)')
+    .requiredOption(
+      '--input <file>',
+      'safetensors with <prefix>states [B,T,7,7,C], <prefix>actions [B,T-1,1], <prefix>rtgs [B,T,1], <prefix>timesteps [B,T,1]',
+    )
+    .option(
+      '--prefix <p>',
+      'tensor name prefix in the input file (e.g. clean. for golden analysis pairs)',
+      'inputs.',
+    )
+    .option('--index <i>', 'window of the batch to analyse', '0')
+    .option('--weights <variant>', `weight processing: ${WEIGHT_VARIANTS.join(' | ')}`, 'raw')
+    .requiredOption('--output <file>', 'result as JSON')
+    .option('--svg <file>', 'figure as SVG')
+    .option('--png <file>', 'figure as PNG')
+    .option('--csv <file>', "figure's data as CSV")
+    .option('--positive <action>', 'logit direction: positive action (logit-lens, decompose)', '0')
+    .option('--negative <action>', "negative action, or 'none' for the positive action's logit alone", '1')
+    .option('--position <p>', 'token position (negative counts from the end; default the last S token)', '-1')
+    .option('--values <kind>', 'attention: pattern | scores', 'pattern')
+    .option(
+      '--value-weighting <w>',
+      "attention: none | key (key's value norm) | dti-compat (query's, DTI's quirk)",
+      'none',
+    )
+    .option('--layer <l>', 'attention figure: one head (with --head) instead of every head')
+    .option('--head <h>', 'attention figure: head index')
+    .option('--level <level>', `decompose figure: ${LEVELS.join(' | ')}`, 'components')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  dtlens analyze logit-lens --model MemoryGatedMLP.pt --input traj.safetensors --index 4 --output lens.json --svg lens.svg\n' +
+        '  dtlens analyze decompose --model M.pt --input pairA.safetensors --prefix clean. --weights dti-compat --output dla.json',
+    )
+    .action((analysisArg: string, opts: AnalyzeOptions) => {
+      const analysis = parseChoice<Analysis>(analysisArg, ANALYSES, 'the analysis');
+      const weights = parseChoice<WeightVariant>(opts.weights, WEIGHT_VARIANTS, '--weights');
+      const index = parseCount(opts.index, '--index');
+      const model = createModel(readModelFile(opts.model), { weights, gemm: nodeGemm('auto') });
+      const tensors = readSafetensors(readFileChecked(opts.input, 'input file')).tensors;
+      const inputs = selectWindow(inputsFromTensors(tensors, opts.prefix), index);
+      const { result, figure, summary } = analyse(analysis, analysisRun(model, inputs), opts);
+      const written = [opts.output];
+      writeFileSync(
+        opts.output,
+        toJson({ analysis, model: opts.model, weights, input: opts.input, index, result }),
+      );
+      if (opts.svg) writeFileSync(opts.svg, renderFigureSvg(figure));
+      if (opts.png) writeFileSync(opts.png, renderFigurePng(figure));
+      if (opts.csv) writeFileSync(opts.csv, figureCsv(figure));
+      written.push(...[opts.svg, opts.png, opts.csv].filter((f): f is string => f !== undefined));
+      process.stdout.write(`${summary}\nwrote ${written.join(', ')}\n`);
+    });
+}
