@@ -9,7 +9,7 @@
  */
 import { check } from '../../errors.ts';
 import { type AnalysisRun, type NdArray, resolveIndex, runDims } from './run.ts';
-import { type TokenKind, tokenKind } from './tokenLabels.ts';
+import { type TokenKind, lastStatePosition, tokenKind } from './tokenLabels.ts';
 
 export type AttentionValues = 'pattern' | 'scores';
 export type ValueWeighting = 'none' | 'key' | 'dti-compat';
@@ -20,7 +20,7 @@ export interface AttentionOptions {
   /** default 'none'; only for patterns */
   valueWeighting?: ValueWeighting;
   batch?: number;
-  /** Query position of the per-head `atQuery` statistics (default -1: the last token). */
+  /** Query position of the per-head `atQuery` statistics (default: the last S token). */
   query?: number;
 }
 
@@ -66,7 +66,7 @@ export function attentionPatterns(run: AnalysisRun, options: AttentionOptions = 
   );
   const { B, P } = runDims(run);
   const b = resolveIndex(options.batch ?? 0, B, 'batch index');
-  const query = resolveIndex(options.query ?? -1, P, 'query position');
+  const query = resolveIndex(options.query ?? lastStatePosition(P), P, 'query position');
   const { nLayers: L, nHeads: H, dHead: dh } = run.model.arch;
   const block = H * P * P;
   const data = new Float32Array(L * block);

@@ -7,12 +7,13 @@
  */
 import type { ComponentStack } from '../../model/activationCache.ts';
 import { type AnalysisRun, dot, projectAt, resolveIndex, runDims, sum } from './run.ts';
+import { lastStatePosition } from './tokenLabels.ts';
 import { DEFAULT_LOGIT_DIRECTION, type LogitDirectionSpec, logitDirection } from './logitDirection.ts';
 
 export interface DecompositionOptions {
   direction?: LogitDirectionSpec;
   batch?: number;
-  /** Token position (default -1: the last S token, which predicts the next action). */
+  /** Token position (default: the last S token, which predicts the next action; negative counts from the end). */
   position?: number;
   /** Attribute every MLP neuron too (`getFullResidDecomposition(expandNeurons)`; default true). */
   neurons?: boolean;
@@ -62,7 +63,7 @@ export function decomposeLogitDiff(
 ): DecompositionResult {
   const { B, P, d } = runDims(run);
   const b = resolveIndex(options.batch ?? 0, B, 'batch index');
-  const p = resolveIndex(options.position ?? -1, P, 'token position');
+  const p = resolveIndex(options.position ?? lastStatePosition(P), P, 'token position');
   const dir = logitDirection(run.cache, options.direction ?? DEFAULT_LOGIT_DIRECTION);
   const { cache, model } = run;
   const { nLayers: L, nHeads: H, normalization } = model.arch;

@@ -4,6 +4,7 @@
  * of the real run), projected on the logit direction and on the full action predictor.
  */
 import { type AnalysisRun, type NdArray, dot, projectAt, resolveIndex, runDims } from './run.ts';
+import { lastStatePosition } from './tokenLabels.ts';
 import {
   DEFAULT_LOGIT_DIRECTION,
   type LogitDirectionSpec,
@@ -14,7 +15,7 @@ import {
 export interface LogitLensOptions {
   direction?: LogitDirectionSpec;
   batch?: number;
-  /** Token position read for the logit difference (default -1: the last S token). */
+  /** Token position read for the logit difference (default: the last S token; negative counts from the end). */
   position?: number;
 }
 
@@ -37,7 +38,7 @@ export interface LogitLensResult {
 export function logitLens(run: AnalysisRun, options: LogitLensOptions = {}): LogitLensResult {
   const { B, P, d } = runDims(run);
   const b = resolveIndex(options.batch ?? 0, B, 'batch index');
-  const p = resolveIndex(options.position ?? -1, P, 'token position');
+  const p = resolveIndex(options.position ?? lastStatePosition(P), P, 'token position');
   const dir = logitDirection(run.cache, options.direction ?? DEFAULT_LOGIT_DIRECTION);
   const acc = run.cache.accumulatedResid(-1, { inclMid: true, applyLn: true });
   const n = acc.labels.length;

@@ -13,3 +13,10 @@ export const tokenKind = (p: number): TokenKind => KINDS[p % 3];
 export function tokenLabels(nTokens: number): string[] {
   return Array.from({ length: nTokens }, (_, p) => `${tokenKind(p)}${Math.floor(p / 3) + 1}`);
 }
+
+/** Position of the last S token among `nTokens` (the token the next action is read from). */
+export function lastStatePosition(nTokens: number): number {
+  let p = nTokens - 1;
+  while (p > 0 && tokenKind(p) !== 'S') p--;
+  return p;
+}

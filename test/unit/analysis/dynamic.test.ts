@@ -14,6 +14,7 @@ import {
   logitLens,
   observationView,
   residNorms,
+  lastStatePosition,
   tokenLabels,
 } from '../../../src/analysis/dynamic/index.ts';
 import { DtlensError } from '../../../src/errors.ts';
@@ -37,6 +38,23 @@ describe('token labels', () => {
     expect(tokenLabels(2)).toEqual(['R1', 'S1']);
     expect(tokenLabels(26).slice(-2)).toEqual(['R9', 'S9']);
     expect(setup('raw').tokenLabels).toEqual(tokenLabels(P));
+  });
+
+  it('find the last S token in every layout (P = 3T - 1, legacy P = 3T, no actions P = 2)', () => {
+    expect(lastStatePosition(8)).toBe(7);
+    expect(lastStatePosition(9)).toBe(7);
+    expect(lastStatePosition(2)).toBe(1);
+  });
+
+  it('default the analysed position to the last S token of a legacy [R, S, A] window', () => {
+    const arch = tinyArch({ nCtx: 9 });
+    const inputs = windowInputs(arch, 1);
+    const legacy = { ...inputs, actions: Int32Array.from([0, 1, 2]) }; // Ta = T: tokens R1 S1 A1 ... R3 S3 A3
+    const run = analysisRun(randomModel(arch, { variant: 'processed' }), legacy);
+    expect(run.tokenLabels.at(-1)).toBe('A3');
+    expect(decomposeLogitDiff(run).tokenLabel).toBe('S3');
+    expect(logitLens(run).position).toBe(7);
+    expect(attentionPatterns(run).query).toBe(7);
   });
 });
 

@@ -51,7 +51,7 @@ interface AnalyzeOptions {
   csv?: string;
   positive: string;
   negative: string;
-  position: string;
+  position?: string;
   values: string;
   valueWeighting: string;
   layer?: string;
@@ -93,7 +93,7 @@ function analyse(
   run: AnalysisRun,
   opts: AnalyzeOptions,
 ): { result: object; figure: FigureSpec; summary: string } {
-  const position = parseIndex(opts.position, '--position');
+  const position = opts.position === undefined ? undefined : parseIndex(opts.position, '--position');
   if (analysis === 'logit-lens') {
     const result = logitLens(run, { direction: direction(opts), position });
     const summary = result.layers.map((l, i) => `${l} ${result.logitDiff[i].toFixed(4)}`).join(', ');
@@ -162,7 +162,7 @@ export function registerAnalyze(program: Command): void {
     .option('--csv <file>', "figure's data as CSV")
     .option('--positive <action>', 'logit direction: positive action (logit-lens, decompose)', '0')
     .option('--negative <action>', "negative action, or 'none' for the positive action's logit alone", '1')
-    .option('--position <p>', 'token position (negative counts from the end; default the last S token)', '-1')
+    .option('--position <p>', 'token position (negative counts from the end; default: the last S token)')
     .option('--values <kind>', 'attention: pattern | scores', 'pattern')
     .option(
       '--value-weighting <w>',
