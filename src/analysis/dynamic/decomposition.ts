@@ -105,7 +105,7 @@ export function decomposeLogitDiff(
 
 /**
  * DTI `analysis.get_residual_decomp(..., include_attention_bias=True)`: "Input Tokens" (resid_pre 0 −
- * pos_embed), "Positional Embedding", then per layer each head's z @ W_O, the attention bias b_O and
+ * pos_embed = hook_embed), "Positional Embedding", then per layer each head's z @ W_O, the attention bias b_O and
  * the MLP output, all dotted with the direction without LN scaling.
  */
 function dtiResidualDecomposition(
