@@ -24,6 +24,7 @@ import { type ServedModel, fetchServedModel, listServedModels } from './modelSou
 import { PANEL_VIEWS } from './panels/registry.tsx';
 
 const RUN_STEP_LIMIT = 200;
+const URL_DEBOUNCE_MS = 250;
 
 export function App() {
   const client = useMemo(() => EngineClient.start(), []);
@@ -144,8 +145,10 @@ export function App() {
       panels: panels.map((p) => p.id),
     });
     const url = `${window.location.pathname}${query ? `?${query}` : ''}`;
-    if (url !== `${window.location.pathname}${window.location.search}`)
-      window.history.replaceState(null, '', url);
+    if (url === `${window.location.pathname}${window.location.search}`) return;
+    // Debounced: replaceState costs milliseconds, so it stays off the keypress-to-update path.
+    const timer = setTimeout(() => window.history.replaceState(null, '', url), URL_DEBOUNCE_MS);
+    return () => clearTimeout(timer);
   }, [model, result, panels]);
 
   const canPlay = !!result && !result.view.episodeEnd && !running;

@@ -1,7 +1,8 @@
 /** Model info: config table, parameter count and hook names. */
+import { memo } from 'react';
 import type { ModelInfo } from '../../../src/session/protocol.ts';
 
-export function ModelInfoCard({ model }: { model: ModelInfo }) {
+export const ModelInfoCard = memo(function ModelInfoCard({ model }: { model: ModelInfo }) {
   return (
     <details className="card model-info">
       <summary>
@@ -47,4 +48,4 @@ export function ModelInfoCard({ model }: { model: ModelInfo }) {
       </div>
     </details>
   );
-}
+});

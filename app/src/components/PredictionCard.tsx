@@ -25,6 +25,7 @@ export function PredictionCard({
         name={`prediction-t${view.time}`}
         title="Action probabilities (softmax of the logits)"
         rows={rows}
+        deps={[view.prediction]}
         draw={() =>
           barsX(
             rows.map((r) => ({ label: r.action, value: r.probability })),

@@ -18,6 +18,8 @@ export function TrajectoryCard({
   frames: Frame[];
 }) {
   const [selected, setSelected] = useState(frames.length - 1);
+  // Collapsed by default (DTI's "Show history" expander): closed, it costs nothing per step.
+  const [showHistory, setShowHistory] = useState(false);
   useEffect(() => setSelected(frames.length - 1), [frames.length]);
   const i = Math.min(Math.max(selected, 0), frames.length - 1);
   const frame = frames[i];
@@ -44,45 +46,51 @@ export function TrajectoryCard({
           </div>
         ))}
       </div>
-      <h3>History</h3>
-      {frame && (
-        <div className="history">
-          <div className="history-frames">
-            <div className="svg-box small" dangerouslySetInnerHTML={{ __html: frame.gridSvg }} />
-            <div className="svg-box small" dangerouslySetInnerHTML={{ __html: frame.obsSvg }} />
-          </div>
-          <div className="history-controls">
-            <input
-              type="range"
-              min={0}
-              max={frames.length - 1}
-              value={i}
-              aria-label="history frame"
-              onChange={(e) => setSelected(Number(e.target.value))}
-              onPointerUp={(e) => e.currentTarget.blur()}
-            />
-            <div>
-              frame {i} (t={i}) ·{' '}
-              <strong data-testid="frame-label">{label ? `token ${label}` : 'outside the window'}</strong>
-              {i > 0 && <> · after {model.actionNames[t.actions[i - 1]]}</>}
+      <details
+        className="history-box"
+        open={showHistory}
+        onToggle={(e) => setShowHistory(e.currentTarget.open)}
+      >
+        <summary>History ({frames.length} frames)</summary>
+        {showHistory && frame && (
+          <div className="history">
+            <div className="history-frames">
+              <div className="svg-box small" dangerouslySetInnerHTML={{ __html: frame.gridSvg }} />
+              <div className="svg-box small" dangerouslySetInnerHTML={{ __html: frame.obsSvg }} />
+            </div>
+            <div className="history-controls">
+              <input
+                type="range"
+                min={0}
+                max={frames.length - 1}
+                value={i}
+                aria-label="history frame"
+                onChange={(e) => setSelected(Number(e.target.value))}
+                onPointerUp={(e) => e.currentTarget.blur()}
+              />
+              <div>
+                frame {i} (t={i}) ·{' '}
+                <strong data-testid="frame-label">{label ? `token ${label}` : 'outside the window'}</strong>
+                {i > 0 && <> · after {model.actionNames[t.actions[i - 1]]}</>}
+              </div>
+            </div>
+            <div className="timeline" role="list" aria-label="history timeline">
+              {frames.map((_, k) => (
+                <button
+                  key={k}
+                  type="button"
+                  role="listitem"
+                  className={`tick ${k === i ? 'on' : ''} ${view.frameLabels[k] ? 'in-window' : ''}`}
+                  onClick={() => setSelected(k)}
+                  title={view.frameLabels[k] ?? 'outside the window'}
+                >
+                  {view.frameLabels[k] ?? '·'}
+                </button>
+              ))}
             </div>
           </div>
-          <div className="timeline" role="list" aria-label="history timeline">
-            {frames.map((_, k) => (
-              <button
-                key={k}
-                type="button"
-                role="listitem"
-                className={`tick ${k === i ? 'on' : ''} ${view.frameLabels[k] ? 'in-window' : ''}`}
-                onClick={() => setSelected(k)}
-                title={view.frameLabels[k] ?? 'outside the window'}
-              >
-                {view.frameLabels[k] ?? '·'}
-              </button>
-            ))}
-          </div>
-        </div>
-      )}
+        )}
+      </details>
       <details>
         <summary>Trajectory details</summary>
         <table className="kv">

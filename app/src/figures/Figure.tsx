@@ -1,6 +1,7 @@
 /**
  * A figure: an Observable Plot (or any SVG-producing function) with hover values and an export menu
- * (SVG, PNG, CSV, JSON). `draw` runs whenever `rows` or `deps` change.
+ * (SVG, PNG, CSV, JSON). `draw` runs when `deps` change (pass the data it draws: re-renders of the
+ * page with the same data cost nothing); exports read the latest `rows`.
  */
 import { useEffect, useRef, useState } from 'react';
 import { type ExportFormat, exportFigure } from './exportFigure.ts';
@@ -12,13 +13,13 @@ export interface FigureProps {
   /** The figure's data, one object per mark datum: what CSV and JSON exports contain. */
   rows: readonly Record<string, unknown>[];
   draw: () => SVGSVGElement | HTMLElement;
-  deps?: readonly unknown[];
+  deps: readonly unknown[];
   className?: string;
 }
 
 const FORMATS: ExportFormat[] = ['svg', 'png', 'csv', 'json'];
 
-export function Figure({ name, title, rows, draw, deps = [], className }: FigureProps) {
+export function Figure({ name, title, rows, draw, deps, className }: FigureProps) {
   const host = useRef<HTMLDivElement>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -33,7 +34,7 @@ export function Figure({ name, title, rows, draw, deps = [], className }: Figure
       el.replaceChildren();
       setError(e instanceof Error ? e.message : String(e));
     }
-  }, [rows, ...deps]);
+  }, deps);
 
   const onExport = (format: ExportFormat) => {
     const svg = host.current?.querySelector('svg') ?? null;

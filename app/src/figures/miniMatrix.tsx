@@ -1,4 +1,8 @@
-/** Tiny matrix thumbnails (plain SVG rects; thousands of cells stay cheap) with a shared colour scale. */
+/**
+ * Tiny matrix thumbnails drawn on a canvas (a few thousand cells cost well under a millisecond), with
+ * the colour scales shared by the panels.
+ */
+import { useEffect, useRef } from 'react';
 
 /** White to blue for values in [0, max]. */
 export function sequentialColor(v: number, max: number): string {
@@ -7,10 +11,10 @@ export function sequentialColor(v: number, max: number): string {
   return `rgb(${c(255, 29)},${c(255, 78)},${c(255, 216)})`;
 }
 
-/** Red (negative) - white - blue (positive), saturating at ±limit. */
+/** Blue (negative) - white - red (positive), saturating at ±limit: the heatmaps' RdBu look. */
 export function divergingColor(v: number, limit: number): string {
   const t = Math.max(-1, Math.min(1, limit > 0 ? v / limit : 0));
-  const to = t < 0 ? [220, 38, 38] : [37, 99, 235];
+  const to = t < 0 ? [33, 102, 172] : [178, 24, 43];
   const a = Math.abs(t);
   return `rgb(${to.map((x) => Math.round(255 + (x - 255) * a)).join(',')})`;
 }
@@ -19,6 +23,7 @@ interface Props {
   data: ArrayLike<number>;
   rows: number;
   cols: number;
+  /** Cell size in CSS pixels. */
   cell: number;
   color: (v: number) => string;
   /** Values at or below this are drawn as masked (light grey). */
@@ -27,25 +32,29 @@ interface Props {
 }
 
 export function MiniMatrix({ data, rows, cols, cell, color, maskBelow, title }: Props) {
-  const rects = [];
-  for (let r = 0; r < rows; r++)
-    for (let c = 0; c < cols; c++) {
-      const v = data[r * cols + c];
-      const fill = maskBelow !== undefined && v <= maskBelow ? '#f1f5f9' : color(v);
-      rects.push(
-        <rect key={r * cols + c} x={c * cell} y={r * cell} width={cell} height={cell} fill={fill} />,
-      );
-    }
+  const ref = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    const ctx = ref.current?.getContext('2d');
+    if (!ctx) return;
+    const dpr = window.devicePixelRatio || 1;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    for (let r = 0; r < rows; r++)
+      for (let c = 0; c < cols; c++) {
+        const v = data[r * cols + c];
+        ctx.fillStyle = maskBelow !== undefined && v <= maskBelow ? '#f1f5f9' : color(v);
+        ctx.fillRect(c * cell, r * cell, cell, cell);
+      }
+  });
+  const dpr = typeof window === 'undefined' ? 1 : window.devicePixelRatio || 1;
   return (
-    <svg
-      width={cols * cell}
-      height={rows * cell}
-      viewBox={`0 0 ${cols * cell} ${rows * cell}`}
+    <canvas
+      ref={ref}
+      width={cols * cell * dpr}
+      height={rows * cell * dpr}
+      style={{ width: cols * cell, height: rows * cell }}
       role="img"
       aria-label={title}
-    >
-      {title && <title>{title}</title>}
-      {rects}
-    </svg>
+      title={title}
+    />
   );
 }

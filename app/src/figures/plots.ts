@@ -35,12 +35,13 @@ export function heatmap(cells: Cell[], o: HeatmapOptions): SVGSVGElement | HTMLE
   const finite = cells.map((c) => c.value).filter((v) => Number.isFinite(v) && Math.abs(v) < 1e4);
   const maxAbs = o.limit ?? Math.max(1e-9, ...finite.map(Math.abs));
   const sequential = o.scheme === 'sequential';
-  const cellSize = Math.max(6, Math.min(28, 560 / Math.max(o.colLabels.length, 1)));
+  const cellW = Math.max(4, Math.min(28, 640 / Math.max(o.colLabels.length, 1)));
+  const cellH = Math.max(14, Math.min(28, 520 / Math.max(o.rowLabels.length, 1)));
   const tickEvery = (n: number) => (n > 40 ? Math.ceil(n / 20) : 1);
   const ticks = (labels: string[]) => labels.filter((_, i) => i % tickEvery(labels.length) === 0);
   return Plot.plot({
-    width: o.width ?? Math.min(720, 90 + cellSize * o.colLabels.length),
-    height: o.height ?? Math.min(720, 70 + cellSize * o.rowLabels.length),
+    width: o.width ?? 90 + cellW * o.colLabels.length,
+    height: o.height ?? 110 + cellH * o.rowLabels.length,
     marginLeft: 70,
     marginBottom: 50,
     style: { fontSize: '11px' },

@@ -90,7 +90,7 @@ export function AttentionView({ data, params, setParams }: PanelViewProps) {
         name={`attention-${label}-${r.values}`}
         title={`${label}: ${scores ? 'attention scores' : 'attention pattern'}${r.valueWeighting !== 'none' ? ' (value-weighted)' : ''} — query (rows) × key (columns)`}
         rows={cells.map((c) => ({ head: label, query: c.row, key: c.col, value: c.value }))}
-        deps={[focus]}
+        deps={[r, focus]}
         draw={() =>
           heatmap(
             cells.map((c) => ({ ...c, value: c.value <= MASKED ? NaN : c.value })),

@@ -74,6 +74,7 @@ export function CacheView({ model, data, params, setParams }: PanelViewProps) {
         name={`cache-${s.hook}`}
         title={`${s.hook}: ${s.rows} × ${s.cols}${fixedText ? ` at ${fixedText}` : ''}`}
         rows={cells.map((c) => ({ [s.rows]: c.row, [s.cols]: c.col, value: c.value }))}
+        deps={[s]}
         draw={() =>
           heatmap(
             cells.map((c) => ({ ...c, value: c.value <= -1e4 ? NaN : c.value })),

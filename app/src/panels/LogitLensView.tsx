@@ -36,12 +36,14 @@ export function LogitLensView(props: PanelViewProps) {
       </p>
       <div className="figure-row">
         <Figure
+          deps={[props.data]}
           name={`logit-lens-${dir}`}
           title="Accumulated residual (logit lens)"
           rows={accumulated.map((p) => ({ layer: p.label, logit_diff: p.value }))}
           draw={() => lineOver(accumulated, { yLabel: dir })}
         />
         <Figure
+          deps={[props.data]}
           name={`layer-attribution-${dir}`}
           title="Per layer (embeddings, attention, MLP)"
           rows={bars(dec.layers).map((b) => ({ component: b.label, logit_diff: b.value }))}
@@ -50,12 +52,14 @@ export function LogitLensView(props: PanelViewProps) {
       </div>
       <div className="figure-row">
         <Figure
+          deps={[props.data]}
           name={`component-attribution-${dir}`}
           title="Per component (heads, MLPs, embeddings, biases)"
           rows={bars(dec.components).map((b) => ({ component: b.label, logit_diff: b.value }))}
           draw={() => barsY(bars(dec.components), { yLabel: dir })}
         />
         <Figure
+          deps={[props.data]}
           name={`head-attribution-${dir}`}
           title="Per head"
           rows={headCells.map((c) => ({ layer: c.row, head: c.col, logit_diff: c.value }))}

@@ -65,6 +65,7 @@ export function ObservationView(props: PanelViewProps) {
         name={`observation-contributions-${r.direction.label}`}
         title={`Embedding contribution to ${r.direction.label} per channel`}
         rows={contributions.map((c) => ({ part: c.label, logit_diff: c.value }))}
+        deps={[r]}
         draw={() => barsY(contributions, { yLabel: r.direction.label })}
       />
     </div>
