@@ -1,11 +1,14 @@
 /** Every CLI command, in the order `dtlens --help` lists them. Each entry adds one subcommand. */
 import type { Command } from 'commander';
 import { registerAnalyze } from './analyze.ts';
+import { registerCollect } from './collect.ts';
 import { registerConvert } from './convert.ts';
 import { registerEnvRender } from './envRender.ts';
 import { registerEnvReplay } from './envReplay.ts';
+import { registerEvaluate } from './evaluate.ts';
 import { registerForward } from './forward.ts';
 import { registerInfo } from './info.ts';
+import { registerTrain } from './train.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -16,4 +19,7 @@ export const commands: RegisterCommand[] = [
   registerAnalyze,
   registerEnvReplay,
   registerEnvRender,
+  registerCollect,
+  registerTrain,
+  registerEvaluate,
 ];

@@ -1,0 +1,261 @@
+/**
+ * `dtlens train`: trains a Decision Transformer on a dtlens dataset or a DTI trajectory file, with a
+ * progress bar (loss, accuracy, throughput), periodic rollout evaluation at several target RTGs,
+ * resumable training-state files, and the native checkpoint (training record in its metadata) at the end.
+ * Also exports the option parsers and data loading that `collect` and `evaluate` share.
+ */
+import { renameSync, writeFileSync } from 'node:fs';
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import { check } from '../../../errors.ts';
+import { saveNativeCheckpoint } from '../../../io/checkpoint.ts';
+import { readDtiTrajectories } from '../../../io/dtiTrajectories.ts';
+import { makeEnv } from '../../../env/index.ts';
+import {
+  ACTIVATION_FNS,
+  type ActivationFn,
+  DEFAULT_MODEL_CONFIG,
+  type LayerNormType,
+} from '../../../model/config.ts';
+import { type Dataset, datasetFromDti, readDataset } from '../../../train/dataset.ts';
+import { evaluateAtRtgs } from '../../../train/rollout.ts';
+import { SCHEDULES, type ScheduleName } from '../../../train/schedule.ts';
+import { type TrainConfig, Trainer } from '../../../train/trainer.ts';
+import { readTrainingState, writeTrainingState } from '../../../train/trainingState.ts';
+import { GEMM_BACKENDS, type GemmBackend, nodeGemm } from '../../gemm.ts';
+import { readFileChecked } from '../../modelFile.ts';
+import { parseChoice, parseCount } from '../options.ts';
+
+/** A number option (finite). */
+export function parseNumber(value: string, name: string): number {
+  const n = value.trim() === '' ? NaN : Number(value);
+  check(Number.isFinite(n), 'BAD_INPUT', `${name} must be a number, got '${value}'`);
+  return n;
+}
+
+/** A number in [0, 1]. */
+export function parseFraction(value: string, name: string): number {
+  const n = parseNumber(value, name);
+  check(n >= 0 && n <= 1, 'BAD_INPUT', `${name} must be in [0, 1], got '${value}'`);
+  return n;
+}
+
+/** Comma-separated numbers, e.g. "0,0.5,1". */
+export function parseNumberList(value: string, name: string): number[] {
+  const parts = value.split(',').map((s) => s.trim());
+  check(parts.length > 0 && parts[0] !== '', 'BAD_INPUT', `${name} needs at least one value`);
+  return parts.map((p) => parseNumber(p, `each value of ${name}`));
+}
+
+/** A dtlens dataset, or a DTI trajectory file (.pkl, .gz, .xz) recorded on env `envId`. */
+export async function loadDataset(path: string, envId: string): Promise<Dataset> {
+  const bytes = readFileChecked(path, 'data file');
+  const isSafetensors = bytes.length >= 9 && bytes[8] === 0x7b; // u64 header length, then '{'
+  if (isSafetensors) {
+    const ds = readDataset(bytes);
+    check(
+      ds.env.envId === envId,
+      'BAD_INPUT',
+      `--env ${envId} does not match the dataset's env ${ds.env.envId}`,
+    );
+    return ds;
+  }
+  const ds = datasetFromDti(await readDtiTrajectories(bytes), makeEnv(envId).nActions);
+  return { ...ds, env: { ...ds.env, envId } };
+}
+
+interface TrainCliOptions {
+  data: string;
+  env: string;
+  output: string;
+  dModel: string;
+  nHeads: string;
+  dMlp: string;
+  nLayers: string;
+  nCtx: string;
+  layerNorm: string;
+  gatedMlp?: boolean;
+  activation: string;
+  batchSize: string;
+  steps: string;
+  lr: string;
+  lrEnd: string;
+  weightDecay: string;
+  scheduler: string;
+  warmUpSteps: string;
+  numCycles: string;
+  pctTraj: string;
+  probGoFromEnd: string;
+  seed: string;
+  evalEvery: string;
+  evalEpisodes: string;
+  evalRtgs: string;
+  evalMaxSteps: string;
+  checkpointEvery: string;
+  resume?: string;
+  backend: string;
+  quiet?: boolean;
+}
+
+const LAYER_NORMS = ['LN', 'LNPre', 'none'] as const;
+
+function configFromOptions(o: TrainCliOptions): TrainConfig {
+  const dModel = parseCount(o.dModel, '--d-model');
+  const nHeads = parseCount(o.nHeads, '--n-heads');
+  check(nHeads > 0 && dModel % nHeads === 0, 'BAD_INPUT', '--d-model must be a multiple of --n-heads');
+  const ln = parseChoice(o.layerNorm, LAYER_NORMS, '--layer-norm');
+  return {
+    model: {
+      ...DEFAULT_MODEL_CONFIG,
+      dModel,
+      nHeads,
+      dHead: dModel / nHeads,
+      dMlp: parseCount(o.dMlp, '--d-mlp'),
+      nLayers: parseCount(o.nLayers, '--n-layers'),
+      nCtx: parseCount(o.nCtx, '--n-ctx'),
+      layerNorm: (ln === 'none' ? null : ln) as LayerNormType,
+      gatedMlp: o.gatedMlp ?? false,
+      activationFn: parseChoice<ActivationFn>(o.activation, ACTIVATION_FNS, '--activation'),
+      seed: parseCount(o.seed, '--seed'),
+    },
+    batchSize: parseCount(o.batchSize, '--batch-size'),
+    steps: parseCount(o.steps, '--steps'),
+    lr: parseNumber(o.lr, '--lr'),
+    lrEnd: parseNumber(o.lrEnd, '--lr-end'),
+    weightDecay: parseNumber(o.weightDecay, '--weight-decay'),
+    scheduler: parseChoice<ScheduleName>(o.scheduler, SCHEDULES, '--scheduler'),
+    warmUpSteps: parseCount(o.warmUpSteps, '--warm-up-steps'),
+    numCycles: parseCount(o.numCycles, '--num-cycles'),
+    pctTraj: parseNumber(o.pctTraj, '--pct-traj'),
+    probGoFromEnd: parseFraction(o.probGoFromEnd, '--prob-go-from-end'),
+    seed: parseCount(o.seed, '--seed'),
+  };
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('Train a Decision Transformer on demonstrations (dtlens dataset or DTI trajectory file)')
+    .requiredOption('--data <file>', 'dtlens dataset (.safetensors) or DTI trajectories (.pkl, .gz, .xz)')
+    .requiredOption('--env <id>', 'environment id of the data (also used for evaluation rollouts)')
+    .requiredOption('--output <file>', 'model file to write (dtlens native .safetensors)')
+    .option('--d-model <n>', 'residual width', '128')
+    .option('--n-heads <n>', 'attention heads', '4')
+    .option('--d-mlp <n>', 'MLP width', '256')
+    .option('--n-layers <n>', 'transformer blocks', '2')
+    .option('--n-ctx <n>', 'token positions, 3 * timesteps - 1 (2, 5, 8, ..., 26)', '26')
+    .option('--layer-norm <kind>', 'LN | LNPre | none', 'LN')
+    .option('--gated-mlp', 'TransformerLens GatedMLP blocks')
+    .option('--activation <fn>', ACTIVATION_FNS.filter((a) => a !== 'solu_ln').join(' | '), 'relu')
+    .option('--batch-size <n>', 'windows per update', '64')
+    .option('--steps <n>', 'optimiser updates', '2000')
+    .option('--lr <x>', 'peak learning rate', '0.001')
+    .option('--lr-end <x>', 'final learning rate of the cosine schedule', '1e-7')
+    .option('--weight-decay <x>', 'AdamW weight decay (matrices only)', '0.1')
+    .option('--scheduler <name>', SCHEDULES.join(' | '), 'CosineAnnealingWarmup')
+    .option('--warm-up-steps <n>', 'linear warm-up updates', '100')
+    .option('--num-cycles <n>', 'cosine restarts', '1')
+    .option('--pct-traj <x>', 'keep the best-return episodes covering this share of steps', '1')
+    .option('--prob-go-from-end <p>', 'probability that a window ends at the episode end', '0')
+    .option('--seed <n>', 'initialisation and batch sampling seed', '1')
+    .option('--eval-every <n>', 'rollout evaluation every n updates (0: only at the end)', '0')
+    .option('--eval-episodes <n>', 'episodes per target RTG in evaluations', '20')
+    .option('--eval-rtgs <list>', 'target RTGs of the evaluations', '0,0.5,1')
+    .option('--eval-max-steps <n>', 'step cap of evaluation episodes', '100')
+    .option('--checkpoint-every <n>', 'write <output>.resume.safetensors every n updates (0: never)', '0')
+    .option('--resume <file>', 'continue from a training-state file (its config wins over the flags)')
+    .option('--backend <name>', `matrix-multiply backend: ${GEMM_BACKENDS.join(' | ')}`, 'auto')
+    .option('--quiet', 'no progress bar')
+    .action(async (o: TrainCliOptions) => {
+      const gemm = nodeGemm(parseChoice<GemmBackend>(o.backend, GEMM_BACKENDS, '--backend'));
+      let config = configFromOptions(o);
+      let resume;
+      if (o.resume) {
+        const r = readTrainingState(readFileChecked(o.resume, 'resume file'));
+        config = r.config;
+        resume = r.state;
+      }
+      const evalEvery = parseCount(o.evalEvery, '--eval-every');
+      const checkpointEvery = parseCount(o.checkpointEvery, '--checkpoint-every');
+      const evalOptions = {
+        rtgs: parseNumberList(o.evalRtgs, '--eval-rtgs'),
+        episodes: parseCount(o.evalEpisodes, '--eval-episodes'),
+        maxEpisodeSteps: parseCount(o.evalMaxSteps, '--eval-max-steps'),
+      };
+      const dataset = await loadDataset(o.data, o.env);
+      const trainer = new Trainer(dataset, config, gemm, resume);
+      const resumePath = `${o.output}.resume.safetensors`;
+      const evaluate = () =>
+        evaluateAtRtgs(trainer.model, evalOptions.rtgs, {
+          env: dataset.env,
+          episodes: evalOptions.episodes,
+          seed: 1_000_000 + config.seed,
+          maxEpisodeSteps: evalOptions.maxEpisodeSteps,
+        }).map((r) => ({ rtg: r.targetRtg, meanReturn: r.meanReturn, successRate: r.successRate }));
+      const bar = o.quiet
+        ? null
+        : new cliProgress.SingleBar({
+            format: 'train |{bar}| {value}/{total} | loss {loss} | acc {acc} | lr {lr} | {tps} timesteps/s',
+            hideCursor: true,
+          });
+      bar?.start(config.steps, trainer.step, { loss: '-', acc: '-', lr: '-', tps: '-' });
+      const log = (line: string) => process[bar ? 'stderr' : 'stdout'].write(`${bar ? '\n' : ''}${line}\n`);
+      const started = performance.now();
+      const startStep = trainer.step;
+      let timesteps = 0;
+      let trainMs = 0;
+      let loss = 0;
+      const evaluations: Array<{ step: number; results: ReturnType<typeof evaluate> }> = [];
+      while (trainer.step < config.steps) {
+        const t0 = performance.now();
+        const s = trainer.trainStep();
+        trainMs += performance.now() - t0;
+        timesteps += s.timesteps;
+        loss = s.loss;
+        const seconds = trainMs / 1000;
+        bar?.update(s.step, {
+          loss: s.loss.toFixed(4),
+          acc: s.accuracy.toFixed(3),
+          lr: s.lr.toExponential(2),
+          tps: (timesteps / seconds).toFixed(0),
+        });
+        if (o.quiet && s.step % 100 === 0)
+          log(`step ${s.step} loss ${s.loss.toFixed(4)} acc ${s.accuracy.toFixed(3)}`);
+        if (evalEvery > 0 && s.step % evalEvery === 0 && s.step < config.steps) {
+          const results = evaluate();
+          evaluations.push({ step: s.step, results });
+          log(
+            `eval @${s.step}: ${results.map((r) => `RTG ${r.rtg}: success ${(r.successRate * 100).toFixed(0)}%`).join(', ')}`,
+          );
+        }
+        if (checkpointEvery > 0 && s.step % checkpointEvery === 0) {
+          writeFileSync(`${resumePath}.tmp`, writeTrainingState(trainer.state(), config));
+          renameSync(`${resumePath}.tmp`, resumePath);
+        }
+      }
+      bar?.stop();
+      const seconds = (performance.now() - started) / 1000;
+      const trainSeconds = trainMs / 1000;
+      const final = evaluate();
+      const record = {
+        trainer: 'dtlens train',
+        data: o.data,
+        data_source: dataset.source,
+        episodes: dataset.episodes.length,
+        config,
+        updates: trainer.step,
+        train_seconds: Number(seconds.toFixed(1)),
+        update_seconds: Number(trainSeconds.toFixed(1)),
+        timesteps_per_second: Number((timesteps / Math.max(trainSeconds, 1e-9)).toFixed(1)),
+        updates_this_run: trainer.step - startStep,
+        final_loss: loss,
+        backend: gemm.name,
+        evaluations: [...evaluations, { step: trainer.step, results: final }],
+      };
+      writeFileSync(o.output, saveNativeCheckpoint(trainer.checkpoint(record)));
+      process.stdout.write(
+        `wrote ${o.output} after ${trainer.step} updates in ${seconds.toFixed(1)} s (${record.timesteps_per_second} timesteps/s); ` +
+          `final: ${final.map((r) => `RTG ${r.rtg}: success ${(r.successRate * 100).toFixed(0)}%, return ${r.meanReturn.toFixed(3)}`).join('; ')}\n`,
+      );
+    });
+}
