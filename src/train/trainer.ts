@@ -96,8 +96,19 @@ export class Trainer {
     this.optimizer = new AdamW(this.params, { weightDecay: config.weightDecay });
     if (resume) {
       this.optimizer.step = resume.step;
-      for (const [name, m] of resume.m) this.optimizer.m.get(name)?.set(m);
-      for (const [name, v] of resume.v) this.optimizer.v.get(name)?.set(v);
+      for (const [moments, saved] of [
+        [this.optimizer.m, resume.m],
+        [this.optimizer.v, resume.v],
+      ] as const)
+        for (const p of this.params) {
+          const s = saved.get(p.name);
+          check(
+            s?.length === p.data.length,
+            'BAD_INPUT',
+            `the resume file's optimizer state for ${p.name} is missing or mis-sized`,
+          );
+          moments.get(p.name)!.set(s);
+        }
     }
   }
 
