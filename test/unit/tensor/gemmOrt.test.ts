@@ -50,6 +50,17 @@ describe('OrtGemm against TsGemm', () => {
     expectClose(ort.bmm(scores, kk, bh, t, t, d), Float64Array.from(z), { exact: false, relTol: 1e-5 }, 10);
   });
 
+  it('accepts its thread and spinning options (1 spinning thread gives the same product)', () => {
+    const ort = new OrtGemm({ threads: 1, spinning: true });
+    backends.push(ort);
+    const a = randomMatrix(33 * 17, 5);
+    const b = randomMatrix(17 * 5, 6);
+    expectClose(ort.matmul(a, b, 33, 17, 5), Float64Array.from(ts.matmul(a, b, 33, 17, 5)), {
+      exact: false,
+      relTol: 1e-5,
+    });
+  });
+
   it('returns results synchronously and keeps working after many calls on cached sessions', () => {
     const ort = makeOrt();
     const a = randomMatrix(26 * 128, 7);
