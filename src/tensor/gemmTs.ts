@@ -58,6 +58,8 @@ export class TsGemm implements Gemm {
     const transA = opts.transA === true;
     const transB = opts.transB === true;
     const accumulate = opts.accumulate === true;
+    // A shared B multiplies the stacked rows of every item: one [batch*m, k] product.
+    if (opts.broadcastB && !transA) return this.matmul(a, b, batch * m, k, n, { ...opts, out: c });
     if (opts.broadcastB) this.packB(b, 0, k, n, transB);
     for (let i = 0; i < batch; i++) {
       if (!opts.broadcastB) this.packB(b, i * k * n, k, n, transB);
