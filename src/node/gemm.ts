@@ -14,8 +14,9 @@ export const GEMM_BACKENDS: readonly GemmBackend[] = ['ts', 'ort', 'auto'];
 /**
  * Products with at least this many multiply-accumulates go to ORT under `auto`. Measured with
  * `npm run bench -- gemm` (square n^3 sweep, 3 runs on the shared 2-core machine): ORT costs a fixed
- * 15-30 us per call; TS was faster up to 24^3 (13.8k MACs, ts/ort 0.8-0.9), about even at 32^3 (32.8k MACs,
- * ts/ort 1.0-1.4), and 1.7-2.8x slower from 40^3 (64k MACs) on. Every model GEMM at batch 1 is above it.
+ * 15-30 us per call; TS was faster up to 24^3 (13.8k MACs, ts/ort 0.8-0.9), about even at 32^3
+ * (32.8k MACs, ts/ort 1.0-1.4), and 1.7-2.8x slower from 40^3 (64k MACs) on. Every model GEMM at
+ * batch 1 is above it.
  */
 export const ORT_MIN_MACS = 32_768;
 

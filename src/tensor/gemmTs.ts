@@ -6,8 +6,8 @@
  * into C as float32. Column panels are visited in blocks whose packed size fits in L2, so one A panel
  * is reused across the block while it sits in L1. Measured on this project's 2-core machine, 4x4 was
  * as fast as 4x8, 4x6, 3x8 and 8x4 tiles and float32 panels as fast as float64 ones (within noise),
- * at 2.5-3.3 GFLOP/s when lightly loaded. There is no k-blocking: it would round partial sums to float32 in C, and the
- * model's k (128-512) keeps a panel pair well inside L1.
+ * at 2.5-3.3 GFLOP/s when lightly loaded. There is no k-blocking: it would round partial sums to
+ * float32 in C, and the model's k (128-512) keeps a panel pair well inside L1.
  *
  * `out` must not overlap `a` or `b`.
  */
