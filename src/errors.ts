@@ -26,6 +26,10 @@ export class DtlensError extends Error {
 }
 
 /** Throws a `DtlensError` with `code` unless `condition` holds. */
-export function check(condition: unknown, code: ErrorCode, message: string | (() => string)): asserts condition {
+export function check(
+  condition: unknown,
+  code: ErrorCode,
+  message: string | (() => string),
+): asserts condition {
   if (!condition) throw new DtlensError(code, typeof message === 'function' ? message() : message);
 }
