@@ -116,3 +116,21 @@ test('a bad file shows the loader error and the app stays usable', async ({ page
   await page.getByRole('button', { name: 'Reset' }).click();
   await expect(page.getByTestId('current-time')).toHaveText('0');
 });
+
+test('works as static files: no model server, a model opened from disk', async ({ page }) => {
+  // Static hosting: no /api (every request there fails as it would on a plain file server).
+  await page.route('**/api/**', (route) => route.fulfill({ status: 404, body: 'not found' }));
+  await page.goto('/');
+  await expect(page.getByText('Open a Decision Transformer checkpoint')).toBeVisible();
+  await page.getByTestId('file-input').setInputFiles(resolve(SHARED, 'models', MODEL));
+  await expect(page.getByTestId('current-time')).toHaveText('0', { timeout: 30_000 });
+  await page.keyboard.press('ArrowUp');
+  await expect(page.getByTestId('current-time')).toHaveText('1');
+  await page.getByText(/^History \(/).click();
+  await expect(page.getByRole('list', { name: 'history timeline' }).getByRole('listitem')).toHaveText([
+    'S8',
+    'S9',
+  ]);
+  await expect(page.getByTestId('frame-label')).toHaveText('token S9');
+  await shot(page, '06-static-file-opened');
+});

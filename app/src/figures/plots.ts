@@ -7,6 +7,19 @@ export interface Cell {
   value: number;
 }
 
+/** The colour range a heatmap uses (for captions; the heatmaps carry no legend, which is costly to draw). */
+export function colourRange(
+  values: ArrayLike<number>,
+  scheme: 'diverging' | 'sequential',
+  limit?: number,
+): string {
+  let m = 0;
+  for (let i = 0; i < values.length; i++)
+    if (Number.isFinite(values[i]) && Math.abs(values[i]) < 1e4) m = Math.max(m, Math.abs(values[i]));
+  const l = (limit ?? m).toPrecision(3);
+  return scheme === 'sequential' ? `white 0 → blue ${l}` : `blue −${l} · white 0 · red +${l}`;
+}
+
 /** Cells of a [R, C] row-major matrix with labels. */
 export function matrixCells(data: ArrayLike<number>, rowLabels: string[], colLabels: string[]): Cell[] {
   const cells: Cell[] = [];
@@ -48,13 +61,12 @@ export function heatmap(cells: Cell[], o: HeatmapOptions): SVGSVGElement | HTMLE
     x: { domain: o.colLabels, label: o.xLabel ?? null, tickRotate: -45, ticks: ticks(o.colLabels) },
     y: { domain: o.rowLabels, label: o.yLabel ?? null, ticks: ticks(o.rowLabels) },
     color: sequential
-      ? { type: 'linear', scheme: 'blues', domain: [0, maxAbs], legend: true, label: null }
+      ? { type: 'linear', scheme: 'blues', domain: [0, maxAbs], label: null }
       : {
           type: 'linear',
           scheme: 'rdbu',
           domain: [-maxAbs, maxAbs],
           reverse: true,
-          legend: true,
           label: null,
         },
     marks: [
@@ -66,16 +78,18 @@ export function heatmap(cells: Cell[], o: HeatmapOptions): SVGSVGElement | HTMLE
         channels: { value: { value: 'value', label: 'value' } },
         tip: { format: { fill: false, value: (v: number) => v.toPrecision(4) } },
       }),
+      // Values in the cells: white on saturated cells, black elsewhere (constant fills, no colour scale).
       ...(o.text
-        ? [
+        ? [false, true].map((dark) =>
             Plot.text(cells, {
+              filter: (d: Cell) => (!sequential && Math.abs(d.value) > 0.6 * maxAbs) === dark,
               x: 'col',
               y: 'row',
               text: (d: Cell) => d.value.toFixed(2),
+              fill: dark ? 'white' : 'black',
               fontSize: 9,
-              fill: 'black',
             }),
-          ]
+          )
         : []),
     ],
   });

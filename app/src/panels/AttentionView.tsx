@@ -2,8 +2,8 @@
 import { useState } from 'react';
 import type { AttentionResult } from '../../../src/analysis/dynamic/attention.ts';
 import { Figure } from '../figures/Figure.tsx';
-import { MiniMatrix, divergingColor, sequentialColor } from '../figures/miniMatrix.tsx';
-import { heatmap, matrixCells } from '../figures/plots.ts';
+import { MiniMatrix, divergingRgb, sequentialRgb } from '../figures/miniMatrix.tsx';
+import { colourRange, heatmap, matrixCells } from '../figures/plots.ts';
 import type { PanelViewProps } from './types.ts';
 
 const SCORE_LIMIT = 20;
@@ -20,9 +20,7 @@ export function AttentionView({ data, params, setParams }: PanelViewProps) {
   const headData = (i: number) => r.data.data.subarray(i * block, (i + 1) * block);
   let max = 0;
   if (!scores) for (const v of r.data.data) max = Math.max(max, v);
-  const color = scores
-    ? (v: number) => divergingColor(v, SCORE_LIMIT)
-    : (v: number) => sequentialColor(v, max);
+  const color = scores ? (v: number) => divergingRgb(v, SCORE_LIMIT) : (v: number) => sequentialRgb(v, max);
   const cells = matrixCells(headData(focus), r.tokenLabels, r.tokenLabels);
   const label = r.headLabels[focus];
   const thumb = Math.max(2, Math.floor(96 / P));
@@ -88,7 +86,7 @@ export function AttentionView({ data, params, setParams }: PanelViewProps) {
       </div>
       <Figure
         name={`attention-${label}-${r.values}`}
-        title={`${label}: ${scores ? 'attention scores' : 'attention pattern'}${r.valueWeighting !== 'none' ? ' (value-weighted)' : ''} — query (rows) × key (columns)`}
+        title={`${label}: ${scores ? 'attention scores' : 'attention pattern'}${r.valueWeighting !== 'none' ? ' (value-weighted)' : ''} — query (rows) × key (columns); colour ${colourRange(headData(focus), scores ? 'diverging' : 'sequential', scores ? SCORE_LIMIT : max)}`}
         rows={cells.map((c) => ({ head: label, query: c.row, key: c.col, value: c.value }))}
         deps={[r, focus]}
         draw={() =>

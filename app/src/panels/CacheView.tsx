@@ -1,7 +1,7 @@
 /** Cache browser: any hook point as a heatmap; pick the row and column dimensions and fix the others. */
 import type { CacheSlice } from '../../../src/analysis/dynamic/cacheBrowser.ts';
 import { Figure } from '../figures/Figure.tsx';
-import { heatmap, matrixCells } from '../figures/plots.ts';
+import { colourRange, heatmap, matrixCells } from '../figures/plots.ts';
 import type { PanelViewProps } from './types.ts';
 
 export function CacheView({ model, data, params, setParams }: PanelViewProps) {
@@ -72,7 +72,7 @@ export function CacheView({ model, data, params, setParams }: PanelViewProps) {
       </div>
       <Figure
         name={`cache-${s.hook}`}
-        title={`${s.hook}: ${s.rows} × ${s.cols}${fixedText ? ` at ${fixedText}` : ''}`}
+        title={`${s.hook}: ${s.rows} × ${s.cols}${fixedText ? ` at ${fixedText}` : ''}; colour ${colourRange(s.data.data, 'diverging')}`}
         rows={cells.map((c) => ({ [s.rows]: c.row, [s.cols]: c.col, value: c.value }))}
         deps={[s]}
         draw={() =>

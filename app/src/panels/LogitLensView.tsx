@@ -2,7 +2,7 @@
 import type { DecompositionResult } from '../../../src/analysis/dynamic/decomposition.ts';
 import type { LogitLensResult } from '../../../src/analysis/dynamic/logitLens.ts';
 import { Figure } from '../figures/Figure.tsx';
-import { barsY, heatmap, lineOver, matrixCells } from '../figures/plots.ts';
+import { barsY, colourRange, heatmap, lineOver, matrixCells } from '../figures/plots.ts';
 import { DirectionControls } from './DirectionControls.tsx';
 import type { PanelViewProps } from './types.ts';
 
@@ -61,7 +61,7 @@ export function LogitLensView(props: PanelViewProps) {
         <Figure
           deps={[props.data]}
           name={`head-attribution-${dir}`}
-          title="Per head"
+          title={`Per head (colour ${colourRange(dec.heads.values, 'diverging')})`}
           rows={headCells.map((c) => ({ layer: c.row, head: c.col, logit_diff: c.value }))}
           draw={() =>
             heatmap(headCells, {

@@ -1,0 +1,34 @@
+/** Pure helpers of the web app: DTI's key bindings and the CSV export. */
+import { describe, expect, it } from 'vitest';
+import { toCsv } from '../../../app/src/figures/exportFigure.ts';
+import { actionForKey } from '../../../app/src/keys.ts';
+
+const key = (k: string, mods: Partial<Record<'shiftKey' | 'ctrlKey' | 'metaKey' | 'altKey', boolean>> = {}) =>
+  actionForKey({ key: k, shiftKey: false, ctrlKey: false, metaKey: false, altKey: false, ...mods });
+
+describe('key bindings (dti_spec §5.0 item 5)', () => {
+  it('maps arrows, p, d, t and shift+D to MiniGrid actions 0-6', () => {
+    expect(['ArrowLeft', 'ArrowRight', 'ArrowUp', 'p', 'd', 't'].map((k) => key(k))).toEqual([
+      0, 1, 2, 3, 4, 5,
+    ]);
+    expect(key('D', { shiftKey: true })).toBe(6);
+  });
+
+  it('ignores other keys and browser shortcuts', () => {
+    expect(key('ArrowDown')).toBeNull();
+    expect(key('x')).toBeNull();
+    expect(key('D')).toBeNull(); // caps lock without shift is not "done"
+    expect(key('d', { ctrlKey: true })).toBeNull();
+    expect(key('t', { metaKey: true })).toBeNull();
+  });
+});
+
+describe('CSV export', () => {
+  it('writes the union of columns and quotes commas, quotes and newlines', () => {
+    const csv = toCsv([
+      { action: 'left', p: 0.25 },
+      { action: 'a, "b"', p: 0.5, note: 'x\ny' },
+    ]);
+    expect(csv).toBe('action,p,note\nleft,0.25,\n"a, ""b""",0.5,"x\ny"\n');
+  });
+});
