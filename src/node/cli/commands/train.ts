@@ -93,6 +93,7 @@ interface TrainCliOptions {
   evalMaxSteps: string;
   checkpointEvery: string;
   resume?: string;
+  record?: string;
   backend: string;
   quiet?: boolean;
 }
@@ -164,6 +165,7 @@ export function registerTrain(program: Command): void {
     .option('--eval-max-steps <n>', 'step cap of evaluation episodes', '100')
     .option('--checkpoint-every <n>', 'write <output>.resume.safetensors every n updates (0: never)', '0')
     .option('--resume <file>', 'continue from a training-state file (its config wins over the flags)')
+    .option('--record <file>', 'also write the training record (config, data, timings, evaluations) as JSON')
     .option('--backend <name>', `matrix-multiply backend: ${GEMM_BACKENDS.join(' | ')}`, 'auto')
     .option('--quiet', 'no progress bar')
     .action(async (o: TrainCliOptions) => {
@@ -253,6 +255,7 @@ export function registerTrain(program: Command): void {
         evaluations: [...evaluations, { step: trainer.step, results: final }],
       };
       writeFileSync(o.output, saveNativeCheckpoint(trainer.checkpoint(record)));
+      if (o.record) writeFileSync(o.record, `${JSON.stringify(record, null, 2)}\n`);
       process.stdout.write(
         `wrote ${o.output} after ${trainer.step} updates in ${seconds.toFixed(1)} s (${record.timesteps_per_second} timesteps/s); ` +
           `final: ${final.map((r) => `RTG ${r.rtg}: success ${(r.successRate * 100).toFixed(0)}%, return ${r.meanReturn.toFixed(3)}`).join('; ')}\n`,
