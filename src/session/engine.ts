@@ -9,7 +9,7 @@ import { IDX_TO_ACTION } from '../env/core/actions.ts';
 import { renderGridSvg, renderObservationSvg } from '../env/render/index.ts';
 import { DtlensError } from '../errors.ts';
 import { type Checkpoint, loadCheckpoint } from '../io/checkpoint.ts';
-import { modelConfigToJson, envConfigToJson, tokenLabels } from '../model/config.ts';
+import { envConfigToJson, modelConfigToJson } from '../model/config.ts';
 import { type NameFilter, matchesFilter } from '../model/hooks.ts';
 import type { Gemm } from '../tensor/gemm.ts';
 import { frameTokenLabels, stepsTaken } from './history.ts';
@@ -181,12 +181,13 @@ export class Engine {
       const padding = i < pad;
       window.push({ label: `R${t + 1}`, kind: 'R', value: rtgs[i], padding });
       window.push({ label: `S${t + 1}`, kind: 'S', value: h.timesteps[i], padding });
-      if (windowActions && t < h.maxLen - 1)
+      if (windowActions && t < windowActions.length)
         window.push({
           label: `A${t + 1}`,
           kind: 'A',
           value: windowActions[t],
-          padding,
+          // legacy: the previous action, a placeholder 0 before the first step
+          padding: h.layout === 'legacy' ? h.actions.length === 0 : padding,
         });
     }
     const steps = stepsTaken(h);
@@ -236,14 +237,13 @@ function modelInfo(ckpt: Checkpoint, fileName: string, session: PlaySession): Mo
     nActions: ckpt.nActions,
     actionNames: Array.from({ length: ckpt.nActions }, (_, a) => IDX_TO_ACTION[a] ?? `action ${a}`),
     obsShape: ckpt.obsShape,
-    maxLen: session.model.maxLen,
+    maxLen: session.history.maxLen,
     nCtx: arch.nCtx,
     nLayers: arch.nLayers,
     nHeads: arch.nHeads,
     nParams,
     config: [...rows('model', modelConfigToJson(ckpt.model)), ...rows('env', envConfigToJson(ckpt.env))],
     hookNames: session.model.hookNames,
-    tokenLabels: tokenLabels(ckpt.model),
     weights: WEIGHTS,
   };
 }

@@ -6,8 +6,15 @@ import { check } from '../errors.ts';
 import type { DTInputs } from '../model/decisionTransformer.ts';
 import { Tensor } from '../tensor/tensor.ts';
 
+/**
+ * Token layout of the window: `dti` = DTI HEAD's `[R1, S1, A1, ..., R_T, S_T]`, left padded to maxLen;
+ * `legacy` = the DTI@5367db3 app: one timestep `[R_t, S_t, A_prev]` (A_prev = 0 before the first step).
+ */
+export type WindowLayout = 'dti' | 'legacy';
+
 /** The whole session so far, padding included (index 0 = oldest). */
 export interface History {
+  layout: WindowLayout;
   /** Timesteps per window (`1 + floor(nCtx / 3)`). */
   maxLen: number;
   /** Observation shape [X, Y, C]. */
@@ -30,7 +37,9 @@ export function initialHistory(
   obsShape: readonly [number, number, number],
   maxLen: number,
   nActions: number,
+  layout: WindowLayout = 'dti',
 ): History {
+  check(layout === 'dti' || maxLen === 1, 'BAD_INPUT', `the legacy layout has one timestep, not ${maxLen}`);
   check(
     Number.isInteger(maxLen) && maxLen >= 1,
     'BAD_INPUT',
@@ -44,6 +53,7 @@ export function initialHistory(
   );
   const pad = maxLen - 1;
   return {
+    layout,
     maxLen,
     obsShape,
     padAction: nActions,
@@ -83,7 +93,8 @@ export const stepsTaken = (h: History): number => h.obs.length - h.maxLen;
 /**
  * The model input for the last `maxLen` timesteps (batch 1): states [1, T, X, Y, C], rtgs and
  * timesteps [1, T], and actions [1, T-1] only if `actions.length > 1 && maxLen > 1` (DTI's
- * `preprocess_inputs`), else null (no action tokens, as for n_ctx = 2 models).
+ * `preprocess_inputs`), else null (no action tokens, as for n_ctx = 2 models). The legacy layout
+ * gives actions [1, 1] = the previous action (0 before the first step).
  */
 export function windowInputs(h: History, initialRtg: number): DTInputs {
   const T = h.maxLen;
@@ -94,9 +105,15 @@ export function windowInputs(h: History, initialRtg: number): DTInputs {
   for (let t = 0; t < T; t++) states.set(h.obs[first + t], t * n);
   const rtg = returnsToGo(h, initialRtg);
   const useActions = h.actions.length > 1 && T > 1;
+  const actions =
+    h.layout === 'legacy'
+      ? Int32Array.of(h.actions[h.actions.length - 1] ?? 0)
+      : useActions
+        ? Int32Array.from(h.actions.slice(-(T - 1)))
+        : null;
   return {
     states: new Tensor(states, [1, T, X, Y, C]),
-    actions: useActions ? Int32Array.from(h.actions.slice(-(T - 1))) : null,
+    actions,
     rtgs: Float32Array.from(rtg.slice(first)),
     timesteps: Int32Array.from(h.timesteps.slice(first)),
   };

@@ -22,5 +22,5 @@ export function openSession(ckpt: Checkpoint, options: OpenSessionOptions): Play
     maxSteps: ckpt.env.maxSteps,
     viewSize: ckpt.env.viewSize,
   });
-  return new PlaySession(model, env, options.initialRtg);
+  return new PlaySession(model, env, options.initialRtg, ckpt.legacy ? 'legacy' : 'dti');
 }

@@ -12,6 +12,7 @@ import type { NameFilter } from '../model/hooks.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import {
   type History,
+  type WindowLayout,
   appendStep,
   initialHistory,
   returnsToGo,
@@ -64,6 +65,8 @@ export class PlaySession {
     readonly model: DecisionTransformer,
     readonly env: Env,
     initialRtg = DEFAULT_INITIAL_RTG,
+    /** `legacy` for DTI@5367db3 models (one timestep, tokens [R, S, A_prev]). */
+    readonly layout: WindowLayout = 'dti',
   ) {
     check(
       env.nActions === model.arch.nActions,
@@ -86,7 +89,8 @@ export class PlaySession {
       'BAD_CONFIG',
       `the env observes ${obs.shape.join('x')} but the model expects ${this.model.arch.obsShape.join('x')}`,
     );
-    this.hist = initialHistory(obs.image, obs.shape, this.model.maxLen, this.model.arch.nActions);
+    const maxLen = this.layout === 'legacy' ? 1 : this.model.maxLen;
+    this.hist = initialHistory(obs.image, obs.shape, maxLen, this.model.arch.nActions, this.layout);
     this.end = null;
   }
 

@@ -49,7 +49,6 @@ export interface ModelInfo {
   /** [name, value] rows of the model and env configs. */
   config: [string, string][];
   hookNames: string[];
-  tokenLabels: string[];
   /** Weight processing used by the app. */
   weights: string;
 }

@@ -55,6 +55,21 @@ describe('session history (DTI app bookkeeping)', () => {
     expect(Array.from(w.timesteps)).toEqual([2]);
   });
 
+  it('legacy layout: one timestep whose action token is the previous action (0 before the first step)', () => {
+    let h = initialHistory(frame(1), SHAPE, 1, 3, 'legacy');
+    let w = windowInputs(h, 0.5);
+    expect(Array.from(w.actions!)).toEqual([0]);
+    expect(Array.from(w.states.data)).toEqual([1, 101]);
+    h = appendStep(h, 2, frame(2), 0.25);
+    h = appendStep(h, 1, frame(3), 0);
+    w = windowInputs(h, 0.5);
+    expect(Array.from(w.actions!)).toEqual([1]);
+    expect(Array.from(w.states.data)).toEqual([3, 103]);
+    expect(Array.from(w.rtgs)).toEqual([0.25]);
+    expect(Array.from(w.timesteps)).toEqual([2]);
+    expect(() => initialHistory(frame(1), SHAPE, 3, 3, 'legacy')).toThrow(/one timestep/);
+  });
+
   it('labels the newest frame S{maxLen}, counting down, and drops frames outside the window', () => {
     let h = initialHistory(frame(1), SHAPE, 3, 4);
     expect(frameTokenLabels(h)).toEqual(['S3']);
