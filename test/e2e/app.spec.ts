@@ -134,3 +134,17 @@ test('works as static files: no model server, a model opened from disk', async (
   await expect(page.getByTestId('frame-label')).toHaveText('token S9');
   await shot(page, '06-static-file-opened');
 });
+
+test('a 3-action, one-timestep model (Dynamic-Obstacles) plays with every panel open', async ({ page }) => {
+  const model = 'ReproduceOriginalPostShort.pt';
+  test.skip(!existsSync(resolve(SHARED, 'models', model)), `skipped: ${model} not found`);
+  await openModel(page, `?model=${model}&seed=1&panels=attention,logit-lens,observation,cache`);
+  await expect(page.getByRole('group', { name: 'actions' }).getByRole('button')).toHaveCount(3);
+  await expect(page.getByTestId('window').locator('.token')).toHaveText(['R10.90', 'S1t=0']);
+  await page.keyboard.press('ArrowUp');
+  await expect(page.getByTestId('current-time')).toHaveText('1');
+  for (const id of ['attention', 'logit-lens', 'observation', 'cache'])
+    await expect(page.locator(`[data-panel="${id}"] [data-figure]`).first()).toBeVisible();
+  await expect(page.locator('.panel .banner.error')).toHaveCount(0);
+  await shot(page, '07-dynamic-obstacles-all-panels');
+});
