@@ -70,7 +70,8 @@ export function App() {
         setError(null);
         return r;
       } catch (e) {
-        setError(e instanceof EngineFailure ? e.message : `unexpected error: ${String(e)}`);
+        const message = e instanceof EngineFailure ? e.message : `unexpected error: ${String(e)}`;
+        setError(command.type === 'load' ? `could not open ${command.fileName}: ${message}` : message);
         return null;
       } finally {
         setBusy(false);

@@ -109,6 +109,7 @@ test('a bad file shows the loader error and the app stays usable', async ({ page
   });
   const alert = page.getByRole('alert');
   await expect(alert).toContainText('Error');
+  await expect(alert).toContainText('could not open broken.pt');
   await expect(alert).not.toContainText('unexpected error');
   await shot(page, '05-bad-file');
   await page.keyboard.press('ArrowUp');

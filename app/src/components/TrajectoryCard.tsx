@@ -51,7 +51,9 @@ export function TrajectoryCard({
         open={showHistory}
         onToggle={(e) => setShowHistory(e.currentTarget.open)}
       >
-        <summary>History ({frames.length} frames)</summary>
+        <summary>
+          History ({frames.length} frame{frames.length === 1 ? '' : 's'})
+        </summary>
         {showHistory && frame && (
           <div className="history">
             <div className="history-frames">
