@@ -271,17 +271,20 @@ export class DecisionTransformer {
   }
 
   /**
-   * State embeddings [n, d] = flatten_chw(obs) @ W_state^T, computed as a sparse gather over the
-   * non-zero observation entries (one-hot observations have 3 ones per cell).
+   * State embeddings [n, d] = flatten_chw(obs) @ W_state^T. Observations are sparse (one-hot ones
+   * have 3 ones per 20-channel cell), so small batches use a gather over the non-zero entries; large
+   * ones a dense product on the GEMM backend when that is cheaper.
    */
   private stateEmbeddings(states: Tensor, n: number): Float32Array {
     const d = this.arch.dModel;
-    const { transposed: WT, rowOfObsIndex } = stateEmbeddingGather(
-      this.weights.stateEmbedding,
-      this.arch.obsShape,
-    );
-    const nObs = rowOfObsIndex.length;
+    const W = stateEmbeddingByObsIndex(this.weights.stateEmbedding, this.arch.obsShape);
+    const nObs = W.length / d;
     const data = states.data;
+    let nonZeros = 0;
+    for (let i = 0; i < data.length; i++) if (data[i] !== 0) nonZeros++;
+    const sparseMicros = (nonZeros * d) / SPARSE_LOOP_MACS_PER_MICROSECOND;
+    const denseMicros = (n * nObs * d) / this.gemm.macsPerMicrosecond;
+    if (denseMicros < sparseMicros) return this.gemm.matmul(data, W, n, nObs, d);
     const out = new Float32Array(n * d);
     const acc = new Float64Array(d);
     for (let i = 0; i < n; i++) {
@@ -290,8 +293,8 @@ export class DecisionTransformer {
       for (let k = 0; k < nObs; k++) {
         const v = data[base + k];
         if (v === 0) continue;
-        const row = rowOfObsIndex[k];
-        for (let j = 0; j < d; j++) acc[j] += v * WT[row + j];
+        const row = k * d;
+        for (let j = 0; j < d; j++) acc[j] += v * W[row + j];
       }
       out.set(acc, i * d);
     }
@@ -299,34 +302,34 @@ export class DecisionTransformer {
   }
 }
 
+/** Multiply-accumulates per microsecond of the sparse gather loop (measured order of magnitude). */
+const SPARSE_LOOP_MACS_PER_MICROSECOND = 500;
+
 /** Index of the first non-finite value, or -1. */
 function firstNonFinite(values: ArrayLike<number>): number {
   for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return i;
   return -1;
 }
 
-interface StateGather {
-  /** W_state^T [nObs, d] */
-  transposed: Float32Array;
-  /** For each [x][y][c] observation index, the offset of its (c, x, y) row in `transposed`. */
-  rowOfObsIndex: Int32Array;
-}
+const byObsIndexCache = new WeakMap<Tensor, Float32Array>();
 
-const gatherCache = new WeakMap<Tensor, StateGather>();
-
-/** W_state [d, nObs] rearranged for the sparse gather, cached per weight tensor. */
-function stateEmbeddingGather(W: Tensor, [X, Y, C]: readonly [number, number, number]): StateGather {
-  let g = gatherCache.get(W);
-  if (!g) {
+/**
+ * W_state [d, nObs] (columns in (c, x, y) order) as [nObs, d] with rows in the observation's own
+ * [x][y][c] order, so a batch of observations multiplies it directly. Cached per weight tensor.
+ */
+function stateEmbeddingByObsIndex(W: Tensor, [X, Y, C]: readonly [number, number, number]): Float32Array {
+  let out = byObsIndexCache.get(W);
+  if (!out) {
     const [d, nObs] = W.shape;
-    const transposed = new Float32Array(d * nObs);
-    for (let j = 0; j < d; j++) for (let k = 0; k < nObs; k++) transposed[k * d + j] = W.data[j * nObs + k];
-    const rowOfObsIndex = new Int32Array(nObs);
+    out = new Float32Array(d * nObs);
     for (let x = 0; x < X; x++)
       for (let y = 0; y < Y; y++)
-        for (let c = 0; c < C; c++) rowOfObsIndex[(x * Y + y) * C + c] = (c * X * Y + x * Y + y) * d;
-    g = { transposed, rowOfObsIndex };
-    gatherCache.set(W, g);
+        for (let c = 0; c < C; c++) {
+          const row = ((x * Y + y) * C + c) * d;
+          const col = c * X * Y + x * Y + y;
+          for (let j = 0; j < d; j++) out[row + j] = W.data[j * nObs + col];
+        }
+    byObsIndexCache.set(W, out);
   }
-  return g;
+  return out;
 }

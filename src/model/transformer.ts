@@ -8,8 +8,8 @@ import type { Gemm } from '../tensor/gemm.ts';
 import {
   activate,
   addRowBiasInPlace,
-  affineLastDim,
-  layerNormPre,
+  applyLayerNorm,
+  layerNormStats,
   softmaxRowsInPlace,
 } from '../tensor/ops.ts';
 import { Tensor } from '../tensor/tensor.ts';
@@ -107,33 +107,21 @@ function normalize(
   x: Tensor,
   ln: LayerNormWeights | undefined,
 ): Tensor {
-  const { normalized, scale: rawScale } = layerNormPre(x);
-  const scale = ctx.hooks.point(`${prefix}.hook_scale`, rawScale);
-  let out = normalized;
-  if (scale !== rawScale) out = divideByScale(x, scale);
+  const stats = layerNormStats(x);
+  const scale = ctx.hooks.point(`${prefix}.hook_scale`, stats.scale);
+  let affine: LayerNormWeights | undefined;
   if (ctx.arch.normalization === 'LN') {
     if (!ln) throw new DtlensError('BAD_CHECKPOINT', `LayerNorm weights for ${prefix} are missing`);
-    out = affineLastDim(out, ln.w, ln.b);
+    affine = ln;
   }
-  return ctx.hooks.point(`${prefix}.hook_normalized`, out);
-}
-
-/** (x - mean(x)) / scale, for a hooked (replaced) scale. */
-function divideByScale(x: Tensor, scale: Tensor): Tensor {
-  const d = x.shape[x.rank - 1];
-  const out = new Float32Array(x.size);
-  for (let r = 0, o = 0; o < out.length; r++, o += d) {
-    let mean = 0;
-    for (let j = 0; j < d; j++) mean += x.data[o + j];
-    mean /= d;
-    for (let j = 0; j < d; j++) out[o + j] = (x.data[o + j] - mean) / scale.data[r];
-  }
-  return new Tensor(out, x.shape);
+  return ctx.hooks.point(`${prefix}.hook_normalized`, applyLayerNorm(x, stats.mean, scale, affine));
 }
 
 function addTensors(a: Tensor, b: Tensor): Tensor {
   const out = new Float32Array(a.size);
-  for (let i = 0; i < out.length; i++) out[i] = a.data[i] + b.data[i];
+  const x = a.data;
+  const y = b.data;
+  for (let i = 0; i < out.length; i++) out[i] = x[i] + y[i];
   return new Tensor(out, a.shape);
 }
 
@@ -146,46 +134,86 @@ function attention(ctx: TransformerContext, l: number, x: Tensor): Tensor {
   const { nHeads: H, dHead: dh } = arch;
   const hd = H * dh;
   const rows = B * P;
+  const prefix = `blocks.${l}.attn`;
   const qkv = gemm.matmul(x.data, compiled.W_QKV, rows, d, 3 * hd);
   addRowBiasInPlace(qkv, compiled.b_QKV);
-  const [q, k, v] = [0, 1, 2].map((part) => {
+  // Per (batch, head) panels [B*H, P, dh] for the batched products. The [B, P, H, dh] hook tensors
+  // are materialised only when a hook or the cache asks for them.
+  const [qh, kh, vh] = [0, 1, 2].map((part) => {
+    const name = `${prefix}.hook_${'qkv'[part]}`;
+    if (!hooks.wants(name)) return headMajorFromRows(qkv, 3 * hd, part * hd, B, P, H, dh);
     const t = new Float32Array(rows * hd);
     for (let r = 0; r < rows; r++)
       t.set(qkv.subarray(r * 3 * hd + part * hd, r * 3 * hd + (part + 1) * hd), r * hd);
-    return hooks.point(`blocks.${l}.attn.hook_${'qkv'[part]}`, new Tensor(t, [B, P, H, dh]));
+    const hooked = hooks.point(name, new Tensor(t, [B, P, H, dh]));
+    return headMajorFromRows(hooked.data, hd, 0, B, P, H, dh);
   });
-  // Per (batch, head) panels [B*H, P, dh] for the batched products.
-  const qh = toHeadMajor(q, B, P, H, dh);
-  const kh = toHeadMajor(k, B, P, H, dh);
-  const vh = toHeadMajor(v, B, P, H, dh);
   const scores = gemm.bmm(qh, kh, B * H, P, dh, P, { transB: true });
   const invScale = 1 / Math.sqrt(dh);
   for (let bh = 0; bh < B * H; bh++) {
     for (let i = 0; i < P; i++) {
       const o = (bh * P + i) * P;
-      for (let j = 0; j < P; j++) scores[o + j] = j <= i ? scores[o + j] * invScale : MASKED_SCORE;
+      for (let j = 0; j <= i; j++) scores[o + j] *= invScale;
+      for (let j = i + 1; j < P; j++) scores[o + j] = MASKED_SCORE;
     }
   }
-  const hookedScores = hooks.point(`blocks.${l}.attn.hook_attn_scores`, new Tensor(scores, [B, H, P, P]));
-  const patternData = hookedScores.data.slice();
-  softmaxRowsInPlace(patternData, P);
-  const pattern = hooks.point(`blocks.${l}.attn.hook_pattern`, new Tensor(patternData, [B, H, P, P]));
+  const scoresName = `${prefix}.hook_attn_scores`;
+  let pattern: Tensor;
+  if (hooks.wants(scoresName)) {
+    const hookedScores = hooks.point(scoresName, new Tensor(scores, [B, H, P, P]));
+    const patternData = hookedScores.data === scores ? scores.slice() : hookedScores.data.slice();
+    softmaxRowsInPlace(patternData, P);
+    pattern = new Tensor(patternData, [B, H, P, P]);
+  } else {
+    causalSoftmaxInPlace(scores, P);
+    pattern = new Tensor(scores, [B, H, P, P]);
+  }
+  pattern = hooks.point(`${prefix}.hook_pattern`, pattern);
   const zh = gemm.bmm(pattern.data, vh, B * H, P, P, dh);
-  const z = hooks.point(`blocks.${l}.attn.hook_z`, fromHeadMajor(zh, B, P, H, dh));
+  const z = hooks.point(`${prefix}.hook_z`, fromHeadMajor(zh, B, P, H, dh));
   const out = gemm.matmul(z.data, block.attn.W_O.data, rows, hd, d);
   addRowBiasInPlace(out, block.attn.b_O.data);
   return new Tensor(out, [B, P, d]);
 }
 
-/** [B, P, H, dh] -> [B, H, P, dh] */
-function toHeadMajor(t: Tensor, B: number, P: number, H: number, dh: number): Float32Array {
-  const out = new Float32Array(t.size);
+/**
+ * Softmax over each row of [rows, P] score matrices whose entries right of the diagonal are
+ * masked: exactly what a full softmax gives them (exp(-1e5 - max) is 0), without computing it.
+ */
+function causalSoftmaxInPlace(data: Float32Array, P: number): void {
+  for (let o = 0, i = 0; o < data.length; o += P, i = (i + 1) % P) {
+    let max = -Infinity;
+    for (let j = 0; j <= i; j++) if (data[o + j] > max) max = data[o + j];
+    let sum = 0;
+    for (let j = 0; j <= i; j++) {
+      const e = Math.exp(data[o + j] - max);
+      data[o + j] = e;
+      sum += e;
+    }
+    for (let j = 0; j <= i; j++) data[o + j] /= sum;
+    for (let j = i + 1; j < P; j++) data[o + j] = 0;
+  }
+}
+
+/** Rows [B*P, stride] holding [H, dh] at `offset` -> [B, H, P, dh]. */
+function headMajorFromRows(
+  src: Float32Array,
+  stride: number,
+  offset: number,
+  B: number,
+  P: number,
+  H: number,
+  dh: number,
+): Float32Array {
+  const out = new Float32Array(B * P * H * dh);
   for (let b = 0; b < B; b++)
-    for (let p = 0; p < P; p++)
+    for (let p = 0; p < P; p++) {
+      const row = (b * P + p) * stride + offset;
       for (let h = 0; h < H; h++) {
-        const src = ((b * P + p) * H + h) * dh;
-        out.set(t.data.subarray(src, src + dh), ((b * H + h) * P + p) * dh);
+        const s = row + h * dh;
+        out.set(src.subarray(s, s + dh), ((b * H + h) * P + p) * dh);
       }
+    }
   return out;
 }
 
@@ -205,7 +233,7 @@ function fromHeadMajor(data: Float32Array, B: number, P: number, H: number, dh: 
 function mlp(ctx: TransformerContext, l: number, x: Tensor): Tensor {
   const { arch, gemm, hooks } = ctx;
   const block = ctx.weights.blocks[l];
-  const { W_in, b_in, W_out, b_out, b_gate, b_linear } = block.mlp;
+  const { b_in, W_out, b_out } = block.mlp;
   const compiled = compileBlock(block);
   const [B, P, d] = x.shape;
   const m = arch.dMlp;
@@ -213,21 +241,23 @@ function mlp(ctx: TransformerContext, l: number, x: Tensor): Tensor {
   const p = `blocks.${l}.mlp`;
   let post: Tensor;
   if (arch.gatedMlp) {
+    // One product [rows, 2m] = [x W_gate | x W_in]; the gate half is hook_pre.
     const both = gemm.matmul(x.data, compiled.W_mlpIn, rows, d, 2 * m);
     const gate = new Float32Array(rows * m);
-    const linear = new Float32Array(rows * m);
-    for (let r = 0; r < rows; r++) {
-      gate.set(both.subarray(r * 2 * m, r * 2 * m + m), r * m);
-      linear.set(both.subarray(r * 2 * m + m, (r + 1) * 2 * m), r * m);
-    }
-    if (b_gate) addRowBiasInPlace(gate, b_gate.data);
-    if (b_linear) addRowBiasInPlace(linear, b_linear.data);
+    for (let r = 0; r < rows; r++) gate.set(both.subarray(r * 2 * m, r * 2 * m + m), r * m);
+    if (block.mlp.b_gate) addRowBiasInPlace(gate, block.mlp.b_gate.data);
     const pre = hooks.point(`${p}.hook_pre`, new Tensor(gate, [B, P, m]));
     const act = activationWithHooks(ctx, p, pre);
-    for (let i = 0; i < act.length; i++) act[i] = act[i] * linear[i] + b_in.data[i % m];
+    const bLin = block.mlp.b_linear?.data;
+    const bIn = b_in.data;
+    for (let r = 0; r < rows; r++) {
+      const lin = r * 2 * m + m;
+      const o = r * m;
+      for (let i = 0; i < m; i++) act[o + i] = act[o + i] * (both[lin + i] + (bLin ? bLin[i] : 0)) + bIn[i];
+    }
     post = hooks.point(`${p}.hook_post`, new Tensor(act, [B, P, m]));
   } else {
-    const preData = gemm.matmul(x.data, W_in.data, rows, d, m);
+    const preData = gemm.matmul(x.data, compiled.W_mlpIn, rows, d, m);
     addRowBiasInPlace(preData, b_in.data);
     const pre = hooks.point(`${p}.hook_pre`, new Tensor(preData, [B, P, m]));
     post = hooks.point(`${p}.hook_post`, new Tensor(activationWithHooks(ctx, p, pre), [B, P, m]));

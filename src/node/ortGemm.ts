@@ -74,6 +74,8 @@ function gemmGraph(rank: 2 | 3, transA: boolean, transB: boolean, broadcastB: bo
 
 export class OrtGemm implements Gemm {
   readonly name = 'ort';
+  /** About 80 GFLOP/s with 2 threads on the project's machine (`ts_stack.md` §1.1). */
+  readonly macsPerMicrosecond = 40_000;
   private readonly sessions = new Map<string, NativeSession>();
   private readonly sessionOptions: object;
 

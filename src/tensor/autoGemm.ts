@@ -15,6 +15,7 @@ export function createAutoGemm(small: Gemm, large: Gemm, minMacs: number): Gemm 
   const pick = (macs: number): Gemm => (macs >= minMacs ? large : small);
   return {
     name: `auto(${small.name} < ${minMacs} MACs <= ${large.name})`,
+    macsPerMicrosecond: large.macsPerMicrosecond,
     matmul: (a, b, m, k, n, opts) => pick(m * k * n).matmul(a, b, m, k, n, opts),
     bmm: (a, b, batch, m, k, n, opts) => pick(batch * m * k * n).bmm(a, b, batch, m, k, n, opts),
   };

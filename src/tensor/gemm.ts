@@ -23,6 +23,11 @@ export interface BatchedMatmulOptions extends MatmulOptions {
 
 export interface Gemm {
   readonly name: string;
+  /**
+   * Rough sustained multiply-accumulates per microsecond on large products. Callers use it to choose
+   * between a dense product on this kernel and a sparse plain-loop algorithm (about 500 MACs/us).
+   */
+  readonly macsPerMicrosecond: number;
   /** C[m,n] = op(A)[m,k] · op(B)[k,n]. */
   matmul(a: Float32Array, b: Float32Array, m: number, k: number, n: number, opts?: MatmulOptions): Float32Array;
   /** C[i] = op(A[i]) · op(B[i]) for i < batch; strides m*k, k*n (0 with broadcastB) and m*n. */

@@ -24,38 +24,58 @@ export function addRowBiasInPlace(data: Float32Array, bias: Float32Array): void 
 }
 
 /**
- * TransformerLens LayerNormPre over the last axis: x' = x - mean; scale = sqrt(mean(x'^2) + eps);
- * returns x'/scale and the scale ([..., 1]).
+ * Statistics of TransformerLens LayerNormPre over the last axis: per row the mean and
+ * scale = sqrt(mean((x - mean)^2) + eps) ([..., 1], the `hook_scale` activation).
  */
-export function layerNormPre(x: Tensor, eps = 1e-5): { normalized: Tensor; scale: Tensor } {
+export function layerNormStats(x: Tensor, eps = 1e-5): { mean: Float64Array; scale: Tensor } {
   const d = x.shape[x.rank - 1];
   const rows = x.size / d;
-  const out = new Float32Array(x.size);
+  const mean = new Float64Array(rows);
   const scale = new Float32Array(rows);
   const src = x.data;
   for (let r = 0, o = 0; r < rows; r++, o += d) {
-    let mean = 0;
-    for (let j = 0; j < d; j++) mean += src[o + j];
-    mean /= d;
+    let m = 0;
+    for (let j = 0; j < d; j++) m += src[o + j];
+    m /= d;
     let v = 0;
     for (let j = 0; j < d; j++) {
-      const c = src[o + j] - mean;
+      const c = src[o + j] - m;
       v += c * c;
     }
-    const s = Math.fround(Math.sqrt(v / d + eps));
-    scale[r] = s;
-    for (let j = 0; j < d; j++) out[o + j] = (src[o + j] - mean) / s;
+    mean[r] = m;
+    scale[r] = Math.fround(Math.sqrt(v / d + eps));
   }
-  return { normalized: new Tensor(out, x.shape), scale: new Tensor(scale, [...x.shape.slice(0, -1), 1]) };
+  return { mean, scale: new Tensor(scale, [...x.shape.slice(0, -1), 1]) };
 }
 
-/** x * w + b over the last axis (w, b: [d]). */
-export function affineLastDim(x: Tensor, w: Float32Array, b: Float32Array): Tensor {
-  const d = w.length;
+/** (x - mean) / scale over the last axis, then `* w + b` when `affine` is given (LN; LNPre without). */
+export function applyLayerNorm(
+  x: Tensor,
+  mean: Float64Array,
+  scale: Tensor,
+  affine?: { w: Float32Array; b: Float32Array },
+): Tensor {
+  const d = x.shape[x.rank - 1];
   const out = new Float32Array(x.size);
   const src = x.data;
-  for (let o = 0; o < out.length; o += d) for (let j = 0; j < d; j++) out[o + j] = src[o + j] * w[j] + b[j];
+  const s = scale.data;
+  for (let r = 0, o = 0; o < out.length; r++, o += d) {
+    const m = mean[r];
+    const sr = s[r];
+    if (affine) {
+      const { w, b } = affine;
+      for (let j = 0; j < d; j++) out[o + j] = Math.fround((src[o + j] - m) / sr) * w[j] + b[j];
+    } else {
+      for (let j = 0; j < d; j++) out[o + j] = (src[o + j] - m) / sr;
+    }
+  }
   return new Tensor(out, x.shape);
+}
+
+/** TransformerLens LayerNormPre over the last axis: (x - mean) / scale, and the scale ([..., 1]). */
+export function layerNormPre(x: Tensor, eps = 1e-5): { normalized: Tensor; scale: Tensor } {
+  const { mean, scale } = layerNormStats(x, eps);
+  return { normalized: applyLayerNorm(x, mean, scale), scale };
 }
 
 /** Softmax over the last axis, in place on `data` viewed as [rows, n]. */

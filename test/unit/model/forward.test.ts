@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DtlensError } from '../../../src/errors.ts';
 import type { DTArchitecture } from '../../../src/model/architecture.ts';
 import type { DTInputs } from '../../../src/model/decisionTransformer.ts';
+import { TsGemm } from '../../../src/tensor/gemmTs.ts';
 import { Tensor } from '../../../src/tensor/tensor.ts';
 import { randomModel, randomStateDict, seededRandom, tinyArch } from '../../support/randomModel.ts';
 import { referenceTransformer } from '../../support/referenceForward.ts';
@@ -137,6 +138,25 @@ describe('DecisionTransformer forward', () => {
       timesteps: (inputs.timesteps as Int32Array).slice(6),
     }).actionPreds!;
     expect(maxAbsDiff(all.data.subarray(2 * 9), one.data)).toBeLessThan(1e-6);
+  });
+
+  it('embeds states identically through the sparse gather and the dense GEMM path', () => {
+    const arch = tinyArch();
+    const ts = new TsGemm();
+    const sparse = randomModel(arch, {
+      gemm: { ...ts, name: 'slow', macsPerMicrosecond: 1, matmul: ts.matmul.bind(ts), bmm: ts.bmm.bind(ts) },
+    });
+    const dense = randomModel(arch, {
+      gemm: {
+        ...ts,
+        name: 'fast',
+        macsPerMicrosecond: 1e12,
+        matmul: ts.matmul.bind(ts),
+        bmm: ts.bmm.bind(ts),
+      },
+    });
+    const inputs = randomInputs(arch, 3, 3);
+    expect(maxAbsDiff(sparse.toTokens(inputs).data, dense.toTokens(inputs).data)).toBeLessThan(1e-6);
   });
 
   it('rejects bad inputs with typed errors naming the problem', () => {

@@ -12,6 +12,7 @@ function recording(name: string): Gemm & { calls: number[] } {
   const calls: number[] = [];
   return {
     name,
+    macsPerMicrosecond: inner.macsPerMicrosecond,
     calls,
     matmul: (a, b, m, k, n, opts) => (calls.push(m * k * n), inner.matmul(a, b, m, k, n, opts)),
     bmm: (a, b, batch, m, k, n, opts) => (

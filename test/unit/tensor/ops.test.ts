@@ -4,7 +4,7 @@ import {
   ACTIVATIONS,
   activate,
   add,
-  affineLastDim,
+  applyLayerNorm,
   erf,
   layerNormPre,
   softmaxLastDim,
@@ -42,11 +42,16 @@ describe('ops (hand-computed values)', () => {
     );
   });
 
-  it('affine, add and softmax', () => {
+  it('layer norm with affine weights, add and softmax', () => {
     const x = Tensor.from([1, -1], [1, 2]);
-    expect(Array.from(affineLastDim(x, Float32Array.of(2, 3), Float32Array.of(0.5, 0)).data)).toEqual([
-      2.5, -3,
-    ]);
+    expect(
+      Array.from(
+        applyLayerNorm(x, Float64Array.of(0), Tensor.from([1], [1, 1]), {
+          w: Float32Array.of(2, 3),
+          b: Float32Array.of(0.5, 0),
+        }).data,
+      ),
+    ).toEqual([2.5, -3]);
     expect(Array.from(add(x, x).data)).toEqual([2, -2]);
     const sm = softmaxLastDim(Tensor.from([0, Math.log(3)], [1, 2]));
     expect(sm.data[0]).toBeCloseTo(0.25, 7);
