@@ -43,6 +43,8 @@ export function App() {
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  /** Requests in flight: play input is ignored meanwhile, so key repeats never queue up behind the engine. */
+  const inFlight = useRef(0);
   const [running, setRunning] = useState(false);
   const runningRef = useRef(false);
   const panelsRef = useRef(panels);
@@ -63,6 +65,7 @@ export function App() {
       command: EngineCommand,
       panelList: PanelRequest[] = panelsRef.current,
     ): Promise<EngineResult | null> => {
+      inFlight.current++;
       setBusy(true);
       try {
         const r = await client.send(command, panelList);
@@ -74,7 +77,7 @@ export function App() {
         setError(command.type === 'load' ? `could not open ${command.fileName}: ${message}` : message);
         return null;
       } finally {
-        setBusy(false);
+        setBusy(--inFlight.current > 0);
       }
     },
     [client, apply],
@@ -155,7 +158,7 @@ export function App() {
   const canPlay = !!result && !result.view.episodeEnd && !running;
   const act = useCallback(
     (action: number) => {
-      if (!model || action >= model.nActions) return;
+      if (!model || action >= model.nActions || inFlight.current > 0) return;
       void send({ type: 'step', action });
     },
     [model, send],
