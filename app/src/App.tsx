@@ -43,7 +43,7 @@ export function App() {
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  /** Requests in flight: play input is ignored meanwhile, so key repeats never queue up behind the engine. */
+  /** Requests in flight (the worker answers them in order; held-down keys do not repeat). */
   const inFlight = useRef(0);
   const [running, setRunning] = useState(false);
   const runningRef = useRef(false);
@@ -158,7 +158,7 @@ export function App() {
   const canPlay = !!result && !result.view.episodeEnd && !running;
   const act = useCallback(
     (action: number) => {
-      if (!model || action >= model.nActions || inFlight.current > 0) return;
+      if (!model || action >= model.nActions) return;
       void send({ type: 'step', action });
     },
     [model, send],

@@ -5,7 +5,13 @@ export interface Cell {
   row: string;
   col: string;
   value: number;
+  /** Row and column indices. */
+  r: number;
+  c: number;
 }
+
+/** Above this many cells heatmaps are drawn as one raster image (SVG cells cost too much to lay out). */
+const RASTER_ABOVE = 400;
 
 /** The colour range a heatmap uses (for captions; the heatmaps carry no legend, which is costly to draw). */
 export function colourRange(
@@ -25,7 +31,8 @@ export function matrixCells(data: ArrayLike<number>, rowLabels: string[], colLab
   const cells: Cell[] = [];
   const C = colLabels.length;
   for (let r = 0; r < rowLabels.length; r++)
-    for (let c = 0; c < C; c++) cells.push({ row: rowLabels[r], col: colLabels[c], value: data[r * C + c] });
+    for (let c = 0; c < C; c++)
+      cells.push({ row: rowLabels[r], col: colLabels[c], value: data[r * C + c], r, c });
   return cells;
 }
 
@@ -45,13 +52,22 @@ export interface HeatmapOptions {
 }
 
 export function heatmap(cells: Cell[], o: HeatmapOptions): SVGSVGElement | HTMLElement {
-  const finite = cells.map((c) => c.value).filter((v) => Number.isFinite(v) && Math.abs(v) < 1e4);
-  const maxAbs = o.limit ?? Math.max(1e-9, ...finite.map(Math.abs));
+  const maxAbs =
+    o.limit ??
+    cells.reduce(
+      (m, c) => (Number.isFinite(c.value) && Math.abs(c.value) < 1e4 ? Math.max(m, Math.abs(c.value)) : m),
+      1e-9,
+    );
   const sequential = o.scheme === 'sequential';
   const cellW = Math.max(4, Math.min(28, 640 / Math.max(o.colLabels.length, 1)));
   const cellH = Math.max(14, Math.min(28, 520 / Math.max(o.rowLabels.length, 1)));
   const tickEvery = (n: number) => (n > 40 ? Math.ceil(n / 20) : 1);
   const ticks = (labels: string[]) => labels.filter((_, i) => i % tickEvery(labels.length) === 0);
+  const colour: Plot.ScaleOptions = sequential
+    ? { type: 'linear', scheme: 'blues', domain: [0, maxAbs], label: null }
+    : { type: 'linear', scheme: 'rdbu', domain: [-maxAbs, maxAbs], reverse: true, label: null };
+  if (cells.length > RASTER_ABOVE && !o.text)
+    return rasterHeatmap(cells, o, colour, maxAbs, cellW, cellH, ticks);
   return Plot.plot({
     width: o.width ?? 90 + cellW * o.colLabels.length,
     height: o.height ?? 110 + cellH * o.rowLabels.length,
@@ -60,15 +76,7 @@ export function heatmap(cells: Cell[], o: HeatmapOptions): SVGSVGElement | HTMLE
     style: { fontSize: '11px' },
     x: { domain: o.colLabels, label: o.xLabel ?? null, tickRotate: -45, ticks: ticks(o.colLabels) },
     y: { domain: o.rowLabels, label: o.yLabel ?? null, ticks: ticks(o.rowLabels) },
-    color: sequential
-      ? { type: 'linear', scheme: 'blues', domain: [0, maxAbs], label: null }
-      : {
-          type: 'linear',
-          scheme: 'rdbu',
-          domain: [-maxAbs, maxAbs],
-          reverse: true,
-          label: null,
-        },
+    color: colour,
     marks: [
       Plot.cell(cells, {
         x: 'col',
@@ -175,6 +183,67 @@ export function lineOver(points: Bar[], o: { yLabel?: string; width?: number } =
         fill: '#2563eb',
         tip: { format: { y: (v: number) => v.toFixed(4) } },
       }),
+    ],
+  });
+}
+
+/**
+ * A large heatmap as one raster image on index axes labelled with the row/column labels; the tip
+ * (hover values) is drawn only for the cell under the pointer.
+ */
+function rasterHeatmap(
+  cells: Cell[],
+  o: HeatmapOptions,
+  colour: Plot.ScaleOptions,
+  maxAbs: number,
+  cellW: number,
+  cellH: number,
+  ticks: (labels: string[]) => string[],
+): SVGSVGElement | HTMLElement {
+  const R = o.rowLabels.length;
+  const C = o.colLabels.length;
+  const values = new Float64Array(R * C).fill(NaN);
+  for (const d of cells) values[d.r * C + d.c] = Math.max(-maxAbs, Math.min(maxAbs, d.value));
+  const tickIndices = (labels: string[]) => {
+    const keep = new Set(ticks(labels));
+    return labels.flatMap((l, i) => (keep.has(l) ? [i + 0.5] : []));
+  };
+  return Plot.plot({
+    width: o.width ?? 90 + cellW * C,
+    height: o.height ?? 110 + cellH * R,
+    marginLeft: 70,
+    marginBottom: 50,
+    style: { fontSize: '11px' },
+    x: {
+      domain: [0, C],
+      label: o.xLabel ?? null,
+      tickRotate: -45,
+      ticks: tickIndices(o.colLabels),
+      tickFormat: (v: number) => o.colLabels[Math.floor(v)],
+    },
+    y: {
+      domain: [0, R],
+      reverse: true,
+      label: o.yLabel ?? null,
+      ticks: tickIndices(o.rowLabels),
+      tickFormat: (v: number) => o.rowLabels[Math.floor(v)],
+    },
+    color: colour,
+    marks: [
+      Plot.raster(values, { width: C, height: R, x1: 0, y1: 0, x2: C, y2: R, imageRendering: 'pixelated' }),
+      Plot.tip(
+        cells,
+        Plot.pointer({
+          x: (d: Cell) => d.c + 0.5,
+          y: (d: Cell) => d.r + 0.5,
+          channels: {
+            row: { value: 'row', label: o.yLabel ?? 'row' },
+            col: { value: 'col', label: o.xLabel ?? 'column' },
+            value: 'value',
+          },
+          format: { x: false, y: false, value: (v: number) => v.toPrecision(4) },
+        }),
+      ),
     ],
   });
 }
