@@ -243,17 +243,32 @@ function mlp(ctx: TransformerContext, l: number, x: Tensor): Tensor {
   if (arch.gatedMlp) {
     // One product [rows, 2m] = [x W_gate | x W_in]; the gate half is hook_pre.
     const both = gemm.matmul(x.data, compiled.W_mlpIn, rows, d, 2 * m);
-    const gate = new Float32Array(rows * m);
-    for (let r = 0; r < rows; r++) gate.set(both.subarray(r * 2 * m, r * 2 * m + m), r * m);
-    if (block.mlp.b_gate) addRowBiasInPlace(gate, block.mlp.b_gate.data);
-    const pre = hooks.point(`${p}.hook_pre`, new Tensor(gate, [B, P, m]));
-    const act = activationWithHooks(ctx, p, pre);
+    const bGate = block.mlp.b_gate?.data;
     const bLin = block.mlp.b_linear?.data;
     const bIn = b_in.data;
-    for (let r = 0; r < rows; r++) {
-      const lin = r * 2 * m + m;
-      const o = r * m;
-      for (let i = 0; i < m; i++) act[o + i] = act[o + i] * (both[lin + i] + (bLin ? bLin[i] : 0)) + bIn[i];
+    let act: Float32Array;
+    if (arch.activationFn === 'relu' && !hooks.wants(`${p}.hook_pre`)) {
+      // Fast path: relu(gate) * linear + b_in in one pass over the fused product.
+      act = new Float32Array(rows * m);
+      for (let r = 0; r < rows; r++) {
+        const g = r * 2 * m;
+        const o = r * m;
+        for (let i = 0; i < m; i++) {
+          const pre = both[g + i] + (bGate ? bGate[i] : 0);
+          act[o + i] = pre > 0 ? pre * (both[g + m + i] + (bLin ? bLin[i] : 0)) + bIn[i] : bIn[i];
+        }
+      }
+    } else {
+      const gate = new Float32Array(rows * m);
+      for (let r = 0; r < rows; r++) gate.set(both.subarray(r * 2 * m, r * 2 * m + m), r * m);
+      if (bGate) addRowBiasInPlace(gate, bGate);
+      const pre = hooks.point(`${p}.hook_pre`, new Tensor(gate, [B, P, m]));
+      act = activationWithHooks(ctx, p, pre);
+      for (let r = 0; r < rows; r++) {
+        const lin = r * 2 * m + m;
+        const o = r * m;
+        for (let i = 0; i < m; i++) act[o + i] = act[o + i] * (both[lin + i] + (bLin ? bLin[i] : 0)) + bIn[i];
+      }
     }
     post = hooks.point(`${p}.hook_post`, new Tensor(act, [B, P, m]));
   } else {

@@ -140,6 +140,14 @@ describe('DecisionTransformer forward', () => {
     expect(maxAbsDiff(all.data.subarray(2 * 9), one.data)).toBeLessThan(1e-6);
   });
 
+  it('the fused gated-MLP path equals the hooked one', () => {
+    const model = randomModel(tinyArch({ gatedMlp: true }), { variant: 'processed' });
+    const inputs = randomInputs(model.arch, 2, 3);
+    const fused = model.run(inputs).actionPreds!;
+    const hooked = model.run(inputs, { cache: (n) => n.endsWith('mlp.hook_pre') }).actionPreds!;
+    expect(maxAbsDiff(fused.data, hooked.data)).toBeLessThan(1e-6);
+  });
+
   it('embeds states identically through the sparse gather and the dense GEMM path', () => {
     const arch = tinyArch();
     const ts = new TsGemm();
