@@ -180,36 +180,9 @@ export function isLinearTimeEmbedding(t: DTWeights['timeEmbedding']): t is Linea
   return !(t instanceof Tensor);
 }
 
-/** Number of trained parameters (buffers such as the attention mask are not parameters). */
-export function parameterCount(w: DTWeights): number {
+/** Number of trained parameters of a state dict (buffers such as the attention mask are not parameters). */
+export function parameterCount(stateDict: ReadonlyMap<string, RawTensor>): number {
   let n = 0;
-  const add = (t: { size: number } | { length: number } | null | undefined) => {
-    if (t) n += 'size' in t ? t.size : t.length;
-  };
-  const addLinear = (l: LinearWeights | undefined) => {
-    add(l?.W);
-    add(l?.b);
-  };
-  const addLn = (ln: LayerNormWeights | undefined) => {
-    add(ln?.w);
-    add(ln?.b);
-  };
-  add(w.stateEmbedding);
-  add(w.rtgEmbedding);
-  add(w.actionEmbedding);
-  if (isLinearTimeEmbedding(w.timeEmbedding)) addLinear(w.timeEmbedding);
-  else add(w.timeEmbedding);
-  add(w.W_pos);
-  for (const b of w.blocks) {
-    addLn(b.ln1);
-    addLn(b.ln2);
-    for (const t of Object.values(b.attn)) add(t);
-    for (const [k, t] of Object.entries(b.mlp)) if (k !== 'ln') add(t as Tensor);
-    addLn(b.mlp.ln);
-  }
-  addLn(w.lnFinal);
-  addLinear(w.actionPredictor);
-  addLinear(w.statePredictor);
-  addLinear(w.rewardPredictor);
+  for (const [name, t] of stateDict) if (!isBufferName(name)) n += t.shape.reduce((a, s) => a * s, 1);
   return n;
 }

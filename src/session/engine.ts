@@ -4,6 +4,7 @@
  * runs the window once (caching only what the open panels need) and computes those panels.
  */
 import type { AnalysisRun } from '../analysis/dynamic/run.ts';
+import { parameterCount } from '../model/weights.ts';
 import { tokenLabels as positionLabels } from '../analysis/dynamic/tokenLabels.ts';
 import { IDX_TO_ACTION } from '../env/core/actions.ts';
 import { renderGridSvg, renderObservationSvg } from '../env/render/index.ts';
@@ -226,8 +227,7 @@ function unionFilter(needs: PanelNeeds[]): boolean | NameFilter {
 
 function modelInfo(ckpt: Checkpoint, fileName: string, session: PlaySession): ModelInfo {
   const arch = session.model.arch;
-  let nParams = 0;
-  for (const t of ckpt.weights.values()) nParams += t.shape.reduce((a, s) => a * s, 1);
+  const nParams = parameterCount(ckpt.weights);
   const rows = (prefix: string, json: Record<string, unknown>): [string, string][] =>
     Object.entries(json).map(([k, v]) => [`${prefix}.${k}`, typeof v === 'string' ? v : JSON.stringify(v)]);
   return {

@@ -53,14 +53,20 @@ describeWithShared('dtlens forward and info on the reference checkpoints', () =>
     const r = runCli(['info', '--json', sharedPath('models/ReproduceOriginalPostShort.pt')]);
     expect(r.status).toBe(0);
     const info = JSON.parse(r.stdout);
-    const golden = readSharedJson<{ hooked_transformer_config: { raw: Record<string, unknown> } }>(
-      'golden/ReproduceOriginalPostShort/config.json',
-    );
+    const golden = readSharedJson<{
+      hooked_transformer_config: { raw: Record<string, unknown> };
+      state_dict_shapes: Record<string, number[]>;
+    }>('golden/ReproduceOriginalPostShort/config.json');
     const htc = golden.hooked_transformer_config.raw;
     expect(info.model.nLayers).toBe(htc.n_layers);
     expect(info.model.nHeads).toBe(htc.n_heads);
     expect(info.model.nCtx).toBe(htc.n_ctx);
     expect(info.nActions).toBe(3);
+    // Parameters: every state-dict entry except the attention mask and IGNORE buffers.
+    const expected = Object.entries(golden.state_dict_shapes)
+      .filter(([k]) => !/attn\.(mask|IGNORE)$/.test(k))
+      .reduce((n, [, shape]) => n + shape.reduce((a, b) => a * b, 1), 0);
+    expect(info.parameters).toBe(expected);
     expect(info.hookNames).toContain('blocks.0.attn.hook_pattern');
     expect(info.hookNames).not.toContain('ln_final.hook_scale');
   });

@@ -22,7 +22,7 @@ export function registerInfo(program: Command): void {
         nActions: ckpt.nActions,
         obsShape: ckpt.obsShape,
         maxLen: model.maxLen,
-        parameters: parameterCount(model.weights),
+        parameters: parameterCount(ckpt.weights),
         hookNames: model.hookNames,
         provenance: ckpt.provenance,
       };
