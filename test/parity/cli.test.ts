@@ -63,7 +63,7 @@ describeWithShared('dtlens forward and info on the reference checkpoints', () =>
     expect(info.model.nCtx).toBe(htc.n_ctx);
     expect(info.nActions).toBe(3);
     // Parameters: every state-dict entry except the attention mask and IGNORE buffers.
-    const expected = Object.entries(golden.state_dict_shapes)
+    const expected = Object.entries(golden.state_dict_shapes.raw)
       .filter(([k]) => !/attn\.(mask|IGNORE)$/.test(k))
       .reduce((n, [, shape]) => n + shape.reduce((a, b) => a * b, 1), 0);
     expect(info.parameters).toBe(expected);
