@@ -2,28 +2,20 @@
  * The dimensions and options the forward pass needs, derived from a checkpoint's configs.
  * `normalization` is the effective one after weight processing (LN becomes LNPre when folded).
  */
-import type { ActivationName } from '../tensor/ops.ts';
+import type { LayerNormType, ModelConfig } from './config.ts';
 
-export type Normalization = null | 'LN' | 'LNPre';
+export type Normalization = LayerNormType;
 
-export interface DTArchitecture {
-  dModel: number;
-  nHeads: number;
-  dHead: number;
-  dMlp: number;
-  nLayers: number;
-  /** Token positions of the context (size of W_pos and the causal mask). */
-  nCtx: number;
+export interface DTArchitecture extends Pick<
+  ModelConfig,
+  'dModel' | 'nHeads' | 'dHead' | 'dMlp' | 'nLayers' | 'nCtx' | 'gatedMlp' | 'activationFn'
+> {
+  /** Effective normalization (LN becomes LNPre once folded). */
   normalization: Normalization;
-  gatedMlp: boolean;
-  activationFn: ActivationName;
   nActions: number;
   /** Observation shape [X, Y, C] as MiniGrid gives it ([x][y][c]). */
   obsShape: readonly [number, number, number];
 }
-
-/** Timesteps per window: 1 + floor(nCtx / 3) (DTI `get_max_len_from_model_type`). */
-export const maxLenOf = (arch: Pick<DTArchitecture, 'nCtx'>): number => 1 + Math.floor(arch.nCtx / 3);
 
 /** Flattened observation size X*Y*C. */
 export const nObsOf = (arch: Pick<DTArchitecture, 'obsShape'>): number =>

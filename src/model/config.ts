@@ -3,9 +3,10 @@
  * parsed from (and serialised back to) DTI's snake_case JSON with DTI's defaults and validation.
  */
 import { DtlensError } from '../errors.ts';
+import type { ActivationName } from '../tensor/ops.ts';
 
 export type LayerNormType = null | 'LN' | 'LNPre';
-export type ActivationFn = 'relu' | 'gelu' | 'silu' | 'gelu_new' | 'gelu_fast' | 'solu_ln';
+export type ActivationFn = ActivationName;
 export type StateEmbeddingType = 'grid' | 'cnn' | 'vit';
 export type TimeEmbeddingType = 'embedding' | 'linear';
 
@@ -233,17 +234,4 @@ export function envConfigToJson(cfg: EnvConfig): Record<string, unknown> {
     observation_space: null,
     device: 'cpu',
   };
-}
-
-/** Timesteps in a DT window: `1 + floor(nCtx / 3)` (DTI `get_max_len_from_model_type`). */
-export function maxLen(cfg: Pick<ModelConfig, 'nCtx'>): number {
-  return 1 + Math.floor(cfg.nCtx / 3);
-}
-
-/** Token labels of a DT window: `R1 S1 A1 ... Rn Sn` (the last action is omitted), n = maxLen. */
-export function tokenLabels(cfg: Pick<ModelConfig, 'nCtx'>): string[] {
-  const labels: string[] = [];
-  const n = maxLen(cfg);
-  for (let t = 1; t <= n; t++) labels.push(`R${t}`, `S${t}`, ...(t < n ? [`A${t}`] : []));
-  return labels;
 }

@@ -6,7 +6,8 @@ import { DtlensError, check } from '../errors.ts';
 import type { Gemm } from '../tensor/gemm.ts';
 import { Tensor, shapeString } from '../tensor/tensor.ts';
 import { ActivationCache } from './activationCache.ts';
-import { type DTArchitecture, hookNames, maxLenOf } from './architecture.ts';
+import { type DTArchitecture, hookNames } from './architecture.ts';
+import { maxLenOf } from './tokens.ts';
 import { type Hook, HookRunner, type NameFilter } from './hooks.ts';
 import { runTransformer } from './transformer.ts';
 import { type DTWeights, type LinearWeights, isLinearTimeEmbedding } from './weights.ts';
@@ -57,7 +58,7 @@ export class DecisionTransformer {
 
   /** Timesteps per full window. */
   get maxLen(): number {
-    return maxLenOf(this.arch);
+    return maxLenOf(this.arch.nCtx);
   }
 
   /** Every hook point, in forward order. */

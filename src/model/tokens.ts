@@ -1,5 +1,5 @@
 /**
- * DTI's token labels: position p of the `[R1, S1, A1, ..., R_T, S_T]` sequence is `R|S|A` + timestep
+ * The DT token layout. DTI's token labels: position p of the `[R1, S1, A1, ..., R_T, S_T]` sequence is `R|S|A` + timestep
  * (1-based), e.g. `R1 S1 A1 ... R9 S9` for n_ctx = 26.
  */
 export type TokenKind = 'R' | 'S' | 'A';
@@ -20,3 +20,9 @@ export function lastStatePosition(nTokens: number): number {
   while (p > 0 && tokenKind(p) !== 'S') p--;
   return p;
 }
+
+/**
+ * Timesteps in a window of `nCtx` tokens: `1 + floor(nCtx / 3)` for DTI's [R, S, A, ..., R, S]
+ * layout (DTI `get_max_len_from_model_type`), `nCtx / 3` for legacy [R, S, A] windows (nCtx = 3).
+ */
+export const maxLenOf = (nCtx: number): number => (nCtx % 3 === 0 ? nCtx / 3 : 1 + Math.floor(nCtx / 3));

@@ -5,7 +5,7 @@
  */
 import type { AnalysisRun } from '../analysis/dynamic/run.ts';
 import { parameterCount } from '../model/weights.ts';
-import { tokenLabels as positionLabels } from '../analysis/dynamic/tokenLabels.ts';
+import { tokenLabels as positionLabels } from '../model/tokens.ts';
 import { IDX_TO_ACTION } from '../env/core/actions.ts';
 import { renderGridSvg, renderObservationSvg } from '../env/render/index.ts';
 import { DtlensError } from '../errors.ts';

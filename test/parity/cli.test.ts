@@ -55,7 +55,7 @@ describeWithShared('dtlens forward and info on the reference checkpoints', () =>
     const info = JSON.parse(r.stdout);
     const golden = readSharedJson<{
       hooked_transformer_config: { raw: Record<string, unknown> };
-      state_dict_shapes: Record<string, number[]>;
+      state_dict_shapes: { raw: Record<string, number[]> };
     }>('golden/ReproduceOriginalPostShort/config.json');
     const htc = golden.hooked_transformer_config.raw;
     expect(info.model.nLayers).toBe(htc.n_layers);

@@ -9,7 +9,7 @@
  */
 import { check } from '../../errors.ts';
 import { type AnalysisRun, type NdArray, resolveIndex, runDims } from './run.ts';
-import { type TokenKind, lastStatePosition, tokenKind } from './tokenLabels.ts';
+import { type TokenKind, lastStatePosition, tokenKind } from '../../model/tokens.ts';
 
 export type AttentionValues = 'pattern' | 'scores';
 export type ValueWeighting = 'none' | 'key' | 'dti-compat';

@@ -7,7 +7,7 @@
  */
 import type { ComponentStack } from '../../model/activationCache.ts';
 import { type AnalysisRun, dot, projectAt, resolveIndex, runDims, sum } from './run.ts';
-import { lastStatePosition } from './tokenLabels.ts';
+import { lastStatePosition } from '../../model/tokens.ts';
 import { DEFAULT_LOGIT_DIRECTION, type LogitDirectionSpec, logitDirection } from './logitDirection.ts';
 
 export interface DecompositionOptions {

@@ -1,6 +1,6 @@
 /** Dynamic analyses: pure functions of one cached forward pass (`analysisRun`) and their options. */
 export * from './run.ts';
-export * from './tokenLabels.ts';
+export * from '../../model/tokens.ts';
 export * from './logitDirection.ts';
 export * from './attention.ts';
 export * from './logitLens.ts';

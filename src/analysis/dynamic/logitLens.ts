@@ -4,7 +4,7 @@
  * of the real run), projected on the logit direction and on the full action predictor.
  */
 import { type AnalysisRun, type NdArray, dot, projectAt, resolveIndex, runDims } from './run.ts';
-import { lastStatePosition } from './tokenLabels.ts';
+import { lastStatePosition } from '../../model/tokens.ts';
 import {
   DEFAULT_LOGIT_DIRECTION,
   type LogitDirectionSpec,

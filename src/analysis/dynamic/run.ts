@@ -6,7 +6,7 @@ import { check } from '../../errors.ts';
 import type { ActivationCache, ComponentStack } from '../../model/activationCache.ts';
 import type { DTInputs, DecisionTransformer } from '../../model/decisionTransformer.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
-import { tokenLabels } from './tokenLabels.ts';
+import { tokenLabels } from '../../model/tokens.ts';
 
 /** A dense row-major array: what results carry (a Tensor fits; survives structured clone as plain data). */
 export interface NdArray {

@@ -16,6 +16,7 @@ import {
   residNorms,
   lastStatePosition,
   tokenLabels,
+  maxLenOf,
 } from '../../../src/analysis/dynamic/index.ts';
 import { DtlensError } from '../../../src/errors.ts';
 import { projectStack } from '../../../src/model/activationCache.ts';
@@ -323,5 +324,14 @@ describe('residual norms', () => {
         // 0_pre = embed + pos_embed
         expect(acc.get(0, b, p)).toBeLessThanOrEqual(dec.get(0, b, p) + dec.get(1, b, p) + 1e-5);
       }
+  });
+});
+
+describe('token layout', () => {
+  it('maxLenOf: 1 + floor(n_ctx / 3) for DTI windows, n_ctx / 3 for legacy [R, S, A] windows', () => {
+    expect(maxLenOf(26)).toBe(9);
+    expect(maxLenOf(2)).toBe(1);
+    expect(maxLenOf(8)).toBe(3);
+    expect(maxLenOf(3)).toBe(1);
   });
 });

@@ -3,11 +3,9 @@ import { DtlensError } from '../../../src/errors.ts';
 import {
   DEFAULT_ENV_CONFIG,
   envConfigToJson,
-  maxLen,
   modelConfigToJson,
   parseEnvConfig,
   parseModelConfig,
-  tokenLabels,
 } from '../../../src/model/config.ts';
 
 function expectBadConfig(fn: () => unknown, field: string): void {
@@ -92,15 +90,5 @@ describe('parseEnvConfig', () => {
     expectBadConfig(() => parseEnvConfig({ env_id: '' }), 'env_id');
     expectBadConfig(() => parseEnvConfig({ one_hot_obs: 1 }), 'one_hot_obs');
     expectBadConfig(() => parseEnvConfig({ one_hot_obs: true, fully_observed: true }), 'one_hot_obs');
-  });
-});
-
-describe('window helpers', () => {
-  it('maxLen = 1 + floor(n_ctx / 3) and labels drop the last action', () => {
-    expect(maxLen({ nCtx: 26 })).toBe(9);
-    expect(maxLen({ nCtx: 2 })).toBe(1);
-    expect(tokenLabels({ nCtx: 2 })).toEqual(['R1', 'S1']);
-    expect(tokenLabels({ nCtx: 8 })).toEqual(['R1', 'S1', 'A1', 'R2', 'S2', 'A2', 'R3', 'S3']);
-    expect(tokenLabels({ nCtx: 26 })).toHaveLength(26);
   });
 });

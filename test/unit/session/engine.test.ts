@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, expect, it } from 'vitest';
 import { toFloat32 } from '../../../src/io/rawTensor.ts';
 import { readSafetensors } from '../../../src/io/safetensors.ts';
-import { tokenLabels } from '../../../src/model/config.ts';
+import { tokenLabels } from '../../../src/model/tokens.ts';
 import { Engine } from '../../../src/session/engine.ts';
 import { softmax } from '../../../src/session/playSession.ts';
 import type {
@@ -67,7 +67,7 @@ describeWithShared('engine protocol', () => {
       nCtx: 26,
     });
     expect(r.model!.hookNames).toContain('blocks.1.attn.hook_pattern');
-    expect(r.view.window.map((t) => t.label)).toEqual(tokenLabels({ nCtx: 26 }));
+    expect(r.view.window.map((t) => t.label)).toEqual(tokenLabels(26));
     expect(r.view.window.filter((t) => !t.padding).map((t) => t.label)).toEqual(['R9', 'S9']);
     expect(r.view).toMatchObject({ steps: 0, time: 0, episodeEnd: null, frameLabels: ['S9'] });
     expect(r.view.frames.items).toHaveLength(1);
