@@ -1,7 +1,7 @@
 /**
  * Forward-pass benchmark on MemoryGatedMLP (2 layers, 4 heads, d_model 128, gated MLP, 26 tokens):
  * batch-1 forward with the full cache (what a keypress costs in the app) and throughput at batch 256
- * (action head only), for each GEMM backend, with ratios measured in this one run.
+ * (action head only), for each GEMM backend (ts, wasm, ort, auto), with ratios measured in this one run.
  * Targets on this 2-core machine: <= 2 ms at batch 1 with cache, >= 4,500 windows/s at batch 256.
  * Uses ../shared/models/MemoryGatedMLP.pt when present, else a random model of the same shape.
  */

@@ -1,13 +1,14 @@
 /**
  * GEMM backends on the shapes of the target model (2 layers, d_model 128, 4 heads of 32, gated MLP
- * d_mlp 256, 26 tokens) at batch 1 and 256: TsGemm vs OrtGemm (idle pool threads sleeping, the
- * default, and spinning), medians and ORT/TS speed ratios from one run. Then square products from
- * tiny to medium, to locate where ORT starts to win (the `auto` threshold, `ORT_MIN_MACS`).
+ * d_mlp 256, 26 tokens) at batch 1 and 256: TsGemm, WasmGemm and OrtGemm (idle pool threads sleeping,
+ * the default, and spinning), medians and speed ratios from one run. Then square products from tiny to
+ * large, to locate where ORT starts to beat wasm (the `auto` threshold, `ORT_MIN_MACS`).
  */
 import { OrtGemm } from '../src/node/ortGemm.ts';
 import { ORT_MIN_MACS, nodeGemm } from '../src/node/gemm.ts';
 import type { Gemm } from '../src/tensor/gemm.ts';
 import { TsGemm } from '../src/tensor/gemmTs.ts';
+import { WasmGemm } from '../src/tensor/wasmGemm.ts';
 import { compareMs, printTable } from './harness.ts';
 
 interface Case {
@@ -61,11 +62,13 @@ const fmt = (ms: number): string => (ms < 1 ? `${(ms * 1000).toFixed(1)} us` : `
 
 export default function run(): void {
   const ts = new TsGemm();
+  const wasm = new WasmGemm();
   const ort = new OrtGemm();
   const ortSpin = new OrtGemm({ spinning: true });
   const auto = nodeGemm('auto');
   const backends: Array<[string, Gemm]> = [
     ['ts', ts],
+    ['wasm', wasm],
     ['ort', ort],
     ['ort spin', ortSpin],
     ['auto', auto],
@@ -84,7 +87,8 @@ export default function run(): void {
         shape,
         ...times.map(fmt),
         (times[0] / times[1]).toFixed(1),
-        (times[0] / times[2]).toFixed(1),
+        (times[2] / times[1]).toFixed(2),
+        (times[3] / times[1]).toFixed(2),
       ];
     });
     rows.push([
@@ -92,9 +96,10 @@ export default function run(): void {
       `${LAYERS} layers`,
       ...totals.map(fmt),
       (totals[0] / totals[1]).toFixed(1),
-      (totals[0] / totals[2]).toFixed(1),
+      (totals[2] / totals[1]).toFixed(2),
+      (totals[3] / totals[1]).toFixed(2),
     ]);
-    printTable(['op', 'shape', ...backends.map(([n]) => n), 'ts/ort', 'ts/ort spin'], rows);
+    printTable(['op', 'shape', ...backends.map(([n]) => n), 'ts/wasm', 'ort/wasm', 'ort spin/wasm'], rows);
     if (windows > 1) {
       const perSec = backends.map(([name], i) => `${name} ${Math.round(windows / (totals[i] / 1000))}`);
       console.log(`GEMM-only ceiling, windows/s: ${perSec.join(', ')}`);
@@ -102,20 +107,37 @@ export default function run(): void {
   }
 
   console.log(`\nSquare products n^3: where ORT starts to win (auto sends >= ${ORT_MIN_MACS} MACs to ORT)`);
-  const sweep = [4, 8, 12, 16, 24, 32, 40, 48, 64, 96].map((n) => {
+  const sweep = [4, 8, 16, 32, 48, 64, 96, 128, 160, 192, 256, 384].map((n) => {
     const c: Case = { label: `${n}`, perForward: 1, batch: 1, m: n, k: n, n };
-    const [tTs, tOrt, tSpin] = timeCase([ts, ort, ortSpin], c);
+    const [tTs, tWasm, tOrt, tSpin] = timeCase([ts, wasm, ort, ortSpin], c);
     return [
       `${n}^3`,
       `${n ** 3}`,
       fmt(tTs),
+      fmt(tWasm),
       fmt(tOrt),
       fmt(tSpin),
-      (tTs / tOrt).toFixed(2),
-      (tTs / tSpin).toFixed(2),
+      (tTs / tWasm).toFixed(2),
+      (tOrt / tWasm).toFixed(2),
+      (tSpin / tWasm).toFixed(2),
+      `${Math.round(n ** 3 / (tWasm * 1000))}`,
     ];
   });
-  printTable(['shape', 'MACs', 'ts', 'ort', 'ort spin', 'ts/ort', 'ts/ort spin'], sweep);
+  printTable(
+    [
+      'shape',
+      'MACs',
+      'ts',
+      'wasm',
+      'ort',
+      'ort spin',
+      'ts/wasm',
+      'ort/wasm',
+      'ort spin/wasm',
+      'wasm MACs/us',
+    ],
+    sweep,
+  );
   ort.dispose();
   ortSpin.dispose();
 }

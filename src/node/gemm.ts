@@ -1,24 +1,25 @@
 /**
- * The `Gemm` used in Node: plain TS, onnxruntime-node, or `auto` (TS below `ORT_MIN_MACS`, ORT above).
- * Instances are shared per kind, so ORT sessions are created once per process.
+ * The `Gemm` used in Node: plain TS, WebAssembly SIMD, onnxruntime-node, or `auto` (wasm below
+ * `ORT_MIN_MACS`, ORT above). Instances are shared per kind, so ORT sessions are created once per process.
  */
 import { DtlensError } from '../errors.ts';
 import { createAutoGemm } from '../tensor/autoGemm.ts';
 import type { Gemm } from '../tensor/gemm.ts';
 import { TsGemm } from '../tensor/gemmTs.ts';
+import { WasmGemm } from '../tensor/wasmGemm.ts';
 import { OrtGemm } from './ortGemm.ts';
 
-export type GemmBackend = 'ts' | 'ort' | 'auto';
-export const GEMM_BACKENDS: readonly GemmBackend[] = ['ts', 'ort', 'auto'];
+export type GemmBackend = 'ts' | 'wasm' | 'ort' | 'auto';
+export const GEMM_BACKENDS: readonly GemmBackend[] = ['ts', 'wasm', 'ort', 'auto'];
 
 /**
- * Products with at least this many multiply-accumulates go to ORT under `auto`. Measured with
- * `npm run bench -- gemm` (square n^3 sweep, 3 runs on the shared 2-core machine): ORT costs a fixed
- * 15-30 us per call; TS was faster up to 24^3 (13.8k MACs, ts/ort 0.8-0.9), about even at 32^3
- * (32.8k MACs, ts/ort 1.0-1.4), and 1.7-2.8x slower from 40^3 (64k MACs) on. Every model GEMM at
- * batch 1 is above it.
+ * Products with at least this many multiply-accumulates go to ORT under `auto`, smaller ones to wasm.
+ * Measured with `npm run bench -- gemm` (square n^3 sweep on the shared, loaded 2-core machine): ORT
+ * costs a fixed 14-18 us per call, so wasm was 5-30x faster up to 32^3 (32.8k MACs) and 2.5x at 48^3
+ * (110k); they were even at 64^3 (262k MACs, ort/wasm 0.9) and ORT's two threads won from 96^3 on
+ * (ort/wasm 0.4-0.65). At batch 1 the attention bmms (86k MACs) stay on wasm, the projections go to ORT.
  */
-export const ORT_MIN_MACS = 32_768;
+export const ORT_MIN_MACS = 262_144;
 
 const instances = new Map<GemmBackend, Gemm>();
 
@@ -26,10 +27,12 @@ function create(backend: GemmBackend): Gemm {
   switch (backend) {
     case 'ts':
       return new TsGemm();
+    case 'wasm':
+      return new WasmGemm();
     case 'ort':
       return new OrtGemm();
     case 'auto':
-      return createAutoGemm(nodeGemm('ts'), nodeGemm('ort'), ORT_MIN_MACS);
+      return createAutoGemm(nodeGemm('wasm'), nodeGemm('ort'), ORT_MIN_MACS);
   }
 }
 

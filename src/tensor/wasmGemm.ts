@@ -64,8 +64,8 @@ export interface WasmGemmOptions {
 
 export class WasmGemm implements Gemm {
   readonly name = 'wasm';
-  /** About 10 GFLOP/s single-threaded, measured with `npm run bench -- gemm` on the 2-core machine. */
-  readonly macsPerMicrosecond = 5_000;
+  /** 8,300-9,600 MACs/us single-threaded on 192^3-512^3 products (best of 3, loaded 2-core machine). */
+  readonly macsPerMicrosecond = 8_000;
   private readonly exports: GemmExports;
   private readonly base: number;
   private readonly maxBytes: number;
