@@ -16,7 +16,8 @@ memory() {
     --d-model 128 --n-heads 4 --d-mlp 256 --n-layers 2 --n-ctx 26 --layer-norm LN --gated-mlp \
     --batch-size 32 --steps 1500 --lr 0.001 --lr-end 1e-6 --weight-decay 0.1 --scheduler CosineAnnealingWarmup \
     --warm-up-steps 100 --num-cycles 1 --seed 1 --eval-every 500 --eval-episodes 20 --eval-rtgs 0,0.9 \
-    --checkpoint-every 250 --quiet
+    --checkpoint-every 250 --quiet --record models/$env.training.json
+  rm -f models/$env.safetensors.resume.safetensors
   dtlens evaluate --model models/$env.safetensors --episodes 100 --max-steps 100 \
     --output models/$env.calibration.json --plot models/$env.calibration.svg
 }
@@ -29,7 +30,8 @@ dynamic() {
     --d-model 128 --n-heads 2 --d-mlp 256 --n-layers 1 --n-ctx 2 --layer-norm none \
     --batch-size 128 --steps 4000 --lr 0.001 --lr-end 1e-6 --weight-decay 0.1 --scheduler CosineAnnealingWarmup \
     --warm-up-steps 200 --num-cycles 1 --seed 1 --eval-every 1000 --eval-episodes 50 --eval-rtgs 1 \
-    --checkpoint-every 500 --quiet
+    --checkpoint-every 500 --quiet --record models/$env.training.json
+  rm -f models/$env.safetensors.resume.safetensors
   dtlens evaluate --model models/$env.safetensors --episodes 100 --max-steps 100 \
     --output models/$env.calibration.json --plot models/$env.calibration.svg
 }
