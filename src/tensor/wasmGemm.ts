@@ -5,10 +5,11 @@
  * Each call copies the raw operands into the module's memory with `TypedArray.set` (a memcpy), and the
  * module packs them into zero-padded panels (handling the transposes there), multiplies with a 4x8
  * register tile of f32x4 accumulators in float32, as PyTorch's float32 GEMMs do, and the product is
- * copied back into the output. Memory grows on demand up to `maxBytes` (1 GiB by default; larger calls
- * throw `DtlensError('BAD_INPUT')`) and is reused across calls. The module is compiled once per process
- * (`new WebAssembly.Module`, synchronous: it is under 2 KB). Because operands are copied, `out` may
- * even overlap `a` or `b`.
+ * copied back into the output. Packing inside the module rather than in JS keeps the wrapper's per-call
+ * work to memcpys, the cheapest way across the JS/wasm boundary. Memory grows on demand up to `maxBytes`
+ * (1 GiB by default; larger calls throw `DtlensError('BAD_INPUT')`) and is reused across calls. The
+ * module is compiled once per process (`new WebAssembly.Module`, synchronous: it is under 2 KB).
+ * Because operands are copied, `out` may even overlap `a` or `b`.
  */
 import { DtlensError, check } from '../errors.ts';
 import type { BatchedMatmulOptions, Gemm, MatmulOptions } from './gemm.ts';
@@ -81,6 +82,11 @@ export class WasmGemm implements Gemm {
     this.exports = new WebAssembly.Instance(compiled, {}).exports as unknown as GemmExports;
     this.base = this.exports.heapBase() / 4;
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    check(
+      Number.isFinite(this.maxBytes) && this.maxBytes > 0,
+      'BAD_INPUT',
+      () => `wasm gemm: maxBytes must be a positive number, got ${this.maxBytes}`,
+    );
     this.heap = new Float32Array(this.exports.memory.buffer);
   }
 

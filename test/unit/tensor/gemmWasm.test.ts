@@ -66,5 +66,6 @@ describe('WasmGemm memory', () => {
     expect(caught).toBeInstanceOf(DtlensError);
     expect((caught as DtlensError).code).toBe('BAD_INPUT');
     product(gemm, 17, 33, 5, 32);
+    expect(() => new WasmGemm({ maxBytes: Number.NaN })).toThrow(/maxBytes must be a positive number/);
   });
 });
