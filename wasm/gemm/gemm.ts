@@ -4,8 +4,8 @@
  *
  * All pointers are byte offsets into this module's memory, laid out by the TypeScript wrapper:
  * the raw row-major operands A, B and C, then scratch for packed panels. `gemm` packs op(A) into
- * zero-padded MR-row panels [k][MR] and op(B) into zero-padded NR-column panels [k][NR] (this is where
- * transposes are handled), then runs a 4x8 register tile of eight f32x4 accumulators over the panels,
+ * zero-padded MR-row panels [k][MR] and transposed B into zero-padded NR-column panels [k][NR] (this is
+ * where transposes are handled; for small m, untransposed B is read in place instead), then runs a 4x8 register tile of eight f32x4 accumulators over the panels,
  * in float32 (multiply then add, as a non-FMA float32 BLAS does). Packed B is visited in column blocks
  * that fit in L2 so that the A panels stay in L1 while a block is reused.
  */
@@ -14,6 +14,8 @@ const MR = 4;
 const NR = 8;
 /** Packed-B floats per column block (128 KB of float32). */
 const BLOCK_FLOATS = 1 << 15;
+/** Up to this many rows of op(A), untransposed B is read in place instead of packed (measured faster). */
+const DIRECT_B_MAX_ROWS = 64;
 
 /** First byte the wrapper may use, 16-aligned. */
 export function heapBase(): usize {
@@ -41,20 +43,13 @@ function packA(a: usize, m: i32, k: i32, transA: bool, dst: usize): void {
   }
 }
 
-/** Packs op(B)[k,n] into ceil(n/NR) panels of [k][NR] at `dst`, zero columns past n. */
-function packB(b: usize, k: i32, n: i32, transB: bool, dst: usize): void {
-  for (let j0 = 0; j0 < n; j0 += NR) {
+/**
+ * Packs columns [from, n) of op(B)[k,n] into panels of [k][NR] at `dst` (the panel of column j0 at j0*k
+ * floats), zero columns past n.
+ */
+function packB(b: usize, k: i32, n: i32, transB: bool, from: i32, dst: usize): void {
+  for (let j0 = from; j0 < n; j0 += NR) {
     const panel = dst + ((<usize>j0 * <usize>k) << 2);
-    if (!transB && j0 + NR <= n) {
-      let s = b + ((<usize>j0) << 2);
-      const step = (<usize>n) << 2;
-      let o = panel;
-      for (let p = 0; p < k; p++, o += NR << 2, s += step) {
-        v128.store(o, v128.load(s));
-        v128.store(o, v128.load(s, 16), 16);
-      }
-      continue;
-    }
     for (let q = 0; q < NR; q++) {
       const j = j0 + q;
       let o = panel + ((<usize>q) << 2);
@@ -73,12 +68,13 @@ function packB(b: usize, k: i32, n: i32, transB: bool, dst: usize): void {
 }
 
 /**
- * C tile [rows<=MR, cols<=NR] at `c` (row stride ldc floats) = or += A panel · B panel over k.
- * Partial tiles go through `tmp` (MR*NR floats).
+ * C tile [rows<=MR, cols<=NR] at `c` (row stride ldc floats) = or += A panel · B panel over k, where
+ * the B panel's rows of NR floats are `bStride` bytes apart. Partial tiles go through `tmp` (MR*NR floats).
  */
 function tile(
   ap: usize,
   bp: usize,
+  bStride: usize,
   k: i32,
   c: usize,
   ldc: i32,
@@ -111,7 +107,7 @@ function tile(
     c30 = f32x4.add(c30, f32x4.mul(a, b0));
     c31 = f32x4.add(c31, f32x4.mul(a, b1));
     ap += MR << 2;
-    bp += NR << 2;
+    bp += bStride;
   }
   const row = (<usize>ldc) << 2;
   if (rows == MR && cols == NR) {
@@ -183,8 +179,12 @@ export function gemm(
   const packedA = packedB + ((<usize>np * <usize>k) << 2);
   const tmp = packedA + ((<usize>mp * <usize>k) << 2);
   const blockCols = max(NR, (BLOCK_FLOATS / max(k, 1) / NR) * NR);
+  // With few rows, packing B costs more than it saves: untransposed B is then read in place where a
+  // whole NR-column panel exists (rows n floats apart), and only its last partial panel is packed.
+  const direct = transB || m > DIRECT_B_MAX_ROWS ? 0 : (n / NR) * NR;
   for (let i = 0; i < batch; i++) {
-    if (i == 0 || strideB != 0) packB(b + ((<usize>i * <usize>strideB) << 2), k, n, transB, packedB);
+    const bi = b + ((<usize>i * <usize>strideB) << 2);
+    if (i == 0 || strideB != 0) packB(bi, k, n, transB, direct, packedB);
     packA(a + ((<usize>i * <usize>strideA) << 2), m, k, transA, packedA);
     const ci = c + ((<usize>i * <usize>strideC) << 2);
     for (let jc = 0; jc < n; jc += blockCols) {
@@ -194,9 +194,11 @@ export function gemm(
         const rows = min(MR, m - ib);
         const crow = ci + ((<usize>ib * <usize>n) << 2);
         for (let jb = jc; jb < jEnd; jb += NR) {
+          const inPlace = jb < direct;
           tile(
             ap,
-            packedB + ((<usize>jb * <usize>k) << 2),
+            inPlace ? bi + ((<usize>jb) << 2) : packedB + ((<usize>jb * <usize>k) << 2),
+            inPlace ? (<usize>n) << 2 : NR << 2,
             k,
             crow + ((<usize>jb) << 2),
             n,

@@ -27,8 +27,11 @@ describe('WasmGemm memory', () => {
   it('grows its memory for a large product between small ones and stays correct at every size', () => {
     const gemm = new WasmGemm();
     product(gemm, 3, 5, 7, 1);
-    product(gemm, 700, 300, 520, 2); // about 3 MB of operands and panels: several memory pages more
-    product(gemm, 1, 1, 1, 3);
+    // About 3 MB of operands and panels (several memory pages more), B plain then transposed; with
+    // this many rows B is packed either way, while the small products read untransposed B in place.
+    product(gemm, 700, 300, 520, 3);
+    product(gemm, 700, 300, 520, 4);
+    product(gemm, 1, 1, 1, 2);
     product(gemm, 26, 128, 384, 4);
     product(gemm, 9, 2, 13, 5);
   });
