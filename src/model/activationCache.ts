@@ -7,6 +7,7 @@
  */
 import { DtlensError } from '../errors.ts';
 import { Tensor, numelOf } from '../tensor/tensor.ts';
+import type { Gemm } from '../tensor/gemm.ts';
 import type { DTArchitecture } from './architecture.ts';
 import type { DTWeights } from './weights.ts';
 
@@ -19,6 +20,7 @@ export interface ComponentStack {
 interface ModelView {
   arch: DTArchitecture;
   weights: DTWeights;
+  gemm: Gemm;
 }
 
 export class ActivationCache {
@@ -66,20 +68,17 @@ export class ActivationCache {
     if (r) return r;
     const z = this.get(`blocks.${l}.attn.hook_z`);
     const { nHeads: H, dHead: dh, dModel: d } = this.model.arch;
-    const WO = this.model.weights.blocks[l].attn.W_O.data;
     const rows = z.size / (H * dh);
-    const out = new Float32Array(rows * H * d);
+    // Head-major z [H, rows, dh] times W_O [H, dh, d] in one batched product, then back to [rows, H, d].
+    const zh = new Float32Array(z.size);
     for (let r0 = 0; r0 < rows; r0++)
-      for (let h = 0; h < H; h++) {
-        const acc = new Float64Array(d);
-        for (let e = 0; e < dh; e++) {
-          const zv = z.data[(r0 * H + h) * dh + e];
-          if (zv === 0) continue;
-          const w = (h * dh + e) * d;
-          for (let j = 0; j < d; j++) acc[j] += zv * WO[w + j];
-        }
-        out.set(acc, (r0 * H + h) * d);
-      }
+      for (let h = 0; h < H; h++)
+        zh.set(z.data.subarray((r0 * H + h) * dh, (r0 * H + h + 1) * dh), (h * rows + r0) * dh);
+    const perHead = this.model.gemm.bmm(zh, this.model.weights.blocks[l].attn.W_O.data, H, rows, dh, d);
+    const out = new Float32Array(rows * H * d);
+    for (let h = 0; h < H; h++)
+      for (let r0 = 0; r0 < rows; r0++)
+        out.set(perHead.subarray((h * rows + r0) * d, (h * rows + r0 + 1) * d), (r0 * H + h) * d);
     r = new Tensor(out, [...z.shape.slice(0, -2), H, d]);
     this.headResults.set(l, r);
     return r;
