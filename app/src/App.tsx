@@ -23,6 +23,9 @@ import { SCROLL_KEYS, actionForKey, isTypingTarget } from './keys.ts';
 import { type ServedModel, fetchServedModel, listServedModels } from './modelSource.ts';
 import { PANEL_VIEWS } from './panels/registry.tsx';
 
+/** Opened at start-up when the URL names no model: dtlens's own MemoryS7 model, then DTI's. */
+const PREFERRED_MODELS = ['MiniGrid-MemoryS7FixedStart-v0.safetensors', 'MemoryGatedMLP.pt'];
+
 const RUN_STEP_LIMIT = 200;
 const URL_DEBOUNCE_MS = 250;
 
@@ -128,7 +131,8 @@ export function App() {
       if (want && list?.some((m) => m.name === want)) void loadServed(want, initial);
       else if (want) setNotice(`Open ${want} from disk (file picker or drag and drop) to restore this link.`);
       else if (list?.length) {
-        const preferred = list.find((m) => m.name === 'MemoryGatedMLP.pt') ?? list[0];
+        const preferred =
+          PREFERRED_MODELS.map((name) => list.find((m) => m.name === name)).find(Boolean) ?? list[0];
         void loadServed(preferred.name, { ...initial, model: preferred.name });
       }
     });
