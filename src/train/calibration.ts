@@ -36,7 +36,7 @@ export function calibrationFigure(rec: CalibrationRecord): FigureSpec {
     [label(r.targetRtg), r.successRate, 'success rate'],
   ]);
   return lineFigure({
-    title: `${rec.envId}: calibration over ${rec.episodes} episodes per target RTG`,
+    title: `${rec.envId}: success rate (orange) and mean return (blue), ${rec.episodes} episodes per target RTG`,
     columns: ['target RTG', 'value', 'measure'],
     rows,
     x: { column: 0, domain: rec.results.map((r) => label(r.targetRtg)), label: 'target RTG' },
