@@ -17,10 +17,6 @@ export interface DTArchitecture extends Pick<
   obsShape: readonly [number, number, number];
 }
 
-/** Flattened observation size X*Y*C. */
-export const nObsOf = (arch: Pick<DTArchitecture, 'obsShape'>): number =>
-  arch.obsShape[0] * arch.obsShape[1] * arch.obsShape[2];
-
 /** Every hook point of the transformer core, in forward order (TransformerLens names). */
 export function hookNames(arch: DTArchitecture): string[] {
   const names = ['hook_embed', 'hook_pos_embed'];

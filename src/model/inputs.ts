@@ -46,22 +46,3 @@ export function inputsFromTensors(tensors: ReadonlyMap<string, RawTensor>, prefi
     timesteps: toInts(timesteps, 'timesteps'),
   };
 }
-
-/** The same inputs as tensors (float32 states/rtgs, int64 actions/timesteps) for writing. */
-export function inputsToTensors(inputs: DTInputs, prefix = 'inputs.'): Record<string, RawTensor> {
-  const [B, T] = inputs.states.shape;
-  const i64 = (v: ArrayLike<number>) => BigInt64Array.from(Array.from(v, (x) => BigInt(x)));
-  const out: Record<string, RawTensor> = {
-    [`${prefix}states`]: { dtype: 'F32', shape: [...inputs.states.shape], data: inputs.states.data },
-    [`${prefix}rtgs`]: { dtype: 'F32', shape: [B, T, 1], data: Float32Array.from(inputs.rtgs) },
-    [`${prefix}timesteps`]: { dtype: 'I64', shape: [B, T, 1], data: i64(inputs.timesteps) },
-  };
-  if (inputs.actions) {
-    out[`${prefix}actions`] = {
-      dtype: 'I64',
-      shape: [B, inputs.actions.length / B, 1],
-      data: i64(inputs.actions),
-    };
-  }
-  return out;
-}

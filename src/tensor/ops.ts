@@ -3,19 +3,7 @@
  * tensors (the forward pass never mutates a tensor a hook or the cache may hold). Reductions
  * accumulate in float64 and store float32.
  */
-import { DtlensError } from '../errors.ts';
-import { Tensor, shapeString } from './tensor.ts';
-
-/** a + b, same shape. */
-export function add(a: Tensor, b: Tensor): Tensor {
-  if (a.size !== b.size)
-    throw new DtlensError('BAD_SHAPE', `add: ${shapeString(a.shape)} vs ${shapeString(b.shape)}`);
-  const out = new Float32Array(a.size);
-  const x = a.data;
-  const y = b.data;
-  for (let i = 0; i < out.length; i++) out[i] = x[i] + y[i];
-  return new Tensor(out, a.shape);
-}
+import { Tensor } from './tensor.ts';
 
 /** Adds `bias` [n] to every row of `data` viewed as [rows, n], in place. */
 export function addRowBiasInPlace(data: Float32Array, bias: Float32Array): void {
@@ -70,12 +58,6 @@ export function applyLayerNorm(
     }
   }
   return new Tensor(out, x.shape);
-}
-
-/** TransformerLens LayerNormPre over the last axis: (x - mean) / scale, and the scale ([..., 1]). */
-export function layerNormPre(x: Tensor, eps = 1e-5): { normalized: Tensor; scale: Tensor } {
-  const { mean, scale } = layerNormStats(x, eps);
-  return { normalized: applyLayerNorm(x, mean, scale), scale };
 }
 
 /** Softmax over the last axis, in place on `data` viewed as [rows, n]. */

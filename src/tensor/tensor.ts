@@ -90,14 +90,3 @@ export class Tensor {
     return build(0, 0);
   }
 }
-
-/** Throws BAD_SHAPE unless `t` has exactly `expected` (-1 = any size). */
-export function assertShape(t: Tensor, expected: Shape, what: string): void {
-  const ok = t.shape.length === expected.length && expected.every((s, i) => s === -1 || s === t.shape[i]);
-  if (!ok) {
-    throw new DtlensError(
-      'BAD_SHAPE',
-      `${what}: expected shape ${shapeString(expected.map((s) => (s === -1 ? '*' : s)) as unknown as Shape)}, got ${shapeString(t.shape)}`,
-    );
-  }
-}
