@@ -29,7 +29,14 @@ export interface Gemm {
    */
   readonly macsPerMicrosecond: number;
   /** C[m,n] = op(A)[m,k] · op(B)[k,n]. */
-  matmul(a: Float32Array, b: Float32Array, m: number, k: number, n: number, opts?: MatmulOptions): Float32Array;
+  matmul(
+    a: Float32Array,
+    b: Float32Array,
+    m: number,
+    k: number,
+    n: number,
+    opts?: MatmulOptions,
+  ): Float32Array;
   /** C[i] = op(A[i]) · op(B[i]) for i < batch; strides m*k, k*n (0 with broadcastB) and m*n. */
   bmm(
     a: Float32Array,
