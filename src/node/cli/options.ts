@@ -1,5 +1,7 @@
 /** Option parsers shared by CLI commands: each throws a BAD_INPUT DtlensError naming the option. */
 import { check } from '../../errors.ts';
+import type { Gemm } from '../../tensor/gemm.ts';
+import { GEMM_BACKENDS, type GemmBackend, nodeGemm } from '../gemm.ts';
 
 /** A non-negative integer option value. */
 export function parseCount(value: string, name: string): number {
@@ -24,3 +26,35 @@ export function parseChoice<T extends string>(value: string, choices: readonly T
   );
   return value as T;
 }
+
+/** A number option (finite). */
+export function parseNumber(value: string, name: string): number {
+  const n = value.trim() === '' ? NaN : Number(value);
+  check(Number.isFinite(n), 'BAD_INPUT', `${name} must be a number, got '${value}'`);
+  return n;
+}
+
+/** A number in [0, 1]. */
+export function parseFraction(value: string, name: string): number {
+  const n = parseNumber(value, name);
+  check(n >= 0 && n <= 1, 'BAD_INPUT', `${name} must be in [0, 1], got '${value}'`);
+  return n;
+}
+
+/** Comma-separated numbers, e.g. "0,0.5,1". */
+export function parseNumberList(value: string, name: string): number[] {
+  const parts = value.split(',').map((s) => s.trim());
+  check(parts.length > 0 && parts[0] !== '', 'BAD_INPUT', `${name} needs at least one value`);
+  return parts.map((p) => parseNumber(p, `each value of ${name}`));
+}
+
+/** Commander arguments of the shared `--backend` option (matrix-multiply backend). */
+export const BACKEND_OPTION = [
+  '--backend <name>',
+  `matrix-multiply backend: ${GEMM_BACKENDS.join(' | ')}`,
+  'auto',
+] as const;
+
+/** The GEMM for a `--backend` value. */
+export const gemmFromOption = (value: string): Gemm =>
+  nodeGemm(parseChoice<GemmBackend>(value, GEMM_BACKENDS, '--backend'));

@@ -7,8 +7,7 @@ import type { Command } from 'commander';
 import { DEFAULT_ENV_CONFIG } from '../../../model/config.ts';
 import { COLLECT_POLICIES, type CollectPolicy, collectDemonstrations } from '../../../train/collect.ts';
 import { episodeReturn, writeDataset } from '../../../train/dataset.ts';
-import { parseChoice, parseCount } from '../options.ts';
-import { parseFraction } from './train.ts';
+import { parseChoice, parseCount, parseFraction } from '../options.ts';
 
 interface CollectCliOptions {
   env: string;

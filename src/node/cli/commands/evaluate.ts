@@ -9,10 +9,8 @@ import { createModel } from '../../../model/load.ts';
 import { calibrationFigure, calibrationRecord } from '../../../train/calibration.ts';
 import { evaluateAtRtgs } from '../../../train/rollout.ts';
 import { renderFigureSvg } from '../../figures.ts';
-import { GEMM_BACKENDS, type GemmBackend, nodeGemm } from '../../gemm.ts';
 import { readModelFile } from '../../modelFile.ts';
-import { parseChoice, parseCount } from '../options.ts';
-import { parseNumberList } from './train.ts';
+import { BACKEND_OPTION, gemmFromOption, parseCount, parseNumberList } from '../options.ts';
 
 interface EvaluateCliOptions {
   model: string;
@@ -38,9 +36,9 @@ export function registerEvaluate(program: Command): void {
     .option('--max-steps <n>', 'step cap per episode (counts as a failure)', '100')
     .option('--output <file>', 'calibration JSON (default: print to stdout)')
     .option('--plot <file>', 'calibration plot (.svg)')
-    .option('--backend <name>', `matrix-multiply backend: ${GEMM_BACKENDS.join(' | ')}`, 'auto')
+    .option(...BACKEND_OPTION)
     .action((o: EvaluateCliOptions) => {
-      const gemm = nodeGemm(parseChoice<GemmBackend>(o.backend, GEMM_BACKENDS, '--backend'));
+      const gemm = gemmFromOption(o.backend);
       const rtgs = parseNumberList(o.rtg, '--rtg');
       const episodes = parseCount(o.episodes, '--episodes');
       check(episodes > 0, 'BAD_INPUT', '--episodes must be at least 1');

@@ -12,9 +12,8 @@ import { inputsFromTensors } from '../../../model/inputs.ts';
 import { createModel } from '../../../model/load.ts';
 import { WEIGHT_VARIANTS, type WeightVariant } from '../../../model/processing.ts';
 import type { Tensor } from '../../../tensor/tensor.ts';
-import { GEMM_BACKENDS, type GemmBackend, nodeGemm } from '../../gemm.ts';
 import { readFileChecked, readModelFile } from '../../modelFile.ts';
-import { parseChoice } from '../options.ts';
+import { BACKEND_OPTION, gemmFromOption, parseChoice } from '../options.ts';
 
 interface ForwardOptions {
   model: string;
@@ -44,11 +43,10 @@ export function registerForward(program: Command): void {
     )
     .option('--weights <variant>', `weight processing: ${WEIGHT_VARIANTS.join(' | ')}`, 'raw')
     .option('--cache', 'also write every hook point as cache.<hook name>')
-    .option('--backend <name>', `matrix-multiply backend: ${GEMM_BACKENDS.join(' | ')}`, 'auto')
+    .option(...BACKEND_OPTION)
     .action((opts: ForwardOptions) => {
       const weights = parseChoice<WeightVariant>(opts.weights, WEIGHT_VARIANTS, '--weights');
-      const backend = parseChoice<GemmBackend>(opts.backend, GEMM_BACKENDS, '--backend');
-      const model = createModel(readModelFile(opts.model), { weights, gemm: nodeGemm(backend) });
+      const model = createModel(readModelFile(opts.model), { weights, gemm: gemmFromOption(opts.backend) });
       const inputs = inputsFromTensors(readSafetensors(readFileChecked(opts.input, 'input file')).tensors);
       const noActions = inputs.actions === null;
       const heads: PredictionHead[] = ['action'];

@@ -2,7 +2,7 @@
  * `dtlens train`: trains a Decision Transformer on a dtlens dataset or a DTI trajectory file, with a
  * progress bar (loss, accuracy, throughput), periodic rollout evaluation at several target RTGs,
  * resumable training-state files, and the native checkpoint (training record in its metadata) at the end.
- * Also exports the option parsers and data loading that `collect` and `evaluate` share.
+ * Also exports the data loading that `collect` and `evaluate` share.
  */
 import { renameSync, writeFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
@@ -22,30 +22,16 @@ import { evaluateAtRtgs } from '../../../train/rollout.ts';
 import { SCHEDULES, type ScheduleName } from '../../../train/schedule.ts';
 import { type TrainConfig, Trainer } from '../../../train/trainer.ts';
 import { readTrainingState, writeTrainingState } from '../../../train/trainingState.ts';
-import { GEMM_BACKENDS, type GemmBackend, nodeGemm } from '../../gemm.ts';
 import { readFileChecked } from '../../modelFile.ts';
-import { parseChoice, parseCount } from '../options.ts';
-
-/** A number option (finite). */
-export function parseNumber(value: string, name: string): number {
-  const n = value.trim() === '' ? NaN : Number(value);
-  check(Number.isFinite(n), 'BAD_INPUT', `${name} must be a number, got '${value}'`);
-  return n;
-}
-
-/** A number in [0, 1]. */
-export function parseFraction(value: string, name: string): number {
-  const n = parseNumber(value, name);
-  check(n >= 0 && n <= 1, 'BAD_INPUT', `${name} must be in [0, 1], got '${value}'`);
-  return n;
-}
-
-/** Comma-separated numbers, e.g. "0,0.5,1". */
-export function parseNumberList(value: string, name: string): number[] {
-  const parts = value.split(',').map((s) => s.trim());
-  check(parts.length > 0 && parts[0] !== '', 'BAD_INPUT', `${name} needs at least one value`);
-  return parts.map((p) => parseNumber(p, `each value of ${name}`));
-}
+import {
+  BACKEND_OPTION,
+  gemmFromOption,
+  parseChoice,
+  parseCount,
+  parseFraction,
+  parseNumber,
+  parseNumberList,
+} from '../options.ts';
 
 /** A dtlens dataset, or a DTI trajectory file (.pkl, .gz, .xz) recorded on env `envId`. */
 export async function loadDataset(path: string, envId: string): Promise<Dataset> {
@@ -166,10 +152,10 @@ export function registerTrain(program: Command): void {
     .option('--checkpoint-every <n>', 'write <output>.resume.safetensors every n updates (0: never)', '0')
     .option('--resume <file>', 'continue from a training-state file (its config wins over the flags)')
     .option('--record <file>', 'also write the training record (config, data, timings, evaluations) as JSON')
-    .option('--backend <name>', `matrix-multiply backend: ${GEMM_BACKENDS.join(' | ')}`, 'auto')
+    .option(...BACKEND_OPTION)
     .option('--quiet', 'no progress bar')
     .action(async (o: TrainCliOptions) => {
-      const gemm = nodeGemm(parseChoice<GemmBackend>(o.backend, GEMM_BACKENDS, '--backend'));
+      const gemm = gemmFromOption(o.backend);
       let config = configFromOptions(o);
       let resume;
       if (o.resume) {
