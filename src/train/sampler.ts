@@ -20,6 +20,9 @@ export interface SamplerOptions {
   maxLen: number;
   pctTraj: number;
   probGoFromEnd: number;
+  /** Probability that a window ends at episode step `focusStep` (clamped to the last step); default 0. */
+  probFocusStep?: number;
+  focusStep?: number;
 }
 
 export interface Batch {
@@ -82,8 +85,7 @@ export class WindowSampler {
     for (let b = 0; b < B; b++) {
       const { episode, rtgs: epRtg } = this.episodes[this.pickEpisode(rng.random())];
       const L = episode.actions.length;
-      const end =
-        rng.random() < this.options.probGoFromEnd ? L - 1 : Math.min(L - 1, Math.floor(rng.random() * L));
+      const end = this.windowEnd(L, rng);
       writeWindow(window, b, end, {
         observation: (t) => episode.observations.subarray(t * this.cell, (t + 1) * this.cell),
         action: (t) => episode.actions[t],
@@ -94,6 +96,13 @@ export class WindowSampler {
       inputs: { states: new Tensor(states, [B, T, X, Y, C]), actions, rtgs, timesteps },
       targets,
     };
+  }
+
+  /** Last step of a window on an episode of L steps: the focus step, the episode end, or uniform. */
+  private windowEnd(L: number, rng: Rng): number {
+    const { probGoFromEnd, probFocusStep = 0, focusStep = 0 } = this.options;
+    if (probFocusStep > 0 && rng.random() < probFocusStep) return Math.min(L - 1, focusStep);
+    return rng.random() < probGoFromEnd ? L - 1 : Math.min(L - 1, Math.floor(rng.random() * L));
   }
 
   private pickEpisode(u: number): number {

@@ -35,6 +35,9 @@ export interface TrainConfig {
   numCycles: number;
   pctTraj: number;
   probGoFromEnd: number;
+  /** Decision-step oversampling: with probability `probFocusStep` a window ends at step `focusStep`. */
+  probFocusStep?: number;
+  focusStep?: number;
   seed: number;
 }
 
@@ -85,6 +88,8 @@ export class Trainer {
       maxLen: this.model.maxLen,
       pctTraj: config.pctTraj,
       probGoFromEnd: config.probGoFromEnd,
+      probFocusStep: config.probFocusStep,
+      focusStep: config.focusStep,
     });
     const maxT = dataset.episodes.reduce((m, e) => Math.max(m, e.actions.length - 1), 0);
     check(

@@ -118,6 +118,26 @@ describe('window sampling', () => {
     expect([...targets]).toEqual([0, 1]);
     expect([...inputs.states.data]).toEqual([56, 57, 58, 59]);
   });
+
+  it('ends windows at the focus step with probability prob_focus_step, clamped to short episodes', () => {
+    const ds = tinyDataset();
+    const sampler = new WindowSampler(ds, {
+      maxLen: 2,
+      pctTraj: 1,
+      probGoFromEnd: 0,
+      probFocusStep: 0.5,
+      focusStep: 2,
+    });
+    const lastTimestep = (u: number[]) => sampler.sample(1, { random: () => u.shift()! }).inputs.timesteps[1];
+    // episode pick u = 0.5 of 8 steps -> the 5-step episode; a focus draw below 0.5 ends the window at step 2
+    expect(lastTimestep([0.5, 0.49])).toBe(2);
+    // a focus draw of 0.5 falls back to the uniform end: go-from-end draw, then floor(0.99 * 5) = 4
+    expect(lastTimestep([0.5, 0.5, 0.5, 0.99])).toBe(4);
+    // the 2-step episode has no step 2: the window ends at its last step (padded before it)
+    const short = sampler.sample(1, { random: () => 0 });
+    expect([...short.inputs.timesteps]).toEqual([0, 1]);
+    expect([...short.targets]).toEqual([0, 1]);
+  });
 });
 
 describeWithShared('DTI trajectory files as training data', () => {

@@ -72,6 +72,8 @@ interface TrainCliOptions {
   numCycles: string;
   pctTraj: string;
   probGoFromEnd: string;
+  probFocusStep: string;
+  focusStep: string;
   seed: string;
   evalEvery: string;
   evalEpisodes: string;
@@ -115,6 +117,8 @@ function configFromOptions(o: TrainCliOptions): TrainConfig {
     numCycles: parseCount(o.numCycles, '--num-cycles'),
     pctTraj: parseNumber(o.pctTraj, '--pct-traj'),
     probGoFromEnd: parseFraction(o.probGoFromEnd, '--prob-go-from-end'),
+    probFocusStep: parseFraction(o.probFocusStep, '--prob-focus-step'),
+    focusStep: parseCount(o.focusStep, '--focus-step'),
     seed: parseCount(o.seed, '--seed'),
   };
 }
@@ -144,6 +148,8 @@ export function registerTrain(program: Command): void {
     .option('--num-cycles <n>', 'cosine restarts', '1')
     .option('--pct-traj <x>', 'keep the best-return episodes covering this share of steps', '1')
     .option('--prob-go-from-end <p>', 'probability that a window ends at the episode end', '0')
+    .option('--prob-focus-step <p>', 'probability that a window ends at episode step --focus-step', '0')
+    .option('--focus-step <n>', 'decision step to oversample (e.g. 4: the MemoryS7 corridor junction)', '0')
     .option('--seed <n>', 'initialisation and batch sampling seed', '1')
     .option('--eval-every <n>', 'rollout evaluation every n updates (0: only at the end)', '0')
     .option('--eval-episodes <n>', 'episodes per target RTG in evaluations', '20')
