@@ -9,7 +9,7 @@ import { ActivationCache } from './activationCache.ts';
 import { type DTArchitecture, hookNames } from './architecture.ts';
 import { maxLenOf } from './tokens.ts';
 import { type Hook, HookRunner, type NameFilter } from './hooks.ts';
-import { runTransformer } from './transformer.ts';
+import { invalidateCompiled, runTransformer } from './transformer.ts';
 import { type DTWeights, type LinearWeights, isLinearTimeEmbedding } from './weights.ts';
 
 /** One batch of model inputs, as DTI's `forward` takes them. */
@@ -313,6 +313,15 @@ function firstNonFinite(values: ArrayLike<number>): number {
 }
 
 const byObsIndexCache = new WeakMap<Tensor, Float32Array>();
+
+/**
+ * Drops every rearranged copy of the weights the forward pass caches (fused block matrices, the
+ * reordered state embedding). Call after updating weights in place, e.g. after an optimiser step.
+ */
+export function invalidateDerivedWeights(w: DTWeights): void {
+  for (const b of w.blocks) invalidateCompiled(b);
+  byObsIndexCache.delete(w.stateEmbedding);
+}
 
 /**
  * W_state [d, nObs] (columns in (c, x, y) order) as [nObs, d] with rows in the observation's own

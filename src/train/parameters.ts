@@ -1,12 +1,11 @@
 /**
  * The trainable parameters of a `DTWeights`, by state-dict name, as live views of the weight arrays
- * (updating `data` in place updates the model; call `weightsUpdated` afterwards). `decay` follows DTI's
+ * (updating `data` in place updates the model; call `invalidateDerivedWeights` afterwards). `decay` follows DTI's
  * minGPT-style AdamW groups: weight matrices decay; biases, layer norms, the action/time embeddings and
  * W_pos do not.
  */
 import type { DTWeights, LayerNormWeights, LinearWeights } from '../model/weights.ts';
 import { isLinearTimeEmbedding } from '../model/weights.ts';
-import { invalidateCompiled } from '../model/transformer.ts';
 import { Tensor } from '../tensor/tensor.ts';
 
 export interface Parameter {
@@ -53,15 +52,6 @@ export function trainableParameters(w: DTWeights): Parameter[] {
   tensor('reward_embedding.0.weight', w.rtgEmbedding, true);
   linear('reward_predictor', w.rewardPredictor);
   return params;
-}
-
-/**
- * Tells the forward pass that weights changed in place: drops the fused per-block matrices and
- * re-wraps the state embedding (its transposed gather table is cached per tensor object).
- */
-export function weightsUpdated(w: DTWeights): void {
-  for (const b of w.blocks) invalidateCompiled(b);
-  w.stateEmbedding = new Tensor(w.stateEmbedding.data, w.stateEmbedding.shape);
 }
 
 /** Zero-filled gradient buffers, one per parameter, by name. */

@@ -18,7 +18,8 @@ import type { Dataset } from './dataset.ts';
 import { crossEntropy } from './grad/crossEntropy.ts';
 import { initialCheckpoint } from './init.ts';
 import { AdamW } from './optimizer.ts';
-import { type Parameter, trainableParameters, weightsUpdated } from './parameters.ts';
+import { type Parameter, trainableParameters } from './parameters.ts';
+import { invalidateDerivedWeights } from '../model/decisionTransformer.ts';
 import { WindowSampler } from './sampler.ts';
 import { type ScheduleName, learningRate } from './schedule.ts';
 
@@ -149,7 +150,7 @@ export class Trainer {
       step,
     );
     this.optimizer.update(weightGrads, lr);
-    weightsUpdated(model.weights);
+    invalidateDerivedWeights(model.weights);
     return {
       step: step + 1,
       loss: ce.loss,

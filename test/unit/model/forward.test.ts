@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { DtlensError } from '../../../src/errors.ts';
 import type { DTArchitecture } from '../../../src/model/architecture.ts';
-import type { DTInputs } from '../../../src/model/decisionTransformer.ts';
+import {
+  DecisionTransformer,
+  type DTInputs,
+  invalidateDerivedWeights,
+} from '../../../src/model/decisionTransformer.ts';
 import { TsGemm } from '../../../src/tensor/gemmTs.ts';
 import { Tensor } from '../../../src/tensor/tensor.ts';
 import { randomModel, randomStateDict, seededRandom, tinyArch } from '../../support/randomModel.ts';
@@ -146,6 +150,21 @@ describe('DecisionTransformer forward', () => {
     const fused = model.run(inputs).actionPreds!;
     const hooked = model.run(inputs, { cache: (n) => n.endsWith('mlp.hook_pre') }).actionPreds!;
     expect(maxAbsDiff(fused.data, hooked.data)).toBeLessThan(1e-6);
+  });
+
+  it('sees in-place weight updates after invalidateDerivedWeights', () => {
+    const arch = tinyArch({ gatedMlp: true });
+    const model = randomModel(arch);
+    const inputs = randomInputs(arch, 2, 3);
+    const before = model.run(inputs).actionPreds!;
+    model.weights.stateEmbedding.data.forEach((v, i, a) => (a[i] = v * 1.5));
+    model.weights.blocks[0].mlp.W_gate!.data.forEach((v, i, a) => (a[i] = -v));
+    const stale = model.run(inputs).actionPreds!;
+    expect(maxAbsDiff(stale.data, before.data)).toBe(0);
+    invalidateDerivedWeights(model.weights);
+    const fresh = new DecisionTransformer(model.arch, model.weights, new TsGemm()).run(inputs).actionPreds!;
+    expect(maxAbsDiff(model.run(inputs).actionPreds!.data, fresh.data)).toBeLessThan(1e-6);
+    expect(maxAbsDiff(fresh.data, before.data)).toBeGreaterThan(1e-3);
   });
 
   it('embeds states identically through the sparse gather and the dense GEMM path', () => {
