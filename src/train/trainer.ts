@@ -101,6 +101,15 @@ export class Trainer {
     this.params = trainableParameters(this.model.weights);
     this.optimizer = new AdamW(this.params, { weightDecay: config.weightDecay });
     if (resume) {
+      const ck = resume.checkpoint;
+      check(
+        ck.env.envId === dataset.env.envId &&
+          ck.nActions === dataset.nActions &&
+          ck.obsShape.join() === dataset.obsShape.join(),
+        'BAD_INPUT',
+        `the training state (${ck.env.envId}, ${ck.nActions} actions, observations ${ck.obsShape.join('x')}) ` +
+          `does not fit the data (${dataset.env.envId}, ${dataset.nActions} actions, observations ${dataset.obsShape.join('x')})`,
+      );
       this.optimizer.step = resume.step;
       for (const [moments, saved] of [
         [this.optimizer.m, resume.m],

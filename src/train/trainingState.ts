@@ -1,7 +1,8 @@
 /**
  * Resumable training state as one safetensors file: the weights (`model.<state-dict name>`), AdamW's
  * moments (`adam_m.<name>`, `adam_v.<name>`) and, in `dtlens.resume` metadata, the step, the training
- * config and the model's env / action / observation description.
+ * config, the model's env / action / observation description and the records of the curriculum stages
+ * that produced it (`stages`, empty for a single-stage run).
  */
 import { DtlensError, check } from '../errors.ts';
 import type { Checkpoint } from '../io/checkpoint.ts';
@@ -12,7 +13,14 @@ import type { TrainConfig, TrainingState } from './trainer.ts';
 
 const META = 'dtlens.resume';
 
-export function writeTrainingState(state: TrainingState, config: TrainConfig): Uint8Array {
+/** What one curriculum stage (one `dtlens train` run started with `--init-from`) trained on. */
+export type StageRecord = Record<string, unknown>;
+
+export function writeTrainingState(
+  state: TrainingState,
+  config: TrainConfig,
+  stages: StageRecord[] = [],
+): Uint8Array {
   const tensors = new Map<string, RawTensor>();
   for (const [k, t] of state.checkpoint.weights) tensors.set(`model.${k}`, t);
   for (const [k, m] of state.m) tensors.set(`adam_m.${k}`, { dtype: 'F32', shape: [m.length], data: m });
@@ -25,11 +33,16 @@ export function writeTrainingState(state: TrainingState, config: TrainConfig): U
       env: envConfigToJson(ck.env),
       n_actions: ck.nActions,
       obs_shape: ck.obsShape,
+      stages,
     }),
   });
 }
 
-export function readTrainingState(bytes: Uint8Array): { state: TrainingState; config: TrainConfig } {
+export function readTrainingState(bytes: Uint8Array): {
+  state: TrainingState;
+  config: TrainConfig;
+  stages: StageRecord[];
+} {
   const { tensors, metadata } = readSafetensors(bytes);
   const raw = metadata[META];
   if (raw === undefined)
@@ -40,6 +53,7 @@ export function readTrainingState(bytes: Uint8Array): { state: TrainingState; co
     env: unknown;
     n_actions: number;
     obs_shape: [number, number, number];
+    stages?: unknown;
   };
   try {
     meta = JSON.parse(raw);
@@ -47,11 +61,17 @@ export function readTrainingState(bytes: Uint8Array): { state: TrainingState; co
     throw new DtlensError('BAD_INPUT', 'dtlens.resume metadata is not valid JSON');
   }
   check(
-    Number.isInteger(meta.step) && meta.step >= 0,
+    meta !== null && typeof meta === 'object' && Number.isInteger(meta.step) && meta.step >= 0,
     'BAD_INPUT',
     'resume step must be a non-negative integer',
   );
   check(meta.config && typeof meta.config === 'object', 'BAD_INPUT', 'resume file has no training config');
+  const stages = meta.stages ?? [];
+  check(
+    Array.isArray(stages) && stages.every((x) => x && typeof x === 'object' && !Array.isArray(x)),
+    'BAD_INPUT',
+    'resume file stages must be a list of records',
+  );
   const weights = new Map<string, RawTensor>();
   const m = new Map<string, Float32Array>();
   const v = new Map<string, Float32Array>();
@@ -69,5 +89,9 @@ export function readTrainingState(bytes: Uint8Array): { state: TrainingState; co
     weights,
     provenance: { created: 'dtlens train (resumed)' },
   };
-  return { state: { step: meta.step, checkpoint, m, v }, config: meta.config };
+  return {
+    state: { step: meta.step, checkpoint, m, v },
+    config: meta.config,
+    stages: stages as StageRecord[],
+  };
 }

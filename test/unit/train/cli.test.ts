@@ -28,7 +28,7 @@ describe('dtlens collect / train / evaluate', () => {
       '--steps',
       '4',
       '--checkpoint-every',
-      '2',
+      '3',
       '--eval-episodes',
       '2',
       '--quiet',
@@ -77,6 +77,76 @@ describe('dtlens collect / train / evaluate', () => {
     expect(cal.results.map((x: { targetRtg: number }) => x.targetRtg)).toEqual([0, 1]);
     for (const x of cal.results) expect(x.successRate).toBeGreaterThanOrEqual(0);
     expect(readFileSync(svg, 'utf8')).toContain('<svg');
+  });
+
+  it('trains a curriculum in stages that continue the schedule, weights and AdamW state', () => {
+    const env = 'MiniGrid-MemoryS7FixedStart-v0';
+    const collect = (name: string, extra: string[]) => {
+      const file = join(dir, name);
+      const c = runCli(['collect', '--env', env, '--episodes', '12', '--output', file, ...extra]);
+      expect(c.status, c.stderr).toBe(0);
+      return file;
+    };
+    const keyTop = collect('key-top.safetensors', ['--memory-layout', 'key-top']);
+    const mixed = collect('mixed.safetensors', ['--policy', 'mixed', '--wrong-fraction', '0.5']);
+    expect(readDataset(readFileSync(keyTop)).source.memory_layout).toBe('key-top');
+    const arch = ['--d-model', '16', '--n-heads', '2', '--d-mlp', '16', '--n-layers', '1', '--n-ctx', '5'];
+    const train = (data: string, output: string, extra: string[]) => {
+      const args = ['train', '--data', data, '--env', env, '--output', join(dir, output), ...arch];
+      const t = runCli([
+        ...args,
+        '--batch-size',
+        '4',
+        '--steps',
+        '6',
+        '--eval-episodes',
+        '1',
+        '--quiet',
+        ...extra,
+      ]);
+      expect(t.status, t.stderr).toBe(0);
+      return loadCheckpoint(readFileSync(join(dir, output)));
+    };
+    const straight = train(keyTop, 'straight.safetensors', []);
+    train(keyTop, 'stage1.safetensors', ['--until', '3']);
+    const stage1State = join(dir, 'stage1.safetensors.resume.safetensors');
+    // a second stage on the same data and flags is the uninterrupted run, update for update
+    const same = train(keyTop, 'same.safetensors', ['--init-from', stage1State]);
+    for (const [name, t] of straight.weights) expect(same.weights.get(name)!.data, name).toEqual(t.data);
+    // on other data and sampling flags it trains on, and its record lists both stages
+    const staged = train(mixed, 'staged.safetensors', [
+      '--init-from',
+      stage1State,
+      '--prob-focus-step',
+      '0.5',
+      '--focus-step',
+      '4',
+    ]);
+    const record = staged.offline as { updates: number; stages: Array<Record<string, unknown>> };
+    expect(record.updates).toBe(6);
+    expect(record.stages.map((x) => [x.data, x.from_step, x.to_step, x.prob_focus_step])).toEqual([
+      [keyTop, 0, 3, 0],
+      [mixed, 3, 6, 0.5],
+    ]);
+    expect(staged.weights.get('action_predictor.weight')!.data).not.toEqual(
+      straight.weights.get('action_predictor.weight')!.data,
+    );
+    const bad = runCli([
+      'train',
+      '--data',
+      keyTop,
+      '--env',
+      env,
+      '--output',
+      join(dir, 'x.safetensors'),
+      '--init-from',
+      stage1State,
+      '--steps',
+      '6',
+      '--until',
+      '2',
+    ]);
+    expect(bad.stderr).toMatch(/--until must be after the starting update 3/);
   });
 
   it('explains bad options', () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readDtiTrajectories } from '../../../src/io/dtiTrajectories.ts';
+import { makeEnv } from '../../../src/env/index.ts';
 import { DEFAULT_ENV_CONFIG } from '../../../src/model/config.ts';
 import { collectDemonstrations } from '../../../src/train/collect.ts';
 import {
@@ -81,6 +82,51 @@ describe('dataset format', () => {
       seed: 3,
     });
     expect(again.episodes.map(episodeReturn)).toEqual(returns);
+  });
+
+  it('keeps only the requested Memory layout, skipping the seeds of the other one', () => {
+    const memory = (episodes: number, memoryLayout?: 'key-top' | 'ball-top') =>
+      collectDemonstrations({
+        env: { ...DEFAULT_ENV_CONFIG, envId: 'MiniGrid-MemoryS7FixedStart-v0' },
+        episodes,
+        policy: 'expert',
+        epsilon: 0,
+        wrongFraction: 0,
+        randomFraction: 0,
+        seed: 5,
+        memoryLayout,
+      });
+    // the object in the cell above the corridor end (x 5, y 1 on the 7x7 grid), read from the grid encoding
+    const env = makeEnv('MiniGrid-MemoryS7FixedStart-v0');
+    const KEY = 5;
+    const keyOnTop = (seed: number) => {
+      env.reset(seed);
+      const { grid, height } = env.snapshot();
+      return grid[(5 * height + 1) * 3] === KEY;
+    };
+    const all = memory(16).episodes;
+    const keyTop = all.filter((_, i) => keyOnTop(5 + i));
+    const ballTop = all.filter((_, i) => !keyOnTop(5 + i));
+    expect(keyTop.length).toBeGreaterThan(2);
+    expect(ballTop.length).toBeGreaterThan(2);
+    const filtered = memory(keyTop.length, 'key-top');
+    expect(filtered.episodes.map((e) => [...e.actions])).toEqual(keyTop.map((e) => [...e.actions]));
+    expect(filtered.source.memory_layout).toBe('key-top');
+    expect(memory(ballTop.length, 'ball-top').episodes.map((e) => [...e.actions])).toEqual(
+      ballTop.map((e) => [...e.actions]),
+    );
+    expect(() =>
+      collectDemonstrations({
+        env: { ...DEFAULT_ENV_CONFIG, envId: 'MiniGrid-Empty-5x5-v0' },
+        episodes: 1,
+        policy: 'expert',
+        epsilon: 0,
+        wrongFraction: 0,
+        randomFraction: 0,
+        seed: 1,
+        memoryLayout: 'key-top',
+      }),
+    ).toThrow(/applies only to Memory/);
   });
 });
 

@@ -5,7 +5,13 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DEFAULT_ENV_CONFIG } from '../../../model/config.ts';
-import { COLLECT_POLICIES, type CollectPolicy, collectDemonstrations } from '../../../train/collect.ts';
+import {
+  COLLECT_POLICIES,
+  type CollectPolicy,
+  MEMORY_LAYOUTS,
+  type MemoryLayout,
+  collectDemonstrations,
+} from '../../../train/collect.ts';
 import { episodeReturn, writeDataset } from '../../../train/dataset.ts';
 import { parseChoice, parseCount, parseFraction } from '../options.ts';
 
@@ -19,6 +25,7 @@ interface CollectCliOptions {
   seed: string;
   maxSteps: string;
   oneHot?: boolean;
+  memoryLayout?: string;
   output: string;
 }
 
@@ -36,6 +43,10 @@ export function registerCollect(program: Command): void {
       'Memory envs: fraction of expert episodes walking to the wrong object (default 0.5 for mixed, else 0)',
     )
     .option('--random-fraction <p>', 'mixed policy: fraction of fully random episodes', '0')
+    .option(
+      '--memory-layout <layout>',
+      `Memory envs: keep only episodes with this layout (${MEMORY_LAYOUTS.join(' | ')}: object above the corridor end)`,
+    )
     .option('--one-hot', 'one-hot observations (20 channels) instead of MiniGrid index codes (3 channels)')
     .option('--max-steps <n>', 'episode step limit of the env (DTI EnvironmentConfig.max_steps)', '1000')
     .option('--seed <n>', 'episode i resets with seed + i; also seeds the policy randomness', '1')
@@ -52,6 +63,10 @@ export function registerCollect(program: Command): void {
         wrongFraction: parseFraction(o.wrongFraction ?? wrongDefault, '--wrong-fraction'),
         randomFraction: parseFraction(o.randomFraction, '--random-fraction'),
         seed: parseCount(o.seed, '--seed'),
+        memoryLayout:
+          o.memoryLayout === undefined
+            ? undefined
+            : parseChoice<MemoryLayout>(o.memoryLayout, MEMORY_LAYOUTS, '--memory-layout'),
       });
       writeFileSync(o.output, writeDataset(ds));
       const returns = ds.episodes.map(episodeReturn);

@@ -21,7 +21,7 @@ import { type Dataset, datasetFromDti, readDataset } from '../../../train/datase
 import { evaluateAtRtgs } from '../../../train/rollout.ts';
 import { SCHEDULES, type ScheduleName } from '../../../train/schedule.ts';
 import { type TrainConfig, Trainer } from '../../../train/trainer.ts';
-import { readTrainingState, writeTrainingState } from '../../../train/trainingState.ts';
+import { type StageRecord, readTrainingState, writeTrainingState } from '../../../train/trainingState.ts';
 import { readFileChecked } from '../../modelFile.ts';
 import {
   BACKEND_OPTION,
@@ -80,7 +80,9 @@ interface TrainCliOptions {
   evalRtgs: string;
   evalMaxSteps: string;
   checkpointEvery: string;
+  until?: string;
   resume?: string;
+  initFrom?: string;
   record?: string;
   backend: string;
   quiet?: boolean;
@@ -156,19 +158,38 @@ export function registerTrain(program: Command): void {
     .option('--eval-rtgs <list>', 'target RTGs of the evaluations', '0,0.5,1')
     .option('--eval-max-steps <n>', 'step cap of evaluation episodes', '100')
     .option('--checkpoint-every <n>', 'write <output>.resume.safetensors every n updates (0: never)', '0')
+    .option(
+      '--until <n>',
+      'stop after update n (default --steps), keeping the --steps schedule; writes <output>.resume.safetensors',
+    )
     .option('--resume <file>', 'continue from a training-state file (its config wins over the flags)')
+    .option(
+      '--init-from <file>',
+      "curriculum stage: start from a training-state file's weights, AdamW moments and update count, " +
+        "with this run's data and training flags (the architecture comes from the file)",
+    )
     .option('--record <file>', 'also write the training record (config, data, timings, evaluations) as JSON')
     .option(...BACKEND_OPTION)
     .option('--quiet', 'no progress bar')
     .action(async (o: TrainCliOptions) => {
       const gemm = gemmFromOption(o.backend);
+      check(!(o.resume && o.initFrom), 'BAD_INPUT', '--resume and --init-from exclude each other');
       let config = configFromOptions(o);
       let resume;
-      if (o.resume) {
-        const r = readTrainingState(readFileChecked(o.resume, 'resume file'));
-        config = r.config;
+      let stages: StageRecord[] = [];
+      const from = o.resume ?? o.initFrom;
+      if (from) {
+        const r = readTrainingState(readFileChecked(from, o.resume ? 'resume file' : 'init-from file'));
+        config = o.resume ? r.config : { ...config, model: r.config.model };
         resume = r.state;
+        stages = r.stages;
       }
+      const until = o.until === undefined ? config.steps : parseCount(o.until, '--until');
+      check(
+        until <= config.steps && until > (resume?.step ?? 0),
+        'BAD_INPUT',
+        `--until must be after the starting update ${resume?.step ?? 0} and at most --steps ${config.steps}, got ${until}`,
+      );
       const evalEvery = parseCount(o.evalEvery, '--eval-every');
       const checkpointEvery = parseCount(o.checkpointEvery, '--checkpoint-every');
       const evalOptions = {
@@ -179,6 +200,10 @@ export function registerTrain(program: Command): void {
       const dataset = await loadDataset(o.data, o.env);
       const trainer = new Trainer(dataset, config, gemm, resume);
       const resumePath = `${o.output}.resume.safetensors`;
+      const saveState = (stageRecords: StageRecord[]) => {
+        writeFileSync(`${resumePath}.tmp`, writeTrainingState(trainer.state(), config, stageRecords));
+        renameSync(`${resumePath}.tmp`, resumePath);
+      };
       const evaluate = () =>
         evaluateAtRtgs(trainer.model, evalOptions.rtgs, {
           env: dataset.env,
@@ -192,7 +217,7 @@ export function registerTrain(program: Command): void {
             format: 'train |{bar}| {value}/{total} | loss {loss} | acc {acc} | lr {lr} | {tps} timesteps/s',
             hideCursor: true,
           });
-      bar?.start(config.steps, trainer.step, { loss: '-', acc: '-', lr: '-', tps: '-' });
+      bar?.start(until, trainer.step, { loss: '-', acc: '-', lr: '-', tps: '-' });
       const log = (line: string) => process[bar ? 'stderr' : 'stdout'].write(`${bar ? '\n' : ''}${line}\n`);
       const started = performance.now();
       const startStep = trainer.step;
@@ -200,7 +225,7 @@ export function registerTrain(program: Command): void {
       let trainMs = 0;
       let loss = 0;
       const evaluations: Array<{ step: number; results: ReturnType<typeof evaluate> }> = [];
-      while (trainer.step < config.steps) {
+      while (trainer.step < until) {
         const t0 = performance.now();
         const s = trainer.trainStep();
         trainMs += performance.now() - t0;
@@ -215,22 +240,32 @@ export function registerTrain(program: Command): void {
         });
         if (o.quiet && s.step % 100 === 0)
           log(`step ${s.step} loss ${s.loss.toFixed(4)} acc ${s.accuracy.toFixed(3)}`);
-        if (evalEvery > 0 && s.step % evalEvery === 0 && s.step < config.steps) {
+        if (evalEvery > 0 && s.step % evalEvery === 0 && s.step < until) {
           const results = evaluate();
           evaluations.push({ step: s.step, results });
           log(
             `eval @${s.step}: ${results.map((r) => `RTG ${r.rtg}: success ${(r.successRate * 100).toFixed(0)}%`).join(', ')}`,
           );
         }
-        if (checkpointEvery > 0 && s.step % checkpointEvery === 0) {
-          writeFileSync(`${resumePath}.tmp`, writeTrainingState(trainer.state(), config));
-          renameSync(`${resumePath}.tmp`, resumePath);
-        }
+        if (checkpointEvery > 0 && s.step % checkpointEvery === 0 && s.step < until) saveState(stages);
       }
       bar?.stop();
       const seconds = (performance.now() - started) / 1000;
       const trainSeconds = trainMs / 1000;
       const final = evaluate();
+      const stage: StageRecord = {
+        data: o.data,
+        data_source: dataset.source,
+        episodes: dataset.episodes.length,
+        from_step: startStep,
+        to_step: trainer.step,
+        prob_focus_step: config.probFocusStep ?? 0,
+        focus_step: config.focusStep ?? 0,
+        update_seconds: Number(trainSeconds.toFixed(1)),
+      };
+      const isStage = o.initFrom !== undefined || stages.length > 0 || until < config.steps;
+      const allStages = isStage ? [...stages, stage] : [];
+      if (until < config.steps) saveState(allStages);
       const record = {
         trainer: 'dtlens train',
         data: o.data,
@@ -245,6 +280,7 @@ export function registerTrain(program: Command): void {
         final_loss: loss,
         backend: gemm.name,
         evaluations: [...evaluations, { step: trainer.step, results: final }],
+        ...(allStages.length ? { stages: allStages } : {}),
       };
       writeFileSync(o.output, saveNativeCheckpoint(trainer.checkpoint(record)));
       if (o.record) writeFileSync(o.record, `${JSON.stringify(record, null, 2)}\n`);
