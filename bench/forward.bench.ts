@@ -2,6 +2,8 @@
  * Forward-pass benchmark on MemoryGatedMLP (2 layers, 4 heads, d_model 128, gated MLP, 26 tokens):
  * batch-1 forward with the full cache (what a keypress costs in the app) and throughput at batch 256
  * (action head only), for each GEMM backend (ts, wasm, ort, auto), with ratios measured in this one run.
+ * Hook-free runs on `ort` and `auto` use ORT's fused whole-core graph (`OrtFusedCore`); the row
+ * `auto, TS core` is `auto` without it, so the fused core's own gain is measured too.
  * Targets on this 2-core machine: <= 2 ms at batch 1 with cache, >= 4,500 windows/s at batch 256.
  * Uses ../shared/models/MemoryGatedMLP.pt when present, else a random model of the same shape.
  */
@@ -10,18 +12,18 @@ import { fileURLToPath } from 'node:url';
 import { loadCheckpoint } from '../src/io/checkpoint.ts';
 import type { DecisionTransformer, DTInputs } from '../src/model/decisionTransformer.ts';
 import { createModel } from '../src/model/load.ts';
-import { GEMM_BACKENDS } from '../src/node/gemm.ts';
-import { nodeGemm } from '../src/node/gemm.ts';
+import { GEMM_BACKENDS, nodeFusedCore, nodeGemm } from '../src/node/gemm.ts';
 import { Tensor } from '../src/tensor/tensor.ts';
 import { compareMs, printTable } from './harness.ts';
 import { randomModel, seededRandom } from '../test/support/randomModel.ts';
 
 const MODEL_PATH = fileURLToPath(new URL('../../shared/models/MemoryGatedMLP.pt', import.meta.url));
 
-function buildModel(backend: (typeof GEMM_BACKENDS)[number]): DecisionTransformer {
+function buildModel(backend: (typeof GEMM_BACKENDS)[number], fused: boolean): DecisionTransformer {
   const gemm = nodeGemm(backend);
+  const fusedCore = fused ? nodeFusedCore(backend) : undefined;
   if (existsSync(MODEL_PATH))
-    return createModel(loadCheckpoint(new Uint8Array(readFileSync(MODEL_PATH))), { gemm });
+    return createModel(loadCheckpoint(new Uint8Array(readFileSync(MODEL_PATH))), { gemm, fusedCore });
   return randomModel(
     {
       dModel: 128,
@@ -36,7 +38,7 @@ function buildModel(backend: (typeof GEMM_BACKENDS)[number]): DecisionTransforme
       nActions: 7,
       obsShape: [7, 7, 20],
     },
-    { gemm },
+    { gemm, fusedCore },
   );
 }
 
@@ -66,17 +68,28 @@ export default function run(): void {
   );
   const one = windows(1);
   const batch = windows(256);
-  const models = GEMM_BACKENDS.map((backend) => buildModel(backend));
+  const variants = [
+    ...GEMM_BACKENDS.map((backend) => ({ label: backend, model: buildModel(backend, true) })),
+    { label: 'auto, TS core', model: buildModel('auto', false) },
+  ];
   const latencies = compareMs(
-    models.map((m) => () => void m.run(one, { cache: true })),
+    variants.map(
+      ({ model }) =>
+        () =>
+          void model.run(one, { cache: true }),
+    ),
     { sampleMs: 50, samples: 9 },
   );
   const batchMs = compareMs(
-    models.map((m) => () => void m.run(batch)),
+    variants.map(
+      ({ model }) =>
+        () =>
+          void model.run(batch),
+    ),
     { sampleMs: 300, samples: 5 },
   );
-  const rows = GEMM_BACKENDS.map((backend, i) => ({
-    backend,
+  const rows = variants.map(({ label }, i) => ({
+    backend: label,
     latency: latencies[i],
     throughput: 256 / (batchMs[i] / 1000),
   }));

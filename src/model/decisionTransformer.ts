@@ -9,7 +9,7 @@ import { ActivationCache } from './activationCache.ts';
 import { type DTArchitecture, hookNames } from './architecture.ts';
 import { maxLenOf } from './tokens.ts';
 import { type Hook, HookRunner, type NameFilter } from './hooks.ts';
-import { invalidateCompiled, runTransformer } from './transformer.ts';
+import { type FusedCore, invalidateCompiled, runTransformer } from './transformer.ts';
 import { type DTWeights, type LinearWeights, isLinearTimeEmbedding } from './weights.ts';
 
 /** One batch of model inputs, as DTI's `forward` takes them. */
@@ -50,10 +50,15 @@ export interface RunResult {
 }
 
 export class DecisionTransformer {
+  /**
+   * `fusedCore`, when given, runs the transformer core of hook-free, cache-free runs (a batch of
+   * predictions) in one backend call; runs with hooks or a cache always use the hooked TS core.
+   */
   constructor(
     readonly arch: DTArchitecture,
     readonly weights: DTWeights,
     readonly gemm: Gemm,
+    readonly fusedCore?: FusedCore,
   ) {}
 
   /** Timesteps per full window. */
@@ -122,10 +127,10 @@ export class DecisionTransformer {
       () => `tokens must have shape [B, P, ${this.arch.dModel}], got ${shapeString(tokens.shape)}`,
     );
     const hooks = new HookRunner(options.hooks, options.cache ?? false);
-    const transformerOut = runTransformer(
-      { arch: this.arch, weights: this.weights, gemm: this.gemm, hooks },
-      tokens,
-    );
+    const plain = !options.hooks?.length && !options.cache;
+    const transformerOut =
+      (plain ? this.fusedCore?.run(this.arch, this.weights, tokens) : null) ??
+      runTransformer({ arch: this.arch, weights: this.weights, gemm: this.gemm, hooks }, tokens);
     const result: RunResult = {
       transformerOut,
       ...this.predict(transformerOut, options.heads ?? ['action'], options.noActions ?? false),

@@ -6,6 +6,7 @@ import type { Checkpoint } from '../io/checkpoint.ts';
 import type { Gemm } from '../tensor/gemm.ts';
 import type { DTArchitecture } from './architecture.ts';
 import { DecisionTransformer } from './decisionTransformer.ts';
+import type { FusedCore } from './transformer.ts';
 import { type WeightVariant, processWeights } from './processing.ts';
 import { weightsFromStateDict } from './weights.ts';
 
@@ -13,6 +14,8 @@ export interface CreateModelOptions {
   /** Weight processing (default `raw`, the trained weights). */
   weights?: WeightVariant;
   gemm: Gemm;
+  /** Runs hook-free forwards in one backend call (see `DecisionTransformer`). */
+  fusedCore?: FusedCore;
 }
 
 /** The forward pass's view of a checkpoint's configs. */
@@ -42,5 +45,5 @@ export function createModel(ckpt: Checkpoint, options: CreateModelOptions): Deci
     soluLn: arch.activationFn === 'solu_ln',
   });
   const processed = processWeights(arch, weights, options.weights ?? 'raw');
-  return new DecisionTransformer(processed.arch, processed.weights, options.gemm);
+  return new DecisionTransformer(processed.arch, processed.weights, options.gemm, options.fusedCore);
 }

@@ -63,6 +63,24 @@ function compileBlock(b: BlockWeights): CompiledBlock {
   return compiled;
 }
 
+/**
+ * A backend that runs the whole transformer core without hooks in one call (e.g. one ONNX graph):
+ * tokens [B, P, d] -> the output after ln_final [B, P, d], numerically the same as `runTransformer`
+ * within float32 rounding. `run` returns null for architectures it does not cover (the caller then
+ * uses `runTransformer`). It must read `weights` on every call: training updates them in place.
+ */
+export interface FusedCore {
+  readonly name: string;
+  run(arch: DTArchitecture, weights: DTWeights, tokens: Tensor): Tensor | null;
+}
+
+/** Throws unless `P` token positions fit the model's context. */
+export function checkContext(arch: DTArchitecture, P: number): void {
+  if (P > arch.nCtx) {
+    throw new DtlensError('BAD_SHAPE', `${P} token positions exceed the model's context of ${arch.nCtx}`);
+  }
+}
+
 export interface TransformerContext {
   arch: DTArchitecture;
   weights: DTWeights;
@@ -74,9 +92,7 @@ export interface TransformerContext {
 export function runTransformer(ctx: TransformerContext, tokens: Tensor): Tensor {
   const { arch, weights, hooks } = ctx;
   const [B, P, d] = tokens.shape;
-  if (P > arch.nCtx) {
-    throw new DtlensError('BAD_SHAPE', `${P} token positions exceed the model's context of ${arch.nCtx}`);
-  }
+  checkContext(arch, P);
   const embed = hooks.point('hook_embed', tokens);
   const posData = new Float32Array(B * P * d);
   for (let b = 0; b < B; b++) posData.set(weights.W_pos.data.subarray(0, P * d), b * P * d);

@@ -1,12 +1,15 @@
 /**
  * The `Gemm` used in Node: plain TS, WebAssembly SIMD, onnxruntime-node, or `auto` (wasm below
- * `ORT_MIN_MACS`, ORT above). Instances are shared per kind, so ORT sessions are created once per process.
+ * `ORT_MIN_MACS`, ORT above), and the fused core that goes with it. Instances are shared per kind, so
+ * ORT sessions are created once per process.
  */
 import { DtlensError } from '../errors.ts';
 import { createAutoGemm } from '../tensor/autoGemm.ts';
 import type { Gemm } from '../tensor/gemm.ts';
 import { TsGemm } from '../tensor/gemmTs.ts';
 import { WasmGemm } from '../tensor/wasmGemm.ts';
+import type { FusedCore } from '../model/transformer.ts';
+import { OrtFusedCore } from './ortCore.ts';
 import { OrtGemm } from './ortGemm.ts';
 
 export type GemmBackend = 'ts' | 'wasm' | 'ort' | 'auto';
@@ -49,4 +52,16 @@ export function nodeGemm(backend: GemmBackend = 'auto'): Gemm {
     instances.set(backend, gemm);
   }
   return gemm;
+}
+
+let ortFusedCore: OrtFusedCore | undefined;
+
+/**
+ * The fused hook-free core for models on `backend`: ORT's whole-core graph for `ort` and `auto`, none
+ * for `ts` and `wasm` (their models run the TS core everywhere, as in the browser).
+ */
+export function nodeFusedCore(backend: GemmBackend): FusedCore | undefined {
+  if (backend !== 'ort' && backend !== 'auto') return undefined;
+  ortFusedCore ??= new OrtFusedCore();
+  return ortFusedCore;
 }

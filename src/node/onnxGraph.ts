@@ -1,7 +1,8 @@
 /**
- * A minimal ONNX protobuf writer: enough to encode small float32 graphs (ModelProto, opset 17, IR 8)
- * of named nodes with integer attributes, and graph inputs/outputs with fixed or symbolic dims.
- * Field numbers follow onnx.proto. Only what dtlens' kernel graphs need; no initializers.
+ * A minimal ONNX protobuf writer: enough to encode float32 graphs (ModelProto, opset 17, IR 8) of named
+ * nodes with integer, integer-list and float attributes, non-negative int64 initializers (axes, shapes),
+ * and graph inputs/outputs with fixed or symbolic dims. Field numbers follow onnx.proto. Only what
+ * dtlens' kernel and fused-core graphs need.
  */
 import { check } from '../errors.ts';
 
@@ -12,8 +13,20 @@ export interface OnnxNode {
   op: string;
   inputs: string[];
   outputs: string[];
-  /** Integer (INT) or integer-list (INTS) attributes, e.g. `{ transA: 1 }` or `{ perm: [0, 2, 1] }`. */
-  attrs?: Record<string, number | number[]>;
+  /**
+   * Integer (INT), integer-list (INTS) or float (FLOAT, as `{ float: x }`) attributes, e.g.
+   * `{ transA: 1 }`, `{ perm: [0, 2, 1] }` or `{ epsilon: { float: 1e-5 } }`.
+   */
+  attrs?: Record<string, OnnxAttribute>;
+}
+
+export type OnnxAttribute = number | number[] | { float: number };
+
+/** A constant int64 tensor (e.g. the `axes` input of ReduceSum); non-negative values only. */
+export interface OnnxInt64Initializer {
+  name: string;
+  dims: number[];
+  values: number[];
 }
 
 /** A float32 graph input or output. */
@@ -26,11 +39,14 @@ export interface OnnxGraph {
   nodes: OnnxNode[];
   inputs: OnnxValue[];
   outputs: OnnxValue[];
+  initializers?: OnnxInt64Initializer[];
 }
 
 const IR_VERSION = 8;
 const OPSET = 17;
 const FLOAT = 1; // TensorProto.DataType.FLOAT
+const INT64 = 7; // TensorProto.DataType.INT64
+const ATTR_FLOAT = 1;
 const ATTR_INT = 2;
 const ATTR_INTS = 7;
 const utf8 = new TextEncoder();
@@ -64,10 +80,34 @@ const bytesField = (field: number, payload: Uint8Array): Uint8Array =>
   concat([new Uint8Array([...varint((field << 3) | 2), ...varint(payload.length)]), payload]);
 const stringField = (field: number, text: string): Uint8Array => bytesField(field, utf8.encode(text));
 
-function attribute(name: string, value: number | number[]): Uint8Array {
-  return Array.isArray(value)
-    ? concat([stringField(1, name), ...value.map((v) => intField(8, v)), intField(20, ATTR_INTS)])
-    : concat([stringField(1, name), intField(3, value), intField(20, ATTR_INT)]);
+/** A little-endian float32 field (wire type 5). */
+function floatField(field: number, value: number): Uint8Array {
+  const out = new Uint8Array(5);
+  out[0] = (field << 3) | 5;
+  new DataView(out.buffer).setFloat32(1, value, true);
+  return out;
+}
+
+function attribute(name: string, value: OnnxAttribute): Uint8Array {
+  if (Array.isArray(value))
+    return concat([stringField(1, name), ...value.map((v) => intField(8, v)), intField(20, ATTR_INTS)]);
+  if (typeof value === 'object')
+    return concat([stringField(1, name), floatField(2, value.float), intField(20, ATTR_FLOAT)]);
+  return concat([stringField(1, name), intField(3, value), intField(20, ATTR_INT)]);
+}
+
+function int64Tensor(t: OnnxInt64Initializer): Uint8Array {
+  check(
+    t.values.length === t.dims.reduce((p, d) => p * d, 1),
+    'BAD_INPUT',
+    `onnx: initializer ${t.name} has ${t.values.length} values for dims [${t.dims}]`,
+  );
+  return concat([
+    ...t.dims.map((d) => intField(1, d)),
+    intField(2, INT64),
+    ...t.values.map((v) => intField(7, v)),
+    stringField(8, t.name),
+  ]);
 }
 
 function nodeProto(node: OnnxNode, index: number): Uint8Array {
@@ -94,13 +134,19 @@ function valueInfo(value: OnnxValue): Uint8Array {
  */
 export function encodeOnnxModel(graph: OnnxGraph): Uint8Array {
   const defined = new Set<string>();
-  for (const name of [...graph.inputs.map((v) => v.name), ...graph.nodes.flatMap((n) => n.outputs)]) {
+  const initializers = graph.initializers ?? [];
+  for (const name of [
+    ...graph.inputs.map((v) => v.name),
+    ...initializers.map((t) => t.name),
+    ...graph.nodes.flatMap((n) => n.outputs),
+  ]) {
     check(!defined.has(name), 'BAD_INPUT', `onnx: value name '${name}' is defined twice`);
     defined.add(name);
   }
   const body = concat([
     ...graph.nodes.map((n, i) => bytesField(1, nodeProto(n, i))),
     stringField(2, 'dtlens'),
+    ...initializers.map((t) => bytesField(5, int64Tensor(t))),
     ...graph.inputs.map((v) => bytesField(11, valueInfo(v))),
     ...graph.outputs.map((v) => bytesField(12, valueInfo(v))),
   ]);

@@ -1,10 +1,6 @@
 /**
- * `OrtGemm`: GEMMs on onnxruntime-node, called synchronously.
- *
- * The public `InferenceSession.run` of onnxruntime-node is async only because it defers the native
- * call with `setImmediate`; the native binding itself (`onnxruntime-node/dist/binding.js`) loads
- * and runs sessions synchronously. We use that binding directly (initialised by the package's own
- * `initOrt`), so every call is a plain function call.
+ * `OrtGemm`: GEMMs on onnxruntime-node, called synchronously through its native binding
+ * (`ortBinding.ts`), so the forward stays a plain function call.
  *
  * One cached session per (rank, transA, transB, broadcastB), built from a tiny ONNX graph with
  * symbolic dims: rank 2 is the `Gemm` op with its transpose attributes; rank 3 is `MatMul` after
@@ -12,30 +8,16 @@
  * straight into the output buffer through a preallocated output tensor; `accumulate` adds the
  * product into `out` in JS. `out` must not overlap `a` or `b`.
  */
-import { createRequire } from 'node:module';
-import type * as OrtBinding from 'onnxruntime-node/dist/binding.js';
-import type * as Ort from 'onnxruntime-node';
-import { check } from '../errors.ts';
 import type { BatchedMatmulOptions, Gemm, MatmulOptions } from '../tensor/gemm.ts';
 import { checkGemmArgs } from '../tensor/gemmArgs.ts';
 import { encodeOnnxModel, type OnnxGraph, type OnnxNode } from './onnxGraph.ts';
+import { type NativeSession, type OrtSessionOptions, OrtTensor, loadOrtSession } from './ortBinding.ts';
 
-const require = createRequire(import.meta.url);
-const { binding, initOrt } = require('onnxruntime-node/dist/binding.js') as typeof OrtBinding;
-// The Tensor class the binding was initialised with (the package's CommonJS onnxruntime-common).
-const { Tensor } = require('onnxruntime-node') as typeof Ort;
-
-type NativeSession = InstanceType<typeof binding.InferenceSession>;
-
-export interface OrtGemmOptions {
-  /** Intra-op threads of every session (default 2: both cores of the target machine). */
-  threads?: number;
-  /**
-   * Let idle pool threads spin between calls (default false). Measured on the shared 2-core machine,
-   * spinning did not speed up a batch-1 forward's GEMM sequence and slowed batch 256 under load.
-   */
-  spinning?: boolean;
-}
+/**
+ * Thread settings of every session. Measured on the shared 2-core machine, spinning did not speed up a
+ * batch-1 forward's GEMM sequence and slowed batch 256 under load, so it is off by default.
+ */
+export type OrtGemmOptions = OrtSessionOptions;
 
 /** The graph computing C = op(A) · op(B), with dims named M, K, N (and Batch for rank 3). */
 function gemmGraph(rank: 2 | 3, transA: boolean, transB: boolean, broadcastB: boolean): OnnxGraph {
@@ -77,23 +59,8 @@ export class OrtGemm implements Gemm {
   /** About 80 GFLOP/s with 2 threads on the project's machine (`ts_stack.md` §1.1). */
   readonly macsPerMicrosecond = 40_000;
   private readonly sessions = new Map<string, NativeSession>();
-  private readonly sessionOptions: object;
 
-  constructor(options: OrtGemmOptions = {}) {
-    check(
-      typeof binding?.InferenceSession === 'function' && typeof initOrt === 'function',
-      'UNSUPPORTED',
-      'onnxruntime-node no longer exposes its synchronous binding (dist/binding.js); OrtGemm needs 1.30.x',
-    );
-    initOrt();
-    this.sessionOptions = {
-      intraOpNumThreads: options.threads ?? 2,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-      extra: { session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } },
-    };
-  }
+  constructor(private readonly options: OrtGemmOptions = {}) {}
 
   matmul(
     a: Float32Array,
@@ -166,9 +133,7 @@ export class OrtGemm implements Gemm {
     const key = `${rank}${+transA}${+transB}${+broadcastB}`;
     let session = this.sessions.get(key);
     if (!session) {
-      const model = encodeOnnxModel(gemmGraph(rank, transA, transB, broadcastB));
-      session = new binding.InferenceSession();
-      session.loadModel(model.buffer as ArrayBuffer, model.byteOffset, model.byteLength, this.sessionOptions);
+      session = loadOrtSession(encodeOnnxModel(gemmGraph(rank, transA, transB, broadcastB)), this.options);
       this.sessions.set(key, session);
     }
     return session;
@@ -185,9 +150,9 @@ export class OrtGemm implements Gemm {
     accumulate: boolean,
   ): void {
     const size = cDims.reduce((p, d) => p * d, 1);
-    const feeds = { A: new Tensor('float32', a, aDims), B: new Tensor('float32', b, bDims) };
+    const feeds = { A: new OrtTensor('float32', a, aDims), B: new OrtTensor('float32', b, bDims) };
     if (!accumulate) {
-      session.run(feeds, { C: new Tensor('float32', c.subarray(0, size), cDims) }, {});
+      session.run(feeds, { C: new OrtTensor('float32', c.subarray(0, size), cDims) }, {});
       return;
     }
     const product = session.run(feeds, { C: null }, {}).C.data as Float32Array;

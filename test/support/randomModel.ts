@@ -2,13 +2,15 @@
  * Small random Decision Transformers for unit tests: a deterministic state dict with DTI's names,
  * built into a `DecisionTransformer` through the same path as real checkpoints.
  */
+import type { FusedCore } from '../../src/model/transformer.ts';
 import type { RawTensor } from '../../src/io/rawTensor.ts';
 import type { DTArchitecture } from '../../src/model/architecture.ts';
-import { DecisionTransformer } from '../../src/model/decisionTransformer.ts';
+import { DecisionTransformer, type DTInputs } from '../../src/model/decisionTransformer.ts';
 import { type WeightVariant, processWeights } from '../../src/model/processing.ts';
 import { weightsFromStateDict } from '../../src/model/weights.ts';
 import type { Gemm } from '../../src/tensor/gemm.ts';
 import { TsGemm } from '../../src/tensor/gemmTs.ts';
+import { Tensor } from '../../src/tensor/tensor.ts';
 
 /** Mulberry32: a tiny seeded PRNG giving uniform floats in [0, 1). */
 export function seededRandom(seed: number): () => number {
@@ -92,7 +94,7 @@ export function randomStateDict(
 
 export function randomModel(
   arch: DTArchitecture,
-  opts: { seed?: number; variant?: WeightVariant; gemm?: Gemm } = {},
+  opts: { seed?: number; variant?: WeightVariant; gemm?: Gemm; fusedCore?: FusedCore } = {},
 ): DecisionTransformer {
   const sd = randomStateDict(arch, opts.seed ?? 1);
   const weights = weightsFromStateDict(sd, {
@@ -102,5 +104,23 @@ export function randomModel(
     soluLn: arch.activationFn === 'solu_ln',
   });
   const processed = processWeights(arch, weights, opts.variant ?? 'raw');
-  return new DecisionTransformer(processed.arch, processed.weights, opts.gemm ?? new TsGemm());
+  return new DecisionTransformer(
+    processed.arch,
+    processed.weights,
+    opts.gemm ?? new TsGemm(),
+    opts.fusedCore,
+  );
+}
+
+/** Random inputs with T timesteps and T-1 actions (pad ids included), one-hot-like 0/1 observations. */
+export function randomInputs(arch: DTArchitecture, B: number, T: number, seed = 7): DTInputs {
+  const rand = seededRandom(seed);
+  const nObs = arch.obsShape[0] * arch.obsShape[1] * arch.obsShape[2];
+  const states = new Float32Array(B * T * nObs).map(() => (rand() < 0.3 ? 1 : 0));
+  return {
+    states: new Tensor(states, [B, T, ...arch.obsShape]),
+    actions: Int32Array.from({ length: B * (T - 1) }, () => Math.floor(rand() * (arch.nActions + 1))),
+    rtgs: Float32Array.from({ length: B * T }, () => rand()),
+    timesteps: Int32Array.from({ length: B * T }, (_, i) => i % T),
+  };
 }

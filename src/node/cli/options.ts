@@ -1,7 +1,8 @@
 /** Option parsers shared by CLI commands: each throws a BAD_INPUT DtlensError naming the option. */
 import { check } from '../../errors.ts';
+import type { FusedCore } from '../../model/transformer.ts';
 import type { Gemm } from '../../tensor/gemm.ts';
-import { GEMM_BACKENDS, type GemmBackend, nodeGemm } from '../gemm.ts';
+import { GEMM_BACKENDS, type GemmBackend, nodeFusedCore, nodeGemm } from '../gemm.ts';
 
 /** A non-negative integer option value. */
 export function parseCount(value: string, name: string): number {
@@ -55,6 +56,8 @@ export const BACKEND_OPTION = [
   'auto',
 ] as const;
 
-/** The GEMM for a `--backend` value. */
-export const gemmFromOption = (value: string): Gemm =>
-  nodeGemm(parseChoice<GemmBackend>(value, GEMM_BACKENDS, '--backend'));
+/** The GEMM and the fused hook-free core (if any) for a `--backend` value, as `createModel` takes them. */
+export function backendFromOption(value: string): { gemm: Gemm; fusedCore?: FusedCore } {
+  const backend = parseChoice<GemmBackend>(value, GEMM_BACKENDS, '--backend');
+  return { gemm: nodeGemm(backend), fusedCore: nodeFusedCore(backend) };
+}

@@ -8,21 +8,8 @@ import {
 } from '../../../src/model/decisionTransformer.ts';
 import { TsGemm } from '../../../src/tensor/gemmTs.ts';
 import { Tensor } from '../../../src/tensor/tensor.ts';
-import { randomModel, randomStateDict, seededRandom, tinyArch } from '../../support/randomModel.ts';
+import { randomInputs, randomModel, randomStateDict, tinyArch } from '../../support/randomModel.ts';
 import { referenceTransformer } from '../../support/referenceForward.ts';
-
-/** Random inputs with T timesteps and T-1 actions. */
-function randomInputs(arch: DTArchitecture, B: number, T: number, seed = 7): DTInputs {
-  const rand = seededRandom(seed);
-  const nObs = arch.obsShape[0] * arch.obsShape[1] * arch.obsShape[2];
-  const states = new Float32Array(B * T * nObs).map(() => (rand() < 0.3 ? 1 : 0));
-  return {
-    states: new Tensor(states, [B, T, ...arch.obsShape]),
-    actions: Int32Array.from({ length: B * (T - 1) }, () => Math.floor(rand() * (arch.nActions + 1))),
-    rtgs: Float32Array.from({ length: B * T }, () => rand()),
-    timesteps: Int32Array.from({ length: B * T }, (_, i) => i % T),
-  };
-}
 
 const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let m = 0;

@@ -10,7 +10,7 @@ import { calibrationFigure, calibrationRecord } from '../../../train/calibration
 import { evaluateAtRtgs } from '../../../train/rollout.ts';
 import { renderFigureSvg } from '../../figures.ts';
 import { readModelFile } from '../../modelFile.ts';
-import { BACKEND_OPTION, gemmFromOption, parseCount, parseNumberList } from '../options.ts';
+import { BACKEND_OPTION, backendFromOption, parseCount, parseNumberList } from '../options.ts';
 
 interface EvaluateCliOptions {
   model: string;
@@ -38,13 +38,13 @@ export function registerEvaluate(program: Command): void {
     .option('--plot <file>', 'calibration plot (.svg)')
     .option(...BACKEND_OPTION)
     .action((o: EvaluateCliOptions) => {
-      const gemm = gemmFromOption(o.backend);
+      const backend = backendFromOption(o.backend);
       const rtgs = parseNumberList(o.rtg, '--rtg');
       const episodes = parseCount(o.episodes, '--episodes');
       check(episodes > 0, 'BAD_INPUT', '--episodes must be at least 1');
       const ckpt = readModelFile(o.model);
       const env = { ...ckpt.env, envId: o.env ?? ckpt.env.envId };
-      const model = createModel(ckpt, { weights: 'raw', gemm });
+      const model = createModel(ckpt, { weights: 'raw', ...backend });
       const seed = parseCount(o.seed, '--seed');
       const results = evaluateAtRtgs(model, rtgs, {
         env,

@@ -13,7 +13,7 @@ import { createModel } from '../../../model/load.ts';
 import { WEIGHT_VARIANTS, type WeightVariant } from '../../../model/processing.ts';
 import type { Tensor } from '../../../tensor/tensor.ts';
 import { readFileChecked, readModelFile } from '../../modelFile.ts';
-import { BACKEND_OPTION, gemmFromOption, parseChoice } from '../options.ts';
+import { BACKEND_OPTION, backendFromOption, parseChoice } from '../options.ts';
 
 interface ForwardOptions {
   model: string;
@@ -46,7 +46,7 @@ export function registerForward(program: Command): void {
     .option(...BACKEND_OPTION)
     .action((opts: ForwardOptions) => {
       const weights = parseChoice<WeightVariant>(opts.weights, WEIGHT_VARIANTS, '--weights');
-      const model = createModel(readModelFile(opts.model), { weights, gemm: gemmFromOption(opts.backend) });
+      const model = createModel(readModelFile(opts.model), { weights, ...backendFromOption(opts.backend) });
       const inputs = inputsFromTensors(readSafetensors(readFileChecked(opts.input, 'input file')).tensors);
       const noActions = inputs.actions === null;
       const heads: PredictionHead[] = ['action'];

@@ -25,7 +25,7 @@ import { type StageRecord, readTrainingState, writeTrainingState } from '../../.
 import { readFileChecked } from '../../modelFile.ts';
 import {
   BACKEND_OPTION,
-  gemmFromOption,
+  backendFromOption,
   parseChoice,
   parseCount,
   parseFraction,
@@ -172,7 +172,7 @@ export function registerTrain(program: Command): void {
     .option(...BACKEND_OPTION)
     .option('--quiet', 'no progress bar')
     .action(async (o: TrainCliOptions) => {
-      const gemm = gemmFromOption(o.backend);
+      const { gemm } = backendFromOption(o.backend);
       check(!(o.resume && o.initFrom), 'BAD_INPUT', '--resume and --init-from exclude each other');
       let config = configFromOptions(o);
       let resume;

@@ -1,0 +1,114 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { DTArchitecture } from '../../../src/model/architecture.ts';
+import { invalidateDerivedWeights } from '../../../src/model/decisionTransformer.ts';
+import type { FusedCore } from '../../../src/model/transformer.ts';
+import { OrtFusedCore } from '../../../src/node/ortCore.ts';
+import { TsGemm } from '../../../src/tensor/gemmTs.ts';
+import { Tensor } from '../../../src/tensor/tensor.ts';
+import { randomInputs, randomModel, randomStateDict, tinyArch } from '../../support/randomModel.ts';
+import { referenceTransformer } from '../../support/referenceForward.ts';
+
+const ort = new OrtFusedCore();
+afterAll(() => ort.dispose());
+
+/** The ORT core, counting the calls it actually served (non-null results). */
+function countingCore(): FusedCore & { served: number } {
+  const core = {
+    name: 'counting',
+    served: 0,
+    run: (...args: Parameters<FusedCore['run']>) => {
+      const out = ort.run(...args);
+      if (out) core.served++;
+      return out;
+    },
+  };
+  return core;
+}
+
+const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+};
+
+describe('OrtFusedCore (the hook-free core as one ONNX graph)', () => {
+  const variants: [string, Partial<DTArchitecture>, ('raw' | 'processed')[]][] = [
+    ['LN, relu MLP', {}, ['raw', 'processed']],
+    ['LN, gated relu MLP', { gatedMlp: true }, ['raw', 'processed']],
+    ['LN, gated gelu MLP', { gatedMlp: true, activationFn: 'gelu' }, ['raw']],
+    ['LNPre, silu MLP', { normalization: 'LNPre', activationFn: 'silu' }, ['raw']],
+    ['no normalization, gelu MLP', { normalization: null, activationFn: 'gelu' }, ['raw']],
+  ];
+  for (const [label, overrides, weightVariants] of variants)
+    for (const variant of weightVariants)
+      it(`matches the float64 reference and the TS core (${label}, ${variant} weights)`, () => {
+        const arch = tinyArch({ ...overrides, nCtx: 11 });
+        const core = countingCore();
+        const fused = randomModel(arch, { seed: 5, variant, fusedCore: core });
+        const plain = randomModel(arch, { seed: 5, variant });
+        const inputs = randomInputs(arch, 3, 4);
+        const out = fused.run(inputs, { heads: ['action'] });
+        expect(core.served).toBe(1);
+        const expected = plain.run(inputs, { heads: ['action'] });
+        expect(maxAbsDiff(out.transformerOut.data, expected.transformerOut.data)).toBeLessThan(1e-5);
+        expect(maxAbsDiff(out.actionPreds!.data, expected.actionPreds!.data)).toBeLessThan(1e-5);
+        // the float64 reference restates the relu MLP only
+        if (variant === 'raw' && arch.activationFn === 'relu') {
+          const tokens = fused.toTokens(inputs);
+          const [B, P, d] = tokens.shape;
+          const sd = randomStateDict(arch, 5);
+          for (let b = 0; b < B; b++) {
+            const rows = Array.from({ length: P }, (_, p) =>
+              Array.from(tokens.data.subarray((b * P + p) * d, (b * P + p + 1) * d)),
+            );
+            const want = referenceTransformer(sd, arch, rows).flat();
+            expect(
+              maxAbsDiff(out.transformerOut.data.subarray(b * P * d, (b + 1) * P * d), want),
+            ).toBeLessThan(2e-5);
+          }
+        }
+      });
+
+  it('is used only by hook-free, cache-free runs, and leaves other activations to the TS core', () => {
+    const arch = tinyArch({ gatedMlp: true });
+    const core = countingCore();
+    const model = randomModel(arch, { seed: 2, fusedCore: core });
+    const inputs = randomInputs(arch, 2, 3);
+    model.run(inputs, { cache: true });
+    model.run(inputs, { hooks: [{ name: 'blocks.0.hook_resid_pre', fn: () => undefined }] });
+    expect(core.served).toBe(0);
+    model.run(inputs);
+    expect(core.served).toBe(1);
+    const solu = tinyArch({ activationFn: 'solu_ln', normalization: null });
+    const soluCore = countingCore();
+    const soluModel = randomModel(solu, { seed: 2, fusedCore: soluCore });
+    const out = soluModel.run(randomInputs(solu, 2, 3)).transformerOut;
+    expect(soluCore.served).toBe(0);
+    expect(out.data).toEqual(
+      randomModel(solu, { seed: 2 }).run(randomInputs(solu, 2, 3)).transformerOut.data,
+    );
+  });
+
+  it('reads the weights on every call (training updates them in place)', () => {
+    const arch = tinyArch();
+    const model = randomModel(arch, { seed: 4, fusedCore: countingCore() });
+    const reference = randomModel(arch, { seed: 4, gemm: new TsGemm() });
+    const inputs = randomInputs(arch, 2, 3);
+    model.run(inputs);
+    for (const m of [model, reference]) {
+      m.weights.blocks[1].mlp.W_out.data[3] += 0.5;
+      m.weights.W_pos.data[0] -= 0.25;
+      invalidateDerivedWeights(m.weights);
+    }
+    expect(
+      maxAbsDiff(model.run(inputs).transformerOut.data, reference.run(inputs).transformerOut.data),
+    ).toBeLessThan(1e-5);
+  });
+
+  it('rejects windows longer than the context like the TS core', () => {
+    const arch = tinyArch({ nCtx: 5 });
+    const model = randomModel(arch, { fusedCore: countingCore() });
+    const tokens = new Tensor(new Float32Array(8 * arch.dModel), [1, 8, arch.dModel]);
+    expect(() => model.runFromTokens(tokens)).toThrow(/8 token positions exceed the model's context of 5/);
+  });
+});
