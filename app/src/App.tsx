@@ -28,6 +28,11 @@ const PREFERRED_MODELS = ['MiniGrid-MemoryS7FixedStart-v0.safetensors', 'MemoryG
 
 const RUN_STEP_LIMIT = 200;
 const URL_DEBOUNCE_MS = 250;
+/**
+ * Commands other than loading a model show the busy state only once they take this long: a keypress's
+ * step then costs one render instead of two (busy on, then result and busy off) and nothing flickers.
+ */
+const BUSY_DELAY_MS = 150;
 
 export function App() {
   const client = useMemo(() => EngineClient.start(), []);
@@ -69,7 +74,8 @@ export function App() {
       panelList: PanelRequest[] = panelsRef.current,
     ): Promise<EngineResult | null> => {
       inFlight.current++;
-      setBusy(true);
+      const busyTimer = command.type === 'load' ? undefined : setTimeout(() => setBusy(true), BUSY_DELAY_MS);
+      if (!busyTimer) setBusy(true);
       try {
         const r = await client.send(command, panelList);
         apply(r);
@@ -80,6 +86,7 @@ export function App() {
         setError(command.type === 'load' ? `could not open ${command.fileName}: ${message}` : message);
         return null;
       } finally {
+        clearTimeout(busyTimer);
         setBusy(--inFlight.current > 0);
       }
     },
