@@ -9,6 +9,7 @@ import type { Checkpoint } from '../io/checkpoint.ts';
 import type { RawTensor } from '../io/rawTensor.ts';
 import type { ModelConfig } from '../model/config.ts';
 import type { DecisionTransformer } from '../model/decisionTransformer.ts';
+import type { FusedCore } from '../model/transformer.ts';
 import { createModel } from '../model/load.ts';
 import { npRandom } from '../env/rng/index.ts';
 import type { Gemm } from '../tensor/gemm.ts';
@@ -68,11 +69,16 @@ export class Trainer {
   private readonly optimizer: AdamW;
   private readonly base: Checkpoint;
 
+  /**
+   * `fusedCore` (optional) serves the model's hook-free runs, i.e. evaluation rollouts; training
+   * forwards keep a cache for the backward and always run the TS core.
+   */
   constructor(
     readonly dataset: Dataset,
     readonly config: TrainConfig,
     gemm: Gemm,
     resume?: TrainingState,
+    fusedCore?: FusedCore,
   ) {
     check(config.batchSize > 0 && config.steps >= 0, 'BAD_INPUT', 'batch size and steps must be positive');
     check(config.lr > 0 && config.weightDecay >= 0, 'BAD_INPUT', 'lr must be > 0 and weight decay >= 0');
@@ -84,7 +90,7 @@ export class Trainer {
     this.base =
       resume?.checkpoint ??
       initialCheckpoint(config.model, dataset.env, dataset.nActions, dataset.obsShape, config.seed);
-    this.model = createModel(this.base, { weights: 'raw', gemm });
+    this.model = createModel(this.base, { weights: 'raw', gemm, fusedCore });
     this.sampler = new WindowSampler(dataset, {
       maxLen: this.model.maxLen,
       pctTraj: config.pctTraj,

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ENV_CONFIG, DEFAULT_MODEL_CONFIG } from '../../../src/model/config.ts';
+import { npRandom } from '../../../src/env/rng/index.ts';
+import type { FusedCore } from '../../../src/model/transformer.ts';
+import { OrtFusedCore } from '../../../src/node/ortCore.ts';
 import { TsGemm } from '../../../src/tensor/gemmTs.ts';
 import type { Dataset, Episode } from '../../../src/train/dataset.ts';
 import { initialCheckpoint } from '../../../src/train/init.ts';
@@ -82,6 +85,35 @@ describe('Trainer', () => {
     };
     expect(run(7)).toEqual(run(7));
     expect(run(7)).not.toEqual(run(8));
+  });
+
+  it('with a fused core trains the same weights and serves its hook-free runs from the core', () => {
+    const ort = new OrtFusedCore();
+    let served = 0;
+    const core: FusedCore = {
+      name: 'counting ort',
+      run: (...args) => {
+        const out = ort.run(...args);
+        if (out) served++;
+        return out;
+      },
+    };
+    const ds = cueDataset(16, 5);
+    const plain = new Trainer(ds, config({ steps: 4 }), new TsGemm());
+    const fused = new Trainer(ds, config({ steps: 4 }), new TsGemm(), undefined, core);
+    for (let i = 0; i < 4; i++) {
+      plain.trainStep();
+      fused.trainStep();
+    }
+    expect(served).toBe(0);
+    for (const [name, t] of plain.checkpoint().weights)
+      expect(fused.checkpoint().weights.get(name)!.data, name).toEqual(t.data);
+    const { inputs } = fused.sampler.sample(8, npRandom(1));
+    const viaCore = fused.model.run(inputs).actionPreds!;
+    expect(served).toBe(1);
+    const viaTs = plain.model.run(inputs).actionPreds!;
+    viaCore.data.forEach((x, i) => expect(x).toBeCloseTo(viaTs.data[i], 5));
+    ort.dispose();
   });
 
   it('resumes from a training-state file exactly where an uninterrupted run would be', () => {

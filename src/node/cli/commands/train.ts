@@ -172,7 +172,7 @@ export function registerTrain(program: Command): void {
     .option(...BACKEND_OPTION)
     .option('--quiet', 'no progress bar')
     .action(async (o: TrainCliOptions) => {
-      const { gemm } = backendFromOption(o.backend);
+      const { gemm, fusedCore } = backendFromOption(o.backend);
       check(!(o.resume && o.initFrom), 'BAD_INPUT', '--resume and --init-from exclude each other');
       let config = configFromOptions(o);
       let resume;
@@ -198,7 +198,7 @@ export function registerTrain(program: Command): void {
         maxEpisodeSteps: parseCount(o.evalMaxSteps, '--eval-max-steps'),
       };
       const dataset = await loadDataset(o.data, o.env);
-      const trainer = new Trainer(dataset, config, gemm, resume);
+      const trainer = new Trainer(dataset, config, gemm, resume, fusedCore);
       const resumePath = `${o.output}.resume.safetensors`;
       const saveState = (stageRecords: StageRecord[]) => {
         writeFileSync(`${resumePath}.tmp`, writeTrainingState(trainer.state(), config, stageRecords));
