@@ -1,27 +1,24 @@
 /**
  * `dtlens train`: trains a Decision Transformer on a dtlens dataset or a DTI trajectory file, with a
  * progress bar (loss, accuracy, throughput), periodic rollout evaluation at several target RTGs,
- * resumable training-state files, and the native checkpoint (training record in its metadata) at the end.
- * Also exports the data loading that `collect` and `evaluate` share.
+ * resumable training-state files, curriculum stages (`--until`, `--init-from`), and the native checkpoint
+ * (training record in its metadata) at the end.
  */
 import { renameSync, writeFileSync } from 'node:fs';
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { check } from '../../../errors.ts';
 import { saveNativeCheckpoint } from '../../../io/checkpoint.ts';
-import { readDtiTrajectories } from '../../../io/dtiTrajectories.ts';
-import { makeEnv } from '../../../env/index.ts';
 import {
   ACTIVATION_FNS,
   type ActivationFn,
   DEFAULT_MODEL_CONFIG,
   type LayerNormType,
 } from '../../../model/config.ts';
-import { type Dataset, datasetFromDti, readDataset } from '../../../train/dataset.ts';
 import { evaluateAtRtgs } from '../../../train/rollout.ts';
 import { SCHEDULES, type ScheduleName } from '../../../train/schedule.ts';
 import { type TrainConfig, Trainer } from '../../../train/trainer.ts';
 import { type StageRecord, readTrainingState, writeTrainingState } from '../../../train/trainingState.ts';
+import { loadDataset } from '../../dataFile.ts';
 import { readFileChecked } from '../../modelFile.ts';
 import {
   BACKEND_OPTION,
@@ -32,23 +29,7 @@ import {
   parseNumber,
   parseNumberList,
 } from '../options.ts';
-
-/** A dtlens dataset, or a DTI trajectory file (.pkl, .gz, .xz) recorded on env `envId`. */
-export async function loadDataset(path: string, envId: string): Promise<Dataset> {
-  const bytes = readFileChecked(path, 'data file');
-  const isSafetensors = bytes.length >= 9 && bytes[8] === 0x7b; // u64 header length, then '{'
-  if (isSafetensors) {
-    const ds = readDataset(bytes);
-    check(
-      ds.env.envId === envId,
-      'BAD_INPUT',
-      `--env ${envId} does not match the dataset's env ${ds.env.envId}`,
-    );
-    return ds;
-  }
-  const ds = datasetFromDti(await readDtiTrajectories(bytes), makeEnv(envId).nActions);
-  return { ...ds, env: { ...ds.env, envId } };
-}
+import { runTrainLoop } from '../trainLoop.ts';
 
 interface TrainCliOptions {
   data: string;
@@ -211,47 +192,18 @@ export function registerTrain(program: Command): void {
           seed: 1_000_000 + config.seed,
           maxEpisodeSteps: evalOptions.maxEpisodeSteps,
         }).map((r) => ({ rtg: r.targetRtg, meanReturn: r.meanReturn, successRate: r.successRate }));
-      const bar = o.quiet
-        ? null
-        : new cliProgress.SingleBar({
-            format: 'train |{bar}| {value}/{total} | loss {loss} | acc {acc} | lr {lr} | {tps} timesteps/s',
-            hideCursor: true,
-          });
-      bar?.start(until, trainer.step, { loss: '-', acc: '-', lr: '-', tps: '-' });
-      const log = (line: string) => process[bar ? 'stderr' : 'stdout'].write(`${bar ? '\n' : ''}${line}\n`);
       const started = performance.now();
       const startStep = trainer.step;
-      let timesteps = 0;
-      let trainMs = 0;
-      let loss = 0;
-      const evaluations: Array<{ step: number; results: ReturnType<typeof evaluate> }> = [];
-      while (trainer.step < until) {
-        const t0 = performance.now();
-        const s = trainer.trainStep();
-        trainMs += performance.now() - t0;
-        timesteps += s.timesteps;
-        loss = s.loss;
-        const seconds = trainMs / 1000;
-        bar?.update(s.step, {
-          loss: s.loss.toFixed(4),
-          acc: s.accuracy.toFixed(3),
-          lr: s.lr.toExponential(2),
-          tps: (timesteps / seconds).toFixed(0),
-        });
-        if (o.quiet && s.step % 100 === 0)
-          log(`step ${s.step} loss ${s.loss.toFixed(4)} acc ${s.accuracy.toFixed(3)}`);
-        if (evalEvery > 0 && s.step % evalEvery === 0 && s.step < until) {
-          const results = evaluate();
-          evaluations.push({ step: s.step, results });
-          log(
-            `eval @${s.step}: ${results.map((r) => `RTG ${r.rtg}: success ${(r.successRate * 100).toFixed(0)}%`).join(', ')}`,
-          );
-        }
-        if (checkpointEvery > 0 && s.step % checkpointEvery === 0 && s.step < until) saveState(stages);
-      }
-      bar?.stop();
+      const stats = runTrainLoop(trainer, {
+        until,
+        evalEvery,
+        checkpointEvery,
+        quiet: o.quiet ?? false,
+        evaluate,
+        saveState: () => saveState(stages),
+      });
       const seconds = (performance.now() - started) / 1000;
-      const trainSeconds = trainMs / 1000;
+      const trainSeconds = stats.updateSeconds;
       const final = evaluate();
       const stage: StageRecord = {
         data: o.data,
@@ -275,11 +227,11 @@ export function registerTrain(program: Command): void {
         updates: trainer.step,
         train_seconds: Number(seconds.toFixed(1)),
         update_seconds: Number(trainSeconds.toFixed(1)),
-        timesteps_per_second: Number((timesteps / Math.max(trainSeconds, 1e-9)).toFixed(1)),
+        timesteps_per_second: Number((stats.timesteps / Math.max(trainSeconds, 1e-9)).toFixed(1)),
         updates_this_run: trainer.step - startStep,
-        final_loss: loss,
+        final_loss: stats.finalLoss,
         backend: gemm.name,
-        evaluations: [...evaluations, { step: trainer.step, results: final }],
+        evaluations: [...stats.evaluations, { step: trainer.step, results: final }],
         ...(allStages.length ? { stages: allStages } : {}),
       };
       writeFileSync(o.output, saveNativeCheckpoint(trainer.checkpoint(record)));
