@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readDtiTrajectories } from '../../../src/io/dtiTrajectories.ts';
 import { makeEnv } from '../../../src/env/index.ts';
 import { DEFAULT_ENV_CONFIG } from '../../../src/model/config.ts';
-import { collectDemonstrations } from '../../../src/train/collect.ts';
+import { type CollectOptions, type MemoryLayout, collectDemonstrations } from '../../../src/train/collect.ts';
 import {
   type Dataset,
   datasetFromDti,
@@ -54,7 +54,7 @@ describe('dataset format', () => {
   });
 
   it('collects Memory demonstrations whose returns vary (wrong-object episodes fail)', () => {
-    const ds = collectDemonstrations({
+    const options: CollectOptions = {
       env: { ...DEFAULT_ENV_CONFIG, envId: 'MiniGrid-MemoryS7FixedStart-v0', oneHotObs: true },
       episodes: 20,
       policy: 'mixed',
@@ -62,7 +62,8 @@ describe('dataset format', () => {
       wrongFraction: 0.5,
       randomFraction: 0,
       seed: 3,
-    });
+    };
+    const ds = collectDemonstrations(options);
     expect(ds.obsShape).toEqual([7, 7, 20]);
     const returns = ds.episodes.map(episodeReturn);
     const wins = returns.filter((r) => r > 0).length;
@@ -72,30 +73,23 @@ describe('dataset format', () => {
     for (const e of ds.episodes)
       if (episodeReturn(e) > 0) expect(episodeReturn(e)).toBeCloseTo(1 - (0.9 * e.actions.length) / 1000, 5);
     // the same options give the same data
-    const again = collectDemonstrations({
-      env: { ...DEFAULT_ENV_CONFIG, envId: 'MiniGrid-MemoryS7FixedStart-v0', oneHotObs: true },
-      episodes: 20,
-      policy: 'mixed',
-      epsilon: 0,
-      wrongFraction: 0.5,
-      randomFraction: 0,
-      seed: 3,
-    });
+    const again = collectDemonstrations({ ...options });
     expect(again.episodes.map(episodeReturn)).toEqual(returns);
   });
 
   it('keeps only the requested Memory layout, skipping the seeds of the other one', () => {
-    const memory = (episodes: number, memoryLayout?: 'key-top' | 'ball-top') =>
-      collectDemonstrations({
-        env: { ...DEFAULT_ENV_CONFIG, envId: 'MiniGrid-MemoryS7FixedStart-v0' },
-        episodes,
-        policy: 'expert',
-        epsilon: 0,
-        wrongFraction: 0,
-        randomFraction: 0,
-        seed: 5,
-        memoryLayout,
-      });
+    const memoryOptions = (episodes: number, memoryLayout?: MemoryLayout): CollectOptions => ({
+      env: { ...DEFAULT_ENV_CONFIG, envId: 'MiniGrid-MemoryS7FixedStart-v0' },
+      episodes,
+      policy: 'expert',
+      epsilon: 0,
+      wrongFraction: 0,
+      randomFraction: 0,
+      seed: 5,
+      memoryLayout,
+    });
+    const memory = (episodes: number, memoryLayout?: MemoryLayout) =>
+      collectDemonstrations(memoryOptions(episodes, memoryLayout));
     // the object in the cell above the corridor end (x 5, y 1 on the 7x7 grid), read from the grid encoding
     const env = makeEnv('MiniGrid-MemoryS7FixedStart-v0');
     const KEY = 5;
@@ -115,18 +109,11 @@ describe('dataset format', () => {
     expect(memory(ballTop.length, 'ball-top').episodes.map((e) => [...e.actions])).toEqual(
       ballTop.map((e) => [...e.actions]),
     );
-    expect(() =>
-      collectDemonstrations({
-        env: { ...DEFAULT_ENV_CONFIG, envId: 'MiniGrid-Empty-5x5-v0' },
-        episodes: 1,
-        policy: 'expert',
-        epsilon: 0,
-        wrongFraction: 0,
-        randomFraction: 0,
-        seed: 1,
-        memoryLayout: 'key-top',
-      }),
-    ).toThrow(/applies only to Memory/);
+    const empty: CollectOptions = {
+      ...memoryOptions(1, 'key-top'),
+      env: { ...DEFAULT_ENV_CONFIG, envId: 'MiniGrid-Empty-5x5-v0' },
+    };
+    expect(() => collectDemonstrations(empty)).toThrow(/applies only to Memory/);
   });
 });
 
