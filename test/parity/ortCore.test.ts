@@ -11,24 +11,16 @@ import { readSafetensors } from '../../src/io/safetensors.ts';
 import { inputsFromTensors } from '../../src/model/inputs.ts';
 import { createModel } from '../../src/model/load.ts';
 import type { WeightVariant } from '../../src/model/processing.ts';
-import type { FusedCore } from '../../src/model/transformer.ts';
 import { OrtFusedCore } from '../../src/node/ortCore.ts';
 import { TsGemm } from '../../src/tensor/gemmTs.ts';
 import { ErrorTable, discrepancy } from '../support/compare.ts';
+import { countingCore } from '../support/countingCore.ts';
 import { describeWithShared, readSharedJson, sharedAvailable, sharedPath } from '../support/shared.ts';
 
 const TOLERANCE = 1e-5;
 const table = new ErrorTable();
 const ort = new OrtFusedCore();
-let served = 0;
-const core: FusedCore = {
-  name: 'counting ort',
-  run: (...args) => {
-    const out = ort.run(...args);
-    if (out) served++;
-    return out;
-  },
-};
+const core = countingCore(ort);
 afterAll(() => {
   ort.dispose();
   if (sharedAvailable)
@@ -60,9 +52,9 @@ describeWithShared('fused ORT core parity with the original Python', () => {
           const g = readSafetensors(new Uint8Array(readFileSync(sharedPath('golden', name, f)))).tensors;
           if (!g.has(`${golden}.transformer_out`)) continue;
           const heads = (['action', 'state', 'reward'] as const).filter((h) => g.has(`${golden}.${h}_preds`));
-          const before = served;
+          const before = core.served;
           const res = model.run(inputsFromTensors(g), { heads });
-          expect(served, `${name} ${f}: the fused core ran`).toBe(before + 1);
+          expect(core.served, `${name} ${f}: the fused core ran`).toBe(before + 1);
           const outputs = {
             transformer_out: res.transformerOut,
             action_preds: res.actionPreds,

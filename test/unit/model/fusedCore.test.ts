@@ -1,29 +1,17 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DTArchitecture } from '../../../src/model/architecture.ts';
 import { invalidateDerivedWeights } from '../../../src/model/decisionTransformer.ts';
-import type { FusedCore } from '../../../src/model/transformer.ts';
 import { OrtFusedCore } from '../../../src/node/ortCore.ts';
 import { TsGemm } from '../../../src/tensor/gemmTs.ts';
 import { Tensor } from '../../../src/tensor/tensor.ts';
 import { randomInputs, randomModel, randomStateDict, tinyArch } from '../../support/randomModel.ts';
+import { countingCore } from '../../support/countingCore.ts';
 import { referenceTransformer } from '../../support/referenceForward.ts';
 
 const ort = new OrtFusedCore();
 afterAll(() => ort.dispose());
 
-/** The ORT core, counting the calls it actually served (non-null results). */
-function countingCore(): FusedCore & { served: number } {
-  const core = {
-    name: 'counting',
-    served: 0,
-    run: (...args: Parameters<FusedCore['run']>) => {
-      const out = ort.run(...args);
-      if (out) core.served++;
-      return out;
-    },
-  };
-  return core;
-}
+const counted = () => countingCore(ort);
 
 const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let m = 0;
@@ -43,7 +31,7 @@ describe('OrtFusedCore (the hook-free core as one ONNX graph)', () => {
     for (const variant of weightVariants)
       it(`matches the float64 reference and the TS core (${label}, ${variant} weights)`, () => {
         const arch = tinyArch({ ...overrides, nCtx: 11 });
-        const core = countingCore();
+        const core = counted();
         const fused = randomModel(arch, { seed: 5, variant, fusedCore: core });
         const plain = randomModel(arch, { seed: 5, variant });
         const inputs = randomInputs(arch, 3, 4);
@@ -71,7 +59,7 @@ describe('OrtFusedCore (the hook-free core as one ONNX graph)', () => {
 
   it('is used only by hook-free, cache-free runs, and leaves other activations to the TS core', () => {
     const arch = tinyArch({ gatedMlp: true });
-    const core = countingCore();
+    const core = counted();
     const model = randomModel(arch, { seed: 2, fusedCore: core });
     const inputs = randomInputs(arch, 2, 3);
     model.run(inputs, { cache: true });
@@ -80,7 +68,7 @@ describe('OrtFusedCore (the hook-free core as one ONNX graph)', () => {
     model.run(inputs);
     expect(core.served).toBe(1);
     const solu = tinyArch({ activationFn: 'solu_ln', normalization: null });
-    const soluCore = countingCore();
+    const soluCore = counted();
     const soluModel = randomModel(solu, { seed: 2, fusedCore: soluCore });
     const out = soluModel.run(randomInputs(solu, 2, 3)).transformerOut;
     expect(soluCore.served).toBe(0);
@@ -91,7 +79,7 @@ describe('OrtFusedCore (the hook-free core as one ONNX graph)', () => {
 
   it('reads the weights on every call (training updates them in place)', () => {
     const arch = tinyArch();
-    const model = randomModel(arch, { seed: 4, fusedCore: countingCore() });
+    const model = randomModel(arch, { seed: 4, fusedCore: counted() });
     const reference = randomModel(arch, { seed: 4, gemm: new TsGemm() });
     const inputs = randomInputs(arch, 2, 3);
     model.run(inputs);
@@ -107,7 +95,7 @@ describe('OrtFusedCore (the hook-free core as one ONNX graph)', () => {
 
   it('rejects windows longer than the context like the TS core', () => {
     const arch = tinyArch({ nCtx: 5 });
-    const model = randomModel(arch, { fusedCore: countingCore() });
+    const model = randomModel(arch, { fusedCore: counted() });
     const tokens = new Tensor(new Float32Array(8 * arch.dModel), [1, 8, arch.dModel]);
     expect(() => model.runFromTokens(tokens)).toThrow(/8 token positions exceed the model's context of 5/);
   });

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ENV_CONFIG, DEFAULT_MODEL_CONFIG } from '../../../src/model/config.ts';
 import { npRandom } from '../../../src/env/rng/index.ts';
-import type { FusedCore } from '../../../src/model/transformer.ts';
 import { OrtFusedCore } from '../../../src/node/ortCore.ts';
 import { TsGemm } from '../../../src/tensor/gemmTs.ts';
 import type { Dataset, Episode } from '../../../src/train/dataset.ts';
@@ -10,6 +9,7 @@ import { AdamW } from '../../../src/train/optimizer.ts';
 import { learningRate } from '../../../src/train/schedule.ts';
 import { type TrainConfig, Trainer } from '../../../src/train/trainer.ts';
 import { readTrainingState, writeTrainingState } from '../../../src/train/trainingState.ts';
+import { countingCore } from '../../support/countingCore.ts';
 import { seededRandom } from '../../support/randomModel.ts';
 
 /**
@@ -89,15 +89,7 @@ describe('Trainer', () => {
 
   it('with a fused core trains the same weights and serves its hook-free runs from the core', () => {
     const ort = new OrtFusedCore();
-    let served = 0;
-    const core: FusedCore = {
-      name: 'counting ort',
-      run: (...args) => {
-        const out = ort.run(...args);
-        if (out) served++;
-        return out;
-      },
-    };
+    const core = countingCore(ort);
     const ds = cueDataset(16, 5);
     const plain = new Trainer(ds, config({ steps: 4 }), new TsGemm());
     const fused = new Trainer(ds, config({ steps: 4 }), new TsGemm(), undefined, core);
@@ -105,12 +97,12 @@ describe('Trainer', () => {
       plain.trainStep();
       fused.trainStep();
     }
-    expect(served).toBe(0);
+    expect(core.served).toBe(0);
     for (const [name, t] of plain.checkpoint().weights)
       expect(fused.checkpoint().weights.get(name)!.data, name).toEqual(t.data);
     const { inputs } = fused.sampler.sample(8, npRandom(1));
     const viaCore = fused.model.run(inputs).actionPreds!;
-    expect(served).toBe(1);
+    expect(core.served).toBe(1);
     const viaTs = plain.model.run(inputs).actionPreds!;
     viaCore.data.forEach((x, i) => expect(x).toBeCloseTo(viaTs.data[i], 5));
     ort.dispose();
