@@ -27,14 +27,15 @@ memory() {
   #    attend to the first frame (the instruction) before repeating the previous action pays off
   dtlens train "${common[@]}" --data "$d.key-top.safetensors" --output "$d.stage1.safetensors" \
     --until 400 --prob-focus-step 1
-  # 2: both layouts, still every window at the junction: the instruction route moves to layer 1 and
-  #    combines with the layout seen at the junction
+  # 2: both layouts, still every window at the junction, from here on at a third of the learning rate
+  #    (the same cosine schedule scaled by --lr 1e-4): the route combines with the layout seen at the
+  #    junction instead of collapsing (at 3e-4 it collapsed here or in stage 3 for some seeds)
   dtlens train "${common[@]}" --data "$d.expert.safetensors" --output "$d.stage2.safetensors" \
-    --init-from "$d.stage1.safetensors.resume.safetensors" --until 900 --prob-focus-step 1
+    --init-from "$d.stage1.safetensors.resume.safetensors" --until 900 --prob-focus-step 1 --lr 1e-4
   # 3: noisier data with 20 % wrong-object episodes, so that the target RTG matters; half the windows
   #    anywhere in the episode, so that the whole path is learned
   dtlens train "${common[@]}" --data "$d.mixed.safetensors" --output models/$env.safetensors \
-    --init-from "$d.stage2.safetensors.resume.safetensors" --prob-focus-step 0.5 --eval-every 200 \
+    --init-from "$d.stage2.safetensors.resume.safetensors" --prob-focus-step 0.5 --lr 1e-4 --eval-every 200 \
     --record models/$env.training.json
   dtlens evaluate --model models/$env.safetensors --episodes 100 --max-steps 100 \
     --output models/$env.calibration.json --plot models/$env.calibration.svg

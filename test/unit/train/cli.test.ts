@@ -121,12 +121,14 @@ describe('dtlens collect / train / evaluate', () => {
       '0.5',
       '--focus-step',
       '4',
+      '--lr',
+      '5e-4',
     ]);
     const record = staged.offline as { updates: number; stages: Array<Record<string, unknown>> };
     expect(record.updates).toBe(6);
-    expect(record.stages.map((x) => [x.data, x.from_step, x.to_step, x.prob_focus_step])).toEqual([
-      [keyTop, 0, 3, 0],
-      [mixed, 3, 6, 0.5],
+    expect(record.stages.map((x) => [x.data, x.from_step, x.to_step, x.prob_focus_step, x.lr])).toEqual([
+      [keyTop, 0, 3, 0, 0.001],
+      [mixed, 3, 6, 0.5, 0.0005],
     ]);
     expect(staged.weights.get('action_predictor.weight')!.data).not.toEqual(
       straight.weights.get('action_predictor.weight')!.data,

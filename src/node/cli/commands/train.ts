@@ -211,6 +211,7 @@ export function registerTrain(program: Command): void {
         episodes: dataset.episodes.length,
         from_step: startStep,
         to_step: trainer.step,
+        lr: config.lr,
         prob_focus_step: config.probFocusStep ?? 0,
         focus_step: config.focusStep ?? 0,
         update_seconds: Number(trainSeconds.toFixed(1)),
