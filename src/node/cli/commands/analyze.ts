@@ -30,7 +30,7 @@ import { createModel } from '../../../model/load.ts';
 import { WEIGHT_VARIANTS, type WeightVariant } from '../../../model/processing.ts';
 import { Tensor } from '../../../tensor/tensor.ts';
 import { renderFigurePng, renderFigureSvg } from '../../figures.ts';
-import { nodeFusedCore, nodeGemm } from '../../gemm.ts';
+import { nodeGemm } from '../../gemm.ts';
 import { readFileChecked, readModelFile } from '../../modelFile.ts';
 import { parseChoice, parseCount } from '../options.ts';
 
@@ -182,11 +182,7 @@ export function registerAnalyze(program: Command): void {
       const analysis = parseChoice<Analysis>(analysisArg, ANALYSES, 'the analysis');
       const weights = parseChoice<WeightVariant>(opts.weights, WEIGHT_VARIANTS, '--weights');
       const index = parseCount(opts.index, '--index');
-      const model = createModel(readModelFile(opts.model), {
-        weights,
-        gemm: nodeGemm('auto'),
-        fusedCore: nodeFusedCore('auto'),
-      });
+      const model = createModel(readModelFile(opts.model), { weights, gemm: nodeGemm('auto') });
       const tensors = readSafetensors(readFileChecked(opts.input, 'input file')).tensors;
       const inputs = selectWindow(inputsFromTensors(tensors, opts.prefix), index);
       const { result, figure, summary } = analyse(analysis, analysisRun(model, inputs), opts);
