@@ -137,8 +137,7 @@ export class OrtFusedCore implements FusedCore {
   private readonly sessions = new Map<string, NativeSession>();
   private readonly masks = new Map<number, Float32Array>();
 
-  /** `minRows`: batches with fewer than B * P rows are left to the TS core (ORT's per-op overhead). */
-  constructor(private readonly options: OrtSessionOptions & { minRows?: number } = {}) {}
+  constructor(private readonly options: OrtSessionOptions = {}) {}
 
   run(arch: DTArchitecture, weights: DTWeights, tokens: Tensor): Tensor | null {
     const [B, P, d] = tokens.shape;
