@@ -48,8 +48,8 @@ export function collectDemonstrations(o: CollectOptions, onEpisode?: (i: number)
   const isMemory = /Memory/.test(o.env.envId);
   check(o.wrongFraction === 0 || isMemory, 'BAD_INPUT', 'wrong-object episodes exist only for Memory envs');
   check(!o.memoryLayout || isMemory, 'BAD_INPUT', 'a layout filter applies only to Memory envs');
-  const hasLayout = (layout: MemoryLayout | undefined) =>
-    !layout || (env.unwrapped as MemoryEnv).otherObjs[0] === (layout === 'key-top' ? 'key' : 'ball');
+  const topObject = o.memoryLayout === 'ball-top' ? 'ball' : 'key';
+  const hasLayout = () => !o.memoryLayout || (env.unwrapped as MemoryEnv).otherObjs[0] === topObject;
   const rng = npRandom(o.seed);
   const right = o.policy === 'random' ? null : expertFor(o.env.envId, { epsilon: o.epsilon });
   const wrong =
@@ -58,7 +58,7 @@ export function collectDemonstrations(o: CollectOptions, onEpisode?: (i: number)
   let seed = o.seed;
   for (let i = 0; i < o.episodes; i++) {
     let obs = env.reset(seed++);
-    while (!hasLayout(o.memoryLayout)) {
+    while (!hasLayout()) {
       check(
         seed - o.seed < MAX_SEEDS_PER_EPISODE * o.episodes,
         'BAD_INPUT',

@@ -13,7 +13,7 @@ import type { TrainConfig, TrainingState } from './trainer.ts';
 
 const META = 'dtlens.resume';
 
-/** What one curriculum stage (one `dtlens train` run started with `--init-from`) trained on. */
+/** What one curriculum stage (one `dtlens train` run of a staged run) trained on. */
 export type StageRecord = Record<string, unknown>;
 
 export function writeTrainingState(
