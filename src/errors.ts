@@ -13,7 +13,8 @@ export type ErrorCode =
   | 'BAD_INPUT' // other invalid arguments (out-of-range values, unknown names)
   | 'BAD_ENV' // unknown environment id or invalid environment options
   | 'BAD_DATASET' // trajectory/dataset file malformed
-  | 'UNSUPPORTED'; // valid input that this version of dtlens does not handle
+  | 'UNSUPPORTED' // valid input that this version of dtlens does not handle
+  | 'CANCELLED'; // a long job stopped by its AbortSignal
 
 export class DtlensError extends Error {
   constructor(
