@@ -9,13 +9,8 @@ import {
 import { TsGemm } from '../../../src/tensor/gemmTs.ts';
 import { Tensor } from '../../../src/tensor/tensor.ts';
 import { randomInputs, randomModel, randomStateDict, tinyArch } from '../../support/randomModel.ts';
+import { expectClose, expectDiffer } from '../../support/compare.ts';
 import { referenceTransformer } from '../../support/referenceForward.ts';
-
-const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-};
 
 describe('DecisionTransformer forward', () => {
   const variants: [string, Partial<DTArchitecture>][] = [
@@ -38,7 +33,7 @@ describe('DecisionTransformer forward', () => {
           Array.from(tokens.data.subarray((b * P + p) * d, (b * P + p + 1) * d)),
         );
         const expected = referenceTransformer(sd, arch, rows).flat();
-        expect(maxAbsDiff(out.data.subarray(b * P * d, (b + 1) * P * d), expected)).toBeLessThan(2e-5);
+        expectClose(out.data.subarray(b * P * d, (b + 1) * P * d), expected, 2e-5, { metric: 'abs' });
       }
     });
   }
@@ -111,9 +106,13 @@ describe('DecisionTransformer forward', () => {
       { heads: ['action', 'state', 'reward'] },
     );
     expect(none.transformerOut.shape).toEqual([2, 2, 8]);
-    expect(maxAbsDiff(none.actionPreds!.data, empty.actionPreds!.data)).toBe(0);
+    expectClose(none.actionPreds!.data, empty.actionPreds!.data, 0, { metric: 'abs' });
     expect(empty.statePreds!.shape).toEqual([2, 1, 18]);
-    expect(() => model.run({ ...base, actions: null }, { heads: ['state'] })).not.toThrow();
+    // DTI returns no state predictions without actions (and no action predictions unless asked)
+    const stateOnly = model.run({ ...base, actions: null }, { heads: ['state'] });
+    expect(stateOnly.statePreds).toBeUndefined();
+    expect(stateOnly.actionPreds).toBeUndefined();
+    expectClose(stateOnly.transformerOut.data, none.transformerOut.data, 0, { metric: 'abs' });
   });
 
   it('is batch-independent: a batch equals its items run alone', () => {
@@ -128,7 +127,7 @@ describe('DecisionTransformer forward', () => {
       rtgs: inputs.rtgs.slice(6),
       timesteps: (inputs.timesteps as Int32Array).slice(6),
     }).actionPreds!;
-    expect(maxAbsDiff(all.data.subarray(2 * 9), one.data)).toBeLessThan(1e-6);
+    expectClose(all.data.subarray(2 * 9), one.data, 1e-6, { metric: 'abs' });
   });
 
   it('the fused gated-MLP path equals the hooked one', () => {
@@ -136,7 +135,7 @@ describe('DecisionTransformer forward', () => {
     const inputs = randomInputs(model.arch, 2, 3);
     const fused = model.run(inputs).actionPreds!;
     const hooked = model.run(inputs, { cache: (n) => n.endsWith('mlp.hook_pre') }).actionPreds!;
-    expect(maxAbsDiff(fused.data, hooked.data)).toBeLessThan(1e-6);
+    expectClose(fused.data, hooked.data, 1e-6, { metric: 'abs' });
   });
 
   it('sees in-place weight updates after invalidateDerivedWeights', () => {
@@ -147,30 +146,45 @@ describe('DecisionTransformer forward', () => {
     model.weights.stateEmbedding.data.forEach((v, i, a) => (a[i] = v * 1.5));
     model.weights.blocks[0].mlp.W_gate!.data.forEach((v, i, a) => (a[i] = -v));
     const stale = model.run(inputs).actionPreds!;
-    expect(maxAbsDiff(stale.data, before.data)).toBe(0);
+    expectClose(stale.data, before.data, 0, { metric: 'abs' });
     invalidateDerivedWeights(model.weights);
     const fresh = new DecisionTransformer(model.arch, model.weights, new TsGemm()).run(inputs).actionPreds!;
-    expect(maxAbsDiff(model.run(inputs).actionPreds!.data, fresh.data)).toBeLessThan(1e-6);
-    expect(maxAbsDiff(fresh.data, before.data)).toBeGreaterThan(1e-3);
+    expectClose(model.run(inputs).actionPreds!.data, fresh.data, 1e-6, { metric: 'abs' });
+    expectDiffer(fresh.data, before.data, 1e-3);
   });
 
   it('embeds states identically through the sparse gather and the dense GEMM path', () => {
     const arch = tinyArch();
-    const ts = new TsGemm();
-    const sparse = randomModel(arch, {
-      gemm: { ...ts, name: 'slow', macsPerMicrosecond: 1, matmul: ts.matmul.bind(ts), bmm: ts.bmm.bind(ts) },
-    });
-    const dense = randomModel(arch, {
-      gemm: {
+    const [B, T, nObs] = [3, 3, 18];
+    /** TsGemm claiming `macsPerMicrosecond`, recording the [B*T, nObs] @ [nObs, d] state products. */
+    const recording = (macsPerMicrosecond: number) => {
+      const ts = new TsGemm();
+      const stateProducts: number[][] = [];
+      const gemm = {
         ...ts,
-        name: 'fast',
-        macsPerMicrosecond: 1e12,
-        matmul: ts.matmul.bind(ts),
+        name: 'recording',
+        macsPerMicrosecond,
+        matmul: (...args: Parameters<TsGemm['matmul']>) => {
+          const [, , m, k, n] = args;
+          if (k === nObs) stateProducts.push([m, k, n]);
+          return ts.matmul(...args);
+        },
         bmm: ts.bmm.bind(ts),
-      },
-    });
-    const inputs = randomInputs(arch, 3, 3);
-    expect(maxAbsDiff(sparse.toTokens(inputs).data, dense.toTokens(inputs).data)).toBeLessThan(1e-6);
+      };
+      return { gemm, stateProducts };
+    };
+    const slow = recording(1);
+    const fast = recording(1e12);
+    const sparse = randomModel(arch, { gemm: slow.gemm });
+    const dense = randomModel(arch, { gemm: fast.gemm });
+    const inputs = randomInputs(arch, B, T);
+    const viaGather = sparse.toTokens(inputs).data;
+    const viaGemm = dense.toTokens(inputs).data;
+    // a slow backend leaves the states to the sparse gather; a fast one gets one dense product
+    expect(slow.stateProducts).toEqual([]);
+    expect(fast.stateProducts).toEqual([[B * T, nObs, arch.dModel]]);
+    expectClose(viaGather, viaGemm, 1e-6, { metric: 'abs' });
+    expectDiffer(viaGemm, new Float32Array(viaGemm.length), 1e-2);
   });
 
   it('rejects bad inputs with typed errors naming the problem', () => {

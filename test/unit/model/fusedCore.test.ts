@@ -5,6 +5,7 @@ import { OrtFusedCore } from '../../../src/node/ortCore.ts';
 import { TsGemm } from '../../../src/tensor/gemmTs.ts';
 import { Tensor } from '../../../src/tensor/tensor.ts';
 import { randomInputs, randomModel, randomStateDict, tinyArch } from '../../support/randomModel.ts';
+import { expectClose } from '../../support/compare.ts';
 import { countingCore } from '../../support/countingCore.ts';
 import { referenceTransformer } from '../../support/referenceForward.ts';
 
@@ -12,12 +13,6 @@ const ort = new OrtFusedCore();
 afterAll(() => ort.dispose());
 
 const counted = () => countingCore(ort);
-
-const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-};
 
 describe('OrtFusedCore (the hook-free core as one ONNX graph)', () => {
   const variants: [string, Partial<DTArchitecture>, ('raw' | 'processed')[]][] = [
@@ -38,8 +33,8 @@ describe('OrtFusedCore (the hook-free core as one ONNX graph)', () => {
         const out = fused.run(inputs, { heads: ['action'] });
         expect(core.served).toBe(1);
         const expected = plain.run(inputs, { heads: ['action'] });
-        expect(maxAbsDiff(out.transformerOut.data, expected.transformerOut.data)).toBeLessThan(1e-5);
-        expect(maxAbsDiff(out.actionPreds!.data, expected.actionPreds!.data)).toBeLessThan(1e-5);
+        expectClose(out.transformerOut.data, expected.transformerOut.data, 1e-5, { metric: 'abs' });
+        expectClose(out.actionPreds!.data, expected.actionPreds!.data, 1e-5, { metric: 'abs' });
         // the float64 reference restates the relu MLP only
         if (variant === 'raw' && arch.activationFn === 'relu') {
           const tokens = fused.toTokens(inputs);
@@ -50,9 +45,9 @@ describe('OrtFusedCore (the hook-free core as one ONNX graph)', () => {
               Array.from(tokens.data.subarray((b * P + p) * d, (b * P + p + 1) * d)),
             );
             const want = referenceTransformer(sd, arch, rows).flat();
-            expect(
-              maxAbsDiff(out.transformerOut.data.subarray(b * P * d, (b + 1) * P * d), want),
-            ).toBeLessThan(2e-5);
+            expectClose(out.transformerOut.data.subarray(b * P * d, (b + 1) * P * d), want, 2e-5, {
+              metric: 'abs',
+            });
           }
         }
       });
@@ -88,9 +83,9 @@ describe('OrtFusedCore (the hook-free core as one ONNX graph)', () => {
       m.weights.W_pos.data[0] -= 0.25;
       invalidateDerivedWeights(m.weights);
     }
-    expect(
-      maxAbsDiff(model.run(inputs).transformerOut.data, reference.run(inputs).transformerOut.data),
-    ).toBeLessThan(1e-5);
+    expectClose(model.run(inputs).transformerOut.data, reference.run(inputs).transformerOut.data, 1e-5, {
+      metric: 'abs',
+    });
   });
 
   it('rejects windows longer than the context like the TS core', () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { DTArchitecture } from '../../../src/model/architecture.ts';
 import { actName } from '../../../src/model/hooks.ts';
 import { Tensor } from '../../../src/tensor/tensor.ts';
+import { expectClose } from '../../support/compare.ts';
 import { randomModel, seededRandom, tinyArch } from '../../support/randomModel.ts';
 
 function inputsFor(arch: DTArchitecture, B = 2, T = 3) {
@@ -18,10 +19,8 @@ function inputsFor(arch: DTArchitecture, B = 2, T = 3) {
   };
 }
 
-const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-5) => {
-  expect(a.length).toBe(b.length);
-  for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(tol);
-};
+const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-5) =>
+  expectClose(a, b, tol, { metric: 'abs' });
 
 describe('hooks and cache', () => {
   const arch = tinyArch({ gatedMlp: true });

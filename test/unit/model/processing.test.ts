@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DTArchitecture } from '../../../src/model/architecture.ts';
 import { Tensor } from '../../../src/tensor/tensor.ts';
+import { expectClose, expectDiffer } from '../../support/compare.ts';
 import { randomModel, seededRandom, tinyArch } from '../../support/randomModel.ts';
 
 function inputsFor(arch: DTArchitecture, seed = 11) {
@@ -18,12 +19,6 @@ function inputsFor(arch: DTArchitecture, seed = 11) {
   };
 }
 
-const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-};
-
 const heads = ['action', 'state', 'reward'] as const;
 
 describe('weight processing', () => {
@@ -37,7 +32,7 @@ describe('weight processing', () => {
       expect(processedModel.weights.lnFinal).toBeUndefined();
       const processed = processedModel.run(inputs, { heads });
       for (const k of ['actionPreds', 'statePreds', 'rewardPreds'] as const) {
-        expect(maxAbsDiff(raw[k]!.data, processed[k]!.data)).toBeLessThan(1e-5);
+        expectClose(raw[k]!.data, processed[k]!.data, 1e-5, { metric: 'abs' });
       }
     });
   }
@@ -45,12 +40,12 @@ describe('weight processing', () => {
   it('dti-compat equals raw for plain MLPs but not for gated ones (W_gate left unfolded)', () => {
     const plain = tinyArch();
     const inputsPlain = inputsFor(plain);
-    expect(
-      maxAbsDiff(
-        randomModel(plain).run(inputsPlain).actionPreds!.data,
-        randomModel(plain, { variant: 'dti-compat' }).run(inputsPlain).actionPreds!.data,
-      ),
-    ).toBeLessThan(1e-5);
+    expectClose(
+      randomModel(plain).run(inputsPlain).actionPreds!.data,
+      randomModel(plain, { variant: 'dti-compat' }).run(inputsPlain).actionPreds!.data,
+      1e-5,
+      { metric: 'abs' },
+    );
     const gated = tinyArch({ gatedMlp: true });
     const inputsGated = inputsFor(gated);
     const compat = randomModel(gated, { variant: 'dti-compat' });
@@ -58,12 +53,11 @@ describe('weight processing', () => {
       randomModel(gated).weights.blocks[0].mlp.W_gate!.data,
     );
     expect(compat.weights.blocks[0].mlp.b_gate).toBeUndefined();
-    expect(
-      maxAbsDiff(
-        randomModel(gated).run(inputsGated).actionPreds!.data,
-        compat.run(inputsGated).actionPreds!.data,
-      ),
-    ).toBeGreaterThan(1e-3);
+    expectDiffer(
+      randomModel(gated).run(inputsGated).actionPreds!.data,
+      compat.run(inputsGated).actionPreds!.data,
+      1e-3,
+    );
   });
 
   it('folds value biases: b_V becomes zero, hook_v changes, outputs do not', () => {
@@ -73,10 +67,12 @@ describe('weight processing', () => {
     const proc = randomModel(arch, { variant: 'processed' });
     expect(proc.weights.blocks[0].attn.b_V.data.every((v) => v === 0)).toBe(true);
     const out = proc.run(inputs, { cache: true });
-    expect(maxAbsDiff(raw.actionPreds!.data, out.actionPreds!.data)).toBeLessThan(1e-5);
-    expect(
-      maxAbsDiff(raw.cache!.get('blocks.0.attn.hook_v').data, out.cache!.get('blocks.0.attn.hook_v').data),
-    ).toBeGreaterThan(1e-3);
+    expectClose(raw.actionPreds!.data, out.actionPreds!.data, 1e-5, { metric: 'abs' });
+    expectDiffer(
+      raw.cache!.get('blocks.0.attn.hook_v').data,
+      out.cache!.get('blocks.0.attn.hook_v').data,
+      1e-3,
+    );
   });
 
   it('centres the folded readers: every W_Q column sums to zero over d_model', () => {

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { DtlensError } from '../../../src/errors.ts';
 import type { Gemm } from '../../../src/tensor/gemm.ts';
+import { expectClose } from '../../support/compare.ts';
 
 /** Deterministic uniform values in [-1, 1) (mulberry32). */
 export function randomMatrix(size: number, seed: number): Float32Array {
@@ -60,29 +61,19 @@ export interface SuiteOptions {
   relTol?: number;
 }
 
-export function expectClose(
+/**
+ * A GEMM result against the float64 naive product, through the shared strict comparison: `exact`
+ * compares with the float32 rounding of every expected value (tol 0), otherwise each element's error is
+ * |a - e| / max(scale, |e|) <= relTol (default 1e-5).
+ */
+export function expectProduct(
   actual: Float32Array,
   expected: Float64Array,
   opts: SuiteOptions,
   scale = 1,
 ): void {
-  expect(actual.length).toBeGreaterThanOrEqual(expected.length);
-  let worst = 0;
-  let worstAt = -1;
-  for (let i = 0; i < expected.length; i++) {
-    const err = opts.exact
-      ? actual[i] === Math.fround(expected[i])
-        ? 0
-        : Infinity
-      : Math.abs(actual[i] - expected[i]) / Math.max(scale, Math.abs(expected[i]));
-    if (!(err <= worst)) {
-      worst = err;
-      worstAt = i;
-    }
-  }
-  if (worstAt >= 0 && worst > (opts.exact ? 0 : (opts.relTol ?? 1e-5))) {
-    expect.fail(`element ${worstAt}: got ${actual[worstAt]}, expected ${expected[worstAt]} (error ${worst})`);
-  }
+  if (opts.exact) expectClose(actual, Float32Array.from(expected), 0, { metric: 'abs' });
+  else expectClose(actual, expected, opts.relTol ?? 1e-5, { metric: { scale } });
 }
 
 const SIZES = [1, 3, 5, 17, 33];
@@ -93,36 +84,43 @@ const TRANSPOSES = [
   [true, true],
 ] as const;
 
-export function describeGemmBackend(label: string, makeGemm: () => Gemm, opts: SuiteOptions): void {
-  describe(`${label} conformance`, () => {
-    const gemm = makeGemm();
-    // A = [[1,2,3],[4,5,6]], B = [[7,8],[9,10],[11,12]]; A·B = [[58,64],[139,154]] by hand.
-    const handA = new Float32Array([1, 2, 3, 4, 5, 6]);
-    const handB = new Float32Array([7, 8, 9, 10, 11, 12]);
-    const handAT = new Float32Array([1, 4, 2, 5, 3, 6]);
-    const handBT = new Float32Array([7, 9, 11, 8, 10, 12]);
-    const handC = [58, 64, 139, 154];
+// A = [[1,2,3],[4,5,6]], B = [[7,8],[9,10],[11,12]]; A·B = [[58,64],[139,154]] by hand.
+const handA = new Float32Array([1, 2, 3, 4, 5, 6]);
+const handB = new Float32Array([7, 8, 9, 10, 11, 12]);
+const handAT = new Float32Array([1, 4, 2, 5, 3, 6]);
+const handBT = new Float32Array([7, 9, 11, 8, 10, 12]);
+const handC = [58, 64, 139, 154];
 
-    it('multiplies a hand-computed 2x3 @ 3x2 product in every transpose layout', () => {
+/** The conformance checks, as plain functions so that a test can also run them on a broken backend. */
+export const GEMM_CHECKS: [name: string, check: (gemm: Gemm, opts: SuiteOptions) => void][] = [
+  [
+    'multiplies a hand-computed 2x3 @ 3x2 product in every transpose layout',
+    (gemm) => {
       expect([...gemm.matmul(handA, handB, 2, 3, 2)]).toEqual(handC);
       expect([...gemm.matmul(handAT, handB, 2, 3, 2, { transA: true })]).toEqual(handC);
       expect([...gemm.matmul(handA, handBT, 2, 3, 2, { transB: true })]).toEqual(handC);
       expect([...gemm.matmul(handAT, handBT, 2, 3, 2, { transA: true, transB: true })]).toEqual(handC);
-    });
-
-    it('multiplies a hand-computed 3x2 @ 2x3 product (B·A)', () => {
+    },
+  ],
+  [
+    'multiplies a hand-computed 3x2 @ 2x3 product (B·A)',
+    (gemm) => {
       // [[7,8],[9,10],[11,12]] · [[1,2,3],[4,5,6]]
       expect([...gemm.matmul(handB, handA, 3, 2, 3)]).toEqual([39, 54, 69, 49, 68, 87, 59, 82, 105]);
-    });
-
-    it('computes an outer product (k = 1) and a dot product (m = n = 1)', () => {
+    },
+  ],
+  [
+    'computes an outer product (k = 1) and a dot product (m = n = 1)',
+    (gemm) => {
       const u = new Float32Array([1, -2, 3]);
       const v = new Float32Array([4, 5]);
       expect([...gemm.matmul(u, v, 3, 1, 2)]).toEqual([4, 5, -8, -10, 12, 15]);
       expect([...gemm.matmul(u, new Float32Array([2, 1, 1]), 1, 3, 1)]).toEqual([3]);
-    });
-
-    it('matches the naive float64 product for odd sizes and every transpose combination', () => {
+    },
+  ],
+  [
+    'matches the naive float64 product for odd sizes and every transpose combination',
+    (gemm, opts) => {
       let seed = 1;
       for (const m of SIZES) {
         for (const k of SIZES) {
@@ -132,14 +130,16 @@ export function describeGemmBackend(label: string, makeGemm: () => Gemm, opts: S
               const b = randomMatrix(k * n, seed++);
               const got = gemm.matmul(a, b, m, k, n, { transA, transB });
               expect(got.length).toBe(m * n);
-              expectClose(got, naiveMatmul(a, b, m, k, n, transA, transB), opts);
+              expectProduct(got, naiveMatmul(a, b, m, k, n, transA, transB), opts);
             }
           }
         }
       }
-    });
-
-    it('matches the naive product on model-sized shapes that span several column blocks', () => {
+    },
+  ],
+  [
+    'matches the naive product on model-sized shapes that span several column blocks',
+    (gemm, opts) => {
       for (const [m, k, n] of [
         [26, 128, 384],
         [26, 512, 130],
@@ -148,23 +148,27 @@ export function describeGemmBackend(label: string, makeGemm: () => Gemm, opts: S
         for (const [transA, transB] of TRANSPOSES) {
           const a = randomMatrix(m * k, m + k);
           const b = randomMatrix(k * n, n + k);
-          expectClose(
+          expectProduct(
             gemm.matmul(a, b, m, k, n, { transA, transB }),
             naiveMatmul(a, b, m, k, n, transA, transB),
             opts,
           );
         }
       }
-    });
-
-    it('writes into out without touching values past m*n, and returns out', () => {
+    },
+  ],
+  [
+    'writes into out without touching values past m*n, and returns out',
+    (gemm) => {
       const out = new Float32Array(4 + 3).fill(99);
       const got = gemm.matmul(handA, handB, 2, 3, 2, { out });
       expect(got).toBe(out);
       expect([...out]).toEqual([...handC, 99, 99, 99]);
-    });
-
-    it('accumulates into out (hand-computed and random, all transposes)', () => {
+    },
+  ],
+  [
+    'accumulates into out (hand-computed and random, all transposes)',
+    (gemm, opts) => {
       const out = new Float32Array([1, 2, 3, 4]);
       gemm.matmul(handA, handB, 2, 3, 2, { out, accumulate: true });
       expect([...out]).toEqual([59, 66, 142, 158]);
@@ -176,17 +180,21 @@ export function describeGemmBackend(label: string, makeGemm: () => Gemm, opts: S
         const init = randomMatrix(m * n, seed++);
         const acc = init.slice();
         gemm.matmul(a, b, m, k, n, { transA, transB, out: acc, accumulate: true });
-        expectClose(acc, naiveMatmul(a, b, m, k, n, transA, transB, init), opts);
+        expectProduct(acc, naiveMatmul(a, b, m, k, n, transA, transB, init), opts);
       }
-    });
-
-    it('reads subarray views at their offset', () => {
+    },
+  ],
+  [
+    'reads subarray views at their offset',
+    (gemm) => {
       const a = new Float32Array([0, 0, 0, ...handA]).subarray(3);
       const b = new Float32Array([5, ...handB]).subarray(1);
       expect([...gemm.matmul(a, b, 2, 3, 2)]).toEqual(handC);
-    });
-
-    it('handles empty dimensions: k = 0 gives zeros (or leaves out unchanged when accumulating)', () => {
+    },
+  ],
+  [
+    'handles empty dimensions: k = 0 gives zeros (or leaves out unchanged when accumulating)',
+    (gemm) => {
       const empty = new Float32Array(0);
       expect([...gemm.matmul(empty, empty, 2, 0, 3)]).toEqual([0, 0, 0, 0, 0, 0]);
       expect([...gemm.matmul(empty, empty, 2, 0, 3, { out: new Float32Array(6).fill(7) })]).toEqual([
@@ -197,9 +205,11 @@ export function describeGemmBackend(label: string, makeGemm: () => Gemm, opts: S
       expect([...kept]).toEqual([1, 2]);
       expect(gemm.matmul(empty, handB, 0, 3, 2).length).toBe(0);
       expect(gemm.bmm(empty, empty, 0, 2, 3, 4).length).toBe(0);
-    });
-
-    it('bmm matches per-item naive products, with and without broadcastB, every transpose', () => {
+    },
+  ],
+  [
+    'bmm matches per-item naive products, with and without broadcastB, every transpose',
+    (gemm, opts) => {
       let seed = 900;
       for (const [batch, m, k, n] of [
         [1, 3, 5, 17],
@@ -215,7 +225,7 @@ export function describeGemmBackend(label: string, makeGemm: () => Gemm, opts: S
             for (let i = 0; i < batch; i++) {
               const ai = a.subarray(i * m * k, (i + 1) * m * k);
               const bi = broadcastB ? b : b.subarray(i * k * n, (i + 1) * k * n);
-              expectClose(
+              expectProduct(
                 got.subarray(i * m * n, (i + 1) * m * n),
                 naiveMatmul(ai, bi, m, k, n, transA, transB),
                 opts,
@@ -224,9 +234,11 @@ export function describeGemmBackend(label: string, makeGemm: () => Gemm, opts: S
           }
         }
       }
-    });
-
-    it('bmm accumulates into out for every batch item', () => {
+    },
+  ],
+  [
+    'bmm accumulates into out for every batch item',
+    (gemm, opts) => {
       const [batch, m, k, n] = [3, 5, 17, 3];
       const a = randomMatrix(batch * m * k, 71);
       const b = randomMatrix(k * n, 72);
@@ -244,11 +256,13 @@ export function describeGemmBackend(label: string, makeGemm: () => Gemm, opts: S
           false,
           init.subarray(i * m * n),
         );
-        expectClose(out.subarray(i * m * n, (i + 1) * m * n), expected, opts);
+        expectProduct(out.subarray(i * m * n, (i + 1) * m * n), expected, opts);
       }
-    });
-
-    it('rejects bad shapes and options with DtlensError', () => {
+    },
+  ],
+  [
+    'rejects bad shapes and options with DtlensError',
+    (gemm) => {
       const bad: Array<[() => unknown, string]> = [
         [() => gemm.matmul(handA, handB, 2, 3, 3), 'BAD_SHAPE'],
         [() => gemm.matmul(handA, handB, 3, 3, 2), 'BAD_SHAPE'],
@@ -272,6 +286,13 @@ export function describeGemmBackend(label: string, makeGemm: () => Gemm, opts: S
         expect((caught as DtlensError).code).toBe(code);
       }
       expect(gemm.bmm(handA, handB, 1, 2, 3, 2, { broadcastB: true }).length).toBe(4);
-    });
+    },
+  ],
+];
+
+export function describeGemmBackend(label: string, makeGemm: () => Gemm, opts: SuiteOptions): void {
+  describe(`${label} conformance`, () => {
+    const gemm = makeGemm();
+    for (const [name, check] of GEMM_CHECKS) it(name, () => check(gemm, opts));
   });
 }

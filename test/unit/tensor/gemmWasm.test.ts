@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DtlensError } from '../../../src/errors.ts';
 import { WasmGemm, isWasmGemmSupported } from '../../../src/tensor/wasmGemm.ts';
-import { describeGemmBackend, expectClose, naiveMatmul, randomMatrix } from './gemmSuite.ts';
+import { describeGemmBackend, expectProduct, naiveMatmul, randomMatrix } from './gemmSuite.ts';
 
 // WasmGemm sums in float32 (multiply, then add, ascending k): for k = 512 terms in [-1, 1) the rounding
 // error grows like sqrt(k)·2^-24 times the partial sums, about 1e-5 of the row scale (worst seen 1.2e-5).
@@ -13,7 +13,7 @@ describe('WasmGemm memory', () => {
   const product = (gemm: WasmGemm, m: number, k: number, n: number, seed: number): void => {
     const a = randomMatrix(m * k, seed);
     const b = randomMatrix(k * n, seed + 1);
-    expectClose(
+    expectProduct(
       gemm.matmul(a, b, m, k, n, { transB: seed % 2 === 0 }),
       naiveMatmul(a, b, m, k, n, false, seed % 2 === 0),
       TOL,
@@ -54,7 +54,7 @@ describe('WasmGemm memory', () => {
     const a = randomMatrix(6 * 6, 21);
     const b = randomMatrix(6 * 6, 22);
     const want = naiveMatmul(a, b, 6, 6, 6);
-    expectClose(gemm.matmul(a, b, 6, 6, 6, { out: a }), want, TOL);
+    expectProduct(gemm.matmul(a, b, 6, 6, 6, { out: a }), want, TOL);
   });
 
   it('throws BAD_INPUT for a product beyond its memory cap, and keeps working afterwards', () => {

@@ -1,5 +1,6 @@
 /** Helpers shared by the gradient tests: central finite differences in float64. */
 import { expect } from 'vitest';
+import { expectClose } from '../../support/compare.ts';
 
 /** Central difference of f at x[i] (x is mutated and restored). */
 export function centralDifference(f: () => number, x: Float64Array, i: number, eps = 1e-5): number {
@@ -12,7 +13,11 @@ export function centralDifference(f: () => number, x: Float64Array, i: number, e
   return (up - down) / (2 * eps);
 }
 
-/** Every entry of an analytic float32 gradient against central differences of a float64 function. */
+/**
+ * Entries `indices` (default all) of an analytic float32 gradient against central differences of a
+ * float64 function of x, within abs + rel·|fd| each, through the shared strict comparison: the gradient
+ * must have x's length and be finite.
+ */
 export function expectGradient(
   analytic: ArrayLike<number>,
   f: () => number,
@@ -21,12 +26,14 @@ export function expectGradient(
   tol = { abs: 2e-4, rel: 2e-3 },
   indices: number[] = Array.from({ length: x.length }, (_, i) => i),
 ): void {
-  for (const i of indices) {
-    const fd = centralDifference(f, x, i);
-    const err = Math.abs(analytic[i] - fd);
-    if (err > tol.abs + tol.rel * Math.abs(fd))
-      expect.fail(`${label}[${i}]: analytic ${analytic[i]} vs finite difference ${fd}`);
-  }
+  expect(analytic.length, `${label}: gradient length`).toBe(x.length);
+  const fd = indices.map((i) => centralDifference(f, x, i));
+  expectClose(
+    indices.map((i) => analytic[i]),
+    fd,
+    1,
+    { metric: tol, label: `${label} (analytic vs finite difference)`, at: (j) => `${label}[${indices[j]}]` },
+  );
 }
 
 /** Uniform values in [-scale, scale] from a seeded generator. */
