@@ -66,15 +66,37 @@ describe('registry', () => {
   });
 
   it('every registered env resets and steps through many seeds with the agent on a free cell', () => {
+    let steps = 0;
     for (const id of listEnvIds()) {
       const env = makeEnv(id);
       for (const seed of [0, 1, 2, 3]) {
-        env.reset(seed);
-        const start = env.grid.get(env.agentPos[0], env.agentPos[1]);
-        expect(start === null || start.canOverlap(), `${id} seed ${seed}`).toBe(true);
-        for (let t = 0; t < 20; t++) env.step((seed * 7 + t * 3) % env.nActions);
+        const first = env.reset(seed);
+        const where = `${id} seed ${seed}`;
+        const onFreeCell = () => {
+          const cell = env.grid.get(env.agentPos[0], env.agentPos[1]);
+          return cell === null || cell.canOverlap();
+        };
+        expect(onFreeCell(), where).toBe(true);
+        expect(first.image.length, where).toBe(7 * 7 * 3);
+        for (let t = 0; t < 20; t++) {
+          const r = env.step((seed * 7 + t * 3) % env.nActions);
+          steps++;
+          expect(env.stepCount, where).toBe(t + 1);
+          expect(r.obs.image.length, where).toBe(7 * 7 * 3);
+          expect(r.truncated, where).toBe(t + 1 >= env.maxSteps);
+          const [x, y] = env.agentPos;
+          expect(x > 0 && x < env.width - 1 && y > 0 && y < env.height - 1, `${where} inside the walls`).toBe(
+            true,
+          );
+          // a success pays 1 - 0.9 * steps / max_steps; otherwise 0, or -1 for a collision
+          if (r.reward > 0) expect(r.reward, where).toBe(1 - 0.9 * ((t + 1) / env.maxSteps));
+          else expect([0, -1], where).toContain(r.reward);
+          if (r.terminated) break;
+          expect(onFreeCell(), `${where} step ${t}`).toBe(true);
+        }
       }
     }
+    expect(steps).toBeGreaterThan(listEnvIds().length * 4 * 5);
   });
 });
 
@@ -149,14 +171,17 @@ describe('MiniGrid-MemoryS7FixedStart-v0', () => {
     dti.step(Actions.pickup);
     expect(dti.carrying?.type).toBe('ball');
     const upstream = makeEnv('MiniGrid-MemoryS7-v0');
+    let checked = 0;
     for (const seed of SEEDS.slice(0, 40)) {
       upstream.reset(seed);
-      if (upstream.agentPos[0] !== 1) continue;
+      if (upstream.agentPos[0] !== 1) continue; // random start x in 1..4: only x = 1 faces the start object
       upstream.step(Actions.left);
       upstream.step(Actions.pickup);
       expect(upstream.carrying).toBeNull();
       expect(upstream.grid.get(1, 2)).not.toBeNull();
+      checked++;
     }
+    expect(checked).toBeGreaterThanOrEqual(5); // about a quarter of the 40 seeds
   });
 
   it('failure cell ends the episode with reward 0', () => {

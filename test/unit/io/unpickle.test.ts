@@ -96,14 +96,21 @@ describe('unpickle: hostile and broken input', () => {
     let seed = 99;
     const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
     const globals = { 'collections.OrderedDict': () => new Map() };
+    const outcomes = { loaded: 0, typedError: 0 };
     for (let iter = 0; iter < 500; iter++) {
       const bytes = new Uint8Array(1 + Math.floor(rand() * 40));
       for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(rand() * 256);
       try {
         load(bytes, globals);
+        outcomes.loaded++;
       } catch (e) {
         expect(e).toBeInstanceOf(DtlensError);
+        outcomes.typedError++;
       }
     }
+    console.log(`unpickle random garbage: ${JSON.stringify(outcomes)}`);
+    // random bytes are almost never a well-formed pickle ending in STOP (none of these 500 are)
+    expect(outcomes.loaded + outcomes.typedError).toBe(500);
+    expect(outcomes.typedError).toBeGreaterThanOrEqual(490);
   });
 });

@@ -17,49 +17,61 @@ import type {
   PanelRequest,
 } from '../../../src/session/protocol.ts';
 import { TsGemm } from '../../../src/tensor/gemmTs.ts';
+import { expectClose } from '../../support/compare.ts';
 import { describeWithShared, readSharedJson, sharedPath } from '../../support/shared.ts';
 
 const NAME = 'MemoryGatedMLP';
 
 describeWithShared('engine protocol', () => {
   let bytes: Uint8Array;
-  let golden: { actions: number[]; logits: Float32Array; nActions: number };
-  let id = 0;
-  const engine = new Engine(new TsGemm());
-  const send = (command: EngineCommand, panels: PanelRequest[] = []): EngineReply => {
-    const reply = engine.handle({ id: ++id, command, panels });
-    expect(reply.id).toBe(id);
-    return reply;
-  };
+  let golden: { actions: number[]; rewards: number[]; logits: Float32Array; nActions: number };
+
+  /** A fresh engine per test, so that no test depends on what another one loaded. */
+  function session() {
+    let id = 0;
+    const engine = new Engine(new TsGemm());
+    const send = (command: EngineCommand, panels: PanelRequest[] = []): EngineReply => {
+      const reply = engine.handle({ id: ++id, command, panels });
+      expect(reply.id).toBe(id);
+      return reply;
+    };
+    const load = (actions: number[], panels: PanelRequest[] = []) =>
+      send({ type: 'load', bytes, fileName: `${NAME}.pt`, seed: 0, initialRtg: 0.9, actions }, panels);
+    return { send, load };
+  }
   const ok = (reply: EngineReply): EngineResult => {
     if (!reply.ok) throw new Error(`${reply.error.code}: ${reply.error.message}`);
     return reply.result;
   };
-  const load = (actions: number[], panels: PanelRequest[] = []) =>
-    send({ type: 'load', bytes, fileName: `${NAME}.pt`, seed: 0, initialRtg: 0.9, actions }, panels);
+  /** Softmax of the golden rollout's logits at step k, against the engine's prediction. */
+  const expectGoldenProbs = (probs: ArrayLike<number>, k: number) =>
+    expectClose(probs, softmax(golden.logits.subarray(k * 7, (k + 1) * 7)), 5e-6, {
+      metric: 'abs',
+      label: `step ${k} probabilities`,
+    });
 
   beforeAll(() => {
     bytes = readFileSync(sharedPath('models', `${NAME}.pt`));
-    const traj = readSharedJson<{ trajectories: { seed: number; file: string; actions: number[] }[] }>(
-      'golden',
-      NAME,
-      'trajectories.json',
-    ).trajectories.find((t) => t.seed === 0)!;
+    const traj = readSharedJson<{
+      trajectories: { seed: number; file: string; actions: number[]; rewards: number[] }[];
+    }>('golden', NAME, 'trajectories.json').trajectories.find((t) => t.seed === 0)!;
     const tensors = readSafetensors(readFileSync(sharedPath('golden', NAME, traj.file))).tensors;
     golden = {
       actions: traj.actions,
+      rewards: traj.rewards,
       logits: toFloat32(tensors.get('episode.step_action_logits')!),
       nActions: 7,
     };
   });
 
   it('refuses commands before a model is loaded, with a code and a message', () => {
+    const { send } = session();
     const reply = send({ type: 'step', action: 2 });
     expect(reply).toMatchObject({ ok: false, error: { code: 'BAD_INPUT', message: /no model is loaded/ } });
   });
 
   it('loads a model and shows the padded first window with the golden prediction', () => {
-    const r = ok(load([]));
+    const r = ok(session().load([]));
     expect(r.model).toMatchObject({
       envId: 'MiniGrid-MemoryS7FixedStart-v0',
       nActions: 7,
@@ -72,12 +84,13 @@ describeWithShared('engine protocol', () => {
     expect(r.view).toMatchObject({ steps: 0, time: 0, episodeEnd: null, frameLabels: ['S9'] });
     expect(r.view.frames.items).toHaveLength(1);
     expect(r.view.frames.items[0].gridSvg).toMatch(/^<svg/);
-    const expected = softmax(golden.logits.subarray(0, 7));
-    r.view.prediction.probs.forEach((p, a) => expect(p).toBeCloseTo(expected[a], 5));
+    expectGoldenProbs(r.view.prediction.probs, 0);
     expect(r.panels).toEqual({});
   });
 
   it('keeps the loaded model usable after a bad file', () => {
+    const { send, load } = session();
+    ok(load([]));
     const bad = send({
       type: 'load',
       bytes: new TextEncoder().encode('not a model'),
@@ -91,21 +104,26 @@ describeWithShared('engine protocol', () => {
       expect(bad.error.code).toMatch(/^BAD_/);
       expect(bad.error.message.length).toBeGreaterThan(5);
     }
-    expect(ok(send({ type: 'step', action: golden.actions[0] })).view.steps).toBe(1);
+    const stepped = ok(send({ type: 'step', action: golden.actions[0] }));
+    expect(stepped.model).toBeUndefined();
+    expect(stepped.view.steps).toBe(1);
+    expectGoldenProbs(stepped.view.prediction.probs, 1);
   });
 
   it('replays URL actions and matches the golden rollout step by step, up to the goal', () => {
+    const { send, load } = session();
     for (let k = 1; k < golden.actions.length; k++) {
       const r = ok(load(golden.actions.slice(0, k)));
       expect(r.view.steps).toBe(k);
       expect(r.view.trajectory.actions).toEqual(golden.actions.slice(0, k));
-      const expected = softmax(golden.logits.subarray(k * 7, (k + 1) * 7));
-      r.view.prediction.probs.forEach((p, a) => expect(p).toBeCloseTo(expected[a], 5));
+      expectGoldenProbs(r.view.prediction.probs, k);
       expect(r.view.frameLabels.at(-1)).toBe('S9');
     }
     const end = ok(load(golden.actions));
     expect(end.view.episodeEnd).toBe('terminated');
-    expect(end.view.totalReward).toBeGreaterThan(0);
+    // the golden episode's return: 1 - 0.9 * 6 / 1000 at the goal, 0 before it
+    expect(golden.rewards).toEqual([0, 0, 0, 0, 0, 0.9946]);
+    expect(end.view.totalReward).toBeCloseTo(1 - (0.9 * 6) / 1000, 12);
     expect(send({ type: 'step', action: 2 })).toMatchObject({
       ok: false,
       error: { message: /episode has ended/ },
@@ -115,14 +133,17 @@ describeWithShared('engine protocol', () => {
   });
 
   it('lets the model act greedily (the golden greedy episode)', () => {
+    const { send, load } = session();
     ok(load([]));
-    for (const a of golden.actions) {
+    golden.actions.forEach((_, k) => {
       const r = ok(send({ type: 'act' }));
-      expect(r.view.trajectory.actions.at(-1)).toBe(a);
-    }
+      expect(r.view.trajectory.actions).toEqual(golden.actions.slice(0, k + 1));
+    });
+    expect(ok(send({ type: 'refresh' })).view.episodeEnd).toBe('terminated');
   });
 
   it('re-targets the RTG of the whole window', () => {
+    const { send, load } = session();
     ok(load(golden.actions.slice(0, 2)));
     const r = ok(send({ type: 'setRtg', initialRtg: 0.25 }));
     expect(r.view.window.filter((t) => t.kind === 'R').every((t) => t.value === 0.25)).toBe(true);
@@ -130,6 +151,7 @@ describeWithShared('engine protocol', () => {
   });
 
   it('computes open panels only, and reports panel errors without failing the request', () => {
+    const { send, load } = session();
     ok(load([]));
     const r = ok(
       send({ type: 'refresh' }, [

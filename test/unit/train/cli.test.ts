@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadCheckpoint } from '../../../src/io/checkpoint.ts';
+import { createModel } from '../../../src/model/load.ts';
+import { TsGemm } from '../../../src/tensor/gemmTs.ts';
+import type { CalibrationRecord } from '../../../src/train/calibration.ts';
 import { readDataset } from '../../../src/train/dataset.ts';
+import { evaluateAtRtgs } from '../../../src/train/rollout.ts';
 import { runCli } from '../../support/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'dtlens-train-cli-'));
@@ -73,9 +77,21 @@ describe('dtlens collect / train / evaluate', () => {
       svg,
     ]);
     expect(e.status, e.stderr).toBe(0);
-    const cal = JSON.parse(readFileSync(json, 'utf8'));
-    expect(cal.results.map((x: { targetRtg: number }) => x.targetRtg)).toEqual([0, 1]);
-    for (const x of cal.results) expect(x.successRate).toBeGreaterThanOrEqual(0);
+    const cal = JSON.parse(readFileSync(json, 'utf8')) as CalibrationRecord;
+    expect(cal).toMatchObject({ model, envId: env, episodes: 2, seed: 1000000 });
+    // the same rollouts run here through the library (episode i resets with seed 1000000 + i)
+    const direct = evaluateAtRtgs(createModel(ckpt, { weights: 'raw', gemm: new TsGemm() }), [0, 1], {
+      env: ckpt.env,
+      episodes: 2,
+      seed: 1000000,
+      maxEpisodeSteps: 100,
+    });
+    expect(cal.results).toEqual(direct.map(({ returns: _returns, ...rest }) => rest));
+    direct.forEach((r) => {
+      expect(r.returns).toHaveLength(2);
+      expect(r.meanReturn).toBe((r.returns[0] + r.returns[1]) / 2);
+      expect(r.successRate).toBe(r.returns.filter((x) => x > 0).length / 2);
+    });
     expect(readFileSync(svg, 'utf8')).toContain('<svg');
   });
 

@@ -9,6 +9,7 @@ import { AdamW } from '../../../src/train/optimizer.ts';
 import { learningRate } from '../../../src/train/schedule.ts';
 import { type TrainConfig, Trainer } from '../../../src/train/trainer.ts';
 import { readTrainingState, writeTrainingState } from '../../../src/train/trainingState.ts';
+import { expectClose } from '../../support/compare.ts';
 import { countingCore } from '../../support/countingCore.ts';
 import { seededRandom } from '../../support/randomModel.ts';
 
@@ -104,7 +105,7 @@ describe('Trainer', () => {
     const viaCore = fused.model.run(inputs).actionPreds!;
     expect(core.served).toBe(1);
     const viaTs = plain.model.run(inputs).actionPreds!;
-    viaCore.data.forEach((x, i) => expect(x).toBeCloseTo(viaTs.data[i], 5));
+    expectClose(viaCore.data, viaTs.data, 5e-6, { metric: 'abs' });
     ort.dispose();
   });
 
@@ -178,11 +179,17 @@ describe('learning-rate schedules', () => {
   });
   it('anneals by a cosine to lr_end, with restarts', () => {
     const s = { ...base, name: 'CosineAnnealingWarmup' as const };
-    expect(learningRate(s, 4)).toBeCloseTo(1);
-    expect(learningRate(s, 8)).toBeCloseTo(0.5);
+    // lr_end + (lr - lr_end)/2 · (1 + cos(pi · progress)), progress = (step - 4) / 8
+    expect(learningRate(s, 4)).toBe(1);
+    expect(learningRate(s, 6)).toBeCloseTo((1 + Math.SQRT1_2) / 2, 15);
+    expect(learningRate(s, 8)).toBeCloseTo(0.5, 15);
+    expect(learningRate(s, 10)).toBeCloseTo((1 - Math.SQRT1_2) / 2, 15);
     expect(learningRate(s, 12)).toBe(0);
+    expect(learningRate({ ...s, lrEnd: 0.2 }, 8)).toBeCloseTo(0.6, 15);
+    // two cycles: progress 0.25 is the middle of the first, 0.5 restarts at lr
     const two = { ...s, numCycles: 2 };
-    expect(learningRate(two, 6)).toBeCloseTo(0.5);
-    expect(learningRate(two, 8)).toBeCloseTo(1);
+    expect(learningRate(two, 6)).toBeCloseTo(0.5, 15);
+    expect(learningRate(two, 8)).toBe(1);
+    expect(learningRate(two, 11)).toBeCloseTo((1 - Math.SQRT1_2) / 2, 15);
   });
 });
