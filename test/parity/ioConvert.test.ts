@@ -21,6 +21,19 @@ describeWithShared('dtlens convert', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const models = readdirSync(sharedPath('models')).filter((f) => f.endsWith('.pt'));
 
+  it('finds every reference checkpoint', () => {
+    expect(models.sort()).toEqual([
+      'DevModelNotCalibrated.pt',
+      'MemoryGatedMLP.pt',
+      'ReproduceOriginalPostShort.pt',
+      'demo_model.pt',
+      'demo_model_one_hot_overnight.pt',
+      'demo_model_overnight_training.pt',
+      'first_pass.pt',
+      'linear_model_not_performant.pt',
+    ]);
+  });
+
   it.each(models)('%s', async (file) => {
     const out = join(dir, file.replace(/\.pt$/, '.safetensors'));
     const log = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);

@@ -14,16 +14,11 @@ import { createModel } from '../../src/model/load.ts';
 import { TsGemm } from '../../src/tensor/gemmTs.ts';
 import type { Tensor } from '../../src/tensor/tensor.ts';
 import { ErrorTable, discrepancy } from '../support/compare.ts';
+import { GOLDEN_MODELS, goldenModelDirs, goldenWindows, headsLabel, headsLabels } from '../support/golden.ts';
 import { describeWithShared, readSharedJson, sharedAvailable, sharedPath } from '../support/shared.ts';
 
 const TOLERANCE = 1e-5;
 const table = new ErrorTable();
-
-const goldenModels = sharedAvailable
-  ? readdirSync(sharedPath('golden'), { withFileTypes: true })
-      .filter((e) => e.isDirectory() && !['analysis', 'env'].includes(e.name))
-      .map((e) => e.name)
-  : [];
 
 function compare(group: string, what: string, actual: Tensor | undefined, expected: RawTensor | undefined) {
   expect(expected, `golden ${what}`).toBeDefined();
@@ -40,8 +35,14 @@ afterAll(() => {
 });
 
 describeWithShared('forward parity with the original Python', () => {
-  for (const name of goldenModels) {
+  it('../shared/golden holds exactly the expected models', () => {
+    expect(goldenModelDirs()).toEqual(Object.keys(GOLDEN_MODELS).sort());
+  });
+
+  for (const [name, stored] of Object.entries(GOLDEN_MODELS)) {
     it(`${name}: every trajectory and cache, raw and dti-compat`, () => {
+      /** What was compared, per window ("<file> <variant>: <heads>") and cache: asserted at the end. */
+      const compared: string[] = [];
       const config = readSharedJson<{ source: { path: string }; hooked_transformer_config?: unknown }>(
         'golden',
         name,
@@ -53,10 +54,8 @@ describeWithShared('forward parity with the original Python', () => {
         raw: createModel(ckpt, { weights: 'raw', gemm: new TsGemm() }),
         processed: createModel(ckpt, { weights: 'dti-compat', gemm: new TsGemm() }),
       };
-      const trajFiles = readdirSync(sharedPath('golden', name)).filter((f) =>
-        /^traj\d+_seed\d+\.safetensors$/.test(f),
-      );
-      expect(trajFiles.length).toBeGreaterThan(0);
+      const trajFiles = goldenWindows(name);
+      expect(trajFiles.length).toBe(8);
       for (const f of trajFiles) {
         const golden = readSafetensors(new Uint8Array(readFileSync(sharedPath('golden', name, f)))).tensors;
         const inputs = inputsFromTensors(golden);
@@ -72,6 +71,7 @@ describeWithShared('forward parity with the original Python', () => {
             golden.has(`${variant}.${h}_preds`),
           );
           const res = model.run(inputs, { heads });
+          compared.push(`${f} ${headsLabel(variant, heads)}`);
           const group = `${name} ${variant}`;
           compare(
             group,
@@ -86,6 +86,7 @@ describeWithShared('forward parity with the original Python', () => {
             compare(group, `${f} reward_preds`, res.rewardPreds, golden.get(`${variant}.reward_preds`));
           const empty = `${variant}.empty_actions`;
           if (golden.has(`${empty}.action_preds`)) {
+            compared.push(`${f} ${variant}: empty_actions`);
             const e = model.run(
               { ...inputs, actions: new Int32Array(0) },
               { heads: ['action', 'state', 'reward'] },
@@ -124,7 +125,18 @@ describeWithShared('forward parity with the original Python', () => {
         expect(cache!.names.sort()).toEqual([...expected.keys()].sort());
         for (const [hook, t] of expected)
           compare(`${name} ${variant} cache`, `${f} ${hook}`, cache!.get(hook), t);
+        compared.push(`cache: ${variant}`);
       }
+      const perWindow = [
+        ...headsLabels(stored),
+        ...(stored.emptyActions ? Object.keys(stored.heads).map((v) => `${v}: empty_actions`) : []),
+      ];
+      expect(compared.sort()).toEqual(
+        [
+          ...trajFiles.flatMap((f) => perWindow.map((label) => `${f} ${label}`)),
+          ...stored.caches.map((v) => `cache: ${v}`),
+        ].sort(),
+      );
     });
   }
 });

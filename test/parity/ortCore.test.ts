@@ -3,7 +3,7 @@
  * Python: every golden model and trajectory, raw and dti-compat weights, transformer output and every
  * prediction head, to 1e-5. Asserts that the fused core served every run (no silent TS fallback).
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { afterAll, expect, it } from 'vitest';
 import { loadCheckpoint } from '../../src/io/checkpoint.ts';
 import { toFloat32 } from '../../src/io/rawTensor.ts';
@@ -15,6 +15,7 @@ import { OrtFusedCore } from '../../src/node/ortCore.ts';
 import { TsGemm } from '../../src/tensor/gemmTs.ts';
 import { ErrorTable, discrepancy } from '../support/compare.ts';
 import { countingCore } from '../support/countingCore.ts';
+import { GOLDEN_MODELS, goldenModelDirs, goldenWindows, headsLabel, headsLabels } from '../support/golden.ts';
 import { describeWithShared, readSharedJson, sharedAvailable, sharedPath } from '../support/shared.ts';
 
 const TOLERANCE = 1e-5;
@@ -34,18 +35,16 @@ const VARIANTS: [string, WeightVariant][] = [
 ];
 
 describeWithShared('fused ORT core parity with the original Python', () => {
-  const names = readdirSync(sharedPath('golden'), { withFileTypes: true })
-    .filter((e) => e.isDirectory() && !['analysis', 'env'].includes(e.name))
-    .map((e) => e.name);
   it(`serves every golden model and window within ${TOLERANCE}`, () => {
-    expect(names.length).toBeGreaterThan(0);
-    for (const name of names) {
+    expect(goldenModelDirs()).toEqual(Object.keys(GOLDEN_MODELS).sort());
+    for (const [name, stored] of Object.entries(GOLDEN_MODELS)) {
       const config = readSharedJson<{ source: { path: string } }>('golden', name, 'config.json');
       const file = config.source.path.split('/').pop()!;
       const ckpt = loadCheckpoint(new Uint8Array(readFileSync(sharedPath('models', file))), file);
-      const windows = readdirSync(sharedPath('golden', name)).filter((f) =>
-        /^traj\d+_seed\d+\.safetensors$/.test(f),
-      );
+      const windows = goldenWindows(name);
+      expect(windows.length, name).toBe(8);
+      /** "<file> <variant>: <heads>" per window compared, asserted against what the golden files hold. */
+      const compared: string[] = [];
       for (const [golden, weights] of VARIANTS) {
         const model = createModel(ckpt, { weights, gemm: new TsGemm(), fusedCore: core });
         for (const f of windows) {
@@ -69,8 +68,12 @@ describeWithShared('fused ORT core parity with the original Python', () => {
             table.record(`${name} ${golden}`, `${f} ${what}`, d);
             expect(d.worst, `${name} ${golden} ${f} ${what}`).toBeLessThanOrEqual(TOLERANCE);
           }
+          compared.push(`${f} ${headsLabel(golden, heads)}`);
         }
       }
+      expect(compared.sort(), name).toEqual(
+        windows.flatMap((f) => headsLabels(stored).map((label) => `${f} ${label}`)).sort(),
+      );
     }
   });
 });

@@ -11,6 +11,7 @@ import { readSafetensors } from '../../src/io/safetensors.ts';
 import { openSession } from '../../src/session/openSession.ts';
 import { TsGemm } from '../../src/tensor/gemmTs.ts';
 import { ErrorTable, discrepancy } from '../support/compare.ts';
+import { GOLDEN_MODELS } from '../support/golden.ts';
 import { describeWithShared, readSharedJson, sharedPath } from '../support/shared.ts';
 
 /** Golden folder -> checkpoint: DTI HEAD models, then DTI@5367db3 legacy models (one-timestep layout). */
@@ -42,8 +43,14 @@ const int = (data: ArrayLike<number | bigint>): number[] => Array.from(data, Num
 describeWithShared('PlaySession replays the golden trajectories', () => {
   afterAll(() => console.log(table.format('worst |dtlens - python| / max(1, |python|) of action logits')));
 
+  it('covers every golden model', () => {
+    expect(MODELS.map(([name]) => name).sort()).toEqual(Object.keys(GOLDEN_MODELS).sort());
+  });
+
   for (const [name, file] of MODELS) {
     it(`${name}: every window and its logits match DTI's rollout`, () => {
+      let rolloutSteps = 0;
+      let steps = 0;
       const ckpt = loadCheckpoint(readFileSync(sharedPath('models', file)), file);
       const { trajectories } = readSharedJson<{ trajectories: GoldenTrajectory[] }>(
         'golden',
@@ -98,7 +105,9 @@ describeWithShared('PlaySession replays the golden trajectories', () => {
           const batched = discrepancy(logits, batchedPreds.subarray(((k + 1) * T - 1) * A, (k + 1) * T * A));
           expect(batched.worst, `${where} vs raw.action_preds`).toBeLessThanOrEqual(TOLERANCE);
           table.record(name, `${traj.file} step ${k}`, batched);
+          steps++;
           if (stepLogits) {
+            rolloutSteps++;
             const rollout = discrepancy(logits, stepLogits.subarray(k * A, (k + 1) * A));
             table.record(name, `${traj.file} step ${k} (rollout)`, rollout);
             expect(rollout.worst, `${where} vs step_action_logits`).toBeLessThanOrEqual(TOLERANCE);
@@ -109,6 +118,9 @@ describeWithShared('PlaySession replays the golden trajectories', () => {
           if (k < nSteps - 1) expect(end, `${where} ended early`).toBeNull();
         }
       }
+      // every step of every trajectory was compared, and with the rollout logits where they are stored
+      expect(steps).toBe(trajectories.reduce((n, t) => n + t.n_steps, 0));
+      expect(rolloutSteps).toBe(GOLDEN_MODELS[name].stepLogits ? steps : 0);
     });
   }
 });
