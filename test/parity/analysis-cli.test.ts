@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { toFloat32 } from '../../src/io/rawTensor.ts';
 import { readSafetensors } from '../../src/io/safetensors.ts';
-import { discrepancy } from '../support/compare.ts';
+import { expectClose } from '../support/compare.ts';
 import { describeWithShared, sharedPath } from '../support/shared.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
@@ -37,8 +37,10 @@ describeWithShared('dtlens analyze CLI', () => {
 
   it('decompose and logit-lens reproduce the golden attributions, with SVG, PNG and CSV figures', () => {
     const golden = readSafetensors(new Uint8Array(readFileSync(pairFile()))).tensors;
-    const expectClose = (actual: number[], name: string) =>
-      expect(discrepancy(actual, toFloat32(golden.get(name)!)).worst, name).toBeLessThanOrEqual(1e-5);
+    const expectGolden = (actual: number[], name: string) => {
+      expect(golden.has(name), name).toBe(true);
+      expectClose(actual, toFloat32(golden.get(name)!), 1e-5, { label: name });
+    };
 
     const out = join(dir, 'dla.json');
     const res = analyze([
@@ -54,10 +56,10 @@ describeWithShared('dtlens analyze CLI', () => {
     expect(res.status, res.stderr).toBe(0);
     expect(res.stdout).toMatch(/left − right at S9: logit difference/);
     const dla = JSON.parse(readFileSync(out, 'utf8')).result;
-    expectClose(dla.components.values, 'clean.full_resid_decomposition.logit_diff');
-    expectClose(dla.neurons.values, 'clean.full_resid_decomposition_neurons.logit_diff');
-    expectClose(dla.dti.values, 'clean.dti_residual_decomp');
-    expectClose([dla.logitDiff], 'clean.logit_dif');
+    expectGolden(dla.components.values, 'clean.full_resid_decomposition.logit_diff');
+    expectGolden(dla.neurons.values, 'clean.full_resid_decomposition_neurons.logit_diff');
+    expectGolden(dla.dti.values, 'clean.dti_residual_decomp');
+    expectGolden([dla.logitDiff], 'clean.logit_dif');
     expect(readFileSync(join(dir, 'dla.svg'), 'utf8')).toMatch(/^<\?xml[^]*<svg [^]*<\/svg>$/);
 
     const lensOut = join(dir, 'lens.json');
@@ -67,8 +69,8 @@ describeWithShared('dtlens analyze CLI', () => {
       0,
     );
     const lens = JSON.parse(readFileSync(lensOut, 'utf8')).result;
-    expectClose(lens.logitDiff, 'clean.logit_lens.logit_diff');
-    expectClose(lens.actionLogits.data, 'clean.logit_lens.action_logits');
+    expectGolden(lens.logitDiff, 'clean.logit_lens.logit_diff');
+    expectGolden(lens.actionLogits.data, 'clean.logit_lens.action_logits');
     expect([...readFileSync(png).subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG');
     expect(readFileSync(csv, 'utf8').split('\r\n')[1]).toMatch(/^0_pre,-?\d/);
   });
@@ -80,7 +82,7 @@ describeWithShared('dtlens analyze CLI', () => {
     expect(att.data.shape).toEqual([2, 4, 26, 26]);
     const golden = readSafetensors(new Uint8Array(readFileSync(pairFile()))).tensors;
     const l1 = att.data.data.slice(4 * 26 * 26);
-    expect(discrepancy(l1, toFloat32(golden.get('clean.attn_pattern.L1')!)).worst).toBeLessThanOrEqual(1e-5);
+    expectClose(l1, toFloat32(golden.get('clean.attn_pattern.L1')!), 1e-5, { label: 'attn_pattern.L1' });
   });
 
   it('fails with a clear message on bad options', () => {
