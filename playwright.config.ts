@@ -16,6 +16,8 @@ const modelsArg = existsSync(sharedModels) ? ` --models ${sharedModels}` : '';
 export default defineConfig({
   testDir: 'test/e2e',
   testMatch: '**/*.spec.ts',
+  /** A stray `test.only` fails the run instead of silently skipping every other spec. */
+  forbidOnly: true,
   outputDir: 'test-results/e2e',
   workers: 1,
   timeout: 60_000,
