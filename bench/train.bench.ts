@@ -3,13 +3,15 @@
  * models' shapes, ts vs onnxruntime GEMM, on collected demonstrations:
  * - MemoryS7: 2 layers, 4 heads, d_model 128, gated MLP 256, n_ctx 26, one-hot obs, batch 32;
  * - Dynamic-Obstacles: 1 layer, 2 heads, d_model 128, MLP 256, n_ctx 2, index obs, batch 128.
- * Each backend trains the same model from the same seed; updates are timed interleaved (median of samples).
+ * Each backend trains the same model from the same seed; updates are timed interleaved. Per backend:
+ * the median update time and the median over samples of timesteps per second (each sample's timesteps
+ * over that sample's time), with the ort/ts ratio of the latter, all measured in this run.
  */
 import { DEFAULT_ENV_CONFIG, DEFAULT_MODEL_CONFIG, type ModelConfig } from '../src/model/config.ts';
 import { type GemmBackend, nodeGemm } from '../src/node/gemm.ts';
 import { collectDemonstrations } from '../src/train/collect.ts';
 import { Trainer } from '../src/train/trainer.ts';
-import { compareMs, printTable } from './harness.ts';
+import { compareThroughput, printTable } from './harness.ts';
 
 interface Case {
   label: string;
@@ -50,7 +52,6 @@ export default function run(): void {
       randomFraction: 0,
       seed: 1,
     });
-    const sums = BACKENDS.map(() => ({ timesteps: 0, updates: 0 }));
     const trainers = BACKENDS.map(
       (b) =>
         new Trainer(
@@ -72,19 +73,16 @@ export default function run(): void {
           nodeGemm(b),
         ),
     );
-    const ms = compareMs(
-      trainers.map((t, i) => () => {
-        sums[i].timesteps += t.trainStep().timesteps;
-        sums[i].updates++;
-      }),
+    const m = compareThroughput(
+      trainers.map((t) => () => t.trainStep().timesteps),
       { samples: 5, sampleMs: 200 },
     );
     rows.push([
       c.label,
       String(c.batchSize),
-      ...ms.map((m) => `${m.toFixed(0)} ms`),
-      ...ms.map((m, i) => ((sums[i].timesteps / sums[i].updates / m) * 1000).toFixed(0)),
-      (ms[0] / ms[1]).toFixed(2),
+      ...m.map((r) => `${r.msPerCall.toFixed(0)} ms`),
+      ...m.map((r) => r.perSecond.toFixed(0)),
+      `${(m[1].perSecond / m[0].perSecond).toFixed(2)}x`,
     ]);
   }
   printTable(
