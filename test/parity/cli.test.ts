@@ -5,7 +5,7 @@ import { expect, it } from 'vitest';
 import { toFloat32 } from '../../src/io/rawTensor.ts';
 import { readSafetensors } from '../../src/io/safetensors.ts';
 import { runCli } from '../support/cli.ts';
-import { discrepancy } from '../support/compare.ts';
+import { expectClose } from '../support/compare.ts';
 import { describeWithShared, readSharedJson, sharedPath } from '../support/shared.ts';
 
 describeWithShared('dtlens forward and info on the reference checkpoints', () => {
@@ -44,8 +44,10 @@ describeWithShared('dtlens forward and info on the reference checkpoints', () =>
     for (const [mine, theirs, source] of pairs) {
       const a = got.get(mine);
       const e = (source as typeof golden).get(theirs);
-      expect(a?.shape, mine).toEqual(e?.shape);
-      expect(discrepancy(toFloat32(a!), toFloat32(e!)).worst, mine).toBeLessThanOrEqual(1e-5);
+      expect(a, mine).toBeDefined();
+      expect(e, `golden ${theirs}`).toBeDefined();
+      expect(a!.shape, mine).toEqual(e!.shape);
+      expectClose(toFloat32(a!), toFloat32(e!), 1e-5, { label: mine });
     }
   });
 
