@@ -5,7 +5,7 @@
  * - Dynamic-Obstacles: 1 layer, 2 heads, d_model 128, MLP 256, n_ctx 2, index obs, batch 128.
  * Each backend trains the same model from the same seed; updates are timed interleaved (median of samples).
  */
-import { DEFAULT_ENV_CONFIG, DEFAULT_MODEL_CONFIG, type ModelConfig } from '../src/model/config.ts';
+import { DEFAULT_ENV_CONFIG, DEFAULT_MODEL_CONFIG, type ModelConfig } from '../src/config/config.ts';
 import { type GemmBackend, nodeGemm } from '../src/node/gemm.ts';
 import { collectDemonstrations } from '../src/train/collect.ts';
 import { Trainer } from '../src/train/trainer.ts';

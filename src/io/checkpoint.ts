@@ -17,7 +17,7 @@ import {
   DEFAULT_MODEL_CONFIG,
   type EnvConfig,
   type ModelConfig,
-} from '../model/config.ts';
+} from '../config/config.ts';
 import { isRawTensor, type RawDtype, type RawTensor } from './rawTensor.ts';
 import { readSafetensors, writeSafetensors } from './safetensors.ts';
 import { isLegacyTorch, loadTorchFile } from './torch.ts';

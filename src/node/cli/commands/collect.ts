@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { DEFAULT_ENV_CONFIG } from '../../../model/config.ts';
+import { DEFAULT_ENV_CONFIG } from '../../../config/config.ts';
 import {
   COLLECT_POLICIES,
   type CollectPolicy,

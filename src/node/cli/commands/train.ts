@@ -13,7 +13,7 @@ import {
   type ActivationFn,
   DEFAULT_MODEL_CONFIG,
   type LayerNormType,
-} from '../../../model/config.ts';
+} from '../../../config/config.ts';
 import { evaluateAtRtgs } from '../../../train/rollout.ts';
 import { SCHEDULES, type ScheduleName } from '../../../train/schedule.ts';
 import { type TrainConfig, Trainer } from '../../../train/trainer.ts';
