@@ -34,7 +34,9 @@ export const MAX_PICKLE_INT_DIGITS = 4300;
 /** Largest pickle accepted (1 GiB; a checkpoint's data.pkl is a few KB, trajectory files hold arrays). */
 export const MAX_PICKLE_BYTES = 2 ** 30;
 
-/** Decompressed trajectory files (gzip, xz): at most this many bytes (1 GiB). */
+/** Decompressed trajectory files (gzip, xz) may reach this multiple of the file size (plus the allowance). */
+export const DECOMPRESSION_FACTOR = 256;
+/** Hard cap on a decompressed trajectory file (1 GiB). */
 export const MAX_DECOMPRESSED_BYTES = 2 ** 30;
 
 /** JSON headers (safetensors): nesting depth of arrays and objects. */

@@ -58,7 +58,7 @@ export function writeZip(
     return { offset, dataStart, crc, csize: stored.length, size: s.data.length, method: s.deflate ? 8 : 0 };
   });
   const cdOffset = pos;
-  const records = central ?? specs.map((_, entry) => ({ entry }));
+  const records: readonly { entry: number; name?: string }[] = central ?? specs.map((_, entry) => ({ entry }));
   const centrals: number[] = [];
   for (const r of records) {
     const info = infos[r.entry];
