@@ -76,6 +76,7 @@ export async function readDtiTrajectories(
 /**
  * Converts unpickled values to plain JS: string-keyed dicts to objects, numpy arrays to tensors / lists.
  * The unpickler has bounded the size and depth of the structure, so this recursion is bounded too.
+ * Integers beyond 2^53 become decimal strings.
  */
 function toPlain(value: unknown): unknown {
   if (value instanceof NumpyArray) return value.tensor ?? value.objects?.map(toPlain);
@@ -88,7 +89,8 @@ function toPlain(value: unknown): unknown {
       ]),
     );
   if (value instanceof Set) return [...value].map(toPlain);
-  return value;
+  return typeof value === 'bigint' ? String(value) : value; // JSON cannot hold a bigint
+
 }
 
 function field(d: Map<unknown, unknown>, key: string, required: true): NumpyArray;

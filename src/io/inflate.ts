@@ -7,8 +7,8 @@ import { Inflate } from 'fflate';
 import { DtlensError, type ErrorCode } from '../errors.ts';
 import { crc32 } from './crc32.ts';
 
-/** Compressed bytes fed per step: at most ~16 MiB of output per step (deflate expands at most 1032x). */
-const CHUNK = 16 * 1024;
+/** Compressed bytes fed per step: at most ~4 MiB of output per step (deflate expands at most 1032x). */
+const CHUNK = 4096;
 
 /** Joins chunks into one array. */
 export function concatBytes(chunks: readonly Uint8Array[], total: number): Uint8Array {

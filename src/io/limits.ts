@@ -7,8 +7,8 @@
 /** Fixed allowance on top of the per-file multiples below (64 MiB). */
 export const FIXED_ALLOWANCE_BYTES = 64 * 2 ** 20;
 
-/** Zip archives: entries at most (a DT checkpoint has a few hundred). */
-export const MAX_ZIP_ENTRIES = 65_536;
+/** Zip entries or safetensors tensors in one file at most (a DT checkpoint has a few hundred). */
+export const MAX_ENTRIES = 65_536;
 /** Zip archives: total uncompressed bytes may reach this multiple of the file size (plus the allowance). */
 export const ZIP_EXPANSION_FACTOR = 16;
 /** Hard cap on a zip archive's total uncompressed bytes (4 GiB). */

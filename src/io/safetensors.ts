@@ -4,7 +4,7 @@
  * then the little-endian tensor bytes, offsets relative to the end of the header.
  */
 import { DtlensError, check } from '../errors.ts';
-import { MAX_JSON_DEPTH } from './limits.ts';
+import { MAX_ENTRIES, MAX_JSON_DEPTH } from './limits.ts';
 import {
   DTYPE_BYTES,
   assertRawTensor,
@@ -28,8 +28,8 @@ const bad = (message: string) => new DtlensError('BAD_SAFETENSORS', `invalid saf
 
 /**
  * The first duplicated key of the top-level JSON object (JSON.parse silently keeps the last), in one
- * linear pass that also refuses nesting deeper than `MAX_JSON_DEPTH` (deep values overflow the stack of
- * anything that later walks them).
+ * linear pass that also refuses more than `MAX_ENTRIES` tensors (+ `__metadata__`) and nesting deeper than
+ * `MAX_JSON_DEPTH` (deep values overflow the stack of anything that later walks them).
  */
 function duplicateTopLevelKey(json: string): string | undefined {
   const keys = new Set<string>();
@@ -44,6 +44,7 @@ function duplicateTopLevelKey(json: string): string | undefined {
         const key = JSON.parse(json.slice(i, j + 1)) as string;
         if (keys.has(key)) return key;
         keys.add(key);
+        if (keys.size > MAX_ENTRIES + 1) throw bad(`more than the limit of ${MAX_ENTRIES} tensors`);
       }
       expectKey = false;
       i = j;

@@ -192,7 +192,9 @@ function run(bytes: Uint8Array, { globals, persistentLoad }: UnpickleOptions, ma
   const r = new Reader(bytes);
   let stack: unknown[] = [];
   const metastack: unknown[][] = [];
-  const memo = new Map<number, unknown>();
+  // An array, not a Map: indices are dense in practice and bounded by `maxMemo`.
+  const memo: unknown[] = [];
+  let memoCount = 0;
 
   // `push` reads `stack` only after its argument is evaluated (which may replace `stack` via popMark).
   const push = (x: unknown): void => {
@@ -214,12 +216,15 @@ function run(bytes: Uint8Array, { globals, persistentLoad }: UnpickleOptions, ma
     return items;
   };
   const memoGet = (i: number): unknown => {
-    if (!memo.has(i)) throw bad(`memo index ${i} was never stored`);
-    return memo.get(i);
+    const v = i < memo.length ? memo[i] : undefined;
+    if (v === undefined) throw bad(`memo index ${i} was never stored`);
+    return v;
   };
   const memoPut = (i: number) => {
-    if (memo.size >= maxMemo && !memo.has(i)) throw bad(`more than the limit of ${maxMemo} memo entries`);
-    memo.set(i, top());
+    if (!Number.isSafeInteger(i) || i < 0 || i >= maxMemo)
+      throw bad(`memo index ${i} is beyond the limit of ${maxMemo} memo entries`);
+    if (memo[i] === undefined) memoCount++;
+    memo[i] = top();
   };
   const resolve = (module: unknown, name: unknown): PickleGlobal => {
     if (typeof module !== 'string' || typeof name !== 'string') throw bad('global name is not a string');
@@ -443,7 +448,7 @@ function run(bytes: Uint8Array, { globals, persistentLoad }: UnpickleOptions, ma
         memoPut(Number(parseTextInt(r.line())));
         break;
       case 0x94: // MEMOIZE
-        memoPut(memo.size);
+        memoPut(memoCount);
         break;
       case 0x68: // BINGET
         push(memoGet(r.u8()));

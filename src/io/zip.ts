@@ -8,7 +8,7 @@
 import { DtlensError } from '../errors.ts';
 import { crc32 } from './crc32.ts';
 import { inflateBounded } from './inflate.ts';
-import { MAX_ZIP_ENTRIES, MAX_ZIP_TOTAL_BYTES, ZIP_EXPANSION_FACTOR, derivedBudget } from './limits.ts';
+import { MAX_ENTRIES, MAX_ZIP_TOTAL_BYTES, ZIP_EXPANSION_FACTOR, derivedBudget } from './limits.ts';
 
 const SIG_LOCAL = 0x04034b50;
 const SIG_CENTRAL = 0x02014b50;
@@ -32,7 +32,7 @@ export interface ZipLimits {
 /** The default budget for an archive of `fileBytes` bytes. */
 export function zipLimits(fileBytes: number): ZipLimits {
   return {
-    maxEntries: MAX_ZIP_ENTRIES,
+    maxEntries: MAX_ENTRIES,
     maxTotalBytes: derivedBudget(fileBytes, ZIP_EXPANSION_FACTOR, MAX_ZIP_TOTAL_BYTES),
   };
 }

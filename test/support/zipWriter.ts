@@ -2,7 +2,7 @@
  * A minimal zip writer for tests (stored or deflated entries, no zip64) that reports where every header
  * lies, so tests can build hostile archives: shared local entries, disagreeing headers, bad CRCs.
  */
-import { deflateSync } from 'fflate';
+import { deflateRawSync } from 'node:zlib';
 import { crc32 } from '../../src/io/crc32.ts';
 
 export interface ZipSpec {
@@ -39,7 +39,7 @@ export function writeZip(
   };
   const infos = specs.map((s) => {
     const name = enc.encode(s.name);
-    const stored = s.deflate ? deflateSync(s.data) : s.data;
+    const stored = s.deflate ? new Uint8Array(deflateRawSync(s.data)) : s.data;
     const local = new Uint8Array(30 + name.length);
     const dv = new DataView(local.buffer);
     const crc = crc32(s.data);
@@ -58,7 +58,8 @@ export function writeZip(
     return { offset, dataStart, crc, csize: stored.length, size: s.data.length, method: s.deflate ? 8 : 0 };
   });
   const cdOffset = pos;
-  const records: readonly { entry: number; name?: string }[] = central ?? specs.map((_, entry) => ({ entry }));
+  const records: readonly { entry: number; name?: string }[] =
+    central ?? specs.map((_, entry) => ({ entry }));
   const centrals: number[] = [];
   for (const r of records) {
     const info = infos[r.entry];
