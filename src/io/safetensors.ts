@@ -44,7 +44,8 @@ function duplicateTopLevelKey(json: string): string | undefined {
         const key = JSON.parse(json.slice(i, j + 1)) as string;
         if (keys.has(key)) return key;
         keys.add(key);
-        if (keys.size > MAX_ENTRIES + 1) throw bad(`more than the limit of ${MAX_ENTRIES} tensors`);
+        if (keys.size - (keys.has('__metadata__') ? 1 : 0) > MAX_ENTRIES)
+          throw bad(`more than the limit of ${MAX_ENTRIES} tensors`);
       }
       expectKey = false;
       i = j;
