@@ -15,6 +15,7 @@ import {
   torchArchive,
   writeTensorRef,
 } from '../support/pickleWriter.ts';
+import { rawSafetensors } from '../support/errors.ts';
 import { writeZip } from '../support/zipWriter.ts';
 import {
   TINY_ENV_CONFIG,
@@ -120,15 +121,6 @@ function manyKeys(n: number): Uint8Array {
     (_, i) => `"t${i}":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}`,
   );
   return rawSafetensors(`{${entries.join(',')}}`, new Uint8Array(0));
-}
-
-function rawSafetensors(json: string, data: Uint8Array): Uint8Array {
-  const h = new TextEncoder().encode(json);
-  const out = new Uint8Array(8 + h.length + data.length);
-  new DataView(out.buffer).setBigUint64(0, BigInt(h.length), true);
-  out.set(h, 8);
-  out.set(data, 8 + h.length);
-  return out;
 }
 
 /** A safetensors file with one byte inserted between header and data (every tensor shifts by one). */

@@ -4,11 +4,18 @@
  * container rebuilt with valid checksums, so the pickle parser is exercised and not only the CRC check.
  */
 import { gunzipSync, gzipSync } from 'fflate';
+import { concatBytes } from '../../src/io/inflate.ts';
 import { readZipEntries } from '../../src/io/zip.ts';
 import { seededRandom } from '../support/randomModel.ts';
 import { writeZip } from '../support/zipWriter.ts';
 
 export type Rng = () => number;
+
+const concat = (...parts: Uint8Array[]) =>
+  concatBytes(
+    parts,
+    parts.reduce((a, p) => a + p.length, 0),
+  );
 export const makeRng = seededRandom;
 
 const INTERESTING_U8 = [0, 1, 0x7f, 0x80, 0xff, 0x28, 0x2e, 0x5d, 0x7d, 0x8a, 0x8b, 0x94, 0x22, 0x5b, 0x7b];
@@ -56,16 +63,6 @@ export function mutateBytes(bytes: Uint8Array, rng: Rng): Uint8Array {
       return out;
     }
   }
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let pos = 0;
-  for (const p of parts) {
-    out.set(p, pos);
-    pos += p.length;
-  }
-  return out;
 }
 
 /** Mutates the `data.pkl` of a torch archive and rebuilds the zip with correct CRCs. */

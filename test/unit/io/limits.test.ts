@@ -5,26 +5,15 @@
 import { gzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_BOUNDS, parseEnvConfig, parseModelConfig } from '../../../src/config/config.ts';
-import { DtlensError, printable } from '../../../src/errors.ts';
+import { printable } from '../../../src/errors.ts';
 import { loadCheckpoint } from '../../../src/io/checkpoint.ts';
 import { gunzipBounded } from '../../../src/io/inflate.ts';
 import { MAX_ENTRIES, MAX_PICKLE_DEPTH, MAX_PICKLE_INT_BYTES } from '../../../src/io/limits.ts';
 import { firstNonFinite, toInt32Checked, type RawTensor } from '../../../src/io/rawTensor.ts';
 import { readSafetensors, writeSafetensors } from '../../../src/io/safetensors.ts';
 import { unpickle } from '../../../src/io/unpickle.ts';
+import { expectDtlensError, rawSafetensors } from '../../support/errors.ts';
 import { tinyCheckpoint, tinySafetensorsCheckpoint, tinyTorchCheckpoint } from '../../fuzz/bases.ts';
-
-function expectError(fn: () => unknown, code: string, pattern?: RegExp): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DtlensError);
-    expect((e as DtlensError).code).toBe(code);
-    if (pattern) expect((e as DtlensError).message).toMatch(pattern);
-    return;
-  }
-  throw new Error(`expected DtlensError ${code}`);
-}
 
 const load = (ops: number[], limits = {}) =>
   unpickle(Uint8Array.from([0x80, 0x02, ...ops, 0x2e]), { globals: {}, limits });
@@ -43,13 +32,13 @@ describe('pickle integers', () => {
     const max = new Array(MAX_PICKLE_INT_BYTES).fill(0xff);
     max[MAX_PICKLE_INT_BYTES - 1] = 0x7f;
     expect(load(long4(max))).toBe(2n ** BigInt(8 * MAX_PICKLE_INT_BYTES - 1) - 1n);
-    expectError(() => load(long4([...max, 0])), 'BAD_PICKLE', /limit of 2048/);
+    expectDtlensError(() => load(long4([...max, 0])), 'BAD_PICKLE', /limit of 2048/);
   });
 
   it('limits the digits of text integers (INT) like Python', () => {
     const text = (digits: number) => [0x49, ...new TextEncoder().encode('7'.repeat(digits)), 0x0a];
     expect(load(text(4300))).toBe(BigInt('7'.repeat(4300)));
-    expectError(() => load(text(4302)), 'BAD_PICKLE', /4300 digits/);
+    expectDtlensError(() => load(text(4302)), 'BAD_PICKLE', /4300 digits/);
   });
 });
 
@@ -72,52 +61,48 @@ describe('pickle structure', () => {
     expect(ten[0]).toBe(ten[1]); // shared, as in Python
     // 2^11 - 1 lists + 2^11 references to the innermost: 4095 values in total.
     expect(() => load(doubling(11), { maxNodes: 4095 })).not.toThrow();
-    expectError(() => load(doubling(11), { maxNodes: 4094 }), 'BAD_PICKLE', /limit of 4094 values/);
-    expectError(() => load(doubling(40)), 'BAD_PICKLE', /shared references/);
+    expectDtlensError(() => load(doubling(11), { maxNodes: 4094 }), 'BAD_PICKLE', /limit of 4094 values/);
+    expectDtlensError(() => load(doubling(40)), 'BAD_PICKLE', /shared references/);
   });
 
   it('accepts nesting up to the depth limit, refuses one more, and refuses cycles', () => {
     expect(() => load(nested(MAX_PICKLE_DEPTH))).not.toThrow();
-    expectError(() => load(nested(MAX_PICKLE_DEPTH + 1)), 'BAD_PICKLE', /deeper than the limit of 100/);
+    expectDtlensError(() => load(nested(MAX_PICKLE_DEPTH + 1)), 'BAD_PICKLE', /deeper than the limit of 100/);
     // l = []; l.append(l)
-    expectError(() => load([0x5d, 0x94, 0x68, 0, 0x61]), 'BAD_PICKLE', /cycle/);
+    expectDtlensError(() => load([0x5d, 0x94, 0x68, 0, 0x61]), 'BAD_PICKLE', /cycle/);
   });
 
   it('limits memo entries and the pickle size', () => {
     const memoize = (n: number) => [0x4e, ...new Array(n).fill(0x94)];
     expect(() => load(memoize(8), { maxMemo: 8 })).not.toThrow();
-    expectError(() => load(memoize(9), { maxMemo: 8 }), 'BAD_PICKLE', /limit of 8 memo entries/);
-    expectError(() => load([0x4e], { maxBytes: 3 }), 'BAD_PICKLE', /more than the limit of 3/);
+    expectDtlensError(() => load(memoize(9), { maxMemo: 8 }), 'BAD_PICKLE', /limit of 8 memo entries/);
+    expectDtlensError(() => load([0x4e], { maxBytes: 3 }), 'BAD_PICKLE', /more than the limit of 3/);
   });
 });
 
 describe('safetensors data coverage', () => {
   const t = (n: number): RawTensor => ({ dtype: 'U8', shape: [n], data: new Uint8Array(n).fill(n) });
   /** A file with the given [begin, end] offsets for tensors a (2 bytes) and b (3 bytes) over `dataLength` bytes. */
-  const file = (a: [number, number], b: [number, number], dataLength: number) => {
-    const h = new TextEncoder().encode(
+  const file = (a: [number, number], b: [number, number], dataLength: number) =>
+    rawSafetensors(
       JSON.stringify({
         a: { dtype: 'U8', shape: [a[1] - a[0]], data_offsets: a },
         b: { dtype: 'U8', shape: [b[1] - b[0]], data_offsets: b },
       }),
+      new Uint8Array(dataLength),
     );
-    const out = new Uint8Array(8 + h.length + dataLength);
-    new DataView(out.buffer).setBigUint64(0, BigInt(h.length), true);
-    out.set(h, 8);
-    return out;
-  };
 
   it('accepts an exact tiling in any header order, refuses gaps, overlaps and stray bytes', () => {
     expect(readSafetensors(writeSafetensors({ b: t(3), a: t(2) })).tensors.get('b')?.data).toEqual(t(3).data);
     expect(readSafetensors(file([3, 5], [0, 3], 5)).tensors.size).toBe(2);
-    expectError(
+    expectDtlensError(
       () => readSafetensors(file([0, 2], [3, 6], 6)),
       'BAD_SAFETENSORS',
       /1 bytes before tensor "b"/,
     );
-    expectError(() => readSafetensors(file([1, 3], [3, 6], 6)), 'BAD_SAFETENSORS', /before tensor "a"/);
-    expectError(() => readSafetensors(file([0, 2], [1, 4], 4)), 'BAD_SAFETENSORS', /overlaps/);
-    expectError(
+    expectDtlensError(() => readSafetensors(file([1, 3], [3, 6], 6)), 'BAD_SAFETENSORS', /before tensor "a"/);
+    expectDtlensError(() => readSafetensors(file([0, 2], [1, 4], 4)), 'BAD_SAFETENSORS', /overlaps/);
+    expectDtlensError(
       () => readSafetensors(file([0, 2], [2, 5], 6)),
       'BAD_SAFETENSORS',
       /1 bytes after the last tensor/,
@@ -130,14 +115,14 @@ describe('safetensors data coverage', () => {
         { length: n },
         (_, i) => `"t${i}":{"dtype":"U8","shape":[0],"data_offsets":[0,0]}`,
       );
-      const h = new TextEncoder().encode(`{"__metadata__":{},${entries.join(',')}}`);
-      const out = new Uint8Array(8 + h.length);
-      new DataView(out.buffer).setBigUint64(0, BigInt(h.length), true);
-      out.set(h, 8);
-      return out;
+      return rawSafetensors(`{"__metadata__":{},${entries.join(',')}}`);
     };
     expect(readSafetensors(header(MAX_ENTRIES)).tensors.size).toBe(MAX_ENTRIES);
-    expectError(() => readSafetensors(header(MAX_ENTRIES + 1)), 'BAD_SAFETENSORS', /limit of 65536 tensors/);
+    expectDtlensError(
+      () => readSafetensors(header(MAX_ENTRIES + 1)),
+      'BAD_SAFETENSORS',
+      /limit of 65536 tensors/,
+    );
   });
 });
 
@@ -154,16 +139,28 @@ describe('config bounds', () => {
     ];
     for (const [key, max, extra] of cases) {
       expect(() => model({ ...extra, [key]: max }), key).not.toThrow();
-      expectError(
+      expectDtlensError(
         () => model({ ...extra, [key]: key === 'n_ctx' ? max + 3 : max + 1 }),
         'BAD_CONFIG',
         new RegExp(key),
       );
     }
     expect(parseEnvConfig({ max_steps: CONFIG_BOUNDS.maxSteps }).maxSteps).toBe(CONFIG_BOUNDS.maxSteps);
-    expectError(() => parseEnvConfig({ max_steps: CONFIG_BOUNDS.maxSteps + 1 }), 'BAD_CONFIG', /max_steps/);
-    expectError(() => parseEnvConfig({ view_size: CONFIG_BOUNDS.viewSize + 2 }), 'BAD_CONFIG', /view_size/);
-    expectError(() => parseModelConfig({ d_model: 2n ** 70n }), 'BAD_CONFIG', /d_model: expected a number/);
+    expectDtlensError(
+      () => parseEnvConfig({ max_steps: CONFIG_BOUNDS.maxSteps + 1 }),
+      'BAD_CONFIG',
+      /max_steps/,
+    );
+    expectDtlensError(
+      () => parseEnvConfig({ view_size: CONFIG_BOUNDS.viewSize + 2 }),
+      'BAD_CONFIG',
+      /view_size/,
+    );
+    expectDtlensError(
+      () => parseModelConfig({ d_model: 2n ** 70n }),
+      'BAD_CONFIG',
+      /d_model: expected a number/,
+    );
   });
 });
 
@@ -172,7 +169,7 @@ describe('non-finite weights', () => {
     const state = tinyCheckpoint().weights;
     (state.get('transformer.blocks.0.attn.W_V')!.data as Float32Array)[7] = -Infinity;
     const bytes = tinyTorchCheckpoint(1, state);
-    expectError(
+    expectDtlensError(
       () => loadCheckpoint(bytes),
       'BAD_CHECKPOINT',
       /weight transformer\.blocks\.0\.attn\.W_V .*element 7/,
@@ -208,21 +205,21 @@ describe('exact integer conversion', () => {
       2 ** 31 - 1,
       -(2 ** 31),
     ]);
-    expectError(
+    expectDtlensError(
       () => toInt32Checked(i64(2n ** 31n), 'x'),
       'BAD_INPUT',
       /x must hold integers .* found 2147483648/,
     );
-    expectError(() => toInt32Checked(i64(2n ** 32n), 'x'), 'BAD_INPUT', /found 4294967296/);
-    expectError(() => toInt32Checked(i64(-1n), 'x', 0), 'BAD_INPUT', /0\.\.2147483647/);
+    expectDtlensError(() => toInt32Checked(i64(2n ** 32n), 'x'), 'BAD_INPUT', /found 4294967296/);
+    expectDtlensError(() => toInt32Checked(i64(-1n), 'x', 0), 'BAD_INPUT', /0\.\.2147483647/);
     const f32 = (...v: number[]): RawTensor => ({
       dtype: 'F32',
       shape: [v.length],
       data: Float32Array.from(v),
     });
     expect(Array.from(toInt32Checked(f32(3, -4), 'x'))).toEqual([3, -4]);
-    expectError(() => toInt32Checked(f32(2.5), 'x'), 'BAD_INPUT', /found 2.5/);
-    expectError(() => toInt32Checked(f32(2 ** 32), 'x'), 'BAD_INPUT');
+    expectDtlensError(() => toInt32Checked(f32(2.5), 'x'), 'BAD_INPUT', /found 2.5/);
+    expectDtlensError(() => toInt32Checked(f32(2 ** 32), 'x'), 'BAD_INPUT');
   });
 });
 
@@ -231,14 +228,14 @@ describe('bounded gzip', () => {
   it('round-trips and checks CRC-32, size and the output limit', () => {
     const gz = gzipSync(payload);
     expect(gunzipBounded(gz, payload.length, 'BAD_DATASET')).toEqual(payload);
-    expectError(() => gunzipBounded(gz, payload.length - 1, 'BAD_DATASET'), 'BAD_DATASET', /beyond/);
+    expectDtlensError(() => gunzipBounded(gz, payload.length - 1, 'BAD_DATASET'), 'BAD_DATASET', /beyond/);
     const crc = gz.slice();
     crc[gz.length - 8] ^= 1;
-    expectError(() => gunzipBounded(crc, 1e6, 'BAD_DATASET'), 'BAD_DATASET', /CRC-32/);
+    expectDtlensError(() => gunzipBounded(crc, 1e6, 'BAD_DATASET'), 'BAD_DATASET', /CRC-32/);
     const size = gz.slice();
     size[gz.length - 4] ^= 1;
-    expectError(() => gunzipBounded(size, 1e6, 'BAD_DATASET'), 'BAD_DATASET', /trailer declares/);
-    expectError(() => gunzipBounded(gz.subarray(0, gz.length - 20), 1e6, 'BAD_DATASET'), 'BAD_DATASET');
+    expectDtlensError(() => gunzipBounded(size, 1e6, 'BAD_DATASET'), 'BAD_DATASET', /trailer declares/);
+    expectDtlensError(() => gunzipBounded(gz.subarray(0, gz.length - 20), 1e6, 'BAD_DATASET'), 'BAD_DATASET');
   });
 });
 
