@@ -90,7 +90,6 @@ function toPlain(value: unknown): unknown {
     );
   if (value instanceof Set) return [...value].map(toPlain);
   return typeof value === 'bigint' ? String(value) : value; // JSON cannot hold a bigint
-
 }
 
 function field(d: Map<unknown, unknown>, key: string, required: true): NumpyArray;

@@ -27,6 +27,8 @@ export const MAX_PICKLE_DEPTH = 100;
 export const MAX_PICKLE_MEMO = 2 ** 22;
 /** Pickles: containers and values reachable, counting shared references once per reference (+ 2 per byte). */
 export const MAX_PICKLE_NODES = 2 ** 20;
+/** Pickles: values pushed while decoding (bounds the memory of the decoder's stack and containers). */
+export const MAX_PICKLE_VALUES = 2 ** 22;
 /** Pickles: bytes of one binary integer (LONG1 / LONG4); 2048 bytes is about 4900 decimal digits. */
 export const MAX_PICKLE_INT_BYTES = 2048;
 /** Pickles: decimal digits of one text integer (Python's `sys.int_info.default_max_str_digits`). */

@@ -14,6 +14,7 @@ import {
   MAX_PICKLE_INT_DIGITS,
   MAX_PICKLE_MEMO,
   MAX_PICKLE_NODES,
+  MAX_PICKLE_VALUES,
 } from './limits.ts';
 
 /** An allowlisted global's implementation: receives the positional args of REDUCE / NEWOBJ. */
@@ -60,6 +61,8 @@ export interface PickleLimits {
   maxMemo: number;
   /** Most values reachable from the result, a shared container counted once per reference. */
   maxNodes: number;
+  /** Most values pushed while decoding (each costs memory even if later discarded). */
+  maxValues: number;
 }
 
 const DEFAULT_LIMITS: PickleLimits = {
@@ -67,6 +70,7 @@ const DEFAULT_LIMITS: PickleLimits = {
   maxDepth: MAX_PICKLE_DEPTH,
   maxMemo: MAX_PICKLE_MEMO,
   maxNodes: MAX_PICKLE_NODES,
+  maxValues: MAX_PICKLE_VALUES,
 };
 
 const bad = (message: string) => new DtlensError('BAD_PICKLE', `malformed pickle: ${message}`);
@@ -179,7 +183,7 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): unknown {
   if (bytes.length > limits.maxBytes)
     throw bad(`${bytes.length} bytes is more than the limit of ${limits.maxBytes}`);
   try {
-    const result = run(bytes, options, limits.maxMemo);
+    const result = run(bytes, options, limits);
     checkStructure(result, limits);
     return result;
   } catch (e) {
@@ -188,7 +192,11 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): unknown {
   }
 }
 
-function run(bytes: Uint8Array, { globals, persistentLoad }: UnpickleOptions, maxMemo: number): unknown {
+function run(
+  bytes: Uint8Array,
+  { globals, persistentLoad }: UnpickleOptions,
+  { maxMemo, maxValues }: PickleLimits,
+): unknown {
   const r = new Reader(bytes);
   let stack: unknown[] = [];
   const metastack: unknown[][] = [];
@@ -197,7 +205,9 @@ function run(bytes: Uint8Array, { globals, persistentLoad }: UnpickleOptions, ma
   let memoCount = 0;
 
   // `push` reads `stack` only after its argument is evaluated (which may replace `stack` via popMark).
+  let pushed = 0;
   const push = (x: unknown): void => {
+    if (++pushed > maxValues) throw bad(`more than the limit of ${maxValues} values`);
     stack.push(x);
   };
   const pop = (): unknown => {

@@ -16,6 +16,7 @@ import {
   writeTensorRef,
 } from '../support/pickleWriter.ts';
 import { rawSafetensors } from '../support/errors.ts';
+import { xzFile } from '../support/xzWriter.ts';
 import { writeZip } from '../support/zipWriter.ts';
 import {
   TINY_ENV_CONFIG,
@@ -286,6 +287,24 @@ export const ATTACKS: readonly Attack[] = [
     target: 'trajectory',
     make: () => gzipBomb(128 * 2 ** 20),
     code: 'BAD_DATASET',
+  },
+  {
+    cls: 'memory bomb',
+    name: 'xz trajectory file declaring a 1.5 GiB dictionary',
+    target: 'trajectory',
+    make: () => xzFile(dtiTrajectoryFile(trajectoryColumns()), 37),
+    code: 'BAD_DATASET',
+  },
+  {
+    cls: 'memory bomb',
+    name: 'pickle list of 5M values (2 bytes each)',
+    target: 'trajectory',
+    make: () => {
+      const p = new PickleBuilder().proto().op(0x5d, 0x28);
+      for (let i = 0; i < 5e6; i++) p.out.push(0x4e);
+      return p.op(0x65).done();
+    },
+    code: 'BAD_PICKLE',
   },
   {
     cls: 'memory bomb',

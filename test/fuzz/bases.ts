@@ -11,6 +11,7 @@ import type { RawTensor } from '../../src/io/rawTensor.ts';
 import { writeSafetensors } from '../../src/io/safetensors.ts';
 import { dtiTorchCheckpoint, dtiTrajectoryFile, type TrajectoryColumns } from '../support/pickleWriter.ts';
 import { seededRandom } from '../support/randomModel.ts';
+import { xzFile } from '../support/xzWriter.ts';
 import { SHARED_DIR } from '../support/shared.ts';
 
 /** What a file is loaded as. */
@@ -160,6 +161,12 @@ export function fuzzBases(includeShared = true): Base[] {
       target: 'trajectory',
       bytes: dtiTrajectoryFile(trajectoryColumns()),
       checksummed: false,
+    },
+    {
+      name: 'DTI trajectories (.xz)',
+      target: 'trajectory',
+      bytes: xzFile(dtiTrajectoryFile(trajectoryColumns())),
+      checksummed: true,
     },
     {
       name: 'DTI trajectories (.gz)',
