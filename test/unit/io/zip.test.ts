@@ -30,6 +30,23 @@ describe('crc32', () => {
     expect(crc32(text.subarray(4), crc32(text.subarray(0, 4)))).toBe(0xcbf43926);
     expect(crc32(new Uint8Array(0))).toBe(0);
   });
+
+  it('equals the bit-by-bit definition for every length and alignment up to 40 bytes', () => {
+    const bitwise = (bytes: Uint8Array) => {
+      let c = 0xffffffff;
+      for (const b of bytes) {
+        c ^= b;
+        for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      }
+      return (c ^ 0xffffffff) >>> 0;
+    };
+    const data = Uint8Array.from({ length: 48 }, (_, i) => (i * 97 + 13) & 0xff);
+    for (let start = 0; start < 8; start++)
+      for (let n = 0; n <= 40; n++) {
+        const bytes = data.subarray(start, start + n);
+        expect(crc32(bytes), `${start}+${n}`).toBe(bitwise(bytes));
+      }
+  });
 });
 
 describe('readZipEntries', () => {
