@@ -23,10 +23,13 @@ export const MAX_TENSOR_ELEMENTS = 2 ** 28;
 
 /** Pickles: nesting depth of containers (Python's own recursion limit is 1000). */
 export const MAX_PICKLE_DEPTH = 100;
-/** Pickles: memo entries (also keeps every Map below the engine's 2^24 entry limit). */
+/** Pickles: memo entries (the memo is a dense array; indices at or above this are refused). */
 export const MAX_PICKLE_MEMO = 2 ** 22;
-/** Pickles: containers and values reachable, counting shared references once per reference (+ 2 per byte). */
-export const MAX_PICKLE_NODES = 2 ** 20;
+/**
+ * Pickles: values reachable from the result, a shared container counted once per reference (what a
+ * conversion to plain objects or JSON would build); also bounds the structure checker's own maps.
+ */
+export const MAX_PICKLE_NODES = 2 ** 22;
 /** Pickles: values pushed while decoding (bounds the memory of the decoder's stack and containers). */
 export const MAX_PICKLE_VALUES = 2 ** 22;
 /** Pickles: bytes of one binary integer (LONG1 / LONG4); 2048 bytes is about 4900 decimal digits. */
