@@ -76,6 +76,13 @@ describe('dtlens on hostile files', () => {
     const r = runCli([...args, '--allow-non-finite-weights']);
     expectOneLineError(r, file('o.safetensors'), /produced NaN or infinite values in .*action_preds/);
     expect(r.stdout).toContain('wrote');
+    const converted = runCli([
+      'convert',
+      file('nan.pt'),
+      file('nan.safetensors'),
+      '--allow-non-finite-weights',
+    ]);
+    expect(converted.status, converted.stderr).toBe(0);
     const ok = runCli([
       'forward',
       '--model',

@@ -30,7 +30,8 @@ export function registerConvert(program: Command): void {
         throw new DtlensError('BAD_INPUT', `${output} exists; pass --force to overwrite it`);
       const ckpt = readModelFile(input);
       const bytes = saveNativeCheckpoint(ckpt);
-      loadCheckpoint(bytes); // the written file must load back
+      // The written file must load back (its values were checked, or allowed, when it was read).
+      loadCheckpoint(bytes, undefined, { allowNonFiniteWeights: true });
       writeOutputFile(output, bytes);
       const m = ckpt.model;
       process.stdout.write(
