@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { chromium } from '@playwright/test';
-import { createServerApp } from '../src/node/server/app.ts';
+import { createServerApp, loopbackHosts } from '../src/node/server/app.ts';
 import { buildApp, needsBuild } from '../src/node/server/build.ts';
 import { printTable } from './harness.ts';
 
@@ -48,10 +48,16 @@ export default async function appLatency(): Promise<void> {
     return;
   }
   if (needsBuild(path('../app'), path('../src'))) await buildApp(path('../app'));
-  const app = createServerApp({ staticDir: path('../app/dist'), modelDirs: [MODELS] });
+  let hosts: string[] = [];
+  const app = createServerApp({
+    staticDir: path('../app/dist'),
+    modelDirs: [MODELS],
+    allowedHosts: () => hosts,
+  });
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise((r) => server.once('listening', r));
   const port = (server.address() as AddressInfo).port;
+  hosts = loopbackHosts(port);
   const browser = await chromium.launch({
     executablePath: browserPath,
     args: ['--no-sandbox', '--disable-gpu'],

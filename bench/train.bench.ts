@@ -7,7 +7,7 @@
  * the median update time and the median over samples of timesteps per second (each sample's timesteps
  * over that sample's time), with the ort/ts ratio of the latter, all measured in this run.
  */
-import { DEFAULT_ENV_CONFIG, DEFAULT_MODEL_CONFIG, type ModelConfig } from '../src/model/config.ts';
+import { DEFAULT_ENV_CONFIG, DEFAULT_MODEL_CONFIG, type ModelConfig } from '../src/config/config.ts';
 import { type GemmBackend, nodeGemm } from '../src/node/gemm.ts';
 import { collectDemonstrations } from '../src/train/collect.ts';
 import { Trainer } from '../src/train/trainer.ts';

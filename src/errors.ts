@@ -14,7 +14,8 @@ export type ErrorCode =
   | 'BAD_ENV' // unknown environment id or invalid environment options
   | 'BAD_DATASET' // trajectory/dataset file malformed
   | 'UNSUPPORTED' // valid input that this version of dtlens does not handle
-  | 'CANCELLED'; // a long job stopped by its AbortSignal
+  | 'CANCELLED' // a long job stopped by its AbortSignal
+  | 'NON_FINITE'; // a model produced NaN or infinite outputs
 
 export class DtlensError extends Error {
   constructor(
@@ -33,4 +34,16 @@ export function check(
   message: string | (() => string),
 ): asserts condition {
   if (!condition) throw new DtlensError(code, typeof message === 'function' ? message() : message);
+}
+
+/**
+ * Text safe to print on one terminal line: control characters (C0, DEL, C1), line and paragraph
+ * separators and bidirectional overrides become `\xNN` / `\u{NNNN}` escapes, so a tensor name from a
+ * hostile file cannot move the cursor, rewrite the line or reorder what follows.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const n = c.charCodeAt(0);
+    return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u{${n.toString(16)}}`;
+  });
 }

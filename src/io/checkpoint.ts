@@ -9,6 +9,7 @@
  */
 import { DtlensError, check } from '../errors.ts';
 import {
+  CONFIG_BOUNDS,
   envConfigToJson,
   modelConfigToJson,
   parseEnvConfig,
@@ -17,8 +18,8 @@ import {
   DEFAULT_MODEL_CONFIG,
   type EnvConfig,
   type ModelConfig,
-} from '../model/config.ts';
-import { isRawTensor, type RawDtype, type RawTensor } from './rawTensor.ts';
+} from '../config/config.ts';
+import { firstNonFinite, isRawTensor, type RawDtype, type RawTensor } from './rawTensor.ts';
 import { readSafetensors, writeSafetensors } from './safetensors.ts';
 import { isLegacyTorch, loadTorchFile } from './torch.ts';
 import { isZip } from './zip.ts';
@@ -55,14 +56,38 @@ const FLOAT_DTYPES: readonly RawDtype[] = ['F32', 'F64', 'F16', 'BF16'];
 
 const badCkpt = (message: string) => new DtlensError('BAD_CHECKPOINT', message);
 
+export interface LoadOptions {
+  /**
+   * Load weights holding NaN or infinite values instead of refusing them (`BAD_CHECKPOINT` naming the
+   * first such tensor). Such a model predicts NaN; this is for inspecting a broken training run.
+   */
+  allowNonFiniteWeights?: boolean;
+}
+
 /** Loads any supported checkpoint; dispatches on content (zip -> torch, otherwise safetensors). */
-export function loadCheckpoint(bytes: Uint8Array, fileName?: string): Checkpoint {
+export function loadCheckpoint(bytes: Uint8Array, fileName?: string, options: LoadOptions = {}): Checkpoint {
   const ckpt =
     isZip(bytes) || isLegacyTorch(bytes) ? loadTorchCheckpoint(bytes, fileName) : loadNative(bytes);
   validateCheckpoint(ckpt);
+  if (!options.allowNonFiniteWeights) checkFiniteWeights(ckpt.weights);
   if (fileName !== undefined) ckpt.provenance.file = fileName;
   return ckpt;
 }
+
+/** Throws `BAD_CHECKPOINT` naming the first tensor with a NaN or infinite value. */
+export function checkFiniteWeights(weights: ReadonlyMap<string, RawTensor>): void {
+  for (const [name, t] of weights) {
+    const i = firstNonFinite(t);
+    if (i >= 0)
+      throw badCkpt(
+        `weight ${name} holds a non-finite value (element ${i}); the model would predict NaN ` +
+          '(load anyway with --allow-non-finite-weights / allowNonFiniteWeights)',
+      );
+  }
+}
+
+/** A dict key for messages: strings as they are, anything else by its type. */
+const keyText = (k: unknown): string => (typeof k === 'string' ? k : `<${typeof k} key>`);
 
 // ---------------------------------------------------------------- torch (DTI) checkpoints
 
@@ -77,15 +102,17 @@ function tensorMap(value: unknown, what: string): Map<string, RawTensor> {
   if (!(value instanceof Map)) throw badCkpt(`${what} is not a dict`);
   const out = new Map<string, RawTensor>();
   for (const [k, v] of value) {
-    if (typeof k !== 'string' || !isRawTensor(v)) throw badCkpt(`${what} entry ${String(k)} is not a tensor`);
+    if (typeof k !== 'string' || !isRawTensor(v))
+      throw badCkpt(`${what} entry ${keyText(k)} is not a tensor`);
     out.set(k, v);
   }
   return out;
 }
 
+/** A config stored as JSON text (DTI writes `json.dumps` strings); any other value is refused. */
 function jsonField(root: Map<unknown, unknown>, key: string): unknown {
   const v = root.get(key);
-  if (typeof v !== 'string') return v;
+  if (typeof v !== 'string') throw new DtlensError('BAD_CONFIG', `${key} is not JSON text`);
   try {
     return JSON.parse(v);
   } catch {
@@ -120,6 +147,11 @@ function actionCount(weights: Map<string, RawTensor>): number {
   const emb = weights.get('action_embedding.0.weight');
   if (!emb || emb.shape.length !== 2 || emb.shape[0] < 2)
     throw badCkpt('action_embedding.0.weight is missing or not [n_actions + 1, d_model]');
+  check(
+    emb.shape[0] - 1 <= CONFIG_BOUNDS.nActions,
+    'BAD_CONFIG',
+    `${emb.shape[0] - 1} actions is more than the limit of ${CONFIG_BOUNDS.nActions}`,
+  );
   return emb.shape[0] - 1;
 }
 

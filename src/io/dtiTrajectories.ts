@@ -4,15 +4,13 @@
  * with numpy arrays indexed `[t, env]` (time-major, vectorised envs), raw (`.pkl`), gzip or xz compressed.
  * `splitTrajectories` cuts them into episodes exactly like DTI's `TrajectoryDataset`.
  */
-import { gunzipSync } from 'fflate';
 import { DtlensError } from '../errors.ts';
+import { gunzipBounded } from './inflate.ts';
+import { DECOMPRESSION_FACTOR, MAX_DECOMPRESSED_BYTES, derivedBudget } from './limits.ts';
 import { NumpyArray, numpyGlobals } from './numpy.ts';
-import { numel, toFloat32, type RawTensor } from './rawTensor.ts';
+import { numel, toFloat32, toInt32Checked, type RawTensor } from './rawTensor.ts';
 import { unpickle } from './unpickle.ts';
 import { isXz, xzDecompress } from './xz.ts';
-
-/** Largest decompressed gzip payload accepted (1 GiB). */
-const MAX_GZIP_OUTPUT_BYTES = 2 ** 30;
 
 export type ObservationType = 'index' | 'one_hot';
 
@@ -60,39 +58,38 @@ export interface DtiTrajectory {
 
 const bad = (message: string) => new DtlensError('BAD_DATASET', `invalid DTI trajectory file: ${message}`);
 
-/** Reads a DTI trajectory file, detecting xz / gzip / raw pickle from its bytes. */
-export async function readDtiTrajectories(bytes: Uint8Array): Promise<DtiTrajectoryFile> {
-  if (isXz(bytes)) return parseDtiTrajectoryPickle(await xzDecompress(bytes));
+/**
+ * Reads a DTI trajectory file, detecting xz / gzip / raw pickle from its bytes. Decompressed data may
+ * reach `DECOMPRESSION_FACTOR` x the file plus a fixed allowance, at most `MAX_DECOMPRESSED_BYTES`
+ * (or `maxBytes`); decoding stops at the limit, whatever size the file declares.
+ */
+export async function readDtiTrajectories(
+  bytes: Uint8Array,
+  maxBytes = derivedBudget(bytes.length, DECOMPRESSION_FACTOR, MAX_DECOMPRESSED_BYTES),
+): Promise<DtiTrajectoryFile> {
+  if (isXz(bytes)) return parseDtiTrajectoryPickle(await xzDecompress(bytes, maxBytes));
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b)
-    return parseDtiTrajectoryPickle(gunzip(bytes));
+    return parseDtiTrajectoryPickle(gunzipBounded(bytes, maxBytes, 'BAD_DATASET'));
   return parseDtiTrajectoryPickle(bytes);
 }
 
-function gunzip(bytes: Uint8Array): Uint8Array {
-  if (bytes.length < 18) throw bad('gzip data is truncated');
-  const declared = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(
-    bytes.length - 4,
-    true,
-  );
-  if (declared > MAX_GZIP_OUTPUT_BYTES) throw bad(`gzip data declares ${declared} bytes`);
-  try {
-    return gunzipSync(bytes);
-  } catch (e) {
-    throw bad(`corrupt gzip data (${(e as Error).message})`);
-  }
-}
-
-/** Converts unpickled values to plain JS: string-keyed dicts to objects, numpy arrays to tensors / lists. */
-function toPlain(value: unknown, depth = 0): unknown {
-  if (depth > 64) throw bad('metadata nested too deeply');
-  if (value instanceof NumpyArray) return value.tensor ?? value.objects?.map((v) => toPlain(v, depth + 1));
-  if (Array.isArray(value)) return value.map((v) => toPlain(v, depth + 1));
-  if (value instanceof Map) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of value) out[String(k)] = toPlain(v, depth + 1);
-    return out;
-  }
-  return value;
+/**
+ * Converts unpickled values to plain JS: string-keyed dicts to objects, numpy arrays to tensors / lists.
+ * The unpickler has bounded the size and depth of the structure, so this recursion is bounded too.
+ * Integers beyond 2^53 become decimal strings.
+ */
+function toPlain(value: unknown): unknown {
+  if (value instanceof NumpyArray) return value.tensor ?? value.objects?.map(toPlain);
+  if (Array.isArray(value)) return value.map(toPlain);
+  if (value instanceof Map)
+    return Object.fromEntries(
+      [...value].map(([k, v]) => [
+        typeof k === 'string' || typeof k === 'number' ? String(k) : `<${typeof k}>`,
+        toPlain(v),
+      ]),
+    );
+  if (value instanceof Set) return [...value].map(toPlain);
+  return typeof value === 'bigint' ? String(value) : value; // JSON cannot hold a bigint
 }
 
 function field(d: Map<unknown, unknown>, key: string, required: true): NumpyArray;
@@ -144,7 +141,7 @@ export function parseDtiTrajectoryPickle(pickle: Uint8Array): DtiTrajectoryFile 
     dones: numeric(field(data, 'dones', true), 'dones', steps),
     truncated: numeric(field(data, 'truncated', true), 'truncated', steps),
     rtgs: rtgsArray?.tensor ?? null,
-    infos: infosArray ? (infosArray.objects?.map((v) => toPlain(v)) ?? null) : null,
+    infos: infosArray ? (infosArray.objects?.map(toPlain) ?? null) : null,
     metadata: { args, time: typeof time === 'number' ? time : null },
     nSteps,
     nEnvs,
@@ -164,6 +161,7 @@ export function splitTrajectories(file: DtiTrajectoryFile): DtiTrajectory[] {
   const { nSteps: T, nEnvs: N, obsShape } = file;
   const cell = numel(obsShape);
   const obs = toFloat32(file.observations);
+  const actions = toInt32Checked(file.actions, 'data.actions');
   const out: DtiTrajectory[] = [];
   let piece: number[] = [];
   const flush = () => {
@@ -183,7 +181,7 @@ export function splitTrajectories(file: DtiTrajectoryFile): DtiTrajectory[] {
     };
     piece.forEach((src, i) => {
       traj.observations.set(obs.subarray(src * cell, (src + 1) * cell), i * cell);
-      traj.actions[i] = at(file.actions, src);
+      traj.actions[i] = actions[src];
       traj.rewards[i] = at(file.rewards, src);
       traj.dones[i] = at(file.dones, src) ? 1 : 0;
       traj.truncated[i] = at(file.truncated, src) ? 1 : 0;

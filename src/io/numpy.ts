@@ -5,7 +5,13 @@
  */
 import { DtlensError, check } from '../errors.ts';
 import { DTYPE_BYTES, numel, typedArrayFromBytes, type RawDtype, type RawTensor } from './rawTensor.ts';
-import { SET_STATE, type Buildable, type GlobalFn } from './unpickle.ts';
+import {
+  PICKLE_CHILDREN,
+  SET_STATE,
+  type Buildable,
+  type GlobalFn,
+  type PickleContainer,
+} from './unpickle.ts';
 
 const bad = (message: string) => new DtlensError('BAD_PICKLE', `invalid numpy pickle: ${message}`);
 
@@ -41,10 +47,14 @@ export class NumpyDtype implements Buildable {
 }
 
 /** A `numpy.ndarray` rebuilt from `_reconstruct` + BUILD. Exactly one of `tensor` / `objects` is set. */
-export class NumpyArray implements Buildable {
+export class NumpyArray implements Buildable, PickleContainer {
   shape: number[] = [];
   tensor: RawTensor | null = null;
   objects: unknown[] | null = null;
+
+  get [PICKLE_CHILDREN](): readonly unknown[] {
+    return this.objects ?? [];
+  }
 
   [SET_STATE](state: unknown): void {
     if (!Array.isArray(state) || state.length !== 5) throw bad('ndarray state is not a 5-tuple');

@@ -139,3 +139,53 @@ export function isRawTensor(x: unknown): x is RawTensor {
   const t = x as Partial<RawTensor>;
   return isRawDtype(t.dtype) && Array.isArray(t.shape) && ArrayBuffer.isView(t.data);
 }
+
+/**
+ * Index of the first NaN or infinite element (float dtypes; -1 when all are finite or the dtype is an
+ * integer type). F16/BF16 are checked on their bit patterns.
+ */
+export function firstNonFinite(raw: RawTensor): number {
+  const { dtype, data } = raw;
+  if (dtype === 'F32' || dtype === 'F64') {
+    const d = data as Float32Array | Float64Array;
+    for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return i;
+  } else if (dtype === 'F16' || dtype === 'BF16') {
+    const mask = dtype === 'F16' ? 0x7c00 : 0x7f80;
+    const d = data as Uint16Array;
+    for (let i = 0; i < d.length; i++) if ((d[i] & mask) === mask) return i;
+  }
+  return -1;
+}
+
+/**
+ * Integer values of a tensor as an `Int32Array`, each checked exactly against `[min, max]` before any
+ * conversion (an int64 of 2^32 must not wrap to 0, nor a float 1e10 be cast). `BAD_INPUT` names `what`.
+ */
+export function toInt32Checked(
+  raw: RawTensor,
+  what: string,
+  min = -(2 ** 31),
+  max = 2 ** 31 - 1,
+): Int32Array {
+  const { dtype, data } = raw;
+  const out = new Int32Array(data.length);
+  const fail = (v: number | bigint) =>
+    new DtlensError('BAD_INPUT', `${what} must hold integers in ${min}..${max}, found ${v}`);
+  if (dtype === 'I64') {
+    const lo = BigInt(min);
+    const hi = BigInt(max);
+    const d = data as BigInt64Array;
+    for (let i = 0; i < d.length; i++) {
+      if (d[i] < lo || d[i] > hi) throw fail(d[i]);
+      out[i] = Number(d[i]);
+    }
+    return out;
+  }
+  const values = dtype === 'F16' || dtype === 'BF16' ? toFloat32(raw) : (data as ArrayLike<number>);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isInteger(v) || v < min || v > max) throw fail(v);
+    out[i] = v;
+  }
+  return out;
+}

@@ -4,6 +4,7 @@
  * then the little-endian tensor bytes, offsets relative to the end of the header.
  */
 import { DtlensError, check } from '../errors.ts';
+import { MAX_ENTRIES, MAX_JSON_DEPTH } from './limits.ts';
 import {
   DTYPE_BYTES,
   assertRawTensor,
@@ -11,6 +12,7 @@ import {
   isRawDtype,
   numel,
   typedArrayFromBytes,
+  type RawDtype,
   type RawTensor,
 } from './rawTensor.ts';
 
@@ -24,9 +26,13 @@ export interface Safetensors {
 
 const bad = (message: string) => new DtlensError('BAD_SAFETENSORS', `invalid safetensors file: ${message}`);
 
-/** Keys of the top-level JSON object, in order, duplicates included (JSON.parse silently drops them). */
-function topLevelKeys(json: string): string[] {
-  const keys: string[] = [];
+/**
+ * The first duplicated key of the top-level JSON object (JSON.parse silently keeps the last), in one
+ * linear pass that also refuses more than `MAX_ENTRIES` tensors (+ `__metadata__`) and nesting deeper than
+ * `MAX_JSON_DEPTH` (deep values overflow the stack of anything that later walks them).
+ */
+function duplicateTopLevelKey(json: string): string | undefined {
+  const keys = new Set<string>();
   let depth = 0;
   let expectKey = false;
   for (let i = 0; i < json.length; i++) {
@@ -34,16 +40,23 @@ function topLevelKeys(json: string): string[] {
     if (c === '"') {
       let j = i + 1;
       while (j < json.length && json[j] !== '"') j += json[j] === '\\' ? 2 : 1;
-      if (depth === 1 && expectKey) keys.push(JSON.parse(json.slice(i, j + 1)) as string);
+      if (depth === 1 && expectKey) {
+        const key = JSON.parse(json.slice(i, j + 1)) as string;
+        if (keys.has(key)) return key;
+        keys.add(key);
+        if (keys.size - (keys.has('__metadata__') ? 1 : 0) > MAX_ENTRIES)
+          throw bad(`more than the limit of ${MAX_ENTRIES} tensors`);
+      }
       expectKey = false;
       i = j;
     } else if (c === '{' || c === '[') {
       depth++;
+      if (depth > MAX_JSON_DEPTH) throw bad(`header nested deeper than the limit of ${MAX_JSON_DEPTH}`);
       expectKey = c === '{' && depth === 1;
     } else if (c === '}' || c === ']') depth--;
     else if (c === ',' && depth === 1) expectKey = true;
   }
-  return keys;
+  return undefined;
 }
 
 function parseHeader(bytes: Uint8Array): { header: Record<string, unknown>; dataStart: number } {
@@ -62,15 +75,16 @@ function parseHeader(bytes: Uint8Array): { header: Record<string, unknown>; data
     throw bad('header is not valid UTF-8');
   }
   let header: unknown;
+  let dup: string | undefined;
   try {
+    dup = duplicateTopLevelKey(text);
     header = JSON.parse(text);
   } catch (e) {
+    if (e instanceof DtlensError) throw e;
     throw bad(`header is not valid JSON (${(e as Error).message})`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header))
     throw bad('header is not a JSON object');
-  const keys = topLevelKeys(text);
-  const dup = keys.find((k, i) => keys.indexOf(k) !== i);
   if (dup !== undefined) throw bad(`duplicate tensor name "${dup}"`);
   return { header: header as Record<string, unknown>, dataStart: 8 + headerLength };
 }
@@ -85,6 +99,22 @@ function parseMetadata(value: unknown): Record<string, string> {
     out[k] = v;
   }
   return out;
+}
+
+/**
+ * Tensors must tile the data section exactly, as the reference implementation requires: sorted by offset,
+ * each begins where the previous ends, the first at 0 and the last at the end (no gap, overlap or
+ * trailing byte, any of which would mean the file is not what it claims).
+ */
+function checkCoverage(spans: { name: string; begin: number; end: number }[], dataLength: number): void {
+  spans.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let at = 0;
+  for (const { name, begin, end } of spans) {
+    if (begin < at) throw bad(`tensor "${name}" overlaps the tensor before it`);
+    if (begin > at) throw bad(`${begin - at} bytes before tensor "${name}" belong to no tensor`);
+    at = end;
+  }
+  if (at !== dataLength) throw bad(`${dataLength - at} bytes after the last tensor belong to no tensor`);
 }
 
 /** Parses a safetensors file. Tensor data is copied (aligned); throws `BAD_SAFETENSORS` on any inconsistency. */
@@ -118,16 +148,16 @@ export function readSafetensors(bytes: Uint8Array): Safetensors {
         `tensor "${name}" spans ${end - begin} bytes but ${dtype} [${shape.join(', ')}] needs ${expected}`,
       );
     spans.push({ name, begin, end });
+  }
+  checkCoverage(spans, dataLength);
+  for (const { name, begin } of spans) {
+    const { dtype, shape } = header[name] as { dtype: RawDtype; shape: number[] };
     tensors.set(name, {
       dtype,
       shape: [...shape],
       data: typedArrayFromBytes(dtype, bytes, dataStart + begin, numel(shape)),
     });
   }
-  spans.sort((a, b) => a.begin - b.begin || a.end - b.end);
-  for (let i = 1; i < spans.length; i++)
-    if (spans[i].begin < spans[i - 1].end)
-      throw bad(`tensors "${spans[i - 1].name}" and "${spans[i].name}" overlap`);
   return { metadata, tensors };
 }
 

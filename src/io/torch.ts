@@ -13,6 +13,12 @@ import {
   type RawDtype,
   type RawTensor,
 } from './rawTensor.ts';
+import {
+  MAX_TENSOR_ELEMENTS,
+  MAX_TENSOR_TOTAL_BYTES,
+  TENSOR_EXPANSION_FACTOR,
+  derivedBudget,
+} from './limits.ts';
 import { numpyGlobals } from './numpy.ts';
 import { PickleGlobal, unpickle, type GlobalFn } from './unpickle.ts';
 import { isZip, readZipEntries } from './zip.ts';
@@ -31,9 +37,6 @@ const STORAGE_DTYPES: Readonly<Record<string, RawDtype>> = {
   'torch.BoolStorage': 'BOOL',
 };
 
-/** Largest tensor materialised from a strided view (elements). */
-const MAX_TENSOR_ELEMENTS = 2 ** 28;
-
 interface Storage {
   dtype: RawDtype;
   data: RawTensor['data'];
@@ -50,8 +53,39 @@ export function isLegacyTorch(bytes: Uint8Array): boolean {
 const isIntList = (x: unknown): x is number[] =>
   Array.isArray(x) && x.every((v) => Number.isSafeInteger(v) && (v as number) >= 0);
 
+/**
+ * Bytes of tensors one file may materialise: a multiple of the file size plus a fixed allowance. Each
+ * view is also refused when it has more elements than its storage (stride 0 or overlapping strides would
+ * let an 8-byte storage stand for gigabytes).
+ */
+class TensorBudget {
+  private used = 0;
+  constructor(readonly maxBytes: number) {}
+  take(storage: Storage, n: number): void {
+    check(
+      n <= storage.data.length,
+      'BAD_CHECKPOINT',
+      () =>
+        `tensor view of ${n} elements exceeds its storage of ${storage.data.length} (stride tricks are not loaded)`,
+    );
+    check(n <= MAX_TENSOR_ELEMENTS, 'BAD_SHAPE', `tensor of ${n} elements is too large`);
+    this.used += n * DTYPE_BYTES[storage.dtype];
+    check(
+      this.used <= this.maxBytes,
+      'BAD_CHECKPOINT',
+      () => `tensors of this file exceed the limit of ${this.maxBytes} materialised bytes`,
+    );
+  }
+}
+
 /** Copies the strided view `(offset, shape, stride)` of a storage into a contiguous tensor. */
-function materialise(storage: Storage, offset: unknown, shape: unknown, stride: unknown): RawTensor {
+function materialise(
+  storage: Storage,
+  offset: unknown,
+  shape: unknown,
+  stride: unknown,
+  budget: TensorBudget,
+): RawTensor {
   if (
     !isIntList(shape) ||
     !isIntList(stride) ||
@@ -60,7 +94,6 @@ function materialise(storage: Storage, offset: unknown, shape: unknown, stride: 
   )
     throw new DtlensError('BAD_PICKLE', 'tensor with an invalid offset, size or stride');
   const n = numel(shape);
-  check(n <= MAX_TENSOR_ELEMENTS, 'BAD_SHAPE', `tensor of ${n} elements is too large`);
   const start = offset as number;
   let last = start;
   for (let d = 0; d < shape.length; d++) last += (shape[d] - 1) * stride[d];
@@ -69,6 +102,7 @@ function materialise(storage: Storage, offset: unknown, shape: unknown, stride: 
       'BAD_PICKLE',
       `tensor view reaches past its storage of ${storage.data.length} elements`,
     );
+  budget.take(storage, n);
   const out = allocTyped(storage.dtype, n);
   const src = storage.data as unknown as ArrayLike<number>;
   const dst = out as unknown as { [i: number]: number };
@@ -86,7 +120,7 @@ function materialise(storage: Storage, offset: unknown, shape: unknown, stride: 
   return { dtype: storage.dtype, shape: [...shape], data: out };
 }
 
-function torchGlobals(): Record<string, GlobalFn> {
+function torchGlobals(budget: TensorBudget): Record<string, GlobalFn> {
   const globals: Record<string, GlobalFn> = {
     ...numpyGlobals(),
     'collections.OrderedDict': (args) => {
@@ -101,7 +135,7 @@ function torchGlobals(): Record<string, GlobalFn> {
     'torch._utils._rebuild_tensor_v2': ([storage, offset, shape, stride]) => {
       if (typeof storage !== 'object' || storage === null || !('dtype' in storage))
         throw new DtlensError('BAD_PICKLE', '_rebuild_tensor_v2 without a storage');
-      return materialise(storage as Storage, offset, shape, stride);
+      return materialise(storage as Storage, offset, shape, stride, budget);
     },
     'torch._utils._rebuild_parameter': ([data]) => data,
   };
@@ -113,8 +147,8 @@ function torchGlobals(): Record<string, GlobalFn> {
 }
 
 /** The archive folder holding `data.pkl` (e.g. the DTI run name), with a trailing slash. */
-function findPicklePrefix(entries: Record<string, Uint8Array>): string {
-  const pkls = Object.keys(entries).filter((n) => /^([^/]+\/)?data\.pkl$/.test(n));
+function findPicklePrefix(entries: Map<string, Uint8Array>): string {
+  const pkls = [...entries.keys()].filter((n) => /^([^/]+\/)?data\.pkl$/.test(n));
   if (pkls.length !== 1)
     throw badCkpt(
       `zip archive is not a torch checkpoint: expected one */data.pkl entry, found ${pkls.length}`,
@@ -144,11 +178,12 @@ export function loadTorchFile(bytes: Uint8Array): TorchFile {
     if (!Array.isArray(pid) || pid[0] !== 'storage' || pid.length < 3 || !(pid[1] instanceof PickleGlobal))
       throw new DtlensError('BAD_PICKLE', 'unrecognised persistent id (expected a torch storage)');
     const dtype = STORAGE_DTYPES[pid[1].name];
-    const key = String(pid[2]);
+    const key = pid[2];
     check(dtype !== undefined, 'BAD_PICKLE', `${pid[1].name} is not a storage type`);
+    check(typeof key === 'string', 'BAD_PICKLE', 'storage key is not a string');
     const cached = storages.get(key);
     if (cached) return cached;
-    const raw = entries[`${prefix}data/${key}`];
+    const raw = entries.get(`${prefix}data/${key}`);
     check(raw !== undefined, 'BAD_CHECKPOINT', `torch archive lacks storage data/${key}`);
     check(
       raw.length % DTYPE_BYTES[dtype] === 0,
@@ -159,6 +194,12 @@ export function loadTorchFile(bytes: Uint8Array): TorchFile {
     storages.set(key, storage);
     return storage;
   };
-  const root = unpickle(entries[`${prefix}data.pkl`], { globals: torchGlobals(), persistentLoad });
+  const budget = new TensorBudget(
+    derivedBudget(bytes.length, TENSOR_EXPANSION_FACTOR, MAX_TENSOR_TOTAL_BYTES),
+  );
+  const root = unpickle(entries.get(`${prefix}data.pkl`) as Uint8Array, {
+    globals: torchGlobals(budget),
+    persistentLoad,
+  });
   return { root, archivePrefix: prefix.replace(/\/$/, '') };
 }

@@ -7,6 +7,15 @@
  * str -> string, bytes/bytearray -> Uint8Array, list and tuple -> array, dict -> Map, set/frozenset -> Set.
  */
 import { DtlensError } from '../errors.ts';
+import {
+  MAX_PICKLE_BYTES,
+  MAX_PICKLE_DEPTH,
+  MAX_PICKLE_INT_BYTES,
+  MAX_PICKLE_INT_DIGITS,
+  MAX_PICKLE_MEMO,
+  MAX_PICKLE_NODES,
+  MAX_PICKLE_VALUES,
+} from './limits.ts';
 
 /** An allowlisted global's implementation: receives the positional args of REDUCE / NEWOBJ. */
 export type GlobalFn = (args: unknown[], kwargs?: Map<unknown, unknown>) => unknown;
@@ -15,6 +24,15 @@ export type GlobalFn = (args: unknown[], kwargs?: Map<unknown, unknown>) => unkn
 export const SET_STATE: unique symbol = Symbol('pickle.setstate');
 export interface Buildable {
   [SET_STATE](state: unknown): void;
+}
+
+/**
+ * Objects built by allowlisted globals that hold unpickled values (e.g. numpy object arrays) expose them
+ * under this symbol, so the structure check sees every reference.
+ */
+export const PICKLE_CHILDREN: unique symbol = Symbol('pickle.children');
+export interface PickleContainer {
+  readonly [PICKLE_CHILDREN]: readonly unknown[];
 }
 
 /** A resolved global on the stack (`module.name`), callable only through its allowlisted implementation. */
@@ -30,7 +48,30 @@ export interface UnpickleOptions {
   globals: Readonly<Record<string, GlobalFn>>;
   /** Resolves a persistent id (BINPERSID / PERSID); without it those opcodes are rejected. */
   persistentLoad?: (pid: unknown) => unknown;
+  /** Overrides of the resource limits (defaults in `limits.ts`). */
+  limits?: Partial<PickleLimits>;
 }
+
+export interface PickleLimits {
+  /** Largest pickle (bytes). */
+  maxBytes: number;
+  /** Deepest nesting of containers. */
+  maxDepth: number;
+  /** Most memo entries. */
+  maxMemo: number;
+  /** Most values reachable from the result, a shared container counted once per reference. */
+  maxNodes: number;
+  /** Most values pushed while decoding (each costs memory even if later discarded). */
+  maxValues: number;
+}
+
+const DEFAULT_LIMITS: PickleLimits = {
+  maxBytes: MAX_PICKLE_BYTES,
+  maxDepth: MAX_PICKLE_DEPTH,
+  maxMemo: MAX_PICKLE_MEMO,
+  maxNodes: MAX_PICKLE_NODES,
+  maxValues: MAX_PICKLE_VALUES,
+};
 
 const bad = (message: string) => new DtlensError('BAD_PICKLE', `malformed pickle: ${message}`);
 
@@ -68,9 +109,7 @@ class Reader {
     }
   }
   latin1(n: number): string {
-    let s = '';
-    for (const b of this.bytes.subarray(this.need(n), this.pos)) s += String.fromCharCode(b);
-    return s;
+    return latin1(this.bytes.subarray(this.need(n), this.pos));
   }
   /** A text line (protocol 0 arguments), without its newline. */
   line(): string {
@@ -78,15 +117,21 @@ class Reader {
     if (end < 0) throw bad(`unterminated text argument at offset ${this.pos}`);
     return this.latin1(end - this.pos + 1).slice(0, -1);
   }
-  /** Two's-complement little-endian integer of `n` bytes (LONG1 / LONG4). */
+  /** Two's-complement little-endian integer of `n` bytes (LONG1 / LONG4), in time linear in `n`. */
   long(n: number): number | bigint {
+    if (n > MAX_PICKLE_INT_BYTES)
+      throw bad(`integer of ${n} bytes is longer than the limit of ${MAX_PICKLE_INT_BYTES}`);
     const b = this.bytes.subarray(this.need(n), this.pos);
-    let v = 0n;
-    for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
-    if (n > 0 && b[n - 1] & 0x80) v -= 1n << BigInt(8 * n);
+    if (n === 0) return 0;
+    const hex = new Array<string>(n);
+    for (let i = 0; i < n; i++) hex[n - 1 - i] = HEX[b[i]];
+    let v = BigInt('0x' + hex.join(''));
+    if (b[n - 1] & 0x80) v -= 1n << BigInt(8 * n);
     return toIntValue(v);
   }
 }
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 function toIntValue(v: bigint): number | bigint {
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
@@ -96,6 +141,10 @@ function parseTextInt(s: string): number | bigint | boolean {
   if (s === '01') return true;
   if (s === '00') return false;
   const t = s.endsWith('L') ? s.slice(0, -1) : s;
+  if (t.length > MAX_PICKLE_INT_DIGITS + 1)
+    throw bad(
+      `integer literal of ${t.length} characters is longer than the limit of ${MAX_PICKLE_INT_DIGITS} digits`,
+    );
   if (!/^[+-]?\d+$/.test(t)) throw bad(`invalid integer literal ${JSON.stringify(s)}`);
   return toIntValue(BigInt(t));
 }
@@ -121,26 +170,44 @@ function parseQuoted(s: string): Uint8Array {
   return Uint8Array.from(out);
 }
 
-const latin1 = (b: Uint8Array) => String.fromCharCode(...b);
+/** Bytes as latin-1 text (in chunks: spreading a long array into one call overflows the stack). */
+function latin1(b: Uint8Array): string {
+  const parts: string[] = [];
+  for (let i = 0; i < b.length; i += 8192) parts.push(String.fromCharCode(...b.subarray(i, i + 8192)));
+  return parts.join('');
+}
 
 /** Decodes one pickle. Never executes code; only allowlisted globals are ever invoked. */
 export function unpickle(bytes: Uint8Array, options: UnpickleOptions): unknown {
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  if (bytes.length > limits.maxBytes)
+    throw bad(`${bytes.length} bytes is more than the limit of ${limits.maxBytes}`);
   try {
-    return run(bytes, options);
+    const result = run(bytes, options, limits);
+    checkStructure(result, limits);
+    return result;
   } catch (e) {
     if (e instanceof DtlensError) throw e;
     throw bad((e as Error).message ?? String(e));
   }
 }
 
-function run(bytes: Uint8Array, { globals, persistentLoad }: UnpickleOptions): unknown {
+function run(
+  bytes: Uint8Array,
+  { globals, persistentLoad }: UnpickleOptions,
+  { maxMemo, maxValues }: PickleLimits,
+): unknown {
   const r = new Reader(bytes);
   let stack: unknown[] = [];
   const metastack: unknown[][] = [];
-  const memo = new Map<number, unknown>();
+  // An array, not a Map: indices are dense in practice and bounded by `maxMemo`.
+  const memo: unknown[] = [];
+  let memoCount = 0;
 
   // `push` reads `stack` only after its argument is evaluated (which may replace `stack` via popMark).
+  let pushed = 0;
   const push = (x: unknown): void => {
+    if (++pushed > maxValues) throw bad(`more than the limit of ${maxValues} values`);
     stack.push(x);
   };
   const pop = (): unknown => {
@@ -159,10 +226,16 @@ function run(bytes: Uint8Array, { globals, persistentLoad }: UnpickleOptions): u
     return items;
   };
   const memoGet = (i: number): unknown => {
-    if (!memo.has(i)) throw bad(`memo index ${i} was never stored`);
-    return memo.get(i);
+    const v = i < memo.length ? memo[i] : undefined;
+    if (v === undefined) throw bad(`memo index ${i} was never stored`);
+    return v;
   };
-  const memoPut = (i: number) => memo.set(i, top());
+  const memoPut = (i: number) => {
+    if (!Number.isSafeInteger(i) || i < 0 || i >= maxMemo)
+      throw bad(`memo index ${i} is beyond the limit of ${maxMemo} memo entries`);
+    if (memo[i] === undefined) memoCount++;
+    memo[i] = top();
+  };
   const resolve = (module: unknown, name: unknown): PickleGlobal => {
     if (typeof module !== 'string' || typeof name !== 'string') throw bad('global name is not a string');
     const full = `${module}.${name}`;
@@ -385,7 +458,7 @@ function run(bytes: Uint8Array, { globals, persistentLoad }: UnpickleOptions): u
         memoPut(Number(parseTextInt(r.line())));
         break;
       case 0x94: // MEMOIZE
-        memoPut(memo.size);
+        memoPut(memoCount);
         break;
       case 0x68: // BINGET
         push(memoGet(r.u8()));
@@ -469,5 +542,79 @@ function run(bytes: Uint8Array, { globals, persistentLoad }: UnpickleOptions): u
       default:
         throw bad(`unknown opcode 0x${op.toString(16)} at offset ${r.pos - 1}`);
     }
+  }
+}
+
+/** The values a container holds (keys and values of a dict), or null for a leaf. */
+function childrenOf(x: unknown): readonly unknown[] | null {
+  if (typeof x !== 'object' || x === null) return null;
+  if (Array.isArray(x)) return x;
+  if (x instanceof Map) {
+    const out: unknown[] = [];
+    for (const [k, v] of x) out.push(k, v);
+    return out;
+  }
+  if (x instanceof Set) return [...x];
+  if (PICKLE_CHILDREN in x) return (x as PickleContainer)[PICKLE_CHILDREN];
+  return null;
+}
+
+/**
+ * Refuses results that would blow up anything walking them: nesting deeper than `maxDepth`, more than
+ * `maxNodes` values counting a shared container once per reference (40 levels that each reference the
+ * next twice expand to 2^40), and self-references. Iterative, linear in the number of references.
+ */
+function checkStructure(root: unknown, { maxDepth, maxNodes }: PickleLimits): void {
+  const done = new Map<object, { size: number; depth: number }>();
+  const onPath = new Set<object>();
+  interface Frame {
+    node: object;
+    kids: readonly unknown[];
+    next: number;
+    size: number;
+    depth: number;
+  }
+  const stack: Frame[] = [];
+  const enter = (node: object, kids: readonly unknown[]) => {
+    if (stack.length >= maxDepth) throw bad(`containers nested deeper than the limit of ${maxDepth}`);
+    onPath.add(node);
+    stack.push({ node, kids, next: 0, size: 1, depth: 1 });
+  };
+  const rootKids = childrenOf(root);
+  if (!rootKids) return;
+  enter(root as object, rootKids);
+  let total = 0;
+  while (stack.length) {
+    const f = stack[stack.length - 1];
+    if (f.next < f.kids.length) {
+      const kid = f.kids[f.next++];
+      const kidKids = childrenOf(kid);
+      if (!kidKids) {
+        f.size++;
+        continue;
+      }
+      const node = kid as object;
+      if (onPath.has(node)) throw bad('structure refers to itself (cycle)');
+      const known = done.get(node);
+      if (!known) {
+        enter(node, kidKids);
+        continue;
+      }
+      if (stack.length + known.depth > maxDepth)
+        throw bad(`containers nested deeper than the limit of ${maxDepth}`);
+      f.size += known.size;
+      f.depth = Math.max(f.depth, known.depth + 1);
+    } else {
+      stack.pop();
+      onPath.delete(f.node);
+      done.set(f.node, { size: f.size, depth: f.depth });
+      const parent = stack[stack.length - 1];
+      if (parent) {
+        parent.size += f.size;
+        parent.depth = Math.max(parent.depth, f.depth + 1);
+      } else total = f.size;
+    }
+    if (f.size > maxNodes || total > maxNodes)
+      throw bad(`structure expands to more than the limit of ${maxNodes} values (shared references)`);
   }
 }

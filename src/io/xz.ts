@@ -4,9 +4,8 @@
  */
 import * as xzModule from 'xz-decompress';
 import { DtlensError } from '../errors.ts';
-
-/** Largest decompressed size accepted (1 GiB). */
-export const MAX_XZ_OUTPUT_BYTES = 2 ** 30;
+import { concatBytes } from './inflate.ts';
+import { MAX_DECOMPRESSED_BYTES } from './limits.ts';
 
 type XzStreamCtor = typeof xzModule.XzReadableStream;
 // The package is a UMD bundle: under Node's ESM loader its exports sit on `default`.
@@ -21,7 +20,10 @@ export function isXz(bytes: Uint8Array): boolean {
 }
 
 /** Decompresses a complete `.xz` file. Throws `BAD_DATASET` on corrupt or oversized input. */
-export async function xzDecompress(bytes: Uint8Array, maxBytes = MAX_XZ_OUTPUT_BYTES): Promise<Uint8Array> {
+export async function xzDecompress(
+  bytes: Uint8Array,
+  maxBytes = MAX_DECOMPRESSED_BYTES,
+): Promise<Uint8Array> {
   if (!isXz(bytes)) throw new DtlensError('BAD_DATASET', 'not an xz file (bad magic bytes)');
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -42,11 +44,5 @@ export async function xzDecompress(bytes: Uint8Array, maxBytes = MAX_XZ_OUTPUT_B
     if (e instanceof DtlensError) throw e;
     throw new DtlensError('BAD_DATASET', `corrupt xz data (${(e as Error)?.message ?? String(e)})`);
   }
-  const out = new Uint8Array(total);
-  let pos = 0;
-  for (const c of chunks) {
-    out.set(c, pos);
-    pos += c.length;
-  }
-  return out;
+  return concatBytes(chunks, total);
 }

@@ -2,7 +2,7 @@
  * The dimensions and options the forward pass needs, derived from a checkpoint's configs.
  * `normalization` is the effective one after weight processing (LN becomes LNPre when folded).
  */
-import type { LayerNormType, ModelConfig } from './config.ts';
+import type { LayerNormType, ModelConfig } from '../config/config.ts';
 
 export type Normalization = LayerNormType;
 

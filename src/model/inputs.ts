@@ -4,7 +4,7 @@
  * empty actions), `inputs.rtgs [B,T,1]`, `inputs.timesteps [B,T,1]`.
  */
 import { DtlensError, check } from '../errors.ts';
-import { type RawTensor, toFloat32 } from '../io/rawTensor.ts';
+import { type RawTensor, toFloat32, toInt32Checked } from '../io/rawTensor.ts';
 import { Tensor, shapeString } from '../tensor/tensor.ts';
 import type { DTInputs } from './decisionTransformer.ts';
 
@@ -33,16 +33,12 @@ export function inputsFromTensors(tensors: ReadonlyMap<string, RawTensor>, prefi
   expectBT1('timesteps', timesteps, T);
   const actionsRaw = tensors.get(`${prefix}actions`);
   if (actionsRaw) expectBT1('actions', actionsRaw, actionsRaw.shape[1]);
-  const toInts = (t: RawTensor, name: string): Int32Array => {
-    const v = toFloat32(t);
-    for (const x of v)
-      check(Number.isInteger(x), 'BAD_INPUT', `${prefix}${name} must hold integers, found ${x}`);
-    return Int32Array.from(v);
-  };
+  const toInts = (t: RawTensor, name: string, min?: number): Int32Array =>
+    toInt32Checked(t, `${prefix}${name}`, min);
   return {
     states: new Tensor(toFloat32(states), states.shape),
     actions: actionsRaw ? toInts(actionsRaw, 'actions') : null,
     rtgs: toFloat32(rtgs),
-    timesteps: toInts(timesteps, 'timesteps'),
+    timesteps: toInts(timesteps, 'timesteps', 0),
   };
 }

@@ -10,7 +10,7 @@ import { IDX_TO_ACTION } from '../env/core/actions.ts';
 import { renderGridSvg, renderObservationSvg } from '../env/render/index.ts';
 import { DtlensError } from '../errors.ts';
 import { type Checkpoint, loadCheckpoint } from '../io/checkpoint.ts';
-import { envConfigToJson, modelConfigToJson } from '../model/config.ts';
+import { envConfigToJson, modelConfigToJson } from '../config/config.ts';
 import { type NameFilter, matchesFilter } from '../model/hooks.ts';
 import type { Gemm } from '../tensor/gemm.ts';
 import { frameTokenLabels, stepsTaken } from './history.ts';

@@ -7,7 +7,7 @@
  * stage); seeds with the other layout are skipped, so episode i then uses the i-th matching seed.
  */
 import { check } from '../errors.ts';
-import type { EnvConfig } from '../model/config.ts';
+import type { EnvConfig } from '../config/config.ts';
 import { expertFor, makeDtiEnv, npRandom } from '../env/index.ts';
 import type { MemoryEnv } from '../env/envs/memory.ts';
 import type { Dataset, Episode } from './dataset.ts';

@@ -13,7 +13,7 @@ import type { DtiTrajectoryFile } from '../io/dtiTrajectories.ts';
 import { splitTrajectories } from '../io/dtiTrajectories.ts';
 import { type RawTensor, toFloat32 } from '../io/rawTensor.ts';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.ts';
-import { DEFAULT_ENV_CONFIG, envConfigToJson, parseEnvConfig, type EnvConfig } from '../model/config.ts';
+import { DEFAULT_ENV_CONFIG, envConfigToJson, parseEnvConfig, type EnvConfig } from '../config/config.ts';
 
 export interface Episode {
   /** [L, X, Y, C] */

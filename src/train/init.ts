@@ -6,7 +6,7 @@
 import type { Checkpoint } from '../io/checkpoint.ts';
 import { expectedStateDict } from '../io/checkpoint.ts';
 import type { RawTensor } from '../io/rawTensor.ts';
-import type { EnvConfig, ModelConfig } from '../model/config.ts';
+import type { EnvConfig, ModelConfig } from '../config/config.ts';
 import { MASKED_SCORE } from '../model/transformer.ts';
 import { npRandom } from '../env/rng/index.ts';
 

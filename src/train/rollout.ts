@@ -6,7 +6,7 @@
  */
 import type { Env } from '../env/index.ts';
 import { makeDtiEnv } from '../env/index.ts';
-import type { EnvConfig } from '../model/config.ts';
+import type { EnvConfig } from '../config/config.ts';
 import type { DecisionTransformer } from '../model/decisionTransformer.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { type WindowArrays, writeWindow } from './sampler.ts';

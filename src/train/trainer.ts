@@ -7,7 +7,7 @@
 import { check } from '../errors.ts';
 import type { Checkpoint } from '../io/checkpoint.ts';
 import type { RawTensor } from '../io/rawTensor.ts';
-import type { ModelConfig } from '../model/config.ts';
+import type { ModelConfig } from '../config/config.ts';
 import type { DecisionTransformer } from '../model/decisionTransformer.ts';
 import type { FusedCore } from '../model/transformer.ts';
 import { createModel } from '../model/load.ts';

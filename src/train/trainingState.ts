@@ -8,7 +8,7 @@ import { DtlensError, check } from '../errors.ts';
 import type { Checkpoint } from '../io/checkpoint.ts';
 import { type RawTensor, toFloat32 } from '../io/rawTensor.ts';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.ts';
-import { envConfigToJson, parseEnvConfig } from '../model/config.ts';
+import { envConfigToJson, parseEnvConfig } from '../config/config.ts';
 import type { TrainConfig, TrainingState } from './trainer.ts';
 
 const META = 'dtlens.resume';

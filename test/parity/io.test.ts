@@ -9,7 +9,7 @@ import { expect, it } from 'vitest';
 import { loadCheckpoint, type Checkpoint } from '../../src/io/checkpoint.ts';
 import { readDtiTrajectories, splitTrajectories } from '../../src/io/dtiTrajectories.ts';
 import { xzDecompress } from '../../src/io/xz.ts';
-import { envConfigToJson, modelConfigToJson } from '../../src/model/config.ts';
+import { envConfigToJson, modelConfigToJson } from '../../src/config/config.ts';
 import { describeWithShared, readSharedJson, sharedPath } from '../support/shared.ts';
 
 interface GoldenConfig {

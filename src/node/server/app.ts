@@ -1,17 +1,27 @@
 /**
  * The HTTP app behind `npm start`: the built web app as static files and the model folders under
  * `/api/models` (list) and `/api/models/:name` (bytes). Read-only; nothing is ever written or uploaded.
+ * Only regular files whose real path lies inside the served folders are served, and requests whose
+ * Host is not the bound loopback address are refused (DNS rebinding cannot reach the server).
  */
-import { readFile, stat } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
 import { Hono } from 'hono';
+import { readServable, servableFile } from './files.ts';
 import { findModel, listModels } from './models.ts';
 
 export interface ServerOptions {
   /** The built app (index.html and assets). */
   staticDir: string;
   modelDirs: readonly string[];
+  /**
+   * Host header values accepted (e.g. `127.0.0.1:5173`, `localhost:5173`), read per request because
+   * the port is known only once the server is bound. Every other Host gets 421.
+   */
+  allowedHosts: () => readonly string[];
 }
+
+/** The Host values of a loopback server on `port`. */
+export const loopbackHosts = (port: number): string[] => [`127.0.0.1:${port}`, `localhost:${port}`];
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -41,15 +51,21 @@ export function staticPath(root: string, urlPath: string): string | null {
 export function createServerApp(options: ServerOptions): Hono {
   const app = new Hono();
 
+  app.use('*', async (c, next) => {
+    const host = (c.req.header('host') ?? '').toLowerCase();
+    if (!options.allowedHosts().includes(host)) return c.text('misdirected request: unknown Host', 421);
+    await next();
+  });
+
   app.get('/api/models', (c) =>
     c.json({ models: listModels(options.modelDirs).map(({ name, size }) => ({ name, size })) }),
   );
 
   app.get('/api/models/:name', async (c) => {
     const model = findModel(options.modelDirs, c.req.param('name'));
-    if (!model) return c.json({ error: 'no such model' }, 404);
-    const bytes = await readFile(model.path);
-    return c.body(new Uint8Array(bytes), 200, {
+    const bytes = model && (await readServable({ real: model.path, size: model.size }));
+    if (!bytes) return c.json({ error: 'no such model' }, 404);
+    return c.body(bytes, 200, {
       'content-type': 'application/octet-stream',
       'cache-control': 'no-cache',
     });
@@ -60,13 +76,11 @@ export function createServerApp(options: ServerOptions): Hono {
   app.get('*', async (c) => {
     const path = staticPath(options.staticDir, new URL(c.req.url).pathname);
     if (!path) return c.text('bad path', 400);
-    try {
-      if (!(await stat(path)).isFile()) return c.text('not found', 404);
-      const type = CONTENT_TYPES[extname(path)] ?? 'application/octet-stream';
-      return c.body(new Uint8Array(await readFile(path)), 200, { 'content-type': type });
-    } catch {
-      return c.text('not found', 404);
-    }
+    const file = servableFile(options.staticDir, path);
+    const bytes = file && (await readServable(file));
+    if (!bytes) return c.text('not found', 404);
+    const type = CONTENT_TYPES[extname(path)] ?? 'application/octet-stream';
+    return c.body(bytes, 200, { 'content-type': type });
   });
 
   return app;

@@ -1,9 +1,11 @@
 /**
  * The model folders the server exposes: only checkpoint files directly inside the given folders are
- * listed and served, by bare file name, so no request can name a path outside them.
+ * listed and served, by bare file name, so no request can name a path outside them. Hidden files,
+ * symlinks leading out of the folder, non-regular and unreadable files are neither listed nor served.
  */
-import { readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { servableFile } from './files.ts';
 
 export const MODEL_EXTENSIONS = ['.pt', '.pth', '.safetensors', '.dtlens'];
 
@@ -12,10 +14,12 @@ export interface ModelFile {
   size: number;
   /** The folder as given on the command line. */
   folder: string;
+  /** Real path of the file (symlinks resolved, inside the folder). */
   path: string;
 }
 
-const isModelName = (name: string) => MODEL_EXTENSIONS.some((ext) => name.toLowerCase().endsWith(ext));
+const isModelName = (name: string) =>
+  !name.startsWith('.') && MODEL_EXTENSIONS.some((ext) => name.toLowerCase().endsWith(ext));
 
 /** Model files of every folder (missing folders are skipped); the first folder wins on duplicate names. */
 export function listModels(folders: readonly string[]): ModelFile[] {
@@ -29,13 +33,8 @@ export function listModels(folders: readonly string[]): ModelFile[] {
     }
     for (const name of entries.sort()) {
       if (seen.has(name) || !isModelName(name)) continue;
-      const path = resolve(join(folder, name));
-      try {
-        const st = statSync(path);
-        if (st.isFile()) seen.set(name, { name, size: st.size, folder, path });
-      } catch {
-        // vanished or unreadable: not listed
-      }
+      const file = servableFile(folder, join(folder, name));
+      if (file) seen.set(name, { name, size: file.size, folder, path: file.real });
     }
   }
   return [...seen.values()];

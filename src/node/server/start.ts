@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { Command, InvalidArgumentError } from 'commander';
-import { createServerApp } from './app.ts';
+import { createServerApp, loopbackHosts } from './app.ts';
 import { buildApp, needsBuild } from './build.ts';
 import { listModels } from './models.ts';
 
@@ -41,8 +41,10 @@ const program = new Command('dtlens-app')
     if (!existsSync(resolve(appDir, 'dist', 'index.html')))
       program.error('app/dist is missing: run `npm run build:app` or drop --no-build', { exitCode: 2 });
     const modelDirs = [resolve('models'), ...opts.models.map((d) => resolve(d))];
-    const app = createServerApp({ staticDir: resolve(appDir, 'dist'), modelDirs });
+    let hosts: string[] = [];
+    const app = createServerApp({ staticDir: resolve(appDir, 'dist'), modelDirs, allowedHosts: () => hosts });
     const server = serve({ fetch: app.fetch, port: opts.port, hostname: '127.0.0.1' }, (info) => {
+      hosts = loopbackHosts(info.port);
       const n = listModels(modelDirs).length;
       console.log(`dtlens app: http://127.0.0.1:${info.port}/  (${n} model${n === 1 ? '' : 's'} served)`);
     });

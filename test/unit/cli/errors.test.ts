@@ -11,7 +11,9 @@ describe('dtlens CLI', () => {
   it('reports a missing model file as one clear line and exit code 1', () => {
     const r = runCli(['info', '/nonexistent/model.pt']);
     expect(r.status).toBe(1);
-    expect(r.stderr.trim()).toBe('dtlens: cannot read model file /nonexistent/model.pt: ENOENT');
+    expect(r.stderr.trim()).toBe(
+      'dtlens: cannot read model file: no such file or directory (/nonexistent/model.pt)',
+    );
   });
 
   it('rejects an unknown weight variant before reading anything', () => {

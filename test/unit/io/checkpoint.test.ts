@@ -8,7 +8,7 @@ import {
 } from '../../../src/io/checkpoint.ts';
 import { readSafetensors, writeSafetensors } from '../../../src/io/safetensors.ts';
 import type { RawTensor } from '../../../src/io/rawTensor.ts';
-import { parseEnvConfig, parseModelConfig } from '../../../src/model/config.ts';
+import { parseEnvConfig, parseModelConfig } from '../../../src/config/config.ts';
 
 /** A small valid checkpoint: 1 layer, 2 heads, d_model 8, LN, gated MLP, n_ctx 5, 3 actions, 5x5 index view. */
 function tinyCheckpoint(): Checkpoint {

@@ -6,7 +6,7 @@ import {
   modelConfigToJson,
   parseEnvConfig,
   parseModelConfig,
-} from '../../../src/model/config.ts';
+} from '../../../src/config/config.ts';
 
 function expectBadConfig(fn: () => unknown, field: string): void {
   try {

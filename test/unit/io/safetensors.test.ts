@@ -2,28 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { DtlensError } from '../../../src/errors.ts';
 import { readSafetensors, writeSafetensors } from '../../../src/io/safetensors.ts';
 import { toFloat32, type RawTensor } from '../../../src/io/rawTensor.ts';
+import { expectDtlensError, rawSafetensors } from '../../support/errors.ts';
 
 /** Builds a safetensors file by hand from a header object (or raw header text) and data bytes. */
-function handMade(header: unknown, data: number[] | Uint8Array, headerText?: string): Uint8Array {
-  const json = new TextEncoder().encode(headerText ?? JSON.stringify(header));
-  const out = new Uint8Array(8 + json.length + data.length);
-  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
-  out.set(json, 8);
-  out.set(data, 8 + json.length);
-  return out;
-}
-
-function expectCode(fn: () => unknown, code: string, pattern?: RegExp): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DtlensError);
-    expect((e as DtlensError).code).toBe(code);
-    if (pattern) expect((e as DtlensError).message).toMatch(pattern);
-    return;
-  }
-  throw new Error('expected a DtlensError');
-}
+const handMade = (header: unknown, data: number[] | Uint8Array, headerText?: string): Uint8Array =>
+  rawSafetensors(headerText ?? JSON.stringify(header), data);
 
 describe('readSafetensors', () => {
   it('reads a hand-made file with F32, F16, BF16 and I64 tensors', () => {
@@ -77,31 +60,31 @@ describe('readSafetensors', () => {
   it('rejects a header length beyond the file or the cap', () => {
     const file = new Uint8Array(16);
     new DataView(file.buffer).setBigUint64(0, 2n ** 63n, true);
-    expectCode(() => readSafetensors(file), 'BAD_SAFETENSORS', /header length/);
+    expectDtlensError(() => readSafetensors(file), 'BAD_SAFETENSORS', /header length/);
     new DataView(file.buffer).setBigUint64(0, 9n, true);
-    expectCode(() => readSafetensors(file), 'BAD_SAFETENSORS', /header length/);
-    expectCode(() => readSafetensors(new Uint8Array(5)), 'BAD_SAFETENSORS', /too short/);
+    expectDtlensError(() => readSafetensors(file), 'BAD_SAFETENSORS', /header length/);
+    expectDtlensError(() => readSafetensors(new Uint8Array(5)), 'BAD_SAFETENSORS', /too short/);
   });
 
   it('rejects broken JSON and non-object headers', () => {
-    expectCode(() => readSafetensors(handMade(null, [], '{"a": ')), 'BAD_SAFETENSORS', /JSON/);
-    expectCode(() => readSafetensors(handMade([1, 2], [])), 'BAD_SAFETENSORS', /object/);
+    expectDtlensError(() => readSafetensors(handMade(null, [], '{"a": ')), 'BAD_SAFETENSORS', /JSON/);
+    expectDtlensError(() => readSafetensors(handMade([1, 2], [])), 'BAD_SAFETENSORS', /object/);
   });
 
   it('rejects out-of-range offsets, size mismatches, overlaps, duplicates and unknown dtypes', () => {
     const four = [0, 0, 0, 0];
     const eight = [0, 0, 0, 0, 0, 0, 0, 0];
-    expectCode(
+    expectDtlensError(
       () => readSafetensors(handMade({ a: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, four)),
       'BAD_SAFETENSORS',
       /outside/,
     );
-    expectCode(
+    expectDtlensError(
       () => readSafetensors(handMade({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 4] } }, four)),
       'BAD_SAFETENSORS',
       /needs 8/,
     );
-    expectCode(
+    expectDtlensError(
       () =>
         readSafetensors(
           handMade(
@@ -117,13 +100,13 @@ describe('readSafetensors', () => {
     );
     const dupText =
       '{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}';
-    expectCode(() => readSafetensors(handMade(null, eight, dupText)), 'BAD_SAFETENSORS', /duplicate/);
-    expectCode(
+    expectDtlensError(() => readSafetensors(handMade(null, eight, dupText)), 'BAD_SAFETENSORS', /duplicate/);
+    expectDtlensError(
       () => readSafetensors(handMade({ a: { dtype: 'Q4', shape: [1], data_offsets: [0, 4] } }, four)),
       'BAD_SAFETENSORS',
       /dtype/,
     );
-    expectCode(
+    expectDtlensError(
       () => readSafetensors(handMade({ a: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, four)),
       'BAD_SAFETENSORS',
       /shape/,

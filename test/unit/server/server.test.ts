@@ -1,13 +1,21 @@
-/** The app server: model listing and download, static files, and traversal attempts refused. */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+/**
+ * The app server: model listing and download, static files, traversal attempts, symlinks out of the
+ * served folders and foreign Host headers refused.
+ */
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createServerApp, staticPath } from '../../../src/node/server/app.ts';
+import { createServerApp, loopbackHosts, staticPath } from '../../../src/node/server/app.ts';
 import { findModel, listModels } from '../../../src/node/server/models.ts';
 
 let root: string;
-let app: ReturnType<typeof createServerApp>;
+let server: ReturnType<typeof createServerApp>;
+const HOST = '127.0.0.1:4321';
+/** A request as a browser on the bound loopback address sends it. */
+const app = {
+  request: (url: string, host = HOST) => server.request(url, { headers: { host } }),
+};
 
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'dtlens-server-'));
@@ -23,16 +31,33 @@ beforeAll(() => {
   writeFileSync(join(a, 'nested', 'deep.pt'), 'x');
   writeFileSync(join(b, 'one.pt'), 'shadowed');
   writeFileSync(join(b, 'two.safetensors'), new Uint8Array(10));
-  app = createServerApp({ staticDir: dist, modelDirs: [a, b, join(root, 'missing')] });
+  // Symlinks: one leading out of the folder (to a file anywhere), one staying inside it.
+  symlinkSync(join(root, 'secret.txt'), join(a, 'escape.pt'));
+  symlinkSync(join(a, 'one.pt'), join(a, 'alias.pt'));
+  symlinkSync(join(root, 'secret.txt'), join(dist, 'assets', 'leak.js'));
+  writeFileSync(join(a, '.hidden.pt'), 'hidden');
+  mkdirSync(join(a, 'folder.pt'));
+  server = createServerApp({
+    staticDir: dist,
+    modelDirs: [a, b, join(root, 'missing')],
+    allowedHosts: () => loopbackHosts(4321),
+  });
 });
 
 describe('model folders', () => {
   it('lists only model files directly inside the folders, first folder first', () => {
     const models = listModels([join(root, 'models-a'), join(root, 'models-b')]);
     expect(models.map((m) => [m.name, m.size])).toEqual([
+      ['alias.pt', 3],
       ['one.pt', 3],
       ['two.safetensors', 10],
     ]);
+  });
+
+  it('lists neither hidden files, folders, nor symlinks whose target lies outside the folder', () => {
+    const names = listModels([join(root, 'models-a')]).map((m) => m.name);
+    for (const hidden of ['.hidden.pt', 'folder.pt', 'escape.pt']) expect(names).not.toContain(hidden);
+    expect(findModel([join(root, 'models-a')], 'escape.pt')).toBeNull();
   });
 
   it('finds models by bare name only', () => {
@@ -58,6 +83,7 @@ describe('HTTP routes', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
       models: [
+        { name: 'alias.pt', size: 3 },
         { name: 'one.pt', size: 3 },
         { name: 'two.safetensors', size: 10 },
       ],
@@ -78,6 +104,9 @@ describe('HTTP routes', () => {
       '/api/models/notes.txt',
       '/api/models/%2e%2e',
       '/api/models/..%5Csecret.txt',
+      '/api/models/escape.pt',
+      '/api/models/.hidden.pt',
+      '/api/models/folder.pt',
     ]) {
       const res = await app.request(url);
       expect(res.status, url).toBe(404);
@@ -103,6 +132,7 @@ describe('HTTP routes', () => {
       '/assets/..%2F..%2Fsecret.txt',
       '/%2e%2e%2fsecret.txt',
       '/..%5csecret.txt',
+      '/assets/leak.js',
     ]) {
       const res = await app.request(url);
       expect(res.status, url).toBeGreaterThanOrEqual(400);
@@ -113,5 +143,24 @@ describe('HTTP routes', () => {
     expect(staticPath('/srv/app', '/%E0%A4%A')).toBeNull();
     expect(staticPath('/srv/app', '/a/b.js')).toBe('/srv/app/a/b.js');
     expect(staticPath('/srv/app', '/')).toBe('/srv/app/index.html');
+  });
+});
+
+describe('Host header (DNS rebinding)', () => {
+  it('answers only requests addressed to the bound loopback address and port', async () => {
+    for (const host of [HOST, 'localhost:4321', 'LOCALHOST:4321'])
+      expect((await app.request('/api/models', host)).status, host).toBe(200);
+    for (const host of [
+      'evil.example:4321',
+      'evil.example',
+      '127.0.0.1:80',
+      '127.0.0.1',
+      '',
+      '0.0.0.0:4321',
+    ]) {
+      const res = await app.request('/api/models/one.pt', host);
+      expect(res.status, host).toBe(421);
+      expect(new Uint8Array(await res.arrayBuffer())).not.toEqual(new Uint8Array([1, 2, 3]));
+    }
   });
 });

@@ -203,7 +203,7 @@ describe('dtlens collect / train / evaluate', () => {
       '4',
     ]);
     expect(ctx.status).toBe(1);
-    expect(ctx.stderr).toMatch(/data file .*missing/);
+    expect(ctx.stderr).toMatch(/cannot read data file: no such file or directory \(.*missing\)/);
     const rtg = runCli(['evaluate', '--model', join(dir, 'missing'), '--rtg', '0,x']);
     expect(rtg.stderr).toMatch(/--rtg must be a number/);
   });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readDtiTrajectories } from '../../../src/io/dtiTrajectories.ts';
 import { makeEnv } from '../../../src/env/index.ts';
-import { DEFAULT_ENV_CONFIG } from '../../../src/model/config.ts';
+import { DEFAULT_ENV_CONFIG } from '../../../src/config/config.ts';
 import { type CollectOptions, type MemoryLayout, collectDemonstrations } from '../../../src/train/collect.ts';
 import {
   type Dataset,

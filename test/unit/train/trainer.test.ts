@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ENV_CONFIG, DEFAULT_MODEL_CONFIG } from '../../../src/model/config.ts';
+import { DEFAULT_ENV_CONFIG, DEFAULT_MODEL_CONFIG } from '../../../src/config/config.ts';
 import { npRandom } from '../../../src/env/rng/index.ts';
 import { OrtFusedCore } from '../../../src/node/ortCore.ts';
 import { TsGemm } from '../../../src/tensor/gemmTs.ts';

@@ -3,7 +3,6 @@
  * (golden-file layout, `--index` picks the window of the batch) and writes the result as JSON, and
  * optionally its figure as SVG, PNG or CSV.
  */
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { check } from '../../../errors.ts';
 import { readSafetensors } from '../../../io/safetensors.ts';
@@ -31,8 +30,9 @@ import { WEIGHT_VARIANTS, type WeightVariant } from '../../../model/processing.t
 import { Tensor } from '../../../tensor/tensor.ts';
 import { renderFigurePng, renderFigureSvg } from '../../figures.ts';
 import { nodeGemm } from '../../gemm.ts';
-import { readFileChecked, readModelFile } from '../../modelFile.ts';
+import { loadFileWith, readModelFile } from '../../modelFile.ts';
 import { parseChoice, parseCount } from '../options.ts';
+import { writeOutputFile } from '../../fsErrors.ts';
 
 const ANALYSES = ['logit-lens', 'attention', 'decompose'] as const;
 type Analysis = (typeof ANALYSES)[number];
@@ -183,17 +183,18 @@ export function registerAnalyze(program: Command): void {
       const weights = parseChoice<WeightVariant>(opts.weights, WEIGHT_VARIANTS, '--weights');
       const index = parseCount(opts.index, '--index');
       const model = createModel(readModelFile(opts.model), { weights, gemm: nodeGemm('auto') });
-      const tensors = readSafetensors(readFileChecked(opts.input, 'input file')).tensors;
-      const inputs = selectWindow(inputsFromTensors(tensors, opts.prefix), index);
+      const inputs = loadFileWith(opts.input, 'input file', (bytes) =>
+        selectWindow(inputsFromTensors(readSafetensors(bytes).tensors, opts.prefix), index),
+      );
       const { result, figure, summary } = analyse(analysis, analysisRun(model, inputs), opts);
       const written = [opts.output];
-      writeFileSync(
+      writeOutputFile(
         opts.output,
         toJson({ analysis, model: opts.model, weights, input: opts.input, index, result }),
       );
-      if (opts.svg) writeFileSync(opts.svg, renderFigureSvg(figure));
-      if (opts.png) writeFileSync(opts.png, renderFigurePng(figure));
-      if (opts.csv) writeFileSync(opts.csv, figureCsv(figure));
+      if (opts.svg) writeOutputFile(opts.svg, renderFigureSvg(figure));
+      if (opts.png) writeOutputFile(opts.png, renderFigurePng(figure));
+      if (opts.csv) writeOutputFile(opts.csv, figureCsv(figure));
       written.push(...[opts.svg, opts.png, opts.csv].filter((f): f is string => f !== undefined));
       process.stdout.write(`${summary}\nwrote ${written.join(', ')}\n`);
     });

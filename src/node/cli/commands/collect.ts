@@ -2,9 +2,8 @@
  * `dtlens collect`: demonstrations from the scripted experts, written as a dtlens dataset
  * (safetensors; format in docs/training.md).
  */
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { DEFAULT_ENV_CONFIG } from '../../../model/config.ts';
+import { DEFAULT_ENV_CONFIG } from '../../../config/config.ts';
 import {
   COLLECT_POLICIES,
   type CollectPolicy,
@@ -14,6 +13,7 @@ import {
 } from '../../../train/collect.ts';
 import { episodeReturn, writeDataset } from '../../../train/dataset.ts';
 import { parseChoice, parseCount, parseFraction } from '../options.ts';
+import { writeOutputFile } from '../../fsErrors.ts';
 
 interface CollectCliOptions {
   env: string;
@@ -68,7 +68,7 @@ export function registerCollect(program: Command): void {
             ? undefined
             : parseChoice<MemoryLayout>(o.memoryLayout, MEMORY_LAYOUTS, '--memory-layout'),
       });
-      writeFileSync(o.output, writeDataset(ds));
+      writeOutputFile(o.output, writeDataset(ds));
       const returns = ds.episodes.map(episodeReturn);
       const steps = ds.episodes.reduce((n, e) => n + e.actions.length, 0);
       const success = returns.filter((r) => r > 0).length;

@@ -1,10 +1,11 @@
 /** `dtlens convert IN OUT.safetensors`: any supported checkpoint to the dtlens native format. */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DtlensError } from '../../../errors.ts';
 import { loadCheckpoint, saveNativeCheckpoint } from '../../../io/checkpoint.ts';
 import { readModelFile } from '../../modelFile.ts';
+import { writeOutputFile } from '../../fsErrors.ts';
 
 export function registerConvert(program: Command): void {
   program
@@ -29,8 +30,9 @@ export function registerConvert(program: Command): void {
         throw new DtlensError('BAD_INPUT', `${output} exists; pass --force to overwrite it`);
       const ckpt = readModelFile(input);
       const bytes = saveNativeCheckpoint(ckpt);
-      loadCheckpoint(bytes); // the written file must load back
-      writeFileSync(output, bytes);
+      // The written file must load back (its values were checked, or allowed, when it was read).
+      loadCheckpoint(bytes, undefined, { allowNonFiniteWeights: true });
+      writeOutputFile(output, bytes);
       const m = ckpt.model;
       process.stdout.write(
         `${input} (${ckpt.format}) -> ${output}: ${ckpt.weights.size} tensors, ${bytes.length} bytes; ` +

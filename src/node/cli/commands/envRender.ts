@@ -3,7 +3,6 @@
  * seed after each episode end, as `env-replay`) and draws the resulting state as SVG: the full grid
  * with the agent's view highlighted, or with `--pov` the agent's observation.
  */
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { check } from '../../../errors.ts';
 import type { Env } from '../../../env/core/types.ts';
@@ -11,6 +10,7 @@ import { listEnvIds, makeEnv } from '../../../env/registry.ts';
 import { renderGridSvg, renderObservationSvg } from '../../../env/render/index.ts';
 import { OneHotPartialObsWrapper } from '../../../env/wrappers/oneHot.ts';
 import { parseCount, parseCountList } from '../options.ts';
+import { writeOutputFile } from '../../fsErrors.ts';
 
 interface EnvRenderOptions {
   env: string;
@@ -65,7 +65,7 @@ export function registerEnvRender(program: Command): void {
       const svg = opts.pov
         ? renderObservationSvg(obs.image, obs.shape, { tileSize })
         : renderGridSvg(env.snapshot(), { tileSize });
-      writeFileSync(opts.output, svg);
+      writeOutputFile(opts.output, svg);
       const what = opts.pov ? 'agent view' : 'full grid';
       process.stdout.write(
         `wrote ${opts.output}: ${what} after ${actions.length} step(s), ${episodeEnds} episode end(s)\n`,

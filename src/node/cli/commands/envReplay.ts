@@ -3,13 +3,13 @@
  * seed after each episode end) and writes every step's state as safetensors, in the layout of the
  * golden env files (`before.*`, `after.*`, `action`, `reward`, `terminated`, `truncated`, `reset_after`).
  */
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { check } from '../../../errors.ts';
 import { listEnvIds } from '../../../env/registry.ts';
 import { recordReplay } from '../../../env/replay.ts';
 import { writeSafetensors } from '../../../io/safetensors.ts';
 import { parseCount, parseCountList } from '../options.ts';
+import { writeOutputFile } from '../../fsErrors.ts';
 
 interface EnvReplayOptions {
   env: string;
@@ -50,7 +50,7 @@ export function registerEnvReplay(program: Command): void {
         seed,
         actions,
       });
-      writeFileSync(opts.output, writeSafetensors(tensors, { env: opts.env, seed: String(seed) }));
+      writeOutputFile(opts.output, writeSafetensors(tensors, { env: opts.env, seed: String(seed) }));
       const resets = (tensors.reset_after.data as BigInt64Array).reduce((a, b) => a + b, 0n);
       process.stdout.write(`wrote ${opts.output}: ${actions.length} steps, ${resets} episode end(s)\n`);
     });

@@ -2,7 +2,6 @@
  * `dtlens evaluate`: DTI's calibration curve. Rolls the model out at each target RTG and writes the mean
  * return and success rate per RTG as JSON, plus the curve as an SVG line plot.
  */
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { check } from '../../../errors.ts';
 import { createModel } from '../../../model/load.ts';
@@ -11,6 +10,7 @@ import { evaluateAtRtgs } from '../../../train/rollout.ts';
 import { renderFigureSvg } from '../../figures.ts';
 import { readModelFile } from '../../modelFile.ts';
 import { BACKEND_OPTION, backendFromOption, parseCount, parseNumberList } from '../options.ts';
+import { writeOutputFile } from '../../fsErrors.ts';
 
 interface EvaluateCliOptions {
   model: string;
@@ -54,9 +54,9 @@ export function registerEvaluate(program: Command): void {
       });
       const record = calibrationRecord(o.model, env.envId, seed, results);
       const json = `${JSON.stringify(record, null, 2)}\n`;
-      if (o.output) writeFileSync(o.output, json);
+      if (o.output) writeOutputFile(o.output, json);
       else process.stdout.write(json);
-      if (o.plot) writeFileSync(o.plot, renderFigureSvg(calibrationFigure(record)));
+      if (o.plot) writeOutputFile(o.plot, renderFigureSvg(calibrationFigure(record)));
       for (const r of results)
         process.stderr.write(
           `RTG ${r.targetRtg.toFixed(2)}: success ${(r.successRate * 100).toFixed(1)}%, mean return ${r.meanReturn.toFixed(3)}, mean length ${r.meanLength.toFixed(1)}\n`,

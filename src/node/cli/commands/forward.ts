@@ -2,9 +2,9 @@
  * `dtlens forward`: runs a model on input windows (golden-file layout) and writes the predictions,
  * the transformer output and optionally the full activation cache as safetensors.
  */
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { RawTensor } from '../../../io/rawTensor.ts';
+import { type RawTensor, firstNonFinite } from '../../../io/rawTensor.ts';
+import { DtlensError } from '../../../errors.ts';
 import { readSafetensors } from '../../../io/safetensors.ts';
 import { writeSafetensors } from '../../../io/safetensors.ts';
 import type { PredictionHead } from '../../../model/decisionTransformer.ts';
@@ -12,8 +12,9 @@ import { inputsFromTensors } from '../../../model/inputs.ts';
 import { createModel } from '../../../model/load.ts';
 import { WEIGHT_VARIANTS, type WeightVariant } from '../../../model/processing.ts';
 import type { Tensor } from '../../../tensor/tensor.ts';
-import { readFileChecked, readModelFile } from '../../modelFile.ts';
+import { loadFileWith, readModelFile } from '../../modelFile.ts';
 import { BACKEND_OPTION, backendFromOption, parseChoice } from '../options.ts';
+import { writeOutputFile } from '../../fsErrors.ts';
 
 interface ForwardOptions {
   model: string;
@@ -25,6 +26,16 @@ interface ForwardOptions {
 }
 
 const asRaw = (t: Tensor): RawTensor => ({ dtype: 'F32', shape: [...t.shape], data: t.data });
+
+/** Reports outputs holding NaN or Inf (a broken model, or one loaded with --allow-non-finite-weights). */
+function checkFiniteOutputs(out: Record<string, RawTensor>, file: string): void {
+  const bad = Object.keys(out).filter((name) => firstNonFinite(out[name]) >= 0);
+  if (bad.length > 0)
+    throw new DtlensError(
+      'NON_FINITE',
+      `the model produced NaN or infinite values in ${bad.join(', ')}; they were written anyway (${file})`,
+    );
+}
 
 export function registerForward(program: Command): void {
   program
@@ -47,7 +58,9 @@ export function registerForward(program: Command): void {
     .action((opts: ForwardOptions) => {
       const weights = parseChoice<WeightVariant>(opts.weights, WEIGHT_VARIANTS, '--weights');
       const model = createModel(readModelFile(opts.model), { weights, ...backendFromOption(opts.backend) });
-      const inputs = inputsFromTensors(readSafetensors(readFileChecked(opts.input, 'input file')).tensors);
+      const inputs = loadFileWith(opts.input, 'input file', (bytes) =>
+        inputsFromTensors(readSafetensors(bytes).tensors),
+      );
       const noActions = inputs.actions === null;
       const heads: PredictionHead[] = ['action'];
       if (!noActions && model.weights.statePredictor) heads.push('state');
@@ -58,10 +71,11 @@ export function registerForward(program: Command): void {
       if (res.statePreds) out.state_preds = asRaw(res.statePreds);
       if (res.rewardPreds) out.reward_preds = asRaw(res.rewardPreds);
       for (const name of res.cache?.names ?? []) out[`cache.${name}`] = asRaw(res.cache!.get(name));
-      writeFileSync(opts.output, writeSafetensors(out, { model: opts.model, weights }));
+      writeOutputFile(opts.output, writeSafetensors(out, { model: opts.model, weights }));
       const [B, T] = inputs.states.shape;
       process.stdout.write(
         `wrote ${opts.output}: ${Object.keys(out).length} tensors for ${B} window(s) of ${T} timestep(s)\n`,
       );
+      checkFiniteOutputs(out, opts.output);
     });
 }

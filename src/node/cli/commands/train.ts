@@ -4,7 +4,7 @@
  * resumable training-state files, curriculum stages (`--until`, `--init-from`), and the native checkpoint
  * (training record in its metadata) at the end.
  */
-import { renameSync, writeFileSync } from 'node:fs';
+import { renameSync } from 'node:fs';
 import type { Command } from 'commander';
 import { check } from '../../../errors.ts';
 import { saveNativeCheckpoint } from '../../../io/checkpoint.ts';
@@ -13,13 +13,13 @@ import {
   type ActivationFn,
   DEFAULT_MODEL_CONFIG,
   type LayerNormType,
-} from '../../../model/config.ts';
+} from '../../../config/config.ts';
 import { evaluateAtRtgs } from '../../../train/rollout.ts';
 import { SCHEDULES, type ScheduleName } from '../../../train/schedule.ts';
 import { type TrainConfig, Trainer } from '../../../train/trainer.ts';
 import { type StageRecord, readTrainingState, writeTrainingState } from '../../../train/trainingState.ts';
 import { loadDataset } from '../../dataFile.ts';
-import { readFileChecked } from '../../modelFile.ts';
+import { loadFileWith } from '../../modelFile.ts';
 import {
   BACKEND_OPTION,
   backendFromOption,
@@ -30,6 +30,7 @@ import {
   parseNumberList,
 } from '../options.ts';
 import { runTrainLoop } from '../trainLoop.ts';
+import { writeOutputFile } from '../../fsErrors.ts';
 
 interface TrainCliOptions {
   data: string;
@@ -160,7 +161,7 @@ export function registerTrain(program: Command): void {
       let stages: StageRecord[] = [];
       const from = o.resume ?? o.initFrom;
       if (from) {
-        const r = readTrainingState(readFileChecked(from, o.resume ? 'resume file' : 'init-from file'));
+        const r = loadFileWith(from, o.resume ? 'resume file' : 'init-from file', readTrainingState);
         config = o.resume ? r.config : { ...config, model: r.config.model };
         resume = r.state;
         stages = r.stages;
@@ -182,7 +183,7 @@ export function registerTrain(program: Command): void {
       const trainer = new Trainer(dataset, config, gemm, resume, fusedCore);
       const resumePath = `${o.output}.resume.safetensors`;
       const saveState = (stageRecords: StageRecord[]) => {
-        writeFileSync(`${resumePath}.tmp`, writeTrainingState(trainer.state(), config, stageRecords));
+        writeOutputFile(`${resumePath}.tmp`, writeTrainingState(trainer.state(), config, stageRecords));
         renameSync(`${resumePath}.tmp`, resumePath);
       };
       const evaluate = () =>
@@ -235,8 +236,8 @@ export function registerTrain(program: Command): void {
         evaluations: [...stats.evaluations, { step: trainer.step, results: final }],
         ...(allStages.length ? { stages: allStages } : {}),
       };
-      writeFileSync(o.output, saveNativeCheckpoint(trainer.checkpoint(record)));
-      if (o.record) writeFileSync(o.record, `${JSON.stringify(record, null, 2)}\n`);
+      writeOutputFile(o.output, saveNativeCheckpoint(trainer.checkpoint(record)));
+      if (o.record) writeOutputFile(o.record, `${JSON.stringify(record, null, 2)}\n`);
       process.stdout.write(
         `wrote ${o.output} after ${trainer.step} updates in ${seconds.toFixed(1)} s (${record.timesteps_per_second} timesteps/s); ` +
           `final: ${final.map((r) => `RTG ${r.rtg}: success ${(r.successRate * 100).toFixed(0)}%, return ${r.meanReturn.toFixed(3)}`).join('; ')}\n`,

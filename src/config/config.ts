@@ -82,6 +82,22 @@ export const DEFAULT_ENV_CONFIG: Readonly<EnvConfig> = {
   renderMode: 'rgb_array',
 };
 
+/**
+ * Upper bounds of the sizes a config may declare, checked before anything is built from it (a config
+ * declaring 1e9 layers must fail at parsing, not after allocating a state dict for them). Generous: DTI
+ * models have d_model 64-256, 1-6 layers and n_ctx below 100.
+ */
+export const CONFIG_BOUNDS = {
+  dModel: 8192,
+  nHeads: 256,
+  dMlp: 65_536,
+  nLayers: 128,
+  nCtx: 8192,
+  maxSteps: 1_000_000,
+  viewSize: 63,
+  nActions: 64,
+} as const;
+
 const badConfig = (field: string, message: string) =>
   new DtlensError('BAD_CONFIG', `config field ${field}: ${message}`);
 
@@ -99,28 +115,36 @@ function asObject(json: unknown, what: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+/** A short description of a JSON value for messages (never the whole of a large or nested value). */
+function describe(v: unknown): string {
+  if (typeof v === 'object' && v !== null) return Array.isArray(v) ? 'an array' : 'an object';
+  const text = typeof v === 'bigint' ? String(v) : (JSON.stringify(v) ?? String(v));
+  return text.length > 40 ? `${text.slice(0, 40)}...` : text;
+}
+
 /** Reads snake_case fields, falling back to defaults for missing (or null) ones. */
 class FieldReader {
   constructor(private readonly obj: Record<string, unknown>) {}
   private raw(key: string): unknown {
     return this.obj[key];
   }
-  int(key: string, fallback: number, min: number): number {
+  int(key: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
     const v = this.raw(key) ?? fallback;
     if (typeof v !== 'number' || !Number.isFinite(v))
-      throw badConfig(key, `expected a number, got ${JSON.stringify(v)}`);
+      throw badConfig(key, `expected a number, got ${describe(v)}`);
     if (!Number.isInteger(v)) throw badConfig(key, `expected an integer, got ${v}`);
     if (v < min) throw badConfig(key, `must be at least ${min}, got ${v}`);
+    if (v > max) throw badConfig(key, `must be at most ${max}, got ${v}`);
     return v;
   }
   bool(key: string, fallback: boolean): boolean {
     const v = this.raw(key) ?? fallback;
-    if (typeof v !== 'boolean') throw badConfig(key, `expected true or false, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'boolean') throw badConfig(key, `expected true or false, got ${describe(v)}`);
     return v;
   }
   str(key: string, fallback: string): string {
     const v = this.raw(key) ?? fallback;
-    if (typeof v !== 'string') throw badConfig(key, `expected a string, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'string') throw badConfig(key, `expected a string, got ${describe(v)}`);
     return v;
   }
   oneOf<T extends string>(key: string, fallback: T, allowed: readonly T[], normalise = (s: string) => s): T {
@@ -132,7 +156,7 @@ class FieldReader {
     const v = this.raw(key);
     if (v === undefined || v === null || v === false || v === 'none' || v === 'None') return null;
     if (v === 'LN' || v === 'LNPre') return v;
-    throw badConfig(key, `expected false, null, "none", "LN" or "LNPre", got ${JSON.stringify(v)}`);
+    throw badConfig(key, `expected false, null, "none", "LN" or "LNPre", got ${describe(v)}`);
   }
 }
 
@@ -145,22 +169,22 @@ export interface ModelConfigOptions {
 export function parseModelConfig(json: unknown, options: ModelConfigOptions = {}): ModelConfig {
   const f = new FieldReader(asObject(json, 'model config'));
   const d = DEFAULT_MODEL_CONFIG;
-  const dModel = f.int('d_model', d.dModel, 1);
-  const nHeads = f.int('n_heads', d.nHeads, 1);
+  const dModel = f.int('d_model', d.dModel, 1, CONFIG_BOUNDS.dModel);
+  const nHeads = f.int('n_heads', d.nHeads, 1, CONFIG_BOUNDS.nHeads);
   if (dModel % nHeads !== 0)
     throw badConfig('n_heads', `d_model ${dModel} is not divisible by n_heads ${nHeads}`);
   const dHead = dModel / nHeads;
   if (f.int('d_head', dHead, 1) !== dHead)
     throw badConfig('d_head', `must equal d_model / n_heads = ${dHead}`);
-  const nCtx = f.int('n_ctx', d.nCtx, 1);
+  const nCtx = f.int('n_ctx', d.nCtx, 1, CONFIG_BOUNDS.nCtx);
   if (!options.legacyContext && (nCtx - 2) % 3 !== 0)
     throw badConfig('n_ctx', `a Decision Transformer needs (n_ctx - 2) % 3 == 0, got ${nCtx}`);
   return {
     dModel,
     nHeads,
     dHead,
-    dMlp: f.int('d_mlp', d.dMlp, 1),
-    nLayers: f.int('n_layers', d.nLayers, 1),
+    dMlp: f.int('d_mlp', d.dMlp, 1, CONFIG_BOUNDS.dMlp),
+    nLayers: f.int('n_layers', d.nLayers, 1, CONFIG_BOUNDS.nLayers),
     nCtx,
     layerNorm: f.layerNorm('layer_norm'),
     gatedMlp: f.bool('gated_mlp', d.gatedMlp),
@@ -184,9 +208,9 @@ export function parseEnvConfig(json: unknown): EnvConfig {
     oneHotObs: f.bool('one_hot_obs', d.oneHotObs),
     imgObs: f.bool('img_obs', d.imgObs),
     fullyObserved: f.bool('fully_observed', d.fullyObserved),
-    maxSteps: f.int('max_steps', d.maxSteps, 1),
+    maxSteps: f.int('max_steps', d.maxSteps, 1, CONFIG_BOUNDS.maxSteps),
     seed: f.int('seed', d.seed, Number.MIN_SAFE_INTEGER),
-    viewSize: f.int('view_size', d.viewSize, 3),
+    viewSize: f.int('view_size', d.viewSize, 3, CONFIG_BOUNDS.viewSize),
     captureVideo: f.bool('capture_video', d.captureVideo),
     videoDir: f.str('video_dir', d.videoDir),
     videoFrequency: f.int('video_frequency', d.videoFrequency, 1),
