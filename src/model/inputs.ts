@@ -46,3 +46,43 @@ export function inputsFromTensors(tensors: ReadonlyMap<string, RawTensor>, prefi
     timesteps: toInts(timesteps, 'timesteps'),
   };
 }
+
+/** Window `i` of a batch of inputs, as a batch of one. */
+export function selectWindow(inputs: DTInputs, i: number): DTInputs {
+  const [B, T, ...obs] = inputs.states.shape;
+  check(i < B, 'BAD_INPUT', `--index ${i} is outside the ${B} window(s) of the input file`);
+  const perState = inputs.states.size / B;
+  const Ta = inputs.actions ? inputs.actions.length / B : 0;
+  return {
+    states: new Tensor(inputs.states.data.slice(i * perState, (i + 1) * perState), [1, T, ...obs]),
+    actions: inputs.actions ? inputs.actions.slice(i * Ta, (i + 1) * Ta) : null,
+    rtgs: inputs.rtgs.slice(i * T, (i + 1) * T),
+    timesteps: inputs.timesteps.slice(i * T, (i + 1) * T),
+  };
+}
+
+/**
+ * The inverse of `inputsFromTensors`: `<prefix>states` F32 [B,T,X,Y,C], `<prefix>actions` I64 [B,Ta,1]
+ * (omitted for no actions), `<prefix>rtgs` F32 [B,T,1], `<prefix>timesteps` I64 [B,T,1].
+ */
+export function inputsToTensors(inputs: DTInputs, prefix = 'inputs.'): Record<string, RawTensor> {
+  const [B, T] = inputs.states.shape;
+  const out: Record<string, RawTensor> = {
+    [`${prefix}states`]: { dtype: 'F32', shape: [...inputs.states.shape], data: inputs.states.data },
+    [`${prefix}rtgs`]: { dtype: 'F32', shape: [B, T, 1], data: Float32Array.from(inputs.rtgs) },
+    [`${prefix}timesteps`]: {
+      dtype: 'I64',
+      shape: [B, T, 1],
+      data: BigInt64Array.from(inputs.timesteps, BigInt),
+    },
+  };
+  if (inputs.actions) {
+    const Ta = inputs.actions.length / B;
+    out[`${prefix}actions`] = {
+      dtype: 'I64',
+      shape: [B, Ta, 1],
+      data: BigInt64Array.from(inputs.actions, BigInt),
+    };
+  }
+  return out;
+}
