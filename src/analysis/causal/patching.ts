@@ -18,7 +18,7 @@
 import { check } from '../../errors.ts';
 import type { DTArchitecture } from '../../model/architecture.ts';
 import type { DTInputs, DecisionTransformer, RunResult } from '../../model/decisionTransformer.ts';
-import { tokenLabels } from '../../model/tokens.ts';
+import { lastStatePosition, tokenLabels } from '../../model/tokens.ts';
 import { type Tensor, shapeString } from '../../tensor/tensor.ts';
 import type { JobControl } from '../jobs.ts';
 import type { Intervention, InterventionRow } from './intervention.ts';
@@ -250,6 +250,12 @@ export async function activationPatching(
       sources: { clean: pair.clean.cache!, corrupted: pair.corrupted.cache! },
       cache: reader.cache,
       heads: reader.heads,
+      // Every metric but the reward prediction reads the last (S) token only.
+      readout:
+        reader.heads.length === 1 &&
+        lastStatePosition(pair.tokenLabels.length) === pair.tokenLabels.length - 1
+          ? 'last'
+          : 'all',
     },
   );
   const vClean = reader.read(pair.clean, 0);
