@@ -16,6 +16,7 @@ import {
   hookLayout,
   hookRowShape,
   sourcesOf,
+  validateIntervention,
 } from './intervention.ts';
 
 /** Named activation caches the interventions read (`set`, `add` from sources, dataset means, resampling). */
@@ -207,7 +208,8 @@ function compile(
 
 /**
  * Hooks applying `rows[b]` to batch row b of a run over `nTokens` positions (one hook per hook name).
- * Source caches are read once here; a missing source or hook raises BAD_INPUT before the run.
+ * Validates every intervention; source caches are read once here; a missing source or hook raises
+ * BAD_INPUT before the run.
  */
 export function interventionHooks(
   rows: readonly InterventionRow[],
@@ -218,6 +220,7 @@ export function interventionHooks(
   const byHook = new Map<string, Array<{ row: number; iv: Intervention; apply: Apply }>>();
   rows.forEach((row, b) => {
     for (const iv of row) {
+      validateIntervention(iv, arch, nTokens);
       for (const s of sourcesOf(iv))
         if (!(s in sources)) throw new DtlensError('BAD_INPUT', `no source cache named "${s}" was given`);
       const list = byHook.get(iv.hook) ?? [];

@@ -233,8 +233,9 @@ export async function activationPatching(
   if (reader.spec.kind === 'rtg') checkRtgOnly(pair);
   const built = requests.map((req) => patchSweepRows(req, model.arch, pair.tokenLabels, source));
   const rows = built.flatMap((b) => b.rows);
-  const patched = new Float32Array(rows.length);
-  const extra = reader.extra ? new Float32Array(rows.length) : undefined;
+  // Raw values in float64 so that the scores are not rounded twice.
+  const patched = new Float64Array(rows.length);
+  const extra = reader.extra ? new Float64Array(rows.length) : undefined;
   const noActions = pair.cleanInputs.actions === null;
   await runSweep(
     model,
@@ -271,15 +272,15 @@ export async function activationPatching(
       metric: reader.label,
       axes,
       shape: axes.map((a) => a.labels.length),
-      score: raw.map((v) => recovery(v, vRun, vSource)),
-      patched: raw,
+      score: Float32Array.from(raw, (v) => recovery(v, vRun, vSource)),
+      patched: Float32Array.from(raw),
       clean: vClean,
       corrupted: vCorrupted,
     };
     if (extra)
       result.extra = {
         label: reader.extra!.label,
-        patched: extra.slice(offset, offset + n),
+        patched: Float32Array.from(extra.subarray(offset, offset + n)),
         clean: reader.extra!.read(pair.clean, 0),
         corrupted: reader.extra!.read(pair.corrupted, 0),
       };
