@@ -4,18 +4,19 @@
  * naming it instead of silently falling back.
  */
 
-export type ParamSpec = /** An integer in [min, max] (inclusive; both optional). */
-(
-  | { kind: 'int'; default: number; min?: number; max?: number }
-  /** A finite number in [min, max]. */
-  | { kind: 'number'; default: number; min?: number; max?: number }
-  | { kind: 'choice'; default: string; choices: readonly string[] }
-  /** Free text matching `pattern` (e.g. a hook name), at most 200 characters. */
-  | { kind: 'text'; default: string; pattern?: RegExp }
-) & {
-  /** Label of the app's generic settings form (default: the setting's name). */
-  label?: string;
-};
+export type ParamSpec =
+  /** An integer in [min, max] (inclusive; both optional). */
+  (
+    | { kind: 'int'; default: number; min?: number; max?: number }
+    /** A finite number in [min, max]. */
+    | { kind: 'number'; default: number; min?: number; max?: number }
+    | { kind: 'choice'; default: string; choices: readonly string[] }
+    /** Free text matching `pattern` (e.g. a hook name), at most 200 characters. */
+    | { kind: 'text'; default: string; pattern?: RegExp }
+  ) & {
+    /** Label of the app's generic settings form (default: the setting's name). */
+    label?: string;
+  };
 
 /** Settings of one panel, by name. */
 export type ParamSchema = Readonly<Record<string, ParamSpec>>;
