@@ -13,10 +13,8 @@ import { IDX_TO_ACTION } from '../env/core/actions.ts';
 import { renderGridSvg, renderObservationSvg } from '../env/render/index.ts';
 import { DtlensError } from '../errors.ts';
 import { type Checkpoint, loadCheckpoint } from '../io/checkpoint.ts';
-import { writeSafetensors } from '../io/safetensors.ts';
 import { envConfigToJson, modelConfigToJson } from '../model/config.ts';
 import { type NameFilter, matchesFilter } from '../model/hooks.ts';
-import { inputsToTensors } from '../model/inputs.ts';
 import { WEIGHT_VARIANTS, type WeightVariant } from '../model/processing.ts';
 import type { Gemm } from '../tensor/gemm.ts';
 import { frameTokenLabels, stepsTaken } from './history.ts';
@@ -39,6 +37,7 @@ import {
   toEngineError,
 } from './protocol.ts';
 import { replayEpisode } from './replay.ts';
+import { actionsTaken, windowFile } from './windowFile.ts';
 
 /** The app's default weights variant (the trained weights as stored, as the CLI's default). */
 export const DEFAULT_APP_WEIGHTS: WeightVariant = 'raw';
@@ -100,10 +99,7 @@ export class Engine {
         initialRtg: command.type === 'load' ? command.initialRtg : previous!.initialRtg,
       });
       const seed = command.type === 'load' ? command.seed : this.seed;
-      const actions =
-        command.type === 'load'
-          ? command.actions
-          : previous!.history.actions.slice(previous!.history.maxLen - 1);
+      const actions = command.type === 'load' ? command.actions : actionsTaken(previous!);
       const frames: Frame[] = [];
       replayEpisode(session, seed, actions, () => frames.push(this.frame(session)));
       this.ckpt = ckpt;
@@ -212,13 +208,11 @@ export class Engine {
 
   /** The current window as safetensors in the `inputs.*` layout (what `dtlens window` writes). */
   windowFile(): Uint8Array {
-    const session = this.current();
-    return writeSafetensors(inputsToTensors(session.window()), {
+    return windowFile(this.current(), {
       model: this.fileName,
+      envId: this.loaded().env.envId,
       weights: this.weights,
-      seed: String(this.seed),
-      initial_rtg: String(session.initialRtg),
-      actions: session.history.actions.slice(session.history.maxLen - 1).join(','),
+      seed: this.seed,
     });
   }
 

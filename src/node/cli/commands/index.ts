@@ -9,6 +9,8 @@ import { registerEvaluate } from './evaluate.ts';
 import { registerForward } from './forward.ts';
 import { registerInfo } from './info.ts';
 import { registerTrain } from './train.ts';
+// issue 9: the app's window and the HTML report
+import { registerWindow } from './window.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -22,4 +24,6 @@ export const commands: RegisterCommand[] = [
   registerCollect,
   registerTrain,
   registerEvaluate,
+  // issue 9
+  registerWindow,
 ];
