@@ -268,14 +268,23 @@ export function App() {
     [result, send],
   );
 
-  const exportWindow = useCallback(async () => {
-    try {
-      const bytes = await client.exportWindow();
-      download(new Blob([bytes as BlobPart]), `window-seed${seed}-t${result?.view.time ?? 0}.safetensors`);
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
-    }
-  }, [client, seed, result]);
+  const saveFile = useCallback(
+    async (kind: 'exportWindow' | 'report') => {
+      try {
+        const bytes = await client.file(kind);
+        const stem = `${model?.fileName.replace(/\.[^.]+$/, '') ?? 'model'}-seed${seed}-t${result?.view.time ?? 0}`;
+        download(
+          new Blob([bytes as BlobPart], {
+            type: kind === 'report' ? 'text/html' : 'application/octet-stream',
+          }),
+          kind === 'report' ? `report-${stem}.html` : `window-${stem}.safetensors`,
+        );
+      } catch (e) {
+        setError(e instanceof Error ? e.message : String(e));
+      }
+    },
+    [client, model, seed, result],
+  );
 
   const allNotices = unknownPosition
     ? [
@@ -298,7 +307,8 @@ export function App() {
         canReset={!!model}
         weights={model?.weights ?? initial.state.weights}
         onWeights={(weights: WeightVariant) => void send({ type: 'setWeights', weights })}
-        onExportWindow={model ? () => void exportWindow() : undefined}
+        onExportWindow={model ? () => void saveFile('exportWindow') : undefined}
+        onSaveReport={model ? () => void saveFile('report') : undefined}
       />
       {error && (
         <div className="banner error" role="alert">

@@ -117,12 +117,12 @@ export class EngineClient {
     return { outcome, cancel: () => this.post({ kind: 'cancel', jobId }) };
   }
 
-  /** The current window as safetensors (`inputs.*` layout). */
-  exportWindow(): Promise<Uint8Array> {
+  /** The current window as safetensors (`inputs.*` layout), or the HTML report. */
+  file(kind: 'exportWindow' | 'report'): Promise<Uint8Array> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.files.set(id, { resolve, reject });
-      this.post({ kind: 'exportWindow', id });
+      this.post({ kind, id });
     });
   }
 }

@@ -52,8 +52,9 @@ self.onmessage = (event: MessageEvent<ToEngine>) => {
       jobs.get(m.jobId)?.abort();
       return;
     case 'exportWindow':
+    case 'report':
       try {
-        const bytes = engine.windowFile();
+        const bytes = m.kind === 'report' ? engine.report(new Date()) : engine.windowFile();
         post({ kind: 'file', id: m.id, outcome: { ok: true, bytes } }, [bytes.buffer as ArrayBuffer]);
       } catch (e) {
         post({ kind: 'file', id: m.id, outcome: { ok: false, error: toEngineError(e) } });

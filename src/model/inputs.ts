@@ -68,3 +68,21 @@ export function inputsToTensors(inputs: DTInputs, prefix = 'inputs.'): Record<st
     };
   return out;
 }
+
+/** Window `i` of a batch of inputs, as a batch of one. */
+export function selectWindow(inputs: DTInputs, i: number): DTInputs {
+  const [B, T, ...obs] = inputs.states.shape;
+  check(
+    Number.isInteger(i) && i >= 0 && i < B,
+    'BAD_INPUT',
+    `window ${i} is outside the ${B} window(s) of the input`,
+  );
+  const perState = inputs.states.size / B;
+  const Ta = inputs.actions ? inputs.actions.length / B : 0;
+  return {
+    states: new Tensor(inputs.states.data.slice(i * perState, (i + 1) * perState), [1, T, ...obs]),
+    actions: inputs.actions ? inputs.actions.slice(i * Ta, (i + 1) * Ta) : null,
+    rtgs: inputs.rtgs.slice(i * T, (i + 1) * T),
+    timesteps: inputs.timesteps.slice(i * T, (i + 1) * T),
+  };
+}

@@ -36,6 +36,7 @@ import {
   type WindowToken,
   toEngineError,
 } from './protocol.ts';
+import { buildReport } from '../report/html.ts';
 import { replayEpisode } from './replay.ts';
 import { actionsTaken, windowFile } from './windowFile.ts';
 
@@ -214,6 +215,25 @@ export class Engine {
       weights: this.weights,
       seed: this.seed,
     });
+  }
+
+  /** The HTML report of the model (its weights variant) with the current window, as UTF-8 bytes. */
+  report(generated: Date): Uint8Array {
+    const session = this.current();
+    const html = buildReport({
+      fileName: this.fileName,
+      ckpt: this.loaded(),
+      model: session.model,
+      weights: this.weights,
+      windows: [
+        {
+          label: `the app's window: seed ${this.seed}, initial RTG ${session.initialRtg}, ${session.steps} step(s)`,
+          inputs: session.window(),
+        },
+      ],
+      generated,
+    });
+    return new TextEncoder().encode(html);
   }
 
   private modelOutcome(

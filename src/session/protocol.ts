@@ -50,7 +50,9 @@ export type ToEngine =
   | { kind: 'job'; jobId: number; panel: PanelRequest; position: number | null }
   | { kind: 'cancel'; jobId: number }
   /** The current window as safetensors in the `inputs.*` layout (`dtlens forward` reads it). */
-  | { kind: 'exportWindow'; id: number };
+  | { kind: 'exportWindow'; id: number }
+  /** The HTML report (`dtlens report`) of the model with the current window. */
+  | { kind: 'report'; id: number };
 
 /** Messages from the worker to the UI. */
 export type FromEngine =

@@ -17,6 +17,8 @@ interface Props {
   onWeights: (weights: WeightVariant) => void;
   /** Downloads the current window as safetensors (absent before a model is loaded). */
   onExportWindow?: () => void;
+  /** Downloads the HTML report of the model with the current window. */
+  onSaveReport?: () => void;
 }
 
 export function ModelBar(p: Props) {
@@ -109,6 +111,16 @@ export function ModelBar(p: Props) {
           title="the window fed to the model, as safetensors in the inputs.* layout that dtlens forward/analyze read"
         >
           Export window
+        </button>
+      )}
+      {p.onSaveReport && (
+        <button
+          type="button"
+          className="btn"
+          onClick={p.onSaveReport}
+          title="one self-contained HTML file: config, every static figure, the current window's figures"
+        >
+          Save report
         </button>
       )}
       <span className="spacer" />

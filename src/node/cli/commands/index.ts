@@ -10,6 +10,7 @@ import { registerForward } from './forward.ts';
 import { registerInfo } from './info.ts';
 import { registerTrain } from './train.ts';
 // issue 9: the app's window and the HTML report
+import { registerReport } from './report.ts';
 import { registerWindow } from './window.ts';
 
 export type RegisterCommand = (program: Command) => void;
@@ -26,4 +27,5 @@ export const commands: RegisterCommand[] = [
   registerEvaluate,
   // issue 9
   registerWindow,
+  registerReport,
 ];
