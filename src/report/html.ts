@@ -15,6 +15,7 @@ import { DTLENS_VERSION } from '../version.ts';
 import type { ReportWindow } from './defaultWindows.ts';
 import { STATIC_REPORT_FIGURES } from './staticFigures.ts';
 import { windowFigures } from './windowFigures.ts';
+import { countOf } from '../text.ts';
 
 export interface ReportInput {
   /** Model file name. */
@@ -78,7 +79,7 @@ export function buildReport(o: ReportInput): string {
 <p class="muted">${escape(o.ckpt.env.envId)} · ${escape(o.weights)} weights · dtlens ${DTLENS_VERSION}</p>
 <h2>Model</h2><table>${rows.map(([k, v]) => `<tr><th>${escape(k)}</th><td>${escape(String(v))}</td></tr>`).join('')}</table>
 <h2>Static analyses (weights only)</h2>${staticSections.join('\n')}
-<h2>Dynamic analyses (${o.windows.length} window${o.windows.length === 1 ? '' : 's'})</h2>${windowSections.join('\n')}
+<h2>Dynamic analyses (${countOf(o.windows.length, 'window')})</h2>${windowSections.join('\n')}
 </body></html>
 `;
 }
