@@ -71,15 +71,10 @@ export function App() {
   /** A URL state waiting for its model file to be opened from disk. */
   const pendingRestore = useRef<ShareableState | null>(initial.state.model ? initial.state : null);
 
-  /** The chosen position as a token index of the current window (null: the last S token). */
-  const positionIndex = useMemo(() => {
-    if (!position || !result) return null;
-    const i = result.view.window.findIndex((t) => t.label === position);
-    return i < 0 ? null : i;
-  }, [position, result]);
-  const positionRef = useRef(positionIndex);
-  positionRef.current = positionIndex;
-  const unknownPosition = !!position && !!result && positionIndex === null;
+  /** The chosen token (label); the worker resolves it in each window. */
+  const positionRef = useRef(position);
+  positionRef.current = position;
+  const unknownPosition = !!position && !!result && !result.view.window.some((t) => t.label === position);
 
   useEffect(() => {
     client.onPanels = (update) => setResults((prev) => ({ ...prev, ...update }));
@@ -100,7 +95,7 @@ export function App() {
     async (
       command: EngineCommand,
       panelList: UrlPanel[] = panelsRef.current,
-      pos: number | null = positionRef.current,
+      pos: string | null = positionRef.current,
     ): Promise<EngineResult | null> => {
       inFlight.current++;
       const slow = command.type === 'load' || command.type === 'setWeights';
@@ -261,8 +256,7 @@ export function App() {
   const choosePosition = useCallback(
     (label: string | null) => {
       setPosition(label);
-      const i = label && result ? result.view.window.findIndex((t) => t.label === label) : -1;
-      positionRef.current = i < 0 ? null : i;
+      positionRef.current = label;
       if (result) void send({ type: 'refresh' });
     },
     [result, send],
@@ -286,12 +280,16 @@ export function App() {
     [client, model, seed, result],
   );
 
-  const allNotices = unknownPosition
-    ? [
-        ...notices,
-        `pos=${position}: no such token in this model's window (${result!.view.window[0].label}..${result!.view.window.at(-1)!.label}); using the last S token`,
-      ]
-    : notices;
+  // A linked position this model's window does not have: named in a notice, then the default.
+  useEffect(() => {
+    if (!unknownPosition || !result) return;
+    const w = result.view.window;
+    setNotices((n) => [
+      ...n,
+      `pos=${position}: no such token in this model's window (${w[0].label}..${w.at(-1)!.label}); using the last S token`,
+    ]);
+    choosePosition(null);
+  }, [unknownPosition]);
 
   return (
     <div className="app">
@@ -318,11 +316,11 @@ export function App() {
           </button>
         </div>
       )}
-      {allNotices.length > 0 && (
+      {notices.length > 0 && (
         <div className="banner notice" role="status" data-testid="url-notices">
           <strong>This link has values the app cannot use:</strong>
           <ul>
-            {allNotices.map((n) => (
+            {notices.map((n) => (
               <li key={n}>{n}</li>
             ))}
           </ul>
@@ -364,11 +362,7 @@ export function App() {
           </aside>
           <main className="analysis-column" aria-label="analyses">
             <PanelBrowser open={new Set(panels.map((p) => p.id))} onToggle={togglePanel} />
-            <PositionBar
-              view={result.view}
-              position={unknownPosition ? null : position}
-              onChange={choosePosition}
-            />
+            <PositionBar view={result.view} position={position} onChange={choosePosition} />
             <PanelArea
               model={model}
               view={result.view}

@@ -11,6 +11,7 @@ import type {
   PanelOutcome,
   PanelRequest,
   ToEngine,
+  TokenPosition,
 } from '../../src/session/protocol.ts';
 
 export class EngineFailure extends Error {
@@ -95,7 +96,7 @@ export class EngineClient {
   send(
     command: EngineCommand,
     panels: PanelRequest[],
-    position: number | null = null,
+    position: TokenPosition = null,
   ): Promise<EngineResult> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -108,7 +109,7 @@ export class EngineClient {
 
   runJob(
     panel: PanelRequest,
-    position: number | null,
+    position: TokenPosition,
     progress: (done: number, total: number) => void,
   ): JobHandle {
     const jobId = this.nextId++;

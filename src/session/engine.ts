@@ -33,6 +33,7 @@ import {
   type PanelOutcome,
   type PanelRequest,
   type SessionView,
+  type TokenPosition,
   type WindowToken,
   toEngineError,
 } from './protocol.ts';
@@ -151,7 +152,7 @@ export class Engine {
    */
   computePanels(
     panels: PanelRequest[],
-    position: number | null = null,
+    position: TokenPosition = null,
   ): { panels: Record<string, PanelOutcome>; computeMs: number } {
     const start = this.now();
     const out: Record<string, PanelOutcome> = {};
@@ -187,7 +188,7 @@ export class Engine {
    * Runs a job panel on the current model and a snapshot of the current window; progress and
    * cancellation go through `control`. Never throws (errors, `CANCELLED` included, become outcomes).
    */
-  async runJob(request: PanelRequest, position: number | null, control: JobControl): Promise<PanelOutcome> {
+  async runJob(request: PanelRequest, position: TokenPosition, control: JobControl): Promise<PanelOutcome> {
     try {
       const spec = this.spec(request.id);
       if (!spec || spec.scope !== 'job')
@@ -257,7 +258,7 @@ export class Engine {
   private windowOutcome(
     spec: WindowPanel,
     params: Record<string, string | number>,
-    position: number | null,
+    position: TokenPosition,
   ): PanelOutcome {
     try {
       const run = this.lastRun;
@@ -363,9 +364,21 @@ export class Engine {
   }
 }
 
-/** The chosen token position (null: the last S token), checked against the P tokens of the window. */
-function resolvePosition(position: number | null, P: number): number {
-  return position === null ? lastStatePosition(P) : resolveIndex(position, P, 'token position');
+/**
+ * The chosen token position: null = the last S token, a token label (`S7`) or an index, checked against
+ * the P tokens of the window.
+ */
+function resolvePosition(position: TokenPosition, P: number): number {
+  if (position === null) return lastStatePosition(P);
+  if (typeof position === 'number') return resolveIndex(position, P, 'token position');
+  const labels = positionLabels(P);
+  const i = labels.indexOf(position);
+  if (i < 0)
+    throw new DtlensError(
+      'BAD_INPUT',
+      `no token ${position} in this window (${labels[0]}..${labels[P - 1]})`,
+    );
+  return i;
 }
 
 /** One cache filter covering every panel's needs (false when no panel is open). */

@@ -39,15 +39,18 @@ export interface EngineRequest {
   id: number;
   command: EngineCommand;
   panels: PanelRequest[];
-  /** Token position every window panel looks at (null: the last S token). */
-  position?: number | null;
+  /** Token position every window panel looks at. */
+  position?: TokenPosition;
 }
+
+/** A token of the window: its label (`S7`), its index, or null for the last S token. */
+export type TokenPosition = string | number | null;
 
 /** Messages from the UI to the worker. */
 export type ToEngine =
   | ({ kind: 'command' } & EngineRequest)
   /** Runs a job panel on the current model and a snapshot of the current window. */
-  | { kind: 'job'; jobId: number; panel: PanelRequest; position: number | null }
+  | { kind: 'job'; jobId: number; panel: PanelRequest; position: TokenPosition }
   | { kind: 'cancel'; jobId: number }
   /** The current window as safetensors in the `inputs.*` layout (`dtlens forward` reads it). */
   | { kind: 'exportWindow'; id: number }
