@@ -147,7 +147,7 @@ describeWithShared('dtlens corrupt and dtlens patch', () => {
     fail([...common, '--rtg', 'x'], /--rtg must look like step=value/);
     fail([...common, '--timestep', '0=5000'], /outside the time embedding's range/);
     fail(common, /no variation given/);
-    fail([...common, '--index', '3', '--all-rtg', '0'], /--index 3 is outside the 1 window/);
+    fail([...common, '--index', '3', '--all-rtg', '0'], /window 3 is outside the 1 window/);
     const model = sharedPath('models', 'MemoryGatedMLP.pt');
     const patch = ['patch', '--model', model, '--output', out];
     fail([...patch, '--input', pairA, '--mode', 'sideways'], /--mode must be one of noise, denoise, both/);

@@ -168,7 +168,13 @@ export function registerAnalyze(program: Command): void {
       const index = parseCount(opts.index, '--index');
       const model = createModel(readModelFile(opts.model), { weights, gemm: nodeGemm('auto') });
       const tensors = readSafetensors(readFileChecked(opts.input, 'input file')).tensors;
-      const inputs = selectWindow(inputsFromTensors(tensors, opts.prefix), index);
+      const all = inputsFromTensors(tensors, opts.prefix);
+      check(
+        index < all.states.shape[0],
+        'BAD_INPUT',
+        `--index ${index} is outside the ${all.states.shape[0]} window(s) of the input file`,
+      );
+      const inputs = selectWindow(all, index);
       const { result, figure, summary } = analyse(analysis, analysisRun(model, inputs), opts);
       const written = [opts.output];
       writeFileSync(

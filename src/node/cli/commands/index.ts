@@ -8,9 +8,13 @@ import { registerEnvReplay } from './envReplay.ts';
 import { registerEvaluate } from './evaluate.ts';
 import { registerForward } from './forward.ts';
 import { registerInfo } from './info.ts';
+import { registerTrain } from './train.ts';
+// issue 9: the app's window and the HTML report
+import { registerReport } from './report.ts';
+import { registerWindow } from './window.ts';
+// issue 12: causal analysis
 import { registerCorrupt } from './corrupt.ts';
 import { registerPatch } from './patch.ts';
-import { registerTrain } from './train.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -24,6 +28,10 @@ export const commands: RegisterCommand[] = [
   registerCollect,
   registerTrain,
   registerEvaluate,
+  // issue 9
+  registerWindow,
+  registerReport,
+  // issue 12
   registerCorrupt,
   registerPatch,
 ];
