@@ -4,6 +4,7 @@
  */
 import { AttentionView } from './AttentionView.tsx';
 import { CacheView } from './CacheView.tsx';
+import { AblationView, CounterfactualAttentionView, PatchingView } from './CausalViews.tsx';
 import { LogitLensView } from './LogitLensView.tsx';
 import { ObservationView } from './ObservationView.tsx';
 import type { PanelView } from './types.ts';
@@ -16,6 +17,9 @@ export const PANEL_VIEWS: Record<string, PanelView> = {
   cache: { View: CacheView, ownsSettings: true },
   // Weights
   // Causal
+  'activation-patching': { View: PatchingView },
+  'counterfactual-attention': { View: CounterfactualAttentionView },
+  ablation: { View: AblationView },
   // Scans
   // Dataset
 };

@@ -4,6 +4,7 @@
  * `docs/app-panels.md`.
  */
 import { attentionPanel, cachePanel, logitLensPanel, observationPanel } from './dynamic.ts';
+import { ablationPanel, activationPatchingPanel, counterfactualAttentionPanel } from './causal.ts';
 import type { PanelSpec } from './types.ts';
 
 export * from './types.ts';
@@ -16,6 +17,9 @@ export const PANELS: readonly PanelSpec[] = [
   cachePanel,
   // Weights (static analyses)
   // Causal
+  activationPatchingPanel,
+  counterfactualAttentionPanel,
+  ablationPanel,
   // Scans
   // Dataset
 ];
