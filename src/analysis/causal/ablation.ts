@@ -12,11 +12,10 @@
 import { check } from '../../errors.ts';
 import type { ActivationCache } from '../../model/activationCache.ts';
 import type { DTInputs, DecisionTransformer } from '../../model/decisionTransformer.ts';
-import { tokenLabels } from '../../model/tokens.ts';
 import { type DecompositionResult, decomposeLogitDiff } from '../dynamic/decomposition.ts';
 import type { LogitDirectionSpec } from '../dynamic/logitDirection.ts';
-import type { AnalysisRun } from '../dynamic/run.ts';
-import { interventionHooks } from './apply.ts';
+import { type AnalysisRun, analysisRun } from '../dynamic/run.ts';
+import { type SourceCaches, interventionHooks } from './apply.ts';
 import type { Intervention, InterventionOp, InterventionRow } from './intervention.ts';
 
 export type AblationMethod = 'zero' | 'mean' | 'resample';
@@ -94,25 +93,6 @@ const softmax = (logits: Float32Array): number[] => {
   return e.map((v) => v / s);
 };
 
-function cachedRun(
-  model: DecisionTransformer,
-  inputs: DTInputs,
-  row?: InterventionRow,
-  dataset?: ActivationCache,
-): AnalysisRun {
-  const P = model.toTokens(inputs).shape[1];
-  const hooks = row ? interventionHooks([row], model.arch, P, dataset ? { dataset } : {}) : undefined;
-  const res = model.run(inputs, { cache: true, hooks });
-  return {
-    model,
-    inputs,
-    transformerOut: res.transformerOut,
-    actionPreds: res.actionPreds!,
-    cache: res.cache!,
-    tokenLabels: tokenLabels(P),
-  };
-}
-
 /** Runs one window (batch 1) clean and ablated. */
 export function ablate(
   model: DecisionTransformer,
@@ -122,8 +102,10 @@ export function ablate(
 ): AblationResult {
   check(inputs.states.shape[0] === 1, 'BAD_SHAPE', 'ablation runs on a single window');
   const row = ablationInterventions(spec, options.dataset !== undefined);
-  const clean = cachedRun(model, inputs);
-  const ablated = cachedRun(model, inputs, row, options.dataset);
+  const P = model.toTokens(inputs).shape[1];
+  const sources: SourceCaches = options.dataset ? { dataset: options.dataset } : {};
+  const clean = analysisRun(model, inputs);
+  const ablated = analysisRun(model, inputs, interventionHooks([row], model.arch, P, sources));
   const probs = (r: AnalysisRun) => {
     const [, T, A] = r.actionPreds.shape;
     return softmax(r.actionPreds.data.subarray((T - 1) * A, T * A));
