@@ -254,3 +254,29 @@ export function interventionHooks(
     };
   });
 }
+
+/**
+ * True when `iv` is a `set` whose source values equal, bit for bit, what the unpatched run (`base`, the
+ * cache of the window the sweep runs on) already holds at the selected elements: the patch cannot change
+ * anything. A row made only of such patches is the unpatched run.
+ */
+export function isIdentityPatch(
+  iv: Intervention,
+  arch: DTArchitecture,
+  nTokens: number,
+  sources: SourceCaches,
+  base: ActivationCache,
+): boolean {
+  if (iv.op.kind !== 'set' || !base.has(iv.hook)) return false;
+  const source = sources[iv.op.source];
+  if (!source?.has(iv.hook)) return false;
+  const shape = hookRowShape(iv.hook, arch, nTokens);
+  const rowSize = numelOf(shape);
+  const own = base.get(iv.hook);
+  const src = source.get(iv.hook);
+  const row = iv.op.row ?? 0;
+  if (own.size !== rowSize || src.size < (row + 1) * rowSize) return false;
+  const from = src.data.subarray(row * rowSize, (row + 1) * rowSize);
+  for (const o of selection(iv, shape).full) if (!Object.is(from[o], own.data[o])) return false;
+  return true;
+}

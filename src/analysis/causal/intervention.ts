@@ -250,3 +250,22 @@ export function interventionsFromJson(
     return row;
   });
 }
+
+/** Hooks of the last block whose positions other than the last cannot reach the last token's output. */
+const PER_POSITION_AFTER_MIXING =
+  /^(attn\.hook_(q|attn_scores|pattern|z|result)|hook_attn_out|hook_resid_mid|ln2\.hook_\w+|mlp\.\w+|hook_mlp_out|hook_resid_post)$/;
+
+/**
+ * True when an intervention cannot change the last token's final residual: it sits in the last block
+ * (or ln_final) at a hook where each position only feeds itself (everything after the attention mixing,
+ * and the queries), and it selects no element of the last position.
+ */
+export function missesLastToken(iv: Intervention, nLayers: number, nTokens: number): boolean {
+  const last = nTokens - 1;
+  const prefix = `blocks.${nLayers - 1}.`;
+  const local = iv.hook.startsWith(prefix) ? iv.hook.slice(prefix.length) : null;
+  if (!iv.hook.startsWith('ln_final.') && (local === null || !PER_POSITION_AFTER_MIXING.test(local)))
+    return false;
+  const positions = hookLayout(iv.hook) === 'pattern' ? iv.where?.dest : iv.where?.positions;
+  return positions !== undefined && !positions.includes(last);
+}

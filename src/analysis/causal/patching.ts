@@ -251,6 +251,7 @@ export async function activationPatching(
       sources: { clean: pair.clean.cache!, corrupted: pair.corrupted.cache! },
       cache: reader.cache,
       heads: reader.heads,
+      base: (mode === 'noise' ? pair.clean : pair.corrupted).cache,
       // Every metric but the reward prediction reads the last (S) token only.
       readout:
         reader.heads.length === 1 &&

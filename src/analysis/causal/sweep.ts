@@ -10,8 +10,15 @@ import type { DecisionTransformer, PredictionHead, RunResult } from '../../model
 import type { NameFilter } from '../../model/hooks.ts';
 import { Tensor, shapeString } from '../../tensor/tensor.ts';
 import { type JobControl, forEachChunk } from '../jobs.ts';
-import { type SourceCaches, interventionHooks } from './apply.ts';
-import { type InterventionRow, hookLayer, validateIntervention } from './intervention.ts';
+import type { ActivationCache } from '../../model/activationCache.ts';
+import { type SourceCaches, interventionHooks, isIdentityPatch } from './apply.ts';
+import {
+  type InterventionRow,
+  hookLayer,
+  missesLastToken,
+  sourcesOf,
+  validateIntervention,
+} from './intervention.ts';
 
 /** The window every row runs on: token embeddings [1, P, d] (shared) or [N, P, d] (one per row). */
 export interface SweepBase {
@@ -34,6 +41,11 @@ export interface SweepOptions extends JobControl {
    * Window means (which need every position) fall back to `all`.
    */
   readout?: 'all' | 'last';
+  /**
+   * Cache of the unpatched run of the shared window: `set` patches that would write the values already
+   * there are skipped (exact: the row is the unpatched run), e.g. positions before a corrupted token.
+   */
+  base?: ActivationCache;
 }
 
 /** Receives each chunk's run (batch row i = sweep row `rows[i]`). */
@@ -80,12 +92,38 @@ export async function runSweep(
     () => `sweep tokens must be [1 or ${rows.length}, P, ${arch.dModel}], got ${shapeString(tokens.shape)}`,
   );
   const P = tokens.shape[1];
-  rows.forEach((row) => row.forEach((iv) => validateIntervention(iv, arch, P)));
+  const sources = options.sources ?? {};
+  for (const row of rows)
+    for (const iv of row) {
+      validateIntervention(iv, arch, P);
+      for (const s of sourcesOf(iv))
+        check(s in sources, 'BAD_INPUT', () => `no source cache named "${s}" was given`);
+    }
   const L = arch.nLayers;
   const shared = tokens.shape[0] === 1;
   const reuse = shared && (options.prefixReuse ?? true);
+  // Hook points each run must cache fire only from its start layer on: start no later than the first.
+  const cached = options.cache;
+  const latestStart =
+    cached === undefined
+      ? L
+      : typeof cached === 'function'
+        ? -1
+        : Math.min(L, ...[cached].flat().map((h) => hookLayer(h, L)));
+  const windowMean = rows.some((row) => row.some((iv) => iv.op.kind === 'mean' && iv.op.over === 'window'));
+  const lastPositionOnly = options.readout === 'last' && !windowMean;
+  // What each row must run: interventions that cannot reach the read-out are dropped, and a row of
+  // identity patches is the unpatched run (both exact).
+  const effective = rows.map((row): InterventionRow => {
+    const reaching = lastPositionOnly ? row.filter((iv) => !missesLastToken(iv, L, P)) : row;
+    const base = options.base;
+    const identity = shared && base && reaching.every((iv) => isIdentityPatch(iv, arch, P, sources, base));
+    return identity ? [] : reaching;
+  });
   // Start layer per row: the earliest layer it changes (-1 = from the tokens); untouched rows start at L.
-  const start = rows.map((row) => (reuse ? Math.min(L, ...row.map((iv) => hookLayer(iv.hook, L))) : -1));
+  const start = effective.map((row) =>
+    reuse ? Math.min(latestStart, ...row.map((iv) => hookLayer(iv.hook, L))) : -1,
+  );
   const order = rows.map((_, i) => i).sort((a, b) => start[a] - start[b] || a - b);
   const layers = [...new Set(start)].filter((l) => l >= 0);
   const prefix = new Map<number, Tensor>();
@@ -94,12 +132,11 @@ export async function runSweep(
     const cache = model.runFromTokens(tokens, { cache: names, noActions: base.noActions }).cache!;
     layers.forEach((l, i) => prefix.set(l, cache.get(names[i])));
   }
-  const windowMean = rows.some((row) => row.some((iv) => iv.op.kind === 'mean' && iv.op.over === 'window'));
   const runOptions = {
     cache: options.cache,
     heads: options.heads,
     noActions: base.noActions,
-    lastPositionOnly: options.readout === 'last' && !windowMean,
+    lastPositionOnly,
   };
   await forEachChunk(rows.length, options, (from, to) => {
     const chunk = order.slice(from, to);
@@ -109,10 +146,10 @@ export async function runSweep(
       while (j < chunk.length && start[chunk[j]] === start[chunk[i]]) j++;
       const ids = chunk.slice(i, j);
       const hooks = interventionHooks(
-        ids.map((r) => rows[r]),
+        ids.map((r) => effective[r]),
         arch,
         P,
-        options.sources,
+        sources,
       );
       const layer = start[ids[0]];
       const run =

@@ -169,6 +169,71 @@ describe('causal core: intervention discipline', () => {
     expect(last[rows.length - lastLayer.length + 1]).toEqual(cleanRun.transformerOut.data.slice((P - 1) * d));
   });
 
+  it('skipping identity patches and patches that cannot reach the last token changes no result', async () => {
+    // A pair differing only in the last RTG token: every activation before it is identical.
+    const late = { ...clean, rtgs: Float32Array.from(clean.rtgs, (v, i) => (i === 2 ? v + 0.5 : v)) };
+    const lateRun = model.run(late, { cache: true });
+    const both = { clean: cleanRun.cache!, late: lateRun.cache! };
+    const rows: InterventionRow[] = [];
+    for (const hook of [
+      'blocks.0.hook_resid_pre',
+      'blocks.1.attn.hook_z',
+      'blocks.1.hook_mlp_out',
+      'blocks.1.attn.hook_k',
+    ])
+      for (let p = 0; p < P; p++)
+        rows.push([{ hook, op: { kind: 'set', source: 'late' }, where: { positions: [p] } }]);
+    rows.push([
+      { hook: 'blocks.1.attn.hook_pattern', op: { kind: 'set', source: 'late' }, where: { dest: [3] } },
+    ]);
+    const d = arch.dModel;
+    const lastOf = async (opts: Parameters<typeof runSweep>[4]) => {
+      const out: Float32Array[] = [];
+      await runSweep(
+        model,
+        { tokens: cleanTokens },
+        rows,
+        (run, ids) => {
+          const n = run.transformerOut.shape[1];
+          ids.forEach(
+            (r, i) => (out[r] = run.transformerOut.data.slice((i * n + n - 1) * d, (i * n + n) * d)),
+          );
+        },
+        { sources: both, ...opts },
+      );
+      return out;
+    };
+    const plain = await lastOf({});
+    const skipping = await lastOf({ readout: 'last', base: cleanRun.cache! });
+    rows.forEach((_, r) => expect(skipping[r], `row ${r}`).toEqual(plain[r]));
+    // The skipped rows really equal the clean run, and the others really differ from it.
+    const cleanLast = cleanRun.transformerOut.data.slice((P - 1) * d);
+    expect(plain[0]).toEqual(cleanLast); // R1 of layer 0: identical in both windows
+    expect(plain[6]).not.toEqual(cleanLast); // R3, the changed token
+  });
+
+  it('a cached hook of an early layer makes later-layer rows start early enough', async () => {
+    const rows: InterventionRow[] = [
+      [{ hook: 'blocks.1.hook_resid_pre', op: { kind: 'set', source: 'corrupted' } }],
+      [],
+    ];
+    const seen: number[] = [];
+    await runSweep(
+      model,
+      { tokens: cleanTokens },
+      rows,
+      (run, ids) => ids.forEach((_, i) => seen.push(run.cache!.get('blocks.0.mlp.hook_pre').data[i * P * arch.dMlp])),
+      {
+        sources,
+        cache: ['blocks.0.mlp.hook_pre'],
+      },
+    );
+    expect(seen).toEqual([
+      cleanRun.cache!.get('blocks.0.mlp.hook_pre').data[0],
+      cleanRun.cache!.get('blocks.0.mlp.hook_pre').data[0],
+    ]);
+  });
+
   it('rows without interventions are bit-identical to the clean run', async () => {
     const rows: InterventionRow[] = [...mixedRows, [], []];
     const outs = await sweepOutputs(model, rows, { chunkRows: 4 });
