@@ -131,6 +131,51 @@ describeWithShared('dtlens corrupt and dtlens patch', () => {
     );
   });
 
+  it('ablate and attention-diff: golden logit difference and attention patterns; ablated head attributes 0', () => {
+    const model = sharedPath('models', 'MemoryGatedMLP.pt');
+    const pairA = sharedPath('golden', 'analysis', 'MemoryGatedMLP', 'pairA_raw.safetensors');
+    const g = read(pairA);
+    const ab = join(dir, 'ablate.json');
+    const r = cli([
+      'ablate',
+      '--model',
+      model,
+      '--input',
+      pairA,
+      '--prefix',
+      'clean.',
+      '--heads',
+      'L0H1',
+      '--output',
+      ab,
+      '--svg',
+      join(dir, 'ab.svg'),
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const res = JSON.parse(readFileSync(ab, 'utf8')) as {
+      logitDiffBefore: number;
+      logitDiffAfter: number;
+      decompositionAfter: { components: { labels: string[]; values: number[] } };
+    };
+    expect(res.logitDiffBefore).toBeCloseTo(toFloat32(g.get('clean.logit_dif')!)[0], 4);
+    const after = res.decompositionAfter.components;
+    expect(after.values[after.labels.indexOf('L0H1')]).toBe(0);
+    expect(existsSync(join(dir, 'ab.prediction.svg')) && existsSync(join(dir, 'ab.attribution.svg'))).toBe(
+      true,
+    );
+    const ad = join(dir, 'attention.json');
+    const d = cli(['attention-diff', '--model', model, '--input', pairA, '--output', ad]);
+    expect(d.status, d.stderr).toBe(0);
+    const diff = (JSON.parse(readFileSync(ad, 'utf8')) as { diff: { shape: number[]; data: number[] } }).diff;
+    expect(diff.shape).toEqual([2, 4, 26, 26]);
+    for (const l of [0, 1]) {
+      const c = toFloat32(g.get(`clean.attn_pattern.L${l}`)!);
+      const k = toFloat32(g.get(`corrupted.attn_pattern.L${l}`)!);
+      const part = diff.data.slice(l * c.length, (l + 1) * c.length);
+      expect(Math.max(...part.map((v, i) => Math.abs(v - (k[i] - c[i]))))).toBeLessThan(1e-5);
+    }
+  });
+
   it('bad options and windows fail with one clear line', () => {
     const fail = (args: string[], message: RegExp) => {
       const r = cli(args);

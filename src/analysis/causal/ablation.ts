@@ -49,6 +49,23 @@ export interface AblationResult {
   logitDiffAfter: number;
 }
 
+/**
+ * Components in text form: `"L0H1,L1H2"` (heads, sep `H`) or `"L1N88"` (neurons, sep `N`) ->
+ * [[layer, index], ...]; an empty string is an empty list.
+ */
+export function parseComponents(text: string, sep: 'H' | 'N'): Array<[number, number]> {
+  const re = new RegExp(`^L(\\d+)${sep}(\\d+)$`);
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => {
+      const m = re.exec(s);
+      check(m !== null, 'BAD_INPUT', `'${s}' is not L<layer>${sep}<index> (e.g. L0${sep}1)`);
+      return [Number(m[1]), Number(m[2])];
+    });
+}
+
 /** The interventions of an ablation (one row, applied together). */
 export function ablationInterventions(spec: AblationSpec, hasDataset: boolean): InterventionRow {
   const where = spec.positions ? { positions: spec.positions } : {};

@@ -3,7 +3,7 @@
  * denoise, any metric), counterfactual attention and ablation (one window each). The corruption
  * settings are shared: one token variation of the current window (`corruptWindow`).
  */
-import { ablate } from '../../analysis/causal/ablation.ts';
+import { ablate, parseComponents } from '../../analysis/causal/ablation.ts';
 import { counterfactualAttention } from '../../analysis/causal/counterfactualAttention.ts';
 import { METRIC_KINDS, type MetricSpec } from '../../analysis/causal/metrics.ts';
 import {
@@ -177,17 +177,6 @@ export const counterfactualAttentionPanel: WindowPanel = {
   },
 };
 
-/** "L0H1,L1H2" -> [[0,1],[1,2]] (also for "L1N88"). */
-function pairs(text: string, sep: 'H' | 'N'): Array<[number, number]> {
-  return text
-    .split(',')
-    .filter(Boolean)
-    .map((s) => {
-      const [a, b] = s.slice(1).split(sep).map(Number);
-      return [a, b];
-    });
-}
-
 export const ablationPanel: WindowPanel = {
   id: 'ablation',
   title: 'Ablation',
@@ -208,9 +197,9 @@ export const ablationPanel: WindowPanel = {
   },
   needs: () => () => false,
   compute(run, p) {
-    const heads = pairs(p.heads as string, 'H');
+    const heads = parseComponents(p.heads as string, 'H');
     const mlps = (p.mlps as string).split(',').filter(Boolean).map(Number);
-    const neurons = pairs(p.neurons as string, 'N');
+    const neurons = parseComponents(p.neurons as string, 'N');
     if (heads.length + mlps.length + neurons.length === 0)
       throw new DtlensError('BAD_INPUT', 'choose heads, MLP layers or neurons to ablate');
     return ablate(

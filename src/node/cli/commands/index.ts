@@ -15,6 +15,7 @@ import { registerWindow } from './window.ts';
 // issue 12: causal analysis
 import { registerCorrupt } from './corrupt.ts';
 import { registerPatch } from './patch.ts';
+import { registerAblate } from './ablate.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -34,4 +35,5 @@ export const commands: RegisterCommand[] = [
   // issue 12
   registerCorrupt,
   registerPatch,
+  registerAblate,
 ];
