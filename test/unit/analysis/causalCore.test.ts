@@ -222,7 +222,8 @@ describe('causal core: intervention discipline', () => {
       model,
       { tokens: cleanTokens },
       rows,
-      (run, ids) => ids.forEach((_, i) => seen.push(run.cache!.get('blocks.0.mlp.hook_pre').data[i * P * arch.dMlp])),
+      (run, ids) =>
+        ids.forEach((_, i) => seen.push(run.cache!.get('blocks.0.mlp.hook_pre').data[i * P * arch.dMlp])),
       {
         sources,
         cache: ['blocks.0.mlp.hook_pre'],
