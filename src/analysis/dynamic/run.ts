@@ -5,6 +5,7 @@
 import { check } from '../../errors.ts';
 import type { ActivationCache, ComponentStack } from '../../model/activationCache.ts';
 import type { DTInputs, DecisionTransformer } from '../../model/decisionTransformer.ts';
+import type { Hook } from '../../model/hooks.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import { tokenLabels } from '../../model/tokens.ts';
 
@@ -26,9 +27,13 @@ export interface AnalysisRun {
   tokenLabels: string[];
 }
 
-/** Runs the model once on `inputs`, caching every hook point. */
-export function analysisRun(model: DecisionTransformer, inputs: DTInputs): AnalysisRun {
-  const res = model.run(inputs, { cache: true });
+/** Runs the model once on `inputs`, caching every hook point (after `hooks`, if any, e.g. an ablation). */
+export function analysisRun(
+  model: DecisionTransformer,
+  inputs: DTInputs,
+  hooks?: readonly Hook[],
+): AnalysisRun {
+  const res = model.run(inputs, { cache: true, hooks });
   const P = res.transformerOut.shape[1];
   return {
     model,

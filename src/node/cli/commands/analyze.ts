@@ -23,11 +23,9 @@ import {
   headAttributionFigure,
   logitLensFigure,
 } from '../../../analysis/figures/logitLensFigures.ts';
-import type { DTInputs } from '../../../model/decisionTransformer.ts';
-import { inputsFromTensors } from '../../../model/inputs.ts';
+import { inputsFromTensors, selectWindow } from '../../../model/inputs.ts';
 import { createModel } from '../../../model/load.ts';
 import { WEIGHT_VARIANTS, type WeightVariant } from '../../../model/processing.ts';
-import { Tensor } from '../../../tensor/tensor.ts';
 import { renderFigurePng, renderFigureSvg } from '../../figures.ts';
 import { nodeGemm } from '../../gemm.ts';
 import { loadFileWith, readModelFile } from '../../modelFile.ts';
@@ -57,20 +55,6 @@ interface AnalyzeOptions {
   layer?: string;
   head?: string;
   level: string;
-}
-
-/** Window `i` of a batch of inputs, as a batch of one. */
-function selectWindow(inputs: DTInputs, i: number): DTInputs {
-  const [B, T, ...obs] = inputs.states.shape;
-  check(i < B, 'BAD_INPUT', `--index ${i} is outside the ${B} window(s) of the input file`);
-  const perState = inputs.states.size / B;
-  const Ta = inputs.actions ? inputs.actions.length / B : 0;
-  return {
-    states: new Tensor(inputs.states.data.slice(i * perState, (i + 1) * perState), [1, T, ...obs]),
-    actions: inputs.actions ? inputs.actions.slice(i * Ta, (i + 1) * Ta) : null,
-    rtgs: inputs.rtgs.slice(i * T, (i + 1) * T),
-    timesteps: inputs.timesteps.slice(i * T, (i + 1) * T),
-  };
 }
 
 /** An integer option that may be negative (counted from the end). */
@@ -183,9 +167,15 @@ export function registerAnalyze(program: Command): void {
       const weights = parseChoice<WeightVariant>(opts.weights, WEIGHT_VARIANTS, '--weights');
       const index = parseCount(opts.index, '--index');
       const model = createModel(readModelFile(opts.model), { weights, gemm: nodeGemm('auto') });
-      const inputs = loadFileWith(opts.input, 'input file', (bytes) =>
-        selectWindow(inputsFromTensors(readSafetensors(bytes).tensors, opts.prefix), index),
+      const all = loadFileWith(opts.input, 'input file', (bytes) =>
+        inputsFromTensors(readSafetensors(bytes).tensors, opts.prefix),
       );
+      check(
+        index < all.states.shape[0],
+        'BAD_INPUT',
+        `--index ${index} is outside the ${all.states.shape[0]} window(s) of the input file`,
+      );
+      const inputs = selectWindow(all, index);
       const { result, figure, summary } = analyse(analysis, analysisRun(model, inputs), opts);
       const written = [opts.output];
       writeOutputFile(

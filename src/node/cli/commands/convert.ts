@@ -6,6 +6,7 @@ import { DtlensError } from '../../../errors.ts';
 import { loadCheckpoint, saveNativeCheckpoint } from '../../../io/checkpoint.ts';
 import { readModelFile } from '../../modelFile.ts';
 import { writeOutputFile } from '../../fsErrors.ts';
+import { countOf } from '../../../text.ts';
 
 export function registerConvert(program: Command): void {
   program
@@ -36,7 +37,7 @@ export function registerConvert(program: Command): void {
       const m = ckpt.model;
       process.stdout.write(
         `${input} (${ckpt.format}) -> ${output}: ${ckpt.weights.size} tensors, ${bytes.length} bytes; ` +
-          `${m.nLayers} layers x ${m.nHeads} heads, d_model ${m.dModel}, env ${ckpt.env.envId}\n`,
+          `${countOf(m.nLayers, 'layer')} x ${countOf(m.nHeads, 'head')}, d_model ${m.dModel}, env ${ckpt.env.envId}\n`,
       );
     });
 }

@@ -9,6 +9,13 @@ import { registerEvaluate } from './evaluate.ts';
 import { registerForward } from './forward.ts';
 import { registerInfo } from './info.ts';
 import { registerTrain } from './train.ts';
+// issue 9: the app's window and the HTML report
+import { registerReport } from './report.ts';
+import { registerWindow } from './window.ts';
+// issue 12: causal analysis
+import { registerCorrupt } from './corrupt.ts';
+import { registerPatch } from './patch.ts';
+import { registerAblate } from './ablate.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -22,4 +29,11 @@ export const commands: RegisterCommand[] = [
   registerCollect,
   registerTrain,
   registerEvaluate,
+  // issue 9
+  registerWindow,
+  registerReport,
+  // issue 12
+  registerCorrupt,
+  registerPatch,
+  registerAblate,
 ];

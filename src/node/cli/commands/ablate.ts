@@ -1,0 +1,157 @@
+/**
+ * `dtlens ablate` (heads, MLPs, neurons: zero or mean, composed in one run; prediction and attribution
+ * before/after) and `dtlens attention-diff` (counterfactual attention of a clean/corrupted pair): one
+ * window each, results as JSON, figures as SVG/PNG.
+ */
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { ablate, parseComponents } from '../../../analysis/causal/ablation.ts';
+import { counterfactualAttention } from '../../../analysis/causal/counterfactualAttention.ts';
+import {
+  ablationAttributionFigure,
+  ablationPredictionFigure,
+  counterfactualAttentionFigure,
+} from '../../../analysis/figures/causalFigures.ts';
+import type { FigureSpec } from '../../../analysis/figures/figure.ts';
+import { readSafetensors } from '../../../io/safetensors.ts';
+import { inputsFromTensors, selectWindow } from '../../../model/inputs.ts';
+import { createModel } from '../../../model/load.ts';
+import { WEIGHT_VARIANTS, type WeightVariant } from '../../../model/processing.ts';
+import { renderFigurePng, renderFigureSvg } from '../../figures.ts';
+import { readFileChecked, readModelFile } from '../../modelFile.ts';
+import { BACKEND_OPTION, backendFromOption, parseChoice, parseCount, parseCountList } from '../options.ts';
+
+interface CommonOptions {
+  model: string;
+  input: string;
+  weights: string;
+  output: string;
+  svg?: string;
+  png?: string;
+  backend: string;
+}
+
+/** JSON with typed arrays written as plain arrays. */
+const toJson = (value: unknown): string =>
+  JSON.stringify(value, (_, v: unknown) => (v instanceof Float32Array ? Array.from(v) : v));
+
+/** `out.svg` + `prediction` -> `out.prediction.svg` when there are several figures. */
+const figurePath = (base: string, name: string) => base.replace(/(\.[^./]+)?$/, `.${name}$1`);
+
+function writeOutputs(o: CommonOptions, result: unknown, figures: Record<string, FigureSpec>): string[] {
+  writeFileSync(o.output, toJson(result));
+  const written = [o.output];
+  const many = Object.keys(figures).length > 1;
+  for (const [name, fig] of Object.entries(figures)) {
+    const path = (base: string) => (many ? figurePath(base, name) : base);
+    if (o.svg) writeFileSync(path(o.svg), renderFigureSvg(fig));
+    if (o.png) writeFileSync(path(o.png), renderFigurePng(fig));
+    written.push(...[o.svg, o.png].filter((f): f is string => f !== undefined).map(path));
+  }
+  return written;
+}
+
+function loadModel(o: CommonOptions) {
+  const weights = parseChoice<WeightVariant>(o.weights, WEIGHT_VARIANTS, '--weights');
+  return createModel(readModelFile(o.model), { weights, ...backendFromOption(o.backend) });
+}
+
+const common = (cmd: Command, input: string): Command =>
+  cmd
+    .requiredOption('--model <file>', 'checkpoint (.pt or dtlens .safetensors)')
+    .requiredOption('--input <file>', input)
+    .option('--weights <variant>', `weight processing: ${WEIGHT_VARIANTS.join(' | ')}`, 'raw')
+    .requiredOption('--output <file>', 'result as JSON')
+    .option('--svg <file>', 'figure(s) as SVG')
+    .option('--png <file>', 'figure(s) as PNG')
+    .option(...BACKEND_OPTION);
+
+export function registerAblate(program: Command): void {
+  common(
+    program
+      .command('ablate')
+      .description(
+        'Ablate heads, MLPs and neurons together (zero or mean); prediction and attribution before/after',
+      ),
+    'safetensors with <prefix>states/actions/rtgs/timesteps',
+  )
+    .option('--prefix <p>', 'tensor name prefix in the input file', 'inputs.')
+    .option('--index <i>', 'window of the batch', '0')
+    .option('--heads <list>', 'heads, e.g. L0H1,L1H2', '')
+    .option('--mlps <layers>', 'whole MLP layers, e.g. 0,1')
+    .option('--neurons <list>', 'neurons, e.g. L1N88', '')
+    .option('--positions <list>', 'token positions to ablate (default: all)')
+    .option('--method <m>', "zero | mean (DTI's own-vector mean)", 'zero')
+    .option('--positive <action>', 'logit difference: positive action', '0')
+    .option('--negative <action>', 'logit difference: negative action', '1')
+    .action(
+      (
+        o: CommonOptions & {
+          prefix: string;
+          index: string;
+          heads: string;
+          mlps?: string;
+          neurons: string;
+          positions?: string;
+          method: string;
+          positive: string;
+          negative: string;
+        },
+      ) => {
+        const method = parseChoice(o.method, ['zero', 'mean'] as const, '--method');
+        const model = loadModel(o);
+        const tensors = readSafetensors(readFileChecked(o.input, 'input file')).tensors;
+        const inputs = selectWindow(inputsFromTensors(tensors, o.prefix), parseCount(o.index, '--index'));
+        const r = ablate(
+          model,
+          inputs,
+          {
+            heads: parseComponents(o.heads, 'H'),
+            mlps: o.mlps ? parseCountList(o.mlps, '--mlps') : [],
+            neurons: parseComponents(o.neurons, 'N'),
+            ...(o.positions && { positions: parseCountList(o.positions, '--positions') }),
+            method,
+          },
+          {
+            direction: {
+              positive: parseCount(o.positive, '--positive'),
+              negative: parseCount(o.negative, '--negative'),
+            },
+          },
+        );
+        const written = writeOutputs(o, r, {
+          prediction: ablationPredictionFigure(r),
+          attribution: ablationAttributionFigure(r),
+        });
+        process.stdout.write(
+          `${r.decompositionBefore.direction.label}: ${r.logitDiffBefore.toFixed(5)} -> ${r.logitDiffAfter.toFixed(5)}\n` +
+            `wrote ${written.join(', ')}\n`,
+        );
+      },
+    );
+
+  common(
+    program
+      .command('attention-diff')
+      .description('Counterfactual attention: corrupted − clean attention pattern of every head'),
+    'pair safetensors with clean.* and corrupted.* windows (dtlens corrupt)',
+  )
+    .option('--layer <l>', 'figure of one head (with --head) instead of every head')
+    .option('--head <h>', 'head index')
+    .action((o: CommonOptions & { layer?: string; head?: string }) => {
+      const model = loadModel(o);
+      const tensors = readSafetensors(readFileChecked(o.input, 'input file')).tensors;
+      const r = counterfactualAttention(model, inputsFromTensors(tensors, 'clean.'), {
+        kind: 'corrupted',
+        inputs: inputsFromTensors(tensors, 'corrupted.'),
+      });
+      const sel =
+        o.layer === undefined
+          ? undefined
+          : { layer: parseCount(o.layer, '--layer'), head: parseCount(o.head ?? '0', '--head') };
+      const written = writeOutputs(o, r, { attention: counterfactualAttentionFigure(r, sel) });
+      let max = 0;
+      for (const v of r.diff.data) max = Math.max(max, Math.abs(v));
+      process.stdout.write(`largest |change| in attention: ${max.toFixed(5)}\nwrote ${written.join(', ')}\n`);
+    });
+}

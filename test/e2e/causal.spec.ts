@@ -1,0 +1,68 @@
+/**
+ * The Causal panels in Chromium on golden pairA's clean window (MemoryS7 seed 1 after four forward
+ * steps): activation patching run from a link (DTI's key -> ball edit of the instruction at S5), its
+ * grid editor and heatmap, the exported CSV matching the golden sweep; counterfactual attention and
+ * ablation drawn next to it.
+ */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { toFloat32 } from '../../src/io/rawTensor.ts';
+import { readSafetensors } from '../../src/io/safetensors.ts';
+
+const SHARED = process.env.DTLENS_SHARED ?? resolve('../shared');
+const MODEL = 'MemoryGatedMLP.pt';
+const PAIR = resolve(SHARED, 'golden/analysis/MemoryGatedMLP/pairA_raw.safetensors');
+const ready = existsSync(resolve(SHARED, 'models', MODEL)) && existsSync(PAIR);
+
+test.skip(
+  !ready,
+  `skipped: ${MODEL} or golden pairA not found under ${SHARED} (fresh clone without ../shared)`,
+);
+
+test('activation patching from a link reproduces golden pairA; counterfactual attention and ablation draw', async ({
+  page,
+}) => {
+  const panels = 'activation-patching,counterfactual-attention,ablation';
+  await page.goto(
+    `/?model=${MODEL}&seed=1&actions=2222&weights=raw&panels=${panels}` +
+      '&activation-patching.step=4&counterfactual-attention.step=4&activation-patching.mode=denoise',
+  );
+  await expect(page.getByTestId('current-time')).toHaveText('4', { timeout: 30_000 });
+  const patching = page.locator('[data-panel="activation-patching"]');
+  await patching.getByRole('button', { name: 'Run' }).click();
+  const figure = patching.locator('[data-figure="patching-denoise-block_every"]');
+  await expect(figure).toBeVisible({ timeout: 60_000 });
+  await expect(patching).toContainText('S5 (2,6): key -> ball');
+  await expect(patching).toContainText(/clean 3\.757\d, corrupted -7\.661\d/);
+  // The grid editor: clean and corrupted observations side by side, the edited cell marked.
+  await expect(patching.locator('.object-grid')).toHaveCount(2);
+  await expect(patching.locator('.object-grid').first().getByTitle('(2,6) key')).toBeVisible();
+  await expect(patching.locator('.object-grid').nth(1).getByTitle('(2,6) ball')).toBeVisible();
+  // The exported CSV holds the golden DTI block_every scores (denoise).
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    figure.getByRole('button', { name: 'CSV' }).click(),
+  ]);
+  const path = join(mkdtempSync(join(tmpdir(), 'dtlens-e2e-')), download.suggestedFilename());
+  await download.saveAs(path);
+  const lines = readFileSync(path, 'utf8').trim().split(/\r?\n/);
+  const header = lines[0].split(',');
+  expect(header.slice(0, 4)).toEqual(['component', 'layer', 'position', 'score']);
+  const golden = toFloat32(
+    readSafetensors(new Uint8Array(readFileSync(PAIR))).tensors.get('patch.denoise.dti.block_every')!,
+  );
+  expect(lines.length - 1).toBe(golden.length);
+  lines
+    .slice(1)
+    .forEach((line, i) => expect(Math.abs(Number(line.split(',')[3]) - golden[i])).toBeLessThan(1e-4));
+  // Clicking a cell of the clean grid moves the edit there (URL state).
+  await patching.locator('.object-grid').first().getByTitle('(3,6)', { exact: false }).click();
+  await expect(page).toHaveURL(/activation-patching\.x=3/);
+
+  await expect(page.locator('[data-panel="counterfactual-attention"] svg').first()).toBeVisible();
+  const ablation = page.locator('[data-panel="ablation"]');
+  await expect(ablation.locator('[data-figure="ablation-prediction"]')).toBeVisible();
+  await expect(ablation).toContainText('left − right');
+});
