@@ -189,8 +189,8 @@ test('Save report gives a self-contained HTML file that opens offline with every
   await offline.goto(`file://${report.path}`);
   await expect(offline.getByRole('heading', { level: 1 })).toContainText(`dtlens report: ${MODEL}`);
   for (const p of STATIC_REPORT_FIGURES)
-    await expect(offline.locator(`[data-static="${p.id}"] figure svg`).first()).toBeVisible();
-  await expect(offline.locator('[data-window] figure svg')).toHaveCount(5);
+    await expect(offline.locator(`[data-static="${p.id}"] figure > svg`).first()).toBeVisible();
+  await expect(offline.locator('[data-window] figure > svg')).toHaveCount(5);
   expect(requests.filter((u) => !u.startsWith('file:'))).toEqual([]);
   await shot(offline, '12-report-offline');
 });
