@@ -1,0 +1,127 @@
+/**
+ * Composition through Gram matrices. A writer W (rows: what it writes into the residual stream) and a
+ * reader R (columns: how it reads the residual stream) compose with score
+ * `‖W R‖_F / (‖W‖_F ‖R‖_F)` (TransformerLens `composition_scores`). With the d×d Grams
+ * `G_W = Wᵀ W` and `G_R = R Rᵀ`, `‖W R‖² = ⟨G_W, G_R⟩`, `‖W‖² = tr G_W`, `‖R‖² = tr G_R`, so every
+ * writer × reader score is one inner product of d×d matrices, and the Grams of factored matrices
+ * come from their thin d_head factors. Baselines sample Grams of iid Gaussian matrices of the same
+ * shapes (Wishart by Bartlett's decomposition for tall factors).
+ */
+import { type Mat, gramCols, gramRows, innerProduct, mat, matmul, randomMat, transpose } from './linalg.ts';
+
+/** A writer `left · right` (left null = identity; right [k, d]) or a reader `left · right` (left [d, k]; right null = identity). */
+export interface Operator {
+  left: Mat | null;
+  right: Mat | null;
+}
+
+export interface Gram {
+  /** [d, d] */
+  G: Mat;
+  /** tr G = squared Frobenius norm of the operator */
+  trace: number;
+}
+
+const trace = (G: Mat): number => {
+  let t = 0;
+  for (let i = 0; i < G.rows; i++) t += G.data[i * G.cols + i];
+  return t;
+};
+
+const withTrace = (G: Mat): Gram => ({ G, trace: trace(G) });
+
+/** G_W = rightᵀ (leftᵀ left) right, [d, d]. */
+export function writerGram(w: Operator): Gram {
+  const right = w.right!;
+  if (!w.left) return withTrace(gramCols(right));
+  return withTrace(matmul(transpose(right), matmul(gramCols(w.left), right)));
+}
+
+/** G_R = left (right rightᵀ) leftᵀ, [d, d]. */
+export function readerGram(r: Operator): Gram {
+  const left = r.left!;
+  if (!r.right) return withTrace(gramRows(left));
+  return withTrace(matmul(left, matmul(gramRows(r.right), transpose(left))));
+}
+
+/** ‖W R‖ / (‖W‖ ‖R‖) from the two Grams (0 when either is zero). */
+export function gramScore(w: Gram, r: Gram): number {
+  const denom = Math.sqrt(w.trace * r.trace);
+  return denom > 0 ? Math.sqrt(Math.max(0, innerProduct(w.G, r.G))) / denom : 0;
+}
+
+/** Shape of an operator's factors: `[n, k, d]` for a writer (n = 0: identity left), `[d, k, m]` for a reader (m = 0: identity right). */
+export type OperatorShape = readonly [number, number, number];
+
+export function shapeOf(o: Operator, role: 'writer' | 'reader'): OperatorShape {
+  if (role === 'writer') return [o.left ? o.left.rows : 0, o.right!.rows, o.right!.cols];
+  return [o.left!.rows, o.left!.cols, o.right ? o.right.cols : 0];
+}
+
+/** Gram of `Aᵀ A` for a Gaussian A [n, p] (n ≥ p): Wishart W_p(n, I) by Bartlett's decomposition. */
+function wishart(n: number, p: number, normal: () => number): Mat {
+  const T = mat(p, p);
+  for (let i = 0; i < p; i++) {
+    let chi = 0;
+    for (let j = 0; j < n - i; j++) chi += normal() ** 2;
+    T.data[i * p + i] = Math.sqrt(chi);
+    for (let j = 0; j < i; j++) T.data[i * p + j] = normal();
+  }
+  return matmul(T, transpose(T));
+}
+
+/** Gram of the columns of a Gaussian [n, p] matrix. */
+const randomGramCols = (n: number, p: number, normal: () => number): Mat =>
+  n >= p ? wishart(n, p, normal) : gramCols(randomMat(n, p, normal));
+
+/** The writer Gram of a random operator with the given factor shapes. */
+export function randomWriterGram([n, k, d]: OperatorShape, normal: () => number): Gram {
+  if (n === 0) return withTrace(randomGramCols(k, d, normal));
+  const right = randomMat(k, d, normal);
+  return withTrace(matmul(transpose(right), matmul(randomGramCols(n, k, normal), right)));
+}
+
+/** The reader Gram of a random operator with the given factor shapes. */
+export function randomReaderGram([d, k, m]: OperatorShape, normal: () => number): Gram {
+  if (m === 0) return withTrace(randomGramCols(k, d, normal));
+  const left = randomMat(d, k, normal);
+  return withTrace(matmul(left, matmul(randomGramCols(m, k, normal), transpose(left))));
+}
+
+export interface Baseline {
+  /** Scores of `samples` random writer/reader pairs of the same shapes */
+  samples: number;
+  mean: number;
+  /** 2.5% and 97.5% quantiles */
+  lo: number;
+  hi: number;
+}
+
+/** Mean and 95% band of `values`. */
+export function summarise(values: number[]): Baseline {
+  const sorted = [...values].sort((a, b) => a - b);
+  const q = (p: number) => {
+    const x = p * (sorted.length - 1);
+    const i = Math.floor(x);
+    return sorted[i] + (sorted[Math.min(i + 1, sorted.length - 1)] - sorted[i]) * (x - i);
+  };
+  return {
+    samples: values.length,
+    mean: values.reduce((a, v) => a + v, 0) / values.length,
+    lo: q(0.025),
+    hi: q(0.975),
+  };
+}
+
+/** Baseline of the composition score between random operators of the given shapes. */
+export function baselineFor(
+  writer: OperatorShape,
+  reader: OperatorShape,
+  samples: number,
+  normal: () => number,
+): Baseline {
+  const scores: number[] = [];
+  for (let i = 0; i < samples; i++)
+    scores.push(gramScore(randomWriterGram(writer, normal), randomReaderGram(reader, normal)));
+  return summarise(scores);
+}
