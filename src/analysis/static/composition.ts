@@ -23,7 +23,7 @@ export const COMPOSITION_TYPES = ['Q', 'K', 'V'] as const;
 export type CompositionType = (typeof COMPOSITION_TYPES)[number];
 
 export interface CompositionOptions {
-  /** Random pairs for the baseline (default 200) */
+  /** Random pairs for the baseline (default 100) */
   baselineSamples?: number;
   /** Seed of the baseline's Gaussian samples (default 0) */
   seed?: number;
@@ -35,7 +35,7 @@ export interface CompositionResult {
   nHeads: number;
   /** [L, H, L, H] per type: writer (l1, h1), reader (l2, h2); 0 unless l1 < l2 */
   scores: Record<CompositionType, NdArray>;
-  /** Random-matrix baseline per type (identical shapes, so equal up to sampling) */
+  /** Random-matrix baseline per type (the shapes are identical, so it is one baseline) */
   baseline: Record<CompositionType, Baseline>;
 }
 
@@ -59,7 +59,7 @@ export function compositionScores(m: WeightsModel, options: CompositionOptions =
   const heads = eachHead(m.arch);
   const writers: Gram[] = heads.map(({ l, h }) => writerGram(headWriter(m, l, h)));
   const normal = normalSampler(options.seed ?? 0);
-  const samples = options.baselineSamples ?? 200;
+  const samples = options.baselineSamples ?? 100;
   check(
     Number.isInteger(samples) && samples >= 2,
     'BAD_INPUT',
@@ -67,6 +67,13 @@ export function compositionScores(m: WeightsModel, options: CompositionOptions =
   );
   const scores = {} as Record<CompositionType, NdArray>;
   const baseline = {} as Record<CompositionType, Baseline>;
+  // Q, K and V readers have the same factor shapes, so one baseline serves all three.
+  const shared = baselineFor(
+    shapeOf(headWriter(m, 0, 0), 'writer'),
+    shapeOf(headReader(m, 0, 0, 'Q'), 'reader'),
+    samples,
+    normal,
+  );
   for (const type of COMPOSITION_TYPES) {
     const readers = heads.map(({ l, h }) => (l > 0 ? readerGram(headReader(m, l, h, type)) : null));
     const data = new Float32Array(L * H * L * H);
@@ -76,12 +83,7 @@ export function compositionScores(m: WeightsModel, options: CompositionOptions =
       }),
     );
     scores[type] = { shape: [L, H, L, H], data };
-    baseline[type] = baselineFor(
-      shapeOf(headWriter(m, 0, 0), 'writer'),
-      shapeOf(headReader(m, 0, 0, type), 'reader'),
-      samples,
-      normal,
-    );
+    baseline[type] = shared;
   }
   return { heads: headLabels(m.arch), nLayers: L, nHeads: H, scores, baseline };
 }

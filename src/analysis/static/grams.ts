@@ -7,7 +7,18 @@
  * come from their thin d_head factors. Baselines sample Grams of iid Gaussian matrices of the same
  * shapes (Wishart by Bartlett's decomposition for tall factors).
  */
-import { type Mat, gramCols, gramRows, innerProduct, mat, matmul, randomMat, transpose } from './linalg.ts';
+import {
+  type Mat,
+  type Sampler,
+  chiSquare,
+  gramCols,
+  gramRows,
+  innerProduct,
+  mat,
+  matmul,
+  randomMat,
+  transpose,
+} from './linalg.ts';
 
 /** A writer `left · right` (left null = identity; right [k, d]) or a reader `left · right` (left [d, k]; right null = identity). */
 export interface Operator {
@@ -59,30 +70,28 @@ export function shapeOf(o: Operator, role: 'writer' | 'reader'): OperatorShape {
 }
 
 /** Gram of `Aᵀ A` for a Gaussian A [n, p] (n ≥ p): Wishart W_p(n, I) by Bartlett's decomposition. */
-function wishart(n: number, p: number, normal: () => number): Mat {
+function wishart(n: number, p: number, normal: Sampler): Mat {
   const T = mat(p, p);
   for (let i = 0; i < p; i++) {
-    let chi = 0;
-    for (let j = 0; j < n - i; j++) chi += normal() ** 2;
-    T.data[i * p + i] = Math.sqrt(chi);
+    T.data[i * p + i] = Math.sqrt(chiSquare(n - i, normal));
     for (let j = 0; j < i; j++) T.data[i * p + j] = normal();
   }
   return matmul(T, transpose(T));
 }
 
 /** Gram of the columns of a Gaussian [n, p] matrix. */
-const randomGramCols = (n: number, p: number, normal: () => number): Mat =>
+const randomGramCols = (n: number, p: number, normal: Sampler): Mat =>
   n >= p ? wishart(n, p, normal) : gramCols(randomMat(n, p, normal));
 
 /** The writer Gram of a random operator with the given factor shapes. */
-export function randomWriterGram([n, k, d]: OperatorShape, normal: () => number): Gram {
+export function randomWriterGram([n, k, d]: OperatorShape, normal: Sampler): Gram {
   if (n === 0) return withTrace(randomGramCols(k, d, normal));
   const right = randomMat(k, d, normal);
   return withTrace(matmul(transpose(right), matmul(randomGramCols(n, k, normal), right)));
 }
 
 /** The reader Gram of a random operator with the given factor shapes. */
-export function randomReaderGram([d, k, m]: OperatorShape, normal: () => number): Gram {
+export function randomReaderGram([d, k, m]: OperatorShape, normal: Sampler): Gram {
   if (m === 0) return withTrace(randomGramCols(k, d, normal));
   const left = randomMat(d, k, normal);
   return withTrace(matmul(left, matmul(randomGramCols(m, k, normal), transpose(left))));
@@ -113,15 +122,36 @@ export function summarise(values: number[]): Baseline {
   };
 }
 
+/**
+ * Score of random factored operators A = L_w R_w (writer) and B = L_r R_r (reader) computed in the
+ * thin spaces: with M = R_w L_r, ‖A B‖² = tr(Mᵀ G_w M G_r), G_w = L_wᵀ L_w, G_r = R_r R_rᵀ.
+ */
+function randomFactoredScore([n, k, d]: OperatorShape, [, k2, m]: OperatorShape, normal: Sampler): number {
+  const Gw = randomGramCols(n, k, normal);
+  const Gr = randomGramCols(m, k2, normal);
+  const Rw = randomMat(k, d, normal);
+  const Lr = randomMat(d, k2, normal);
+  const M = matmul(Rw, Lr);
+  const product = innerProduct(matmul(Gw, M), matmul(M, Gr));
+  const normW = innerProduct(Gw, gramRows(Rw));
+  const normR = innerProduct(gramCols(Lr), Gr);
+  return Math.sqrt(Math.max(0, product) / (normW * normR));
+}
+
 /** Baseline of the composition score between random operators of the given shapes. */
 export function baselineFor(
   writer: OperatorShape,
   reader: OperatorShape,
   samples: number,
-  normal: () => number,
+  normal: Sampler,
 ): Baseline {
   const scores: number[] = [];
+  const thin = writer[0] > 0 && reader[2] > 0;
   for (let i = 0; i < samples; i++)
-    scores.push(gramScore(randomWriterGram(writer, normal), randomReaderGram(reader, normal)));
+    scores.push(
+      thin
+        ? randomFactoredScore(writer, reader, normal)
+        : gramScore(randomWriterGram(writer, normal), randomReaderGram(reader, normal)),
+    );
   return summarise(scores);
 }

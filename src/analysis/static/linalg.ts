@@ -5,7 +5,6 @@
  * handle the d_head-sized algebra where float64 keeps scores and singular values exact.
  */
 import { Matrix, QrDecomposition, SingularValueDecomposition } from 'ml-matrix';
-import { npRandom } from '../../env/rng/generator.ts';
 
 /** A row-major float64 matrix [rows, cols]. */
 export interface Mat {
@@ -141,11 +140,29 @@ export function factoredSvd(f: Factored): { S: number[]; U: Mat; V: Mat } {
   return { S: order.map(([s]) => s), U: Us, V: Vs };
 }
 
-/** A seeded standard-normal sampler (Box-Muller on numpy's PCG64 uniform stream). */
-export function normalSampler(seed: number): () => number {
-  const rng = npRandom(seed);
-  let spare: number | null = null;
+/** Mulberry32: a tiny, fast seeded PRNG of uniform floats in [0, 1) (for baselines, not cryptography). */
+function uniformSampler(seed: number): () => number {
+  let a = seed >>> 0;
   return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A seeded standard-normal sampler that also exposes its uniform stream. */
+export interface Sampler {
+  (): number;
+  uniform(): number;
+}
+
+/** A seeded standard-normal sampler (Box-Muller). */
+export function normalSampler(seed: number): Sampler {
+  const rng = { random: uniformSampler(seed) };
+  let spare: number | null = null;
+  const normal = () => {
     if (spare !== null) {
       const s = spare;
       spare = null;
@@ -157,10 +174,26 @@ export function normalSampler(seed: number): () => number {
     spare = r * Math.sin(2 * Math.PI * v);
     return r * Math.cos(2 * Math.PI * v);
   };
+  return Object.assign(normal, { uniform: rng.random });
+}
+
+/** A chi-square sample with k degrees of freedom: 2·Gamma(k/2) by Marsaglia-Tsang. */
+export function chiSquare(k: number, normal: Sampler): number {
+  const a = k / 2;
+  const boost = a < 1 ? Math.pow(normal.uniform(), 1 / a) : 1;
+  const d = (a < 1 ? a + 1 : a) - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    const x = normal();
+    const v = (1 + c * x) ** 3;
+    if (v <= 0) continue;
+    const u = normal.uniform();
+    if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return 2 * d * v * boost;
+  }
 }
 
 /** A [rows, cols] matrix of standard normal samples. */
-export function randomMat(rows: number, cols: number, normal: () => number): Mat {
+export function randomMat(rows: number, cols: number, normal: Sampler): Mat {
   const out = mat(rows, cols);
   for (let i = 0; i < out.data.length; i++) out.data[i] = normal();
   return out;
