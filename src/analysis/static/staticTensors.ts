@@ -11,10 +11,23 @@
 import type { NdArray } from '../dynamic/run.ts';
 import { fullOV, fullQK, ovCircuit, qkCircuit } from './circuits.ts';
 import { COMPOSITION_TYPES, compositionScores } from './composition.ts';
+import { isLinearTimeEmbedding } from '../../model/weights.ts';
+import {
+  congruenceWithMlpIn,
+  congruenceWithPredictor,
+  headInputCongruence,
+  mlpToMlp,
+  neuronsToPredictor,
+} from './congruence.ts';
+import { similarityMatrix, vectorNorms } from './embeddings.ts';
+import { metaComposition } from './metaComposition.ts';
+import { mlpComposition } from './mlpComposition.ts';
 import type { WeightsModel } from './model.ts';
+import { parameterStats } from './parameters.ts';
 import { fullSvdValues, headSvd } from './svd.ts';
 import {
   type EmbeddingVocabulary,
+  VOCABULARY_NAMES,
   actionVocabulary,
   embeddingVocabulary,
   positionVocabulary,
@@ -30,6 +43,101 @@ export const DTI_QK_KEY_SELECTION = [265];
 export const DTI_QK_QUERY_SELECTION = [258, 335];
 
 const reshape = (a: NdArray, shape: number[]): NdArray => ({ shape, data: a.data });
+
+/** Timesteps covered by the time-embedding maps in the static file (t = 0..100). */
+export const TIME_MAP_STEPS = 101;
+
+export interface StaticResults {
+  tensors: Record<string, NdArray>;
+  /** Row labels of tensors whose rows are not self-explanatory (meta-composition writers, ...) */
+  labels: Record<string, string[]>;
+}
+
+/** The golden set plus every other weights-only result (see the module comment and docs/static.md). */
+export function staticResults(m: WeightsModel): StaticResults {
+  const tensors = staticTensors(m);
+  const labels: Record<string, string[]> = {};
+  const put = (name: string, t: NdArray, rowLabels?: string[]) => {
+    tensors[name] = t;
+    if (rowLabels) labels[name] = rowLabels;
+  };
+  const comp = compositionScores(m);
+  for (const t of COMPOSITION_TYPES) {
+    const b = comp.baseline[t];
+    put(`composition_baseline.${t}`, { shape: [3], data: Float32Array.of(b.mean, b.lo, b.hi) }, [
+      'mean',
+      'lo 2.5%',
+      'hi 97.5%',
+    ]);
+  }
+  for (const c of ['OV', 'QK'] as const) {
+    const svd = headSvd(m, c);
+    put(`${c.toLowerCase()}_factored.U`, svd.U);
+    put(`${c.toLowerCase()}_factored.V`, svd.V);
+  }
+  const meta = metaComposition(m);
+  const writers = meta.writers.map((w) => w.label);
+  put('meta_composition.scores', meta.scores, writers);
+  put('meta_composition.later', meta.later, writers);
+  put(
+    'meta_composition.baseline_mean',
+    { shape: meta.scores.shape, data: Float32Array.from(meta.baselines, (b) => b.mean) },
+    writers,
+  );
+  put(
+    'meta_composition.total_influence',
+    { shape: [writers.length], data: Float32Array.from(meta.totalInfluence) },
+    writers,
+  );
+  labels['meta_composition.readers'] = meta.readers.map((r) => r.label);
+  const state = stateVocabulary(m);
+  const pos = positionVocabulary(m);
+  const time = timeVocabulary(
+    m,
+    isLinearTimeEmbedding(m.weights.timeEmbedding)
+      ? undefined
+      : Math.min(TIME_MAP_STEPS, m.weights.timeEmbedding.shape[0]) - 1,
+  );
+  for (let l = 0; l < m.arch.nLayers; l++) {
+    const mc = mlpComposition(m, l);
+    put(`mlp_composition.L${l}.into`, mc.into.values, mc.into.labels);
+    put(`mlp_composition.L${l}.out`, mc.out.values, mc.out.labels);
+    for (const later of mc.toLaterMlps) put(`mlp_composition.L${l}.to_L${later.layer}`, later.values);
+    put(`congruence.state_mlp_in.L${l}`, congruenceWithMlpIn(m, state, l).values);
+    put(`congruence.neurons_predictor.L${l}`, neuronsToPredictor(m, l).values);
+    for (let l2 = l + 1; l2 < m.arch.nLayers; l2++)
+      put(`congruence.mlp_mlp.L${l}_L${l2}`, mlpToMlp(m, l, l2).values);
+  }
+  put('congruence.state_predictor', congruenceWithPredictor(m, state).values);
+  for (const [name, v] of [
+    ['position', pos],
+    ['time', time],
+  ] as const) {
+    put(`congruence.${name}_predictor`, congruenceWithPredictor(m, v).values, v.labels);
+    put(`congruence.${name}_heads`, headInputCongruence(m, v).values);
+    put(`embeddings.${name}_dot`, similarityMatrix(v, 'dot', false).values, v.labels);
+    put(`embeddings.${name}_cosine`, similarityMatrix(v, 'cosine', false).values, v.labels);
+  }
+  for (const name of VOCABULARY_NAMES) {
+    const v = embeddingVocabulary(m, name);
+    put(
+      `embeddings.${name}_norms`,
+      { shape: [v.labels.length], data: Float32Array.from(vectorNorms(v)) },
+      v.labels,
+    );
+  }
+  const params = parameterStats(m);
+  put(
+    'parameters.stats',
+    {
+      shape: [params.length, 4],
+      data: Float32Array.from(params.flatMap((p) => [p.mean, p.std, p.negLogStd, p.norm])),
+    },
+    params.map((p) => p.name),
+  );
+  labels['parameters.stats.columns'] = ['mean', 'std', '-log std', 'norm'];
+  return { tensors, labels };
+}
 
 /** The golden set plus full OV of every vocabulary and full QK of every vocabulary pair. */
 export function staticTensors(m: WeightsModel): Record<string, NdArray> {

@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { staticTensors } from '../../../analysis/static/staticTensors.ts';
+import { staticResults } from '../../../analysis/static/staticTensors.ts';
 import type { RawTensor } from '../../../io/rawTensor.ts';
 import { writeSafetensors } from '../../../io/safetensors.ts';
 import { createModel } from '../../../model/load.ts';
@@ -31,10 +31,12 @@ export function registerStatic(program: Command): void {
     .action((opts: StaticOptions) => {
       const weights = parseChoice<WeightVariant>(opts.weights, WEIGHT_VARIANTS, '--weights');
       const model = createModel(readModelFile(opts.model), { weights, gemm: nodeGemm('auto') });
+      const results = staticResults(model);
       const tensors: Record<string, RawTensor> = {};
-      for (const [name, t] of Object.entries(staticTensors(model)))
+      for (const [name, t] of Object.entries(results.tensors))
         tensors[name] = { dtype: 'F32', shape: [...t.shape], data: t.data };
-      writeFileSync(opts.output, writeSafetensors(tensors, { model: opts.model, weights }));
+      const labels = JSON.stringify(results.labels);
+      writeFileSync(opts.output, writeSafetensors(tensors, { model: opts.model, weights, labels }));
       process.stdout.write(`wrote ${opts.output}: ${Object.keys(tensors).length} tensors\n`);
     });
 }
