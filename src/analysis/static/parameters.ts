@@ -70,7 +70,7 @@ export function namedParameters(m: WeightsModel): { name: string; t: NdArray }[]
 }
 
 const kindOf = (name: string): ParameterStats['kind'] =>
-  name.includes('embedding')
+  name.includes('embed')
     ? 'embedding'
     : /weight|W_/.test(name)
       ? 'weight'
