@@ -5,3 +5,8 @@ export * from './attentionFigures.ts';
 export * from './logitLensFigures.ts';
 export * from './observationFigures.ts';
 export * from './cacheFigures.ts';
+export * from './strip.ts';
+export * from './gridmap.ts';
+export * from './compositionFigures.ts';
+export * from './circuitFigures.ts';
+export * from './embeddingFigures.ts';
