@@ -127,19 +127,13 @@ export function parameterFigure(stats: ParameterStats[], metric: ParameterMetric
           x: (r: Cell[]) => r[0],
           y: (r: Cell[]) => r[2],
           fill: (r: Cell[]) => KIND_COLORS[r[1] as ParameterStats['kind']],
-          ...(interactive
-            ? { title: (r: Cell[]) => `${r[0]}: ${r[2]}`, tip: true }
-            : { title: (r: Cell[]) => `${r[0]}: ${r[2]}` }),
+          ...hover(columns, interactive),
         }),
         Plot.ruleY([0]),
         ...(metric === 'negLogStd'
           ? [Plot.ruleY([DTI_STD_REFERENCE], { stroke: 'red', strokeDasharray: '6,4' })]
           : []),
-        Plot.text([`parameter ${METRIC_NAMES[metric]}`], {
-          frameAnchor: 'top-left',
-          dy: -24,
-          fontWeight: 'bold',
-        }),
+        titleMark(`parameter ${METRIC_NAMES[metric]}`),
       ],
     }),
   };
