@@ -116,7 +116,7 @@ export function circuitGridmapFigure(
   const j = colIndex(c, col);
   const [, , n, k] = c.values.shape;
   const values = Float32Array.from({ length: n }, (_, i) => c.values.data[(h * n + i) * k + j]);
-  return gridmapFigure(`${circuitTitle(c, kind)}, ${head}, ${col}`, c.rowLabels, values, 'score', channels);
+  return gridmapFigure(`${kind} ${head}: ${c.rowName} → ${col}`, c.rowLabels, values, 'score', channels);
 }
 
 /** Singular values per head (line per head). */

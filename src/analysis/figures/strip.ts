@@ -32,7 +32,7 @@ export function stripFigure(o: StripOptions): FigureSpec {
     title: o.title,
     table: { columns: o.columns, rows: o.rows },
     options: (interactive) => ({
-      width: Math.max(480, Math.min(1400, 200 + o.rows.length * 2)),
+      width: Math.max(760, Math.min(1400, 200 + o.rows.length * 2)),
       height: 380,
       marginTop: 40,
       marginLeft: 70,
