@@ -47,35 +47,32 @@ const reshape = (a: NdArray, shape: number[]): NdArray => ({ shape, data: a.data
 /** Timesteps covered by the time-embedding maps in the static file (t = 0..100). */
 export const TIME_MAP_STEPS = 101;
 
+export interface StaticOptions {
+  /** Random samples of every baseline (default: each analysis's own default) */
+  baselineSamples?: number;
+}
+
 export interface StaticResults {
   tensors: Record<string, NdArray>;
   /** Row labels of tensors whose rows are not self-explanatory (meta-composition writers, ...) */
   labels: Record<string, string[]>;
 }
 
-/** The golden set plus every other weights-only result (see the module comment and docs/static.md). */
-export function staticResults(m: WeightsModel): StaticResults {
-  const tensors = staticTensors(m);
+/** The golden set plus every other weights-only result (see the module comment and docs/static-analyses.md). */
+export function staticResults(m: WeightsModel, options: StaticOptions = {}): StaticResults {
+  const tensors = staticTensors(m, options);
   const labels: Record<string, string[]> = {};
   const put = (name: string, t: NdArray, rowLabels?: string[]) => {
     tensors[name] = t;
     if (rowLabels) labels[name] = rowLabels;
   };
-  const comp = compositionScores(m);
-  for (const t of COMPOSITION_TYPES) {
-    const b = comp.baseline[t];
-    put(`composition_baseline.${t}`, { shape: [3], data: Float32Array.of(b.mean, b.lo, b.hi) }, [
-      'mean',
-      'lo 2.5%',
-      'hi 97.5%',
-    ]);
-  }
+  for (const t of COMPOSITION_TYPES) labels[`composition_baseline.${t}`] = ['mean', 'lo 2.5%', 'hi 97.5%'];
   for (const c of ['OV', 'QK'] as const) {
     const svd = headSvd(m, c);
     put(`${c.toLowerCase()}_factored.U`, svd.U);
     put(`${c.toLowerCase()}_factored.V`, svd.V);
   }
-  const meta = metaComposition(m);
+  const meta = metaComposition(m, options);
   const writers = meta.writers.map((w) => w.label);
   put('meta_composition.scores', meta.scores, writers);
   put('meta_composition.later', meta.later, writers);
@@ -99,7 +96,7 @@ export function staticResults(m: WeightsModel): StaticResults {
       : Math.min(TIME_MAP_STEPS, m.weights.timeEmbedding.shape[0]) - 1,
   );
   for (let l = 0; l < m.arch.nLayers; l++) {
-    const mc = mlpComposition(m, l);
+    const mc = mlpComposition(m, l, options);
     put(`mlp_composition.L${l}.into`, mc.into.values, mc.into.labels);
     put(`mlp_composition.L${l}.out`, mc.out.values, mc.out.labels);
     for (const later of mc.toLaterMlps) put(`mlp_composition.L${l}.to_L${later.layer}`, later.values);
@@ -130,22 +127,26 @@ export function staticResults(m: WeightsModel): StaticResults {
   put(
     'parameters.stats',
     {
-      shape: [params.length, 4],
-      data: Float32Array.from(params.flatMap((p) => [p.mean, p.std, p.negLogStd, p.norm])),
+      shape: [params.length, 3],
+      data: Float32Array.from(params.flatMap((p) => [p.mean, p.std, p.norm])),
     },
     params.map((p) => p.name),
   );
-  labels['parameters.stats.columns'] = ['mean', 'std', '-log std', 'norm'];
+  labels['parameters.stats.columns'] = ['mean', 'std', 'norm'];
   return { tensors, labels };
 }
 
 /** The golden set plus full OV of every vocabulary and full QK of every vocabulary pair. */
-export function staticTensors(m: WeightsModel): Record<string, NdArray> {
+export function staticTensors(m: WeightsModel, options: StaticOptions = {}): Record<string, NdArray> {
   const { nLayers: L, nHeads: H, nActions: A } = m.arch;
   const [X, Y, C] = m.arch.obsShape;
   const out: Record<string, NdArray> = {};
-  const comp = compositionScores(m);
-  for (const t of COMPOSITION_TYPES) out[`composition_scores.${t}`] = comp.scores[t];
+  const comp = compositionScores(m, options);
+  for (const t of COMPOSITION_TYPES) {
+    out[`composition_scores.${t}`] = comp.scores[t];
+    const b = comp.baseline[t];
+    out[`composition_baseline.${t}`] = { shape: [3], data: Float32Array.of(b.mean, b.lo, b.hi) };
+  }
   const ov = ovCircuit(m);
   const qk = qkCircuit(m);
   out.ov_circuit = ov.values;
