@@ -7,6 +7,7 @@
  * come from their thin d_head factors. Baselines sample Grams of iid Gaussian matrices of the same
  * shapes (Wishart by Bartlett's decomposition for tall factors).
  */
+import type { Gemm } from '../../tensor/gemm.ts';
 import {
   type Mat,
   type Sampler,
@@ -41,17 +42,31 @@ const trace = (G: Mat): number => {
 
 const withTrace = (G: Mat): Gram => ({ G, trace: trace(G) });
 
+/**
+ * aᵀa [cols, cols]; with a Gemm the product runs in float32 on it (for the tall embedding / neuron
+ * matrices, where float64 loops are slow and float32 is ample), else in float64.
+ */
+function gramOfColumns(a: Mat, gemm?: Gemm): Mat {
+  if (!gemm) return gramCols(a);
+  const a32 = Float32Array.from(a.data);
+  return mat(
+    a.cols,
+    a.cols,
+    Float64Array.from(gemm.matmul(a32, a32, a.cols, a.rows, a.cols, { transA: true })),
+  );
+}
+
 /** G_W = rightᵀ (leftᵀ left) right, [d, d]. */
-export function writerGram(w: Operator): Gram {
+export function writerGram(w: Operator, gemm?: Gemm): Gram {
   const right = w.right!;
-  if (!w.left) return withTrace(gramCols(right));
+  if (!w.left) return withTrace(gramOfColumns(right, gemm));
   return withTrace(matmul(transpose(right), matmul(gramCols(w.left), right)));
 }
 
 /** G_R = left (right rightᵀ) leftᵀ, [d, d]. */
-export function readerGram(r: Operator): Gram {
+export function readerGram(r: Operator, gemm?: Gemm): Gram {
   const left = r.left!;
-  if (!r.right) return withTrace(gramRows(left));
+  if (!r.right) return withTrace(gemm ? gramOfColumns(transpose(left), gemm) : gramRows(left));
   return withTrace(matmul(left, matmul(gramRows(r.right), transpose(left))));
 }
 
@@ -70,29 +85,29 @@ export function shapeOf(o: Operator, role: 'writer' | 'reader'): OperatorShape {
 }
 
 /** Gram of `Aᵀ A` for a Gaussian A [n, p] (n ≥ p): Wishart W_p(n, I) by Bartlett's decomposition. */
-function wishart(n: number, p: number, normal: Sampler): Mat {
+function wishart(n: number, p: number, normal: Sampler, gemm?: Gemm): Mat {
   const T = mat(p, p);
   for (let i = 0; i < p; i++) {
     T.data[i * p + i] = Math.sqrt(chiSquare(n - i, normal));
     for (let j = 0; j < i; j++) T.data[i * p + j] = normal();
   }
-  return matmul(T, transpose(T));
+  return gramOfColumns(transpose(T), gemm);
 }
 
 /** Gram of the columns of a Gaussian [n, p] matrix. */
-const randomGramCols = (n: number, p: number, normal: Sampler): Mat =>
-  n >= p ? wishart(n, p, normal) : gramCols(randomMat(n, p, normal));
+const randomGramCols = (n: number, p: number, normal: Sampler, gemm?: Gemm): Mat =>
+  n >= p ? wishart(n, p, normal, gemm) : gramOfColumns(randomMat(n, p, normal), gemm);
 
 /** The writer Gram of a random operator with the given factor shapes. */
-export function randomWriterGram([n, k, d]: OperatorShape, normal: Sampler): Gram {
-  if (n === 0) return withTrace(randomGramCols(k, d, normal));
+export function randomWriterGram([n, k, d]: OperatorShape, normal: Sampler, gemm?: Gemm): Gram {
+  if (n === 0) return withTrace(randomGramCols(k, d, normal, gemm));
   const right = randomMat(k, d, normal);
   return withTrace(matmul(transpose(right), matmul(randomGramCols(n, k, normal), right)));
 }
 
 /** The reader Gram of a random operator with the given factor shapes. */
-export function randomReaderGram([d, k, m]: OperatorShape, normal: Sampler): Gram {
-  if (m === 0) return withTrace(randomGramCols(k, d, normal));
+export function randomReaderGram([d, k, m]: OperatorShape, normal: Sampler, gemm?: Gemm): Gram {
+  if (m === 0) return withTrace(randomGramCols(k, d, normal, gemm));
   const left = randomMat(d, k, normal);
   return withTrace(matmul(left, matmul(randomGramCols(m, k, normal), transpose(left))));
 }

@@ -61,33 +61,11 @@ export function innerProduct(x: Mat, y: Mat): number {
   return s;
 }
 
-export const frobenius = (a: Mat): number => Math.sqrt(innerProduct(a, a));
 
-/**
- * A matrix held as a product `left [n, k] · right [k, m]` (TransformerLens `FactoredMatrix`), with
- * the Gram matrices that give Frobenius norms of products in O(k²) memory.
- */
+/** A matrix held as a product `left [n, k] · right [k, m]` (TransformerLens `FactoredMatrix`). */
 export interface Factored {
   left: Mat;
   right: Mat;
-}
-
-/** ‖left · right‖_F through the k×k Gram matrices: tr(LᵀL · R Rᵀ). */
-export const factoredNorm = (f: Factored): number =>
-  Math.sqrt(Math.max(0, innerProduct(gramCols(f.left), gramRows(f.right))));
-
-/**
- * ‖A · B‖_F for two factored matrices A = a.left a.right, B = b.left b.right (A's columns = B's rows):
- * with M = a.right · b.left, ‖a.left M b.right‖² = tr(Mᵀ G_a M G_b), G_a = a.leftᵀ a.left, G_b = b.right b.rightᵀ.
- */
-export function productNorm(
-  a: Factored,
-  b: Factored,
-  gramA = gramCols(a.left),
-  gramB = gramRows(b.right),
-): number {
-  const M = matmul(a.right, b.left);
-  return Math.sqrt(Math.max(0, innerProduct(matmul(gramA, M), matmul(M, gramB))));
 }
 
 const toMl = (a: Mat): Matrix => {

@@ -56,8 +56,8 @@ export function metaComposition(
   );
   const writers = residualWriters(m);
   const readers = residualReaders(m);
-  const wGrams = writers.map((w) => writerGram(w.op));
-  const rGrams = readers.map((r) => readerGram(r.op));
+  const wGrams = writers.map((w) => writerGram(w.op, m.gemm));
+  const rGrams = readers.map((r) => readerGram(r.op, m.gemm));
   const normal = normalSampler(options.seed ?? 0);
   // Random Grams per distinct shape, shared by every pair with that shape (sample i with sample i).
   const sampled = new Map<string, Gram[]>();
@@ -67,7 +67,7 @@ export function metaComposition(
     let g = sampled.get(k);
     if (!g) {
       g = Array.from({ length: samples }, () =>
-        role === 'writer' ? randomWriterGram(s, normal) : randomReaderGram(s, normal),
+        role === 'writer' ? randomWriterGram(s, normal, m.gemm) : randomReaderGram(s, normal, m.gemm),
       );
       sampled.set(k, g);
     }

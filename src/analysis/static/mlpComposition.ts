@@ -107,11 +107,11 @@ export function mlpComposition(
   const rank1Writer = [0, 1, d] as const;
 
   const writers = residualWriters(m).filter((w) => w.stage < stage);
-  const wGrams = writers.map((w) => writerGram(w.op));
+  const wGrams = writers.map((w) => writerGram(w.op, m.gemm));
   const intoData = new Float32Array(writers.length * dMlp);
   wGrams.forEach((g, i) => intoData.set(quadraticScores(m, g, inDirs.vectors), i * dMlp));
   const readers = residualReaders(m).filter((r) => r.stage > stage);
-  const rGrams = readers.map((r) => readerGram(r.op));
+  const rGrams = readers.map((r) => readerGram(r.op, m.gemm));
   const outData = new Float32Array(readers.length * dMlp);
   rGrams.forEach((g, i) => outData.set(quadraticScores(m, g, outDirs.vectors), i * dMlp));
 
