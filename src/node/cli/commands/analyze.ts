@@ -24,11 +24,9 @@ import {
   headAttributionFigure,
   logitLensFigure,
 } from '../../../analysis/figures/logitLensFigures.ts';
-import type { DTInputs } from '../../../model/decisionTransformer.ts';
-import { inputsFromTensors } from '../../../model/inputs.ts';
+import { inputsFromTensors, selectWindow } from '../../../model/inputs.ts';
 import { createModel } from '../../../model/load.ts';
 import { WEIGHT_VARIANTS, type WeightVariant } from '../../../model/processing.ts';
-import { Tensor } from '../../../tensor/tensor.ts';
 import { renderFigurePng, renderFigureSvg } from '../../figures.ts';
 import { nodeGemm } from '../../gemm.ts';
 import { readFileChecked, readModelFile } from '../../modelFile.ts';
@@ -62,20 +60,6 @@ interface AnalyzeOptions extends StaticAnalyzeOptions {
   values: string;
   valueWeighting: string;
   level: string;
-}
-
-/** Window `i` of a batch of inputs, as a batch of one. */
-function selectWindow(inputs: DTInputs, i: number): DTInputs {
-  const [B, T, ...obs] = inputs.states.shape;
-  check(i < B, 'BAD_INPUT', `--index ${i} is outside the ${B} window(s) of the input file`);
-  const perState = inputs.states.size / B;
-  const Ta = inputs.actions ? inputs.actions.length / B : 0;
-  return {
-    states: new Tensor(inputs.states.data.slice(i * perState, (i + 1) * perState), [1, T, ...obs]),
-    actions: inputs.actions ? inputs.actions.slice(i * Ta, (i + 1) * Ta) : null,
-    rtgs: inputs.rtgs.slice(i * T, (i + 1) * T),
-    timesteps: inputs.timesteps.slice(i * T, (i + 1) * T),
-  };
 }
 
 /** An integer option that may be negative (counted from the end). */
@@ -200,7 +184,13 @@ export function registerAnalyze(program: Command): void {
       else {
         check(opts.input, 'BAD_INPUT', `${analysis} analyses one input window: give --input`);
         const tensors = readSafetensors(readFileChecked(opts.input, 'input file')).tensors;
-        const inputs = selectWindow(inputsFromTensors(tensors, opts.prefix), index);
+        const all = inputsFromTensors(tensors, opts.prefix);
+        check(
+          index < all.states.shape[0],
+          'BAD_INPUT',
+          `--index ${index} is outside the ${all.states.shape[0]} window(s) of the input file`,
+        );
+        const inputs = selectWindow(all, index);
         analysed = analyse(analysis as Analysis, analysisRun(model, inputs), opts);
       }
       const { result, figure, summary } = analysed;

@@ -10,6 +10,9 @@ import { registerForward } from './forward.ts';
 import { registerInfo } from './info.ts';
 import { registerStatic } from './static.ts';
 import { registerTrain } from './train.ts';
+// issue 9: the app's window and the HTML report
+import { registerReport } from './report.ts';
+import { registerWindow } from './window.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -24,4 +27,7 @@ export const commands: RegisterCommand[] = [
   registerCollect,
   registerTrain,
   registerEvaluate,
+  // issue 9
+  registerWindow,
+  registerReport,
 ];
