@@ -102,7 +102,7 @@ describeWithShared('dtlens static / analyze <static analysis> CLI', () => {
       join(dir, 'ov.png'),
     ]);
     expect(ov.status, ov.stderr).toBe(0);
-    const res = JSON.parse(readFileSync(join(dir, 'ov.json'), 'utf8')).result;
+    const res = JSON.parse(readFileSync(join(dir, 'ov.json'), 'utf8')).result.circuit;
     expect(res.rowLabels).toEqual(['keyball PC1', 'keyball PC2']);
     expect(res.values.shape).toEqual([2, 4, 2, 7]);
   });

@@ -10,3 +10,4 @@ export * from './gridmap.ts';
 export * from './compositionFigures.ts';
 export * from './circuitFigures.ts';
 export * from './embeddingFigures.ts';
+export * from './staticFigures.ts';

@@ -15,3 +15,4 @@ export * from './congruence.ts';
 export * from './clustering.ts';
 export * from './embeddings.ts';
 export * from './parameters.ts';
+export * from './requests.ts';

@@ -61,7 +61,6 @@ export function innerProduct(x: Mat, y: Mat): number {
   return s;
 }
 
-
 /** A matrix held as a product `left [n, k] · right [k, m]` (TransformerLens `FactoredMatrix`). */
 export interface Factored {
   left: Mat;
