@@ -14,7 +14,7 @@ import {
 } from '../static/composition.ts';
 import type { MetaCompositionResult } from '../static/metaComposition.ts';
 import { barFigure, heatmapFigure } from './charts.ts';
-import { type Cell, type FigureSpec, hover, titleMark } from './figure.ts';
+import { type Cell, type FigureSpec, hover } from './figure.ts';
 import { stripFigure } from './strip.ts';
 
 /** DTI's edge colours. */
@@ -72,7 +72,7 @@ export function compositionGraphFigure(g: CompositionGraph): FigureSpec {
   const maxHead = Math.max(0, ...g.nodes.map((n) => n.head));
   const maxLayer = Math.max(0, ...g.nodes.map((n) => n.layer));
   return {
-    title: `composition graph (score ≥ ${g.threshold})`,
+    title: `composition graph (score ≥ ${g.threshold}; Q gold, K cyan, V violet)`,
     table: { columns, rows },
     options: (interactive) => ({
       width: 200 + maxLayer * 220,
@@ -110,7 +110,6 @@ export function compositionGraphFigure(g: CompositionGraph): FigureSpec {
           text: (r: Cell[]) => r[0],
           fontSize: 9,
         }),
-        titleMark(`composition graph (score ≥ ${g.threshold}; Q gold, K cyan, V violet)`),
       ],
     }),
   };

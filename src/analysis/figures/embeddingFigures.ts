@@ -8,7 +8,7 @@ import type { PcaResult, SimilarityResult } from '../static/embeddings.ts';
 import type { ParameterStats } from '../static/parameters.ts';
 import { DTI_STD_REFERENCE } from '../static/parameters.ts';
 import { barFigure, heatmapFigure } from './charts.ts';
-import { type Cell, type FigureSpec, hover, titleMark } from './figure.ts';
+import { type Cell, type FigureSpec, hover } from './figure.ts';
 import { gridmapFigure } from './gridmap.ts';
 import { scatterFigure } from './strip.ts';
 
@@ -133,7 +133,6 @@ export function parameterFigure(stats: ParameterStats[], metric: ParameterMetric
         ...(metric === 'negLogStd'
           ? [Plot.ruleY([DTI_STD_REFERENCE], { stroke: 'red', strokeDasharray: '6,4' })]
           : []),
-        titleMark(`parameter ${METRIC_NAMES[metric]}`),
       ],
     }),
   };

@@ -5,7 +5,7 @@
  */
 import * as Plot from '@observablehq/plot';
 import type { Baseline } from '../static/grams.ts';
-import { type Cell, type FigureSpec, col, hover, titleMark } from './figure.ts';
+import { type Cell, type FigureSpec, col, hover } from './figure.ts';
 
 export interface StripOptions {
   title: string;
@@ -29,7 +29,9 @@ export function stripFigure(o: StripOptions): FigureSpec {
     );
   }
   return {
-    title: o.title,
+    title: o.baseline
+      ? `${o.title} (baseline mean ${o.baseline.mean.toFixed(3)}, 95% band dashed)`
+      : o.title,
     table: { columns: o.columns, rows: o.rows },
     options: (interactive) => ({
       width: Math.max(760, Math.min(1400, 200 + o.rows.length * 2)),
@@ -48,9 +50,6 @@ export function stripFigure(o: StripOptions): FigureSpec {
           r: 3,
           ...hover(o.columns, interactive),
         }),
-        titleMark(
-          o.baseline ? `${o.title} (baseline mean ${o.baseline.mean.toFixed(3)}, 95% band dashed)` : o.title,
-        ),
       ],
     }),
   };
@@ -86,7 +85,6 @@ export function scatterFigure(o: {
           r: 3.5,
           ...hover(o.columns, interactive),
         }),
-        titleMark(o.title),
       ],
     }),
   };
