@@ -29,9 +29,7 @@ export function stripFigure(o: StripOptions): FigureSpec {
     );
   }
   return {
-    title: o.baseline
-      ? `${o.title} (baseline mean ${o.baseline.mean.toFixed(3)}, 95% band dashed)`
-      : o.title,
+    title: o.baseline ? `${o.title} (baseline mean ${o.baseline.mean.toFixed(3)}, 95% band dashed)` : o.title,
     table: { columns: o.columns, rows: o.rows },
     options: (interactive) => ({
       width: Math.max(760, Math.min(1400, 200 + o.rows.length * 2)),
