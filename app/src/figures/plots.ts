@@ -80,9 +80,10 @@ function heatmapPlot(
     return rasterHeatmap(cells, o, colour, maxAbs, cellW, cellH, ticks);
   return Plot.plot({
     width: o.width ?? 90 + cellW * o.colLabels.length,
-    height: o.height ?? 110 + cellH * o.rowLabels.length,
+    height: o.height ?? 118 + cellH * o.rowLabels.length,
     marginLeft: 70,
-    marginBottom: 50,
+    // room below the axis label for descenders and underscores (d_model)
+    marginBottom: 58,
     style: { fontSize: '11px' },
     x: { domain: o.colLabels, label: o.xLabel ?? null, tickRotate: -45, ticks: ticks(o.colLabels) },
     y: { domain: o.rowLabels, label: o.yLabel ?? null, ticks: ticks(o.rowLabels) },
@@ -229,9 +230,9 @@ function rasterHeatmap(
   };
   return Plot.plot({
     width: o.width ?? 90 + cellW * C,
-    height: o.height ?? 110 + cellH * R,
+    height: o.height ?? 118 + cellH * R,
     marginLeft: 70,
-    marginBottom: 50,
+    marginBottom: 58,
     style: { fontSize: '11px' },
     x: {
       domain: [0, C],
