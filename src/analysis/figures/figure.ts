@@ -43,7 +43,9 @@ export function renderFigure(spec: FigureSpec, options: RenderOptions = {}): SVG
   const plot = Plot.plot({ ...plotOptions, document: doc });
   const parts = [plot as SVGSVGElement];
   const colour = plotOptions.color as Partial<ColourScale> | undefined;
-  if (colour?.domain && colour.range) parts.push(legendSvg(doc, colour as ColourScale));
+  // a numeric linear scale (colours.ts) gets a legend; categorical colours are named in titles
+  if (colour?.type === 'linear' && colour.range && colour.domain?.every((d) => typeof d === 'number'))
+    parts.push(legendSvg(doc, colour as ColourScale));
   return composeSvg(doc, parts, { title: spec.title, settings: spec.settings });
 }
 
