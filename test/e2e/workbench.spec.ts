@@ -58,6 +58,11 @@ test('opens a panel of every group through the search, side by side, with help',
   await page.locator('body').click({ position: { x: 5, y: 5 } });
   await page.keyboard.press('ArrowUp');
   await expect(page.getByTestId('current-time')).toHaveText('1');
+  // a focused select (not a text field) does not swallow play keys, and is not changed by them
+  await page.getByLabel('token position').focus();
+  await page.keyboard.press('ArrowUp');
+  await expect(page.getByTestId('current-time')).toHaveText('2');
+  await expect(page.getByLabel('token position')).toHaveValue('');
   // a search with no match
   await search.fill('no such analysis');
   await expect(page.getByText('no match').first()).toBeVisible();
