@@ -37,12 +37,17 @@ export const SCROLL_KEYS = new Set([
   'PageDown',
 ]);
 
-/** Whether keyboard input goes to a form control (then play keys are left alone). */
+/** Input types that take typed text (their arrow keys move the caret or step the number). */
+const TEXT_INPUTS = new Set(['text', 'search', 'number', 'email', 'url', 'password', 'tel']);
+
+/**
+ * Whether keyboard input goes to a text field (then play keys are left alone). Selects, sliders and
+ * buttons are not text fields: play keys work there too (and do not change them).
+ */
 export function isTypingTarget(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
-  if (target.isContentEditable) return true;
-  const tag = target.tagName;
-  return tag === 'INPUT' || tag === 'SELECT' || tag === 'TEXTAREA';
+  if (target.isContentEditable || target.tagName === 'TEXTAREA') return true;
+  return target instanceof HTMLInputElement && TEXT_INPUTS.has(target.type);
 }
 
 export const KEY_HINTS = ['←', '→', '↑', 'P', 'D', 'T', '⇧D'];

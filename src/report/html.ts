@@ -34,14 +34,14 @@ const escape = (s: string): string =>
 
 function figureHtml(spec: FigureSpec): string {
   const svg = renderFigureSvg(spec).replace(/^<\?xml[^>]*>\s*/, '');
-  return `<figure data-figure="${escape(spec.title)}">${svg}<figcaption>${escape(spec.title)}</figcaption></figure>`;
+  return `<figure data-figure="${escape(spec.title)}">${svg}</figure>`;
 }
 
 const CSS = `body{font:14px/1.45 system-ui,sans-serif;color:#0f172a;margin:0 auto;max-width:1400px;padding:24px}
 h1{font-size:22px}h2{font-size:17px;margin-top:32px;border-bottom:1px solid #e2e8f0}h3{font-size:14px}
 table{border-collapse:collapse;font-size:12px}td,th{padding:2px 10px 2px 0;text-align:left;vertical-align:top}
 th{color:#64748b;font-weight:500}figure{display:inline-block;margin:8px 16px 16px 0;vertical-align:top}
-figcaption{font-size:11px;color:#64748b}p.muted{color:#64748b}svg{max-width:100%;height:auto}`;
+p.muted{color:#64748b}svg{max-width:100%;height:auto}`;
 
 /** The report as an HTML document string. */
 export function buildReport(o: ReportInput): string {

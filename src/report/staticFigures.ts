@@ -5,6 +5,8 @@
  */
 import { barFigure } from '../analysis/figures/charts.ts';
 import type { FigureSpec } from '../analysis/figures/figure.ts';
+import { staticFigure } from '../analysis/figures/staticFigures.ts';
+import { type StaticAnalysis, type StaticSettings, computeStatic } from '../analysis/static/requests.ts';
 import type { DecisionTransformer } from '../model/decisionTransformer.ts';
 import { Tensor } from '../tensor/tensor.ts';
 
@@ -51,4 +53,44 @@ const weightNorms: StaticFigureProducer = {
   },
 };
 
-export const STATIC_REPORT_FIGURES: StaticFigureProducer[] = [weightNorms];
+/** A weights-only analysis of `src/analysis/static` with report settings (its CLI/app settings). */
+const staticAnalysis = (
+  analysis: StaticAnalysis,
+  title: string,
+  description: string,
+  settings: StaticSettings = {},
+): StaticFigureProducer => ({
+  id: analysis,
+  title,
+  description,
+  figures: (model) => [
+    staticFigure(
+      computeStatic(analysis, { arch: model.arch, weights: model.weights, gemm: model.gemm }, settings),
+      settings,
+    ),
+  ],
+});
+
+/**
+ * Every static figure of the report. Analyses whose default figure is large (full OV/QK circuits,
+ * congruence, embeddings, neurons) join once they have compact report settings.
+ */
+export const STATIC_REPORT_FIGURES: StaticFigureProducer[] = [
+  weightNorms,
+  staticAnalysis(
+    'composition',
+    'Composition scores',
+    'Q-, K- and V-composition of every writer head with every later reader head (Elhage et al.; ' +
+      'TransformerLens `FactoredMatrix` norms, DTI "Composition Scores").',
+  ),
+  staticAnalysis(
+    'meta-composition',
+    'Meta-composition',
+    'Total influence of each head over later readers: composition in excess of the random baseline.',
+  ),
+  staticAnalysis(
+    'svd',
+    'Head SVDs',
+    'Singular values of every head’s OV circuit (`W_V W_O`), DTI "SVD" of the OV matrices.',
+  ),
+];

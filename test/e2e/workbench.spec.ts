@@ -58,6 +58,11 @@ test('opens a panel of every group through the search, side by side, with help',
   await page.locator('body').click({ position: { x: 5, y: 5 } });
   await page.keyboard.press('ArrowUp');
   await expect(page.getByTestId('current-time')).toHaveText('1');
+  // a focused select (not a text field) does not swallow play keys, and is not changed by them
+  await page.getByLabel('token position').focus();
+  await page.keyboard.press('ArrowUp');
+  await expect(page.getByTestId('current-time')).toHaveText('2');
+  await expect(page.getByLabel('token position')).toHaveValue('');
   // a search with no match
   await search.fill('no such analysis');
   await expect(page.getByText('no match').first()).toBeVisible();
@@ -189,8 +194,8 @@ test('Save report gives a self-contained HTML file that opens offline with every
   await offline.goto(`file://${report.path}`);
   await expect(offline.getByRole('heading', { level: 1 })).toContainText(`dtlens report: ${MODEL}`);
   for (const p of STATIC_REPORT_FIGURES)
-    await expect(offline.locator(`[data-static="${p.id}"] figure svg`).first()).toBeVisible();
-  await expect(offline.locator('[data-window] figure svg')).toHaveCount(5);
+    await expect(offline.locator(`[data-static="${p.id}"] figure > svg`).first()).toBeVisible();
+  await expect(offline.locator('[data-window] figure > svg')).toHaveCount(5);
   expect(requests.filter((u) => !u.startsWith('file:'))).toEqual([]);
   await shot(offline, '12-report-offline');
 });

@@ -4,12 +4,15 @@
  * page with the same data cost nothing); exports read the latest `rows`.
  */
 import { useEffect, useRef, useState } from 'react';
+import { composeSvg } from '../../../src/analysis/figures/figure.ts';
 import { type ExportFormat, exportFigure } from './exportFigure.ts';
 
 export interface FigureProps {
   /** File name stem of exports, e.g. "prediction-step3". */
   name: string;
   title?: string;
+  /** The settings that produced the figure: shown under it and carried by SVG/PNG exports. */
+  settings?: string;
   /** The figure's data, one object per mark datum: what CSV and JSON exports contain. */
   rows: readonly Record<string, unknown>[];
   draw: () => SVGSVGElement | HTMLElement;
@@ -19,7 +22,7 @@ export interface FigureProps {
 
 const FORMATS: ExportFormat[] = ['svg', 'png', 'csv', 'json'];
 
-export function Figure({ name, title, rows, draw, deps, className }: FigureProps) {
+export function Figure({ name, title, settings, rows, draw, deps, className }: FigureProps) {
   const host = useRef<HTMLDivElement>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -37,7 +40,11 @@ export function Figure({ name, title, rows, draw, deps, className }: FigureProps
   }, deps);
 
   const onExport = (format: ExportFormat) => {
-    const svg = host.current?.querySelector('svg') ?? null;
+    // Every top-level SVG drawn (plot, legend), stacked under the title with the settings line.
+    const svgs = [...(host.current?.querySelectorAll('svg') ?? [])].filter(
+      (s) => !s.parentElement?.closest('svg'),
+    );
+    const svg = svgs.length ? composeSvg(document, svgs, { title: title ?? name, settings }) : null;
     exportFigure(format, name, svg, rows).catch((e: unknown) => setError(String(e)));
   };
 
@@ -60,6 +67,7 @@ export function Figure({ name, title, rows, draw, deps, className }: FigureProps
         </div>
       </div>
       <div ref={host} className="figure-body" />
+      {settings && <div className="figure-settings muted small">{settings}</div>}
       {error && <div className="error small">{error}</div>}
     </figure>
   );

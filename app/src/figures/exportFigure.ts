@@ -18,9 +18,11 @@ export function svgDocument(svg: SVGSVGElement): string {
   const clone = svg.cloneNode(true) as SVGSVGElement;
   clone.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
   clone.setAttribute('xmlns:xlink', 'http://www.w3.org/1999/xlink');
-  const { width, height } = svg.getBoundingClientRect();
-  if (!clone.getAttribute('width')) clone.setAttribute('width', String(Math.ceil(width)));
-  if (!clone.getAttribute('height')) clone.setAttribute('height', String(Math.ceil(height)));
+  if (!clone.getAttribute('width') || !clone.getAttribute('height')) {
+    const { width, height } = svg.getBoundingClientRect();
+    clone.setAttribute('width', String(Math.ceil(width)));
+    clone.setAttribute('height', String(Math.ceil(height)));
+  }
   if (!clone.style.background) clone.style.background = 'white';
   return '<?xml version="1.0" encoding="UTF-8"?>\n' + new XMLSerializer().serializeToString(clone);
 }
@@ -71,6 +73,8 @@ export async function exportFigure(
   if (!svg) throw new Error('nothing to export yet');
   const text = svgDocument(svg);
   if (format === 'svg') return download(new Blob([text], { type: 'image/svg+xml' }), `${base}.svg`);
-  const { width, height } = svg.getBoundingClientRect();
-  download(await pngOf(text, width, height), `${base}.png`);
+  download(
+    await pngOf(text, Number(svg.getAttribute('width')), Number(svg.getAttribute('height'))),
+    `${base}.png`,
+  );
 }

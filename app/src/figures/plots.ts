@@ -1,5 +1,17 @@
-/** Observable Plot recipes shared by the panels: heatmaps with labelled axes, bar and line charts. */
+/**
+ * Observable Plot recipes shared by the panels: heatmaps with labelled axes and a colour legend, bar and
+ * line charts, all in dtlens's colour convention (`src/analysis/figures/colours.ts`: positive blue,
+ * negative red, masked grey).
+ */
 import * as Plot from '@observablehq/plot';
+import {
+  MASKED_CSS,
+  barColour,
+  maxAbs as dataMaxAbs,
+  legendSvg,
+  sequentialScale,
+  signedScale,
+} from '../../../src/analysis/figures/colours.ts';
 
 export interface Cell {
   row: string;
@@ -12,19 +24,6 @@ export interface Cell {
 
 /** Above this many cells heatmaps are drawn as one raster image (SVG cells cost too much to lay out). */
 const RASTER_ABOVE = 400;
-
-/** The colour range a heatmap uses (for captions; the heatmaps carry no legend, which is costly to draw). */
-export function colourRange(
-  values: ArrayLike<number>,
-  scheme: 'diverging' | 'sequential',
-  limit?: number,
-): string {
-  let m = 0;
-  for (let i = 0; i < values.length; i++)
-    if (Number.isFinite(values[i]) && Math.abs(values[i]) < 1e4) m = Math.max(m, Math.abs(values[i]));
-  const l = (limit ?? m).toPrecision(3);
-  return scheme === 'sequential' ? `white 0 → blue ${l}` : `blue −${l} · white 0 · red +${l}`;
-}
 
 /** Cells of a [R, C] row-major matrix with labels. */
 export function matrixCells(data: ArrayLike<number>, rowLabels: string[], colLabels: string[]): Cell[] {
@@ -41,51 +40,71 @@ export interface HeatmapOptions {
   colLabels: string[];
   xLabel?: string;
   yLabel?: string;
-  /** 'diverging' (RdBu around 0, DTI's look) or 'sequential' (for probabilities). */
+  /** 'diverging' (signed: red − white 0 − blue +) or 'sequential' (non-negative: white to blue). */
   scheme?: 'diverging' | 'sequential';
-  /** Symmetric colour limit (default max |value|). */
+  /** Symmetric colour limit (default max |value| of the data; NaN cells are masked, drawn grey). */
   limit?: number;
+  /** Label of the colour legend (default 'value'). */
+  legend?: string;
   width?: number;
   height?: number;
   /** Print values in the cells (only sensible for small matrices). */
   text?: boolean;
 }
 
-export function heatmap(cells: Cell[], o: HeatmapOptions): SVGSVGElement | HTMLElement {
-  const maxAbs =
-    o.limit ??
-    cells.reduce(
-      (m, c) => (Number.isFinite(c.value) && Math.abs(c.value) < 1e4 ? Math.max(m, Math.abs(c.value)) : m),
-      1e-9,
-    );
+/** A heatmap with its colour legend below it (one element; exports stack both into one SVG). */
+export function heatmap(cells: Cell[], o: HeatmapOptions): HTMLElement {
+  const maxAbs = o.limit || dataMaxAbs(cells.map((c) => c.value)) || 1e-9;
+  const colour = (o.scheme === 'sequential' ? sequentialScale : signedScale)(maxAbs, o.legend ?? 'value');
+  const wrap = document.createElement('div');
+  wrap.className = 'heatmap';
+  wrap.append(
+    heatmapPlot(cells, o, colour, maxAbs),
+    legendSvg(document, colour, { masked: cells.some((c) => Number.isNaN(c.value)) }),
+  );
+  return wrap;
+}
+
+function heatmapPlot(
+  cells: Cell[],
+  o: HeatmapOptions,
+  colour: Plot.ScaleOptions,
+  maxAbs: number,
+): SVGSVGElement | HTMLElement {
   const sequential = o.scheme === 'sequential';
   const cellW = Math.max(4, Math.min(28, 640 / Math.max(o.colLabels.length, 1)));
   const cellH = Math.max(14, Math.min(28, 520 / Math.max(o.rowLabels.length, 1)));
   const tickEvery = (n: number) => (n > 40 ? Math.ceil(n / 20) : 1);
   const ticks = (labels: string[]) => labels.filter((_, i) => i % tickEvery(labels.length) === 0);
-  const colour: Plot.ScaleOptions = sequential
-    ? { type: 'linear', scheme: 'blues', domain: [0, maxAbs], label: null }
-    : { type: 'linear', scheme: 'rdbu', domain: [-maxAbs, maxAbs], reverse: true, label: null };
   if (cells.length > RASTER_ABOVE && !o.text)
     return rasterHeatmap(cells, o, colour, maxAbs, cellW, cellH, ticks);
   return Plot.plot({
     width: o.width ?? 90 + cellW * o.colLabels.length,
-    height: o.height ?? 110 + cellH * o.rowLabels.length,
+    height: o.height ?? 118 + cellH * o.rowLabels.length,
     marginLeft: 70,
-    marginBottom: 50,
+    // room below the axis label for descenders and underscores (d_model)
+    marginBottom: 58,
     style: { fontSize: '11px' },
     x: { domain: o.colLabels, label: o.xLabel ?? null, tickRotate: -45, ticks: ticks(o.colLabels) },
     y: { domain: o.rowLabels, label: o.yLabel ?? null, ticks: ticks(o.rowLabels) },
-    color: colour,
+    color: { ...colour, label: null },
     marks: [
-      Plot.cell(cells, {
-        x: 'col',
-        y: 'row',
-        fill: (d: Cell) => Math.max(-maxAbs, Math.min(maxAbs, d.value)),
-        inset: 0.5,
-        channels: { value: { value: 'value', label: 'value' } },
-        tip: { format: { fill: false, value: (v: number) => v.toPrecision(4) } },
-      }),
+      // masked entries (NaN): grey, never a data colour
+      Plot.cell(
+        cells.filter((d) => Number.isNaN(d.value)),
+        { x: 'col', y: 'row', fill: MASKED_CSS, inset: 0.5 },
+      ),
+      Plot.cell(
+        cells.filter((d) => !Number.isNaN(d.value)),
+        {
+          x: 'col',
+          y: 'row',
+          fill: (d: Cell) => Math.max(-maxAbs, Math.min(maxAbs, d.value)),
+          inset: 0.5,
+          channels: { value: { value: 'value', label: 'value' } },
+          tip: { format: { fill: false, value: (v: number) => v.toPrecision(4) } },
+        },
+      ),
       // Values in the cells: white on saturated cells, black elsewhere (constant fills, no colour scale).
       ...(o.text
         ? [false, true].map((dark) =>
@@ -126,7 +145,8 @@ export function barsX(
       Plot.barX(bars, {
         x: 'value',
         y: 'label',
-        fill: (b: Bar) => (b.label === o.highlight ? '#2563eb' : b.value < 0 ? '#dc2626' : '#60a5fa'),
+        fill: (b: Bar) => barColour(b.value),
+        fillOpacity: (b: Bar) => (o.highlight === undefined || b.label === o.highlight ? 1 : 0.55),
         tip: { format: { x: (v: number) => fmt(v), fill: false } },
       }),
       Plot.text(bars, {
@@ -156,7 +176,7 @@ export function barsY(bars: Bar[], o: { yLabel?: string; width?: number } = {}) 
       Plot.barY(bars, {
         x: 'label',
         y: 'value',
-        fill: (b: Bar) => (b.value < 0 ? '#dc2626' : '#2563eb'),
+        fill: (b: Bar) => barColour(b.value),
         tip: { format: { y: (v: number) => v.toFixed(4), fill: false } },
       }),
       Plot.ruleY([0]),
@@ -203,16 +223,16 @@ function rasterHeatmap(
   const R = o.rowLabels.length;
   const C = o.colLabels.length;
   const values = new Float64Array(R * C).fill(NaN);
-  for (const d of cells) values[d.r * C + d.c] = Math.max(-maxAbs, Math.min(maxAbs, d.value));
+  for (const d of cells) values[d.r * C + d.c] = Math.max(-maxAbs, Math.min(maxAbs, d.value)); // NaN stays NaN
   const tickIndices = (labels: string[]) => {
     const keep = new Set(ticks(labels));
     return labels.flatMap((l, i) => (keep.has(l) ? [i + 0.5] : []));
   };
   return Plot.plot({
     width: o.width ?? 90 + cellW * C,
-    height: o.height ?? 110 + cellH * R,
+    height: o.height ?? 118 + cellH * R,
     marginLeft: 70,
-    marginBottom: 50,
+    marginBottom: 58,
     style: { fontSize: '11px' },
     x: {
       domain: [0, C],
@@ -228,8 +248,10 @@ function rasterHeatmap(
       ticks: tickIndices(o.rowLabels),
       tickFormat: (v: number) => o.rowLabels[Math.floor(v)],
     },
-    color: colour,
+    color: { ...colour, label: null },
     marks: [
+      // masked entries (NaN) leave the raster transparent over this grey frame
+      Plot.frame({ fill: MASKED_CSS }),
       Plot.raster(values, { width: C, height: R, x1: 0, y1: 0, x2: C, y2: R, imageRendering: 'pixelated' }),
       Plot.tip(
         cells,

@@ -2,14 +2,15 @@
 import { useState } from 'react';
 import type { AttentionResult } from '../../../src/analysis/dynamic/attention.ts';
 import { Figure } from '../figures/Figure.tsx';
-import { MiniMatrix, divergingRgb, sequentialRgb } from '../figures/miniMatrix.tsx';
-import { colourRange, heatmap, matrixCells } from '../figures/plots.ts';
+import { maxAbs, sequentialRgb, signedRgb } from '../../../src/analysis/figures/colours.ts';
+import { MiniMatrix } from '../figures/miniMatrix.tsx';
+import { heatmap, matrixCells } from '../figures/plots.ts';
 import type { PanelViewProps } from './types.ts';
 
-const SCORE_LIMIT = 20;
-const MASKED = -1e4;
+/** Attention to a later token (key after query) is masked. */
+const masked = (query: number, key: number) => key > query;
 
-export function AttentionView({ data, params, setParams }: PanelViewProps) {
+export function AttentionView({ model, data, params, setParams }: PanelViewProps) {
   const r = data as AttentionResult;
   const [hover, setHover] = useState<number | null>(null);
   const head = params.head as number;
@@ -20,9 +21,9 @@ export function AttentionView({ data, params, setParams }: PanelViewProps) {
   const block = P * P;
   const scores = r.values === 'scores';
   const headData = (i: number) => r.data.data.subarray(i * block, (i + 1) * block);
-  let max = 0;
-  if (!scores) for (const v of r.data.data) max = Math.max(max, v);
-  const color = scores ? (v: number) => divergingRgb(v, SCORE_LIMIT) : (v: number) => sequentialRgb(v, max);
+  // One colour range for every head, scaled to the data (masked entries excluded).
+  const limit = maxAbs(r.data.data);
+  const color = scores ? (v: number) => signedRgb(v, limit) : (v: number) => sequentialRgb(v, limit);
   const cells = matrixCells(headData(focus), r.tokenLabels, r.tokenLabels);
   const label = r.headLabels[focus];
   const thumb = Math.max(2, Math.floor(96 / P));
@@ -77,7 +78,7 @@ export function AttentionView({ data, params, setParams }: PanelViewProps) {
               cols={P}
               cell={thumb}
               color={color}
-              maskBelow={scores ? MASKED : undefined}
+              masked={masked}
               title={h}
             />
             <span>
@@ -88,19 +89,21 @@ export function AttentionView({ data, params, setParams }: PanelViewProps) {
       </div>
       <Figure
         name={`attention-${label}-${r.values}`}
-        title={`${label}: ${scores ? 'attention scores' : 'attention pattern'}${r.valueWeighting !== 'none' ? ' (value-weighted)' : ''} — query (rows) × key (columns); colour ${colourRange(headData(focus), scores ? 'diverging' : 'sequential', scores ? SCORE_LIMIT : max)}`}
+        title={`${label}: ${scores ? 'attention scores' : 'attention pattern'}${r.valueWeighting !== 'none' ? ' (value-weighted)' : ''} — query (rows) × key (columns)`}
+        settings={`values=${r.values}, weighting=${r.valueWeighting}, query ${r.tokenLabels[r.query]}, weights ${model.weights}`}
         rows={cells.map((c) => ({ head: label, query: c.row, key: c.col, value: c.value }))}
         deps={[r, focus]}
         draw={() =>
           heatmap(
-            cells.map((c) => ({ ...c, value: c.value <= MASKED ? NaN : c.value })),
+            cells.map((c) => ({ ...c, value: masked(c.r, c.c) ? NaN : c.value })),
             {
               rowLabels: r.tokenLabels,
               colLabels: r.tokenLabels,
               xLabel: 'key',
               yLabel: 'query',
               scheme: scores ? 'diverging' : 'sequential',
-              limit: scores ? SCORE_LIMIT : max,
+              limit,
+              legend: scores ? 'attention score' : 'attention probability',
             },
           )
         }

@@ -1,7 +1,7 @@
 /** Cache browser: any hook point as a heatmap; pick the row and column dimensions and fix the others. */
 import type { CacheSlice } from '../../../src/analysis/dynamic/cacheBrowser.ts';
 import { Figure } from '../figures/Figure.tsx';
-import { colourRange, heatmap, matrixCells } from '../figures/plots.ts';
+import { heatmap, matrixCells } from '../figures/plots.ts';
 import type { PanelViewProps } from './types.ts';
 
 export function CacheView({ model, data, params, setParams }: PanelViewProps) {
@@ -77,7 +77,8 @@ export function CacheView({ model, data, params, setParams }: PanelViewProps) {
       </div>
       <Figure
         name={`cache-${s.hook}`}
-        title={`${s.hook}: ${s.rows} × ${s.cols}${fixedText ? ` at ${fixedText}` : ''}; colour ${colourRange(s.data.data, 'diverging')}`}
+        title={`${s.hook}: ${s.rows} × ${s.cols}${fixedText ? ` at ${fixedText}` : ''}`}
+        settings={`weights ${model.weights}`}
         rows={cells.map((c) => ({ [s.rows]: c.row, [s.cols]: c.col, value: c.value }))}
         deps={[s]}
         draw={() =>
@@ -88,6 +89,7 @@ export function CacheView({ model, data, params, setParams }: PanelViewProps) {
               colLabels: s.colLabels,
               xLabel: s.cols,
               yLabel: s.rows,
+              legend: s.hook,
               text: R * C <= 100,
             },
           )

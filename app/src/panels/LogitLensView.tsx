@@ -2,7 +2,7 @@
 import type { DecompositionResult } from '../../../src/analysis/dynamic/decomposition.ts';
 import type { LogitLensResult } from '../../../src/analysis/dynamic/logitLens.ts';
 import { Figure } from '../figures/Figure.tsx';
-import { barsY, colourRange, heatmap, lineOver, matrixCells } from '../figures/plots.ts';
+import { barsY, heatmap, lineOver, matrixCells } from '../figures/plots.ts';
 import { DirectionControls } from './DirectionControls.tsx';
 import type { PanelViewProps } from './types.ts';
 
@@ -20,6 +20,7 @@ export function LogitLensView(props: PanelViewProps) {
   const layerLabels = dec.heads.grid.map((_, l) => `L${l}`);
   const headCells = matrixCells(dec.heads.grid.flat(), layerLabels, headLabels);
   const check = dec.components.check;
+  const settings = `direction ${dir}, position ${dec.tokenLabel}, weights ${props.model.weights}`;
   return (
     <div className="logit-lens">
       <DirectionControls {...props} />
@@ -37,6 +38,7 @@ export function LogitLensView(props: PanelViewProps) {
       <div className="figure-row">
         <Figure
           deps={[props.data]}
+          settings={settings}
           name={`logit-lens-${dir}`}
           title="Accumulated residual (logit lens)"
           rows={accumulated.map((p) => ({ layer: p.label, logit_diff: p.value }))}
@@ -44,6 +46,7 @@ export function LogitLensView(props: PanelViewProps) {
         />
         <Figure
           deps={[props.data]}
+          settings={settings}
           name={`layer-attribution-${dir}`}
           title="Per layer (embeddings, attention, MLP)"
           rows={bars(dec.layers).map((b) => ({ component: b.label, logit_diff: b.value }))}
@@ -53,6 +56,7 @@ export function LogitLensView(props: PanelViewProps) {
       <div className="figure-row">
         <Figure
           deps={[props.data]}
+          settings={settings}
           name={`component-attribution-${dir}`}
           title="Per component (heads, MLPs, embeddings, biases)"
           rows={bars(dec.components).map((b) => ({ component: b.label, logit_diff: b.value }))}
@@ -60,8 +64,9 @@ export function LogitLensView(props: PanelViewProps) {
         />
         <Figure
           deps={[props.data]}
+          settings={settings}
           name={`head-attribution-${dir}`}
-          title={`Per head (colour ${colourRange(dec.heads.values, 'diverging')})`}
+          title="Per head"
           rows={headCells.map((c) => ({ layer: c.row, head: c.col, logit_diff: c.value }))}
           draw={() =>
             heatmap(headCells, {
@@ -69,6 +74,7 @@ export function LogitLensView(props: PanelViewProps) {
               colLabels: headLabels,
               xLabel: 'head',
               yLabel: 'layer',
+              legend: `logit difference (${dir})`,
               text: true,
             })
           }

@@ -2,7 +2,8 @@
 import { useState } from 'react';
 import type { ObservationResult } from '../../../src/analysis/dynamic/observation.ts';
 import { Figure } from '../figures/Figure.tsx';
-import { MiniMatrix, divergingRgb, sequentialRgb } from '../figures/miniMatrix.tsx';
+import { sequentialRgb, signedRgb } from '../../../src/analysis/figures/colours.ts';
+import { MiniMatrix } from '../figures/miniMatrix.tsx';
 import { barsY } from '../figures/plots.ts';
 import { DirectionControls } from './DirectionControls.tsx';
 import type { PanelViewProps } from './types.ts';
@@ -51,7 +52,7 @@ export function ObservationView(props: PanelViewProps) {
                 rows={Y}
                 cols={X}
                 cell={12}
-                color={layer === 'values' ? (v) => sequentialRgb(v, limit) : (v) => divergingRgb(v, limit)}
+                color={layer === 'values' ? (v) => sequentialRgb(v, limit) : (v) => signedRgb(v, limit)}
                 title={c.name}
               />
               <span>{c.name}</span>

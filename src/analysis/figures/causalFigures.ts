@@ -9,7 +9,7 @@ import type { AblationResult } from '../causal/ablation.ts';
 import type { CounterfactualAttentionResult } from '../causal/counterfactualAttention.ts';
 import { resolveIndex } from '../dynamic/run.ts';
 import { heatmapFigure } from './charts.ts';
-import { type Cell, type FigureSpec, col, hover, titleMark } from './figure.ts';
+import { type Cell, type FigureSpec, col, hover } from './figure.ts';
 
 /** One head's change in attention (dest × src), or every head as small multiples. */
 export function counterfactualAttentionFigure(
@@ -84,7 +84,6 @@ function beforeAfterFigure(
       marks: [
         Plot.barY(rows, { fx: col(0), x: col(1), y: col(2), fill: col(1), ...hover(columns, interactive) }),
         Plot.ruleY([0]),
-        titleMark(title),
       ],
     }),
   };

@@ -4,7 +4,7 @@
  * whose table is exactly the plotted data.
  */
 import * as Plot from '@observablehq/plot';
-import { type Cell, type FigureSpec, col, divergingColor, hover, titleMark } from './figure.ts';
+import { type Cell, type FigureSpec, col, valueColour, hover } from './figure.ts';
 
 export interface Axis {
   /** Index of the table column */
@@ -37,7 +37,7 @@ export function heatmapFigure(o: HeatmapOptions): FigureSpec {
   const nfx = o.fx?.domain.length ?? 1;
   const nfy = o.fy?.domain.length ?? 1;
   const gap = o.fx || o.fy ? 10 : 0;
-  const margin = { top: 40, left: o.thumbnails ? 30 : 70, bottom: o.thumbnails ? 20 : 60, right: 20 };
+  const margin = { top: 10, left: o.thumbnails ? 30 : 70, bottom: o.thumbnails ? 20 : 60, right: 20 };
   const ticks = (a: Axis) => (o.thumbnails || a.domain.length > MAX_TICK_LABELS ? null : undefined);
   return {
     title: o.title,
@@ -59,7 +59,10 @@ export function heatmapFigure(o: HeatmapOptions): FigureSpec {
       y: { domain: o.y.domain, label: o.y.label, axis: ticks(o.y) },
       ...(o.fx && { fx: { domain: o.fx.domain, label: o.fx.label } }),
       ...(o.fy && { fy: { domain: o.fy.domain, label: o.fy.label } }),
-      color: divergingColor(o.columns[o.value]),
+      color: valueColour(
+        o.columns[o.value],
+        o.rows.map((r) => r[o.value]),
+      ),
       marks: [
         Plot.cell(o.rows, {
           x: col(o.x.column),
@@ -70,7 +73,6 @@ export function heatmapFigure(o: HeatmapOptions): FigureSpec {
           inset: 0,
           ...hover(o.columns, interactive),
         }),
-        titleMark(o.title),
       ],
     }),
   };
@@ -96,16 +98,15 @@ export function barFigure(o: BarOptions): FigureSpec {
     options: (interactive) => ({
       width: Math.max(360, Math.min(1400, 120 + o.labels.length * 22)),
       height: 360,
-      marginTop: 40,
+      marginTop: 16,
       marginLeft: 70,
       marginBottom: many ? 40 : 110,
       x: { domain: o.labels, label: o.labelName, tickRotate: -60, axis: many ? null : undefined },
       y: { label: o.valueName, grid: true, labelAnchor: 'center' },
-      color: divergingColor(o.valueName),
+      color: valueColour(o.valueName, o.values),
       marks: [
         Plot.barY(rows, { x: col(0), y: col(1), fill: col(1), ...hover(columns, interactive) }),
         Plot.ruleY([0]),
-        titleMark(o.title),
       ],
     }),
   };
@@ -122,32 +123,50 @@ export interface LineOptions {
   series?: number;
 }
 
-/** Lines with dots over an ordered categorical x axis, with a rule at y = 0. */
+/** Dash patterns of successive series: overlapping lines stay visible. */
+const DASHES = ['', '7 4', '2 3', '10 3 2 3'];
+
+/**
+ * Lines with dots over an ordered categorical x axis, with a rule at y = 0. Series differ in colour,
+ * dash pattern and dot shape (hollow), so lines that overlap stay visible.
+ */
 export function lineFigure(o: LineOptions): FigureSpec {
   const z = o.series === undefined ? undefined : col(o.series);
+  const series = o.series === undefined ? [undefined] : [...new Set(o.rows.map((r) => r[o.series!]))];
   return {
     title: o.title,
     table: { columns: o.columns, rows: o.rows },
     options: (interactive) => ({
       width: Math.max(420, 120 + o.x.domain.length * 60),
       height: 340,
-      marginTop: 40,
+      marginTop: 16,
       marginLeft: 70,
       marginBottom: 50,
       x: { type: 'point', domain: o.x.domain, label: o.x.label, padding: 0.3 },
       y: { label: o.columns[o.y], grid: true, labelAnchor: 'center' },
-      ...(z && { color: { legend: false } }),
+      ...(z && { color: { type: 'categorical', legend: false }, symbol: { legend: false } }),
       marks: [
         Plot.ruleY([0]),
-        Plot.line(o.rows, { x: col(o.x.column), y: col(o.y), z, stroke: z ?? 'steelblue' }),
+        ...series.map((name, i) =>
+          Plot.line(name === undefined ? o.rows : o.rows.filter((r) => r[o.series!] === name), {
+            x: col(o.x.column),
+            y: col(o.y),
+            stroke: z ?? 'steelblue',
+            strokeWidth: 2,
+            strokeOpacity: 0.85,
+            strokeDasharray: DASHES[i % DASHES.length],
+          }),
+        ),
         Plot.dot(o.rows, {
           x: col(o.x.column),
           y: col(o.y),
-          fill: z ?? 'steelblue',
+          stroke: z ?? 'steelblue',
+          fill: 'white',
+          strokeWidth: 1.5,
+          symbol: z ?? 'circle',
           r: 3.5,
           ...hover(o.columns, interactive),
         }),
-        titleMark(o.title),
       ],
     }),
   };

@@ -5,6 +5,7 @@
  * static renders (exports) give every mark an SVG `<title>` so values still show on hover.
  */
 import * as Plot from '@observablehq/plot';
+import { type ColourScale, legendSvg, maxAbs, sequentialScale, signedScale } from './colours.ts';
 
 export type Cell = string | number;
 
@@ -16,6 +17,8 @@ export interface DataTable {
 
 export interface FigureSpec {
   title: string;
+  /** The settings that produced the figure (direction, position, weights...), printed under it. */
+  settings?: string;
   table: DataTable;
   /** Plot options (without `document`); `interactive` chooses pointer tips over SVG titles. */
   options(interactive: boolean): Plot.PlotOptions;
@@ -30,11 +33,77 @@ export interface RenderOptions {
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
-/** Renders a figure to an SVG element (no legends or captions, so Plot returns a bare <svg>). */
+/**
+ * Renders a figure to one SVG element: its title, the plot, the colour legend (for figures with a colour
+ * scale) and its settings line, stacked (`composeSvg`).
+ */
 export function renderFigure(spec: FigureSpec, options: RenderOptions = {}): SVGSVGElement {
-  const el = Plot.plot({ ...spec.options(options.interactive ?? false), document: options.document });
-  el.setAttribute('xmlns', SVG_NS);
-  return el as SVGSVGElement;
+  const doc = options.document ?? document;
+  const plotOptions = spec.options(options.interactive ?? false);
+  const plot = Plot.plot({ ...plotOptions, document: doc });
+  const parts = [plot as SVGSVGElement];
+  const colour = plotOptions.color as Partial<ColourScale> | undefined;
+  // a numeric linear scale (colours.ts) gets a legend; categorical colours are named in titles
+  if (colour?.type === 'linear' && colour.range && colour.domain?.every((d) => typeof d === 'number'))
+    parts.push(legendSvg(doc, colour as ColourScale));
+  return composeSvg(doc, parts, { title: spec.title, settings: spec.settings });
+}
+
+const TITLE_PX = 13;
+const SETTINGS_PX = 11;
+/** Generous text width (px) of a line in a sans-serif font: keeps long titles from being clipped. */
+const textWidth = (text: string, px: number) => Math.ceil(text.length * px * 0.62) + 16;
+const sizeOf = (el: Element, dim: 'width' | 'height') => {
+  const v = Number(el.getAttribute(dim));
+  return Number.isFinite(v) && v > 0 ? v : dim === 'width' ? 640 : 60;
+};
+
+/**
+ * One standalone SVG stacking a title line, the given SVGs (plot, legend) and a settings line: what
+ * every export carries, in the app (SVG/PNG) and from the CLI. Wide enough for the title.
+ */
+export function composeSvg(
+  doc: Document,
+  parts: readonly SVGSVGElement[],
+  text: { title: string; settings?: string },
+): SVGSVGElement {
+  const out = doc.createElementNS(SVG_NS, 'svg') as SVGSVGElement;
+  out.setAttribute('xmlns', SVG_NS);
+  out.setAttribute('font-family', 'system-ui, sans-serif');
+  let y = 0;
+  const line = (content: string, px: number, weight: string, fill: string) => {
+    const t = doc.createElementNS(SVG_NS, 'text');
+    t.setAttribute('x', '8');
+    t.setAttribute('y', String(y + px + 4));
+    t.setAttribute('font-size', String(px));
+    t.setAttribute('font-weight', weight);
+    t.setAttribute('fill', fill);
+    t.textContent = content;
+    out.append(t);
+    y += px + 10;
+  };
+  line(text.title, TITLE_PX, 'bold', '#0f172a');
+  let width = textWidth(text.title, TITLE_PX);
+  for (const part of parts) {
+    const w = sizeOf(part, 'width');
+    const h = sizeOf(part, 'height');
+    const nested = part.cloneNode(true) as SVGSVGElement;
+    nested.setAttribute('x', '0');
+    nested.setAttribute('y', String(y));
+    nested.setAttribute('width', String(w));
+    nested.setAttribute('height', String(h));
+    out.append(nested);
+    y += h;
+    width = Math.max(width, w);
+  }
+  if (text.settings) {
+    line(text.settings, SETTINGS_PX, 'normal', '#64748b');
+    width = Math.max(width, textWidth(text.settings, SETTINGS_PX));
+  }
+  out.setAttribute('width', String(width));
+  out.setAttribute('height', String(y + 4));
+  out.setAttribute('viewBox', `0 0 ${width} ${y + 4}`);
+  return out;
 }
 
 /** A rendered figure as a standalone SVG document string. */
@@ -75,13 +144,15 @@ export const formatNumber = (v: number): string =>
       ? v.toExponential(3)
       : v.toFixed(4);
 
-/** Diverging RdBu colour scale centred at 0 (negative red, positive blue). */
-export const divergingColor = (label: string): Plot.ScaleOptions => ({
-  type: 'diverging',
-  scheme: 'rdbu',
-  pivot: 0,
-  label,
-});
+/**
+ * The colour scale of a figure's values (`colours.ts`): signed (red −, white 0, blue +, symmetric over
+ * the data's max |value|) when any value is negative, else white to blue up to the maximum.
+ */
+export function valueColour(label: string, values: readonly Cell[]): Plot.ScaleOptions {
+  const numbers = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  const limit = maxAbs(numbers);
+  return numbers.some((v) => v < 0) ? signedScale(limit, label) : sequentialScale(limit, label);
+}
 
 /**
  * Mark options that show the row's values on hover: a pointer tip when interactive, an SVG <title>
@@ -90,18 +161,6 @@ export const divergingColor = (label: string): Plot.ScaleOptions => ({
 export function hover(columns: string[], interactive: boolean): Pick<Plot.MarkOptions, 'title' | 'tip'> {
   const title = (row: Cell[]) => hoverText(columns, row);
   return interactive ? { title, tip: true } : { title };
-}
-
-/** The figure title as a text mark above the frame (kept inside the SVG so exports carry it). */
-export function titleMark(title: string): Plot.Markish {
-  return Plot.text([title], {
-    frameAnchor: 'top-left',
-    dy: -24,
-    fontWeight: 'bold',
-    fontSize: 12,
-    textAnchor: 'start',
-    facet: 'super',
-  });
 }
 
 /** Column accessor for row arrays. */

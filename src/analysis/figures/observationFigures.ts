@@ -7,7 +7,7 @@ import * as Plot from '@observablehq/plot';
 import { check } from '../../errors.ts';
 import type { ChannelView, ObservationResult } from '../dynamic/observation.ts';
 import { barFigure } from './charts.ts';
-import { type Cell, type FigureSpec, col, divergingColor, hover, titleMark } from './figure.ts';
+import { type Cell, type FigureSpec, col, valueColour, hover } from './figure.ts';
 
 export type ObservationGrid = 'values' | 'weightProjection' | 'activationProjection';
 
@@ -61,7 +61,10 @@ export function observationGridsFigure(
       y: { domain: range(Y), axis: null },
       fx: { domain: range(nfx), axis: null, padding: 0.1 },
       fy: { domain: range(nfy), axis: null, padding: 0.2 },
-      color: divergingColor(valueName),
+      color: valueColour(
+        valueName,
+        rows.map((r) => r[3]),
+      ),
       marks: [
         Plot.cell(rows, {
           x: col(1),
@@ -76,7 +79,6 @@ export function observationGridsFigure(
           chosen.map((c) => [c.name]),
           { text: col(0), fx, fy, frameAnchor: 'top', dy: -12, fontSize: 10 },
         ),
-        titleMark(title),
       ],
     }),
   };

@@ -63,7 +63,7 @@ describe('HTML report', () => {
     for (const p of STATIC_REPORT_FIGURES) {
       const section = document.querySelector(`[data-static="${p.id}"]`);
       expect(section, p.id).not.toBeNull();
-      expect(section!.querySelectorAll('figure svg').length).toBe(p.figures(model).length);
+      expect(section!.querySelectorAll('figure > svg').length).toBe(p.figures(model).length);
     }
   });
 
@@ -84,7 +84,7 @@ describe('HTML report', () => {
     expect(sections.length).toBe(2);
     for (const s of sections) {
       expect(s.textContent).toMatch(/greedy action \w+ \(p = 0\.\d{4}\)/);
-      expect(s.querySelectorAll('figure svg').length).toBe(5);
+      expect(s.querySelectorAll('figure > svg').length).toBe(5);
     }
     expect(sections[0].querySelector('h3')!.textContent).toContain('seed 0');
   });

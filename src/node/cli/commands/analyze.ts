@@ -1,7 +1,7 @@
 /**
  * `dtlens analyze logit-lens|attention|decompose`: runs one dynamic analysis on one input window
  * (golden-file layout, `--index` picks the window of the batch) and writes the result as JSON, and
- * optionally its figure as SVG, PNG or CSV.
+ * optionally its figure as SVG, PNG or CSV. The weights-only analyses (`analyzeStatic.ts`) need no input.
  */
 import type { Command } from 'commander';
 import { check } from '../../../errors.ts';
@@ -31,15 +31,22 @@ import { nodeGemm } from '../../gemm.ts';
 import { loadFileWith, readModelFile } from '../../modelFile.ts';
 import { parseChoice, parseCount } from '../options.ts';
 import { writeOutputFile } from '../../fsErrors.ts';
+import {
+  STATIC_ANALYSES,
+  type StaticAnalysis,
+  type StaticAnalyzeOptions,
+  addStaticOptions,
+  analyseStatic,
+} from './analyzeStatic.ts';
 
 const ANALYSES = ['logit-lens', 'attention', 'decompose'] as const;
 type Analysis = (typeof ANALYSES)[number];
 const LEVELS = ['layers', 'components', 'neurons', 'dti', 'heads'] as const;
 type Level = (typeof LEVELS)[number];
 
-interface AnalyzeOptions {
+interface AnalyzeOptions extends StaticAnalyzeOptions {
   model: string;
-  input: string;
+  input?: string;
   prefix: string;
   index: string;
   weights: string;
@@ -52,8 +59,6 @@ interface AnalyzeOptions {
   position?: string;
   values: string;
   valueWeighting: string;
-  layer?: string;
-  head?: string;
   level: string;
 }
 
@@ -122,14 +127,14 @@ const toJson = (value: unknown): string =>
   JSON.stringify(value, (_, v: unknown) => (v instanceof Float32Array ? Array.from(v) : v));
 
 export function registerAnalyze(program: Command): void {
-  program
+  const command = program
     .command('analyze')
     .description(
-      'Run a dynamic analysis (logit lens, attention, logit-difference decomposition) on one input window',
+      'Run a dynamic analysis (logit lens, attention, logit-difference decomposition) on one input window, or a weights-only analysis',
     )
-    .argument('<analysis>', ANALYSES.join(' | '))
+    .argument('<analysis>', [...ANALYSES, ...STATIC_ANALYSES].join(' | '))
     .requiredOption('--model <file>', 'checkpoint (.pt or dtlens .safetensors)')
-    .requiredOption(
+    .option(
       '--input <file>',
       'safetensors with <prefix>states [B,T,7,7,C], <prefix>actions [B,T-1,1], <prefix>rtgs [B,T,1], <prefix>timesteps [B,T,1]',
     )
@@ -155,28 +160,41 @@ export function registerAnalyze(program: Command): void {
     )
     .option('--layer <l>', 'attention figure: one head (with --head) instead of every head')
     .option('--head <h>', 'attention figure: head index')
-    .option('--level <level>', `decompose figure: ${LEVELS.join(' | ')}`, 'components')
+    .option('--level <level>', `decompose figure: ${LEVELS.join(' | ')}`, 'components');
+  addStaticOptions(command)
     .addHelpText(
       'after',
       '\nExamples:\n' +
         '  dtlens analyze logit-lens --model MemoryGatedMLP.pt --input traj.safetensors --index 4 --output lens.json --svg lens.svg\n' +
-        '  dtlens analyze decompose --model M.pt --input pairA.safetensors --prefix clean. --weights dti-compat --output dla.json',
+        '  dtlens analyze decompose --model M.pt --input pairA.safetensors --prefix clean. --weights dti-compat --output dla.json\n' +
+        '  dtlens analyze composition --model M.pt --figure graph --threshold 0.2 --output comp.json --svg comp.svg',
     )
     .action((analysisArg: string, opts: AnalyzeOptions) => {
-      const analysis = parseChoice<Analysis>(analysisArg, ANALYSES, 'the analysis');
+      const analysis = parseChoice<Analysis | StaticAnalysis>(
+        analysisArg,
+        [...ANALYSES, ...STATIC_ANALYSES],
+        'the analysis',
+      );
       const weights = parseChoice<WeightVariant>(opts.weights, WEIGHT_VARIANTS, '--weights');
       const index = parseCount(opts.index, '--index');
       const model = createModel(readModelFile(opts.model), { weights, gemm: nodeGemm('auto') });
-      const all = loadFileWith(opts.input, 'input file', (bytes) =>
-        inputsFromTensors(readSafetensors(bytes).tensors, opts.prefix),
-      );
-      check(
-        index < all.states.shape[0],
-        'BAD_INPUT',
-        `--index ${index} is outside the ${all.states.shape[0]} window(s) of the input file`,
-      );
-      const inputs = selectWindow(all, index);
-      const { result, figure, summary } = analyse(analysis, analysisRun(model, inputs), opts);
+      const isStatic = (STATIC_ANALYSES as readonly string[]).includes(analysis);
+      let analysed: ReturnType<typeof analyse>;
+      if (isStatic) analysed = analyseStatic(analysis as StaticAnalysis, model, opts);
+      else {
+        check(opts.input, 'BAD_INPUT', `${analysis} analyses one input window: give --input`);
+        const all = loadFileWith(opts.input, 'input file', (bytes) =>
+          inputsFromTensors(readSafetensors(bytes).tensors, opts.prefix),
+        );
+        check(
+          index < all.states.shape[0],
+          'BAD_INPUT',
+          `--index ${index} is outside the ${all.states.shape[0]} window(s) of the input file`,
+        );
+        const inputs = selectWindow(all, index);
+        analysed = analyse(analysis as Analysis, analysisRun(model, inputs), opts);
+      }
+      const { result, figure, summary } = analysed;
       const written = [opts.output];
       writeOutputFile(
         opts.output,

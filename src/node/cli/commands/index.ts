@@ -8,6 +8,7 @@ import { registerEnvReplay } from './envReplay.ts';
 import { registerEvaluate } from './evaluate.ts';
 import { registerForward } from './forward.ts';
 import { registerInfo } from './info.ts';
+import { registerStatic } from './static.ts';
 import { registerTrain } from './train.ts';
 // issue 9: the app's window and the HTML report
 import { registerReport } from './report.ts';
@@ -24,6 +25,7 @@ export const commands: RegisterCommand[] = [
   registerConvert,
   registerForward,
   registerAnalyze,
+  registerStatic,
   registerEnvReplay,
   registerEnvRender,
   registerCollect,
