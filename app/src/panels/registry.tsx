@@ -6,6 +6,7 @@ import { AttentionView } from './AttentionView.tsx';
 import { CacheView } from './CacheView.tsx';
 import { LogitLensView } from './LogitLensView.tsx';
 import { ObservationView } from './ObservationView.tsx';
+import { StaticView } from './StaticView.tsx';
 import type { PanelView } from './types.ts';
 
 export const PANEL_VIEWS: Record<string, PanelView> = {
@@ -15,6 +16,16 @@ export const PANEL_VIEWS: Record<string, PanelView> = {
   observation: { View: ObservationView, ownsSettings: true },
   cache: { View: CacheView, ownsSettings: true },
   // Weights
+  composition: { View: StaticView },
+  'meta-composition': { View: StaticView },
+  'mlp-composition': { View: StaticView },
+  'ov-circuit': { View: StaticView },
+  'qk-circuit': { View: StaticView },
+  svd: { View: StaticView },
+  congruence: { View: StaticView },
+  embeddings: { View: StaticView },
+  parameters: { View: StaticView },
+  neurons: { View: StaticView },
   // Causal
   // Scans
   // Dataset

@@ -5,6 +5,7 @@
  */
 import { attentionPanel, cachePanel, logitLensPanel, observationPanel } from './dynamic.ts';
 import type { PanelSpec } from './types.ts';
+import { WEIGHTS_PANELS } from './weights.ts';
 
 export * from './types.ts';
 
@@ -15,6 +16,7 @@ export const PANELS: readonly PanelSpec[] = [
   observationPanel,
   cachePanel,
   // Weights (static analyses)
+  ...WEIGHTS_PANELS,
   // Causal
   // Scans
   // Dataset
