@@ -7,6 +7,10 @@ import { barFigure } from '../analysis/figures/charts.ts';
 import type { FigureSpec } from '../analysis/figures/figure.ts';
 import type { DecisionTransformer } from '../model/decisionTransformer.ts';
 import { Tensor } from '../tensor/tensor.ts';
+import { staticFigure } from '../analysis/figures/staticFigures.ts';
+import type { StaticData } from '../analysis/static/requests.ts';
+import { type ParamValues, defaultParams } from '../session/params.ts';
+import { WEIGHTS_PANELS } from '../session/panels/weights.ts';
 
 export interface StaticFigureProducer {
   id: string;
@@ -51,4 +55,27 @@ const weightNorms: StaticFigureProducer = {
   },
 };
 
-export const STATIC_REPORT_FIGURES: StaticFigureProducer[] = [weightNorms];
+/** Weights panels in the report, with the settings of each figure (the panel's defaults otherwise). */
+const REPORTED_PANELS: [string, ParamValues[]][] = [
+  ['composition', [{ figure: 'map' }, { figure: 'strip' }, { figure: 'graph' }]],
+  ['meta-composition', [{ figure: 'bars' }]],
+  ['svd', [{ circuit: 'OV' }, { circuit: 'QK' }]],
+  ['parameters', [{ metric: 'negLogStd' }]],
+];
+
+/** A report section per reported Weights panel: its help as description, its figures at fixed settings. */
+const weightsPanelFigures: StaticFigureProducer[] = REPORTED_PANELS.map(([id, variants]) => {
+  const panel = WEIGHTS_PANELS.find((p) => p.id === id)!;
+  return {
+    id,
+    title: panel.title,
+    description: panel.help,
+    figures: (model) =>
+      variants.map((v) => {
+        const params = { ...defaultParams(panel.params), ...v };
+        return staticFigure(panel.compute(model, params) as StaticData, params);
+      }),
+  };
+});
+
+export const STATIC_REPORT_FIGURES: StaticFigureProducer[] = [weightNorms, ...weightsPanelFigures];
