@@ -68,8 +68,9 @@ export const metaCompositionPanel = weightsPanel(
     'W_out) against every later reader (head Q/K/V inputs, MLP W_in and W_gate, the action predictor) with ' +
     'the composition score ‖W R‖/(‖W‖‖R‖). Each pair’s baseline is the mean score of Gaussian matrices of ' +
     'the same shapes (32 samples). Total influence of a writer = Σ over later readers of max(0, score − ' +
-    'baseline mean). Figures: ranked bars, or the writer × reader map of excess scores.',
-  { figure: { kind: 'choice', default: 'bars', choices: ['bars', 'map'] } },
+    'baseline mean). Figures: ranked bars, the writer × reader map of excess scores, or the graph of ' +
+    'pairs above the 95% band.',
+  { figure: { kind: 'choice', default: 'bars', choices: ['bars', 'map', 'graph'] } },
 );
 
 export const mlpCompositionPanel = weightsPanel(

@@ -9,7 +9,12 @@ import type { StaticData } from '../../../src/analysis/static/requests.ts';
 import { DtlensError } from '../../../src/errors.ts';
 import { renderFigureSvg } from '../../../src/node/figures.ts';
 import { defaultParams } from '../../../src/session/params.ts';
-import { WEIGHTS_PANELS, compositionPanel, ovCircuitPanel } from '../../../src/session/panels/weights.ts';
+import {
+  WEIGHTS_PANELS,
+  compositionPanel,
+  metaCompositionPanel,
+  ovCircuitPanel,
+} from '../../../src/session/panels/weights.ts';
 import { randomModel, tinyArch } from '../../support/randomModel.ts';
 
 const model = randomModel(tinyArch({ obsShape: [7, 7, 20], nActions: 7 }), { variant: 'processed' });
@@ -23,6 +28,19 @@ describe('Weights panels', () => {
       expect(renderFigureSvg(staticFigure(data, params))).toContain('<svg');
       expect(structuredClone(data)).toEqual(data);
     });
+
+  it('meta-composition graph: one arrow per later pair above the random band', () => {
+    const p = { ...defaultParams(metaCompositionPanel.params), figure: 'graph' };
+    const d = metaCompositionPanel.compute(model, p) as StaticData & { analysis: 'meta-composition' };
+    const fig = staticFigure(d, p);
+    const nR = d.meta.readers.length;
+    const expected = d.meta.baselines.filter(
+      (b, k) => d.meta.later.data[k] === 1 && d.meta.scores.data[k] > b.hi,
+    ).length;
+    expect(fig.table.rows).toHaveLength(expected);
+    expect(nR).toBeGreaterThan(0);
+    expect(renderFigureSvg(fig)).toContain('<svg');
+  });
 
   it('view settings reuse the computed scores; new models compute afresh', () => {
     const p = defaultParams(compositionPanel.params);
