@@ -1,11 +1,14 @@
 /**
  * The Weights panels in Chromium on MemoryGatedMLP: every one opens from the URL with its default
  * settings and draws a figure; composition lists its top edges; a settings change redraws from the
- * worker's memoised result (the exported CSV changes with the figure kind).
+ * worker's memoised result (the exported CSV changes with the figure kind); PCA components download
+ * as saved directions.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
+import { directionsFromTensors } from '../../src/analysis/static/directions.ts';
+import { readSafetensors } from '../../src/io/safetensors.ts';
 import { WEIGHTS_PANELS } from '../../src/session/panels/weights.ts';
 
 const SHARED = process.env.DTLENS_SHARED ?? resolve('../shared');
@@ -39,4 +42,18 @@ test('composition: the graph figure exports its edges as CSV', async ({ page }) 
   const csv = readFileSync(path!, 'utf8');
   expect(csv.split(/\r?\n/)[0]).toBe('type,writer,reader,score');
   expect(csv).toContain('V,L0H3,L1H0,0.28');
+});
+
+test('embeddings: the PCA components download as a saved-directions file', async ({ page }) => {
+  await page.goto(`/?model=${MODEL}&seed=0&weights=dti-compat&panels=embeddings`);
+  const panel = page.locator('[data-panel="embeddings"]');
+  await expect(panel.locator('figure svg').first()).toBeVisible({ timeout: 30_000 });
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    panel.getByRole('button', { name: 'first 2' }).click(),
+  ]);
+  const file = readSafetensors(new Uint8Array(readFileSync((await download.path())!)));
+  const dirs = directionsFromTensors(file.tensors, file.metadata);
+  expect(dirs.labels).toEqual(['pca-directions PC1', 'pca-directions PC2']);
+  expect(dirs.vectors.shape).toEqual([2, 128]);
 });

@@ -6,7 +6,11 @@
 import { renderFigure } from '../../../src/analysis/figures/figure.ts';
 import { staticFigure } from '../../../src/analysis/figures/staticFigures.ts';
 import type { StaticData } from '../../../src/analysis/static/requests.ts';
+import { directionsToTensors } from '../../../src/analysis/static/directions.ts';
+import { type PcaResult, pcaDirections } from '../../../src/analysis/static/embeddings.ts';
+import { writeSafetensors } from '../../../src/io/safetensors.ts';
 import { Figure } from '../figures/Figure.tsx';
+import { download } from '../figures/exportFigure.ts';
 import type { PanelViewProps } from './types.ts';
 
 export function StaticView({ data, params }: PanelViewProps) {
@@ -28,6 +32,7 @@ export function StaticView({ data, params }: PanelViewProps) {
         rows={rows.map((r) => Object.fromEntries(columns.map((c, i) => [c, r[i]])))}
         draw={() => renderFigure(spec, { interactive: true })}
       />
+      {d.analysis === 'embeddings' && d.pca && <SaveDirections pca={d.pca} />}
       {d.analysis === 'composition' && (
         <table className="small" aria-label="top compositions">
           <thead>
@@ -53,5 +58,25 @@ export function StaticView({ data, params }: PanelViewProps) {
         </table>
       )}
     </div>
+  );
+}
+
+/** Downloads the first k PCA components as a saved-directions file (`dtlens analyze ... --vocab FILE`). */
+function SaveDirections({ pca }: { pca: PcaResult }) {
+  const k = pca.components.shape[0];
+  const save = (count: number) => {
+    const { tensors, metadata } = directionsToTensors(pcaDirections(pca, 'pca-directions', count));
+    const bytes = writeSafetensors(tensors, metadata);
+    download(new Blob([bytes.slice().buffer]), 'pca-directions.safetensors');
+  };
+  return (
+    <p className="small">
+      Save the principal components as directions:{' '}
+      {Array.from({ length: Math.min(k, 4) }, (_, i) => (
+        <button key={i} type="button" className="chip" onClick={() => save(i + 1)}>
+          first {i + 1}
+        </button>
+      ))}
+    </p>
   );
 }
