@@ -19,6 +19,9 @@ import {
 import { loadCheckpoint } from '../src/io/checkpoint.ts';
 import { createModel } from '../src/model/load.ts';
 import { nodeGemm } from '../src/node/gemm.ts';
+import { WasmGemm } from '../src/tensor/wasmGemm.ts';
+import { defaultParams } from '../src/session/params.ts';
+import { WEIGHTS_PANELS } from '../src/session/panels/weights.ts';
 import { compareMs, printTable } from './harness.ts';
 
 export default function bench(): void {
@@ -41,6 +44,7 @@ export default function bench(): void {
     ['head SVD OV (thin)', () => headSvd(m, 'OV')],
     ['everything (dtlens static)', () => staticResults(m)],
   ];
+  weightsPanelsOpening(file);
   const ms = compareMs(
     cases.map(
       ([, f]) =>
@@ -54,4 +58,25 @@ export default function bench(): void {
     ['MemoryGatedMLP (dti-compat)', 'ms', 'share of everything'],
     cases.map(([label], i) => [label, ms[i].toFixed(1), `${((100 * ms[i]) / total).toFixed(1)}%`]),
   );
+}
+
+/**
+ * First opening of each Weights panel with default settings, as the app's worker does it (wasm GEMM,
+ * a fresh model so nothing is memoised), and re-drawing after a view-only change (memoised).
+ */
+function weightsPanelsOpening(file: string): void {
+  const ckpt = loadCheckpoint(new Uint8Array(readFileSync(file)), 'MemoryGatedMLP.pt');
+  const gemm = new WasmGemm();
+  const rows: string[][] = [];
+  for (const panel of WEIGHTS_PANELS) {
+    const model = createModel(ckpt, { weights: 'dti-compat', gemm });
+    const params = defaultParams(panel.params);
+    let start = performance.now();
+    panel.compute(model, params);
+    const first = performance.now() - start;
+    start = performance.now();
+    panel.compute(model, { ...params, figure: params.figure });
+    rows.push([panel.id, first.toFixed(0), (performance.now() - start).toFixed(1)]);
+  }
+  printTable(['Weights panel (wasm, defaults)', 'first open ms', 'again ms'], rows);
 }

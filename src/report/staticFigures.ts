@@ -5,10 +5,12 @@
  */
 import { barFigure } from '../analysis/figures/charts.ts';
 import type { FigureSpec } from '../analysis/figures/figure.ts';
-import { staticFigure } from '../analysis/figures/staticFigures.ts';
-import { type StaticAnalysis, type StaticSettings, computeStatic } from '../analysis/static/requests.ts';
 import type { DecisionTransformer } from '../model/decisionTransformer.ts';
 import { Tensor } from '../tensor/tensor.ts';
+import { staticFigure } from '../analysis/figures/staticFigures.ts';
+import type { StaticData } from '../analysis/static/requests.ts';
+import { type ParamValues, defaultParams } from '../session/params.ts';
+import { WEIGHTS_PANELS } from '../session/panels/weights.ts';
 
 export interface StaticFigureProducer {
   id: string;
@@ -53,44 +55,27 @@ const weightNorms: StaticFigureProducer = {
   },
 };
 
-/** A weights-only analysis of `src/analysis/static` with report settings (its CLI/app settings). */
-const staticAnalysis = (
-  analysis: StaticAnalysis,
-  title: string,
-  description: string,
-  settings: StaticSettings = {},
-): StaticFigureProducer => ({
-  id: analysis,
-  title,
-  description,
-  figures: (model) => [
-    staticFigure(
-      computeStatic(analysis, { arch: model.arch, weights: model.weights, gemm: model.gemm }, settings),
-      settings,
-    ),
-  ],
+/** Weights panels in the report, with the settings of each figure (the panel's defaults otherwise). */
+const REPORTED_PANELS: [string, ParamValues[]][] = [
+  ['composition', [{ figure: 'map' }, { figure: 'strip' }, { figure: 'graph' }]],
+  ['meta-composition', [{ figure: 'bars' }]],
+  ['svd', [{ circuit: 'OV' }, { circuit: 'QK' }]],
+  ['parameters', [{ metric: 'negLogStd' }]],
+];
+
+/** A report section per reported Weights panel: its help as description, its figures at fixed settings. */
+const weightsPanelFigures: StaticFigureProducer[] = REPORTED_PANELS.map(([id, variants]) => {
+  const panel = WEIGHTS_PANELS.find((p) => p.id === id)!;
+  return {
+    id,
+    title: panel.title,
+    description: panel.help,
+    figures: (model) =>
+      variants.map((v) => {
+        const params = { ...defaultParams(panel.params), ...v };
+        return staticFigure(panel.compute(model, params) as StaticData, params);
+      }),
+  };
 });
 
-/**
- * Every static figure of the report. Analyses whose default figure is large (full OV/QK circuits,
- * congruence, embeddings, neurons) join once they have compact report settings.
- */
-export const STATIC_REPORT_FIGURES: StaticFigureProducer[] = [
-  weightNorms,
-  staticAnalysis(
-    'composition',
-    'Composition scores',
-    'Q-, K- and V-composition of every writer head with every later reader head (Elhage et al.; ' +
-      'TransformerLens `FactoredMatrix` norms, DTI "Composition Scores").',
-  ),
-  staticAnalysis(
-    'meta-composition',
-    'Meta-composition',
-    'Total influence of each head over later readers: composition in excess of the random baseline.',
-  ),
-  staticAnalysis(
-    'svd',
-    'Head SVDs',
-    'Singular values of every head’s OV circuit (`W_V W_O`), DTI "SVD" of the OV matrices.',
-  ),
-];
+export const STATIC_REPORT_FIGURES: StaticFigureProducer[] = [weightNorms, ...weightsPanelFigures];

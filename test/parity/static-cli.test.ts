@@ -116,7 +116,7 @@ describeWithShared('dtlens static / analyze <static analysis> CLI', () => {
       ],
       [['analyze', 'neurons', ...base, '--neurons', 'L0N999:in'], /neuron 999 does not exist/],
       [['analyze', 'mlp-composition', ...base, '--layer', '7'], /layer 7 does not exist/],
-      [['analyze', 'ov-circuit', ...base, '--vocab', 'nothing'], /--vocab must be one of/],
+      [['analyze', 'ov-circuit', ...base, '--vocab', 'nothing'], /vocab must be one of state, action/],
       [
         ['analyze', 'embeddings', ...base, '--select', '0,5000', '--figure', 'pca'],
         /state index 5000 is outside/,

@@ -20,22 +20,37 @@ const DIR = ['golden', 'analysis', 'MemoryGatedMLP'];
 const table = new ErrorTable();
 
 interface Manifest {
-  static: Record<string, { file: string; labels: Record<string, string[]>; tensors: Record<string, { shape: number[] }> }>;
+  static: Record<
+    string,
+    { file: string; labels: Record<string, string[]>; tensors: Record<string, { shape: number[] }> }
+  >;
 }
 
 /** Sorts the last axis descending (singular values: order of equal/zero values is arbitrary). */
 function sortedLastAxis(data: Float32Array, n: number): Float32Array {
   const out = new Float32Array(data.length);
-  for (let i = 0; i < data.length; i += n) out.set([...data.subarray(i, i + n)].sort((a, b) => b - a), i);
+  for (let i = 0; i < data.length; i += n)
+    out.set(
+      [...data.subarray(i, i + n)].sort((a, b) => b - a),
+      i,
+    );
   return out;
 }
 
 describeWithShared('static analyses: parity with TransformerLens 1.2.2 / DTI on MemoryGatedMLP', () => {
-  afterAll(() => console.log(table.format('worst |dtlens - python| / max(1, |python|) per golden static tensor')));
+  afterAll(() =>
+    console.log(table.format('worst |dtlens - python| / max(1, |python|) per golden static tensor')),
+  );
   const manifest = readSharedJson<Manifest>(...DIR, 'manifest.json');
-  const ckpt = loadCheckpoint(new Uint8Array(readFileSync(sharedPath('models', 'MemoryGatedMLP.pt'))), 'MemoryGatedMLP.pt');
+  const ckpt = loadCheckpoint(
+    new Uint8Array(readFileSync(sharedPath('models', 'MemoryGatedMLP.pt'))),
+    'MemoryGatedMLP.pt',
+  );
 
-  for (const [golden, weights] of [['raw', 'raw'], ['processed', 'dti-compat']] as const) {
+  for (const [golden, weights] of [
+    ['raw', 'raw'],
+    ['processed', 'dti-compat'],
+  ] as const) {
     it(`static_${golden} (${weights} weights): every tensor`, () => {
       const spec = manifest.static[golden];
       const gold = readSafetensors(new Uint8Array(readFileSync(sharedPath(...DIR, spec.file)))).tensors;

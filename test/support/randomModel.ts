@@ -2,6 +2,7 @@
  * Small random Decision Transformers for unit tests: a deterministic state dict with DTI's names,
  * built into a `DecisionTransformer` through the same path as real checkpoints.
  */
+import { uniformSampler } from '../../src/analysis/static/linalg.ts';
 import type { FusedCore } from '../../src/model/transformer.ts';
 import type { RawTensor } from '../../src/io/rawTensor.ts';
 import type { DTArchitecture } from '../../src/model/architecture.ts';
@@ -13,16 +14,7 @@ import { TsGemm } from '../../src/tensor/gemmTs.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
 
 /** Mulberry32: a tiny seeded PRNG giving uniform floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = uniformSampler;
 
 export const tinyArch = (overrides: Partial<DTArchitecture> = {}): DTArchitecture => ({
   dModel: 8,

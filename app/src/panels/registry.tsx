@@ -7,6 +7,7 @@ import { CacheView } from './CacheView.tsx';
 import { AblationView, CounterfactualAttentionView, PatchingView } from './CausalViews.tsx';
 import { LogitLensView } from './LogitLensView.tsx';
 import { ObservationView } from './ObservationView.tsx';
+import { StaticView } from './StaticView.tsx';
 import type { PanelView } from './types.ts';
 
 export const PANEL_VIEWS: Record<string, PanelView> = {
@@ -16,6 +17,16 @@ export const PANEL_VIEWS: Record<string, PanelView> = {
   observation: { View: ObservationView, ownsSettings: true },
   cache: { View: CacheView, ownsSettings: true },
   // Weights
+  composition: { View: StaticView },
+  'meta-composition': { View: StaticView },
+  'mlp-composition': { View: StaticView },
+  'ov-circuit': { View: StaticView },
+  'qk-circuit': { View: StaticView },
+  svd: { View: StaticView },
+  congruence: { View: StaticView },
+  embeddings: { View: StaticView },
+  parameters: { View: StaticView },
+  neurons: { View: StaticView },
   // Causal
   'activation-patching': { View: PatchingView },
   'counterfactual-attention': { View: CounterfactualAttentionView },

@@ -149,3 +149,76 @@ export function metaCompositionMapFigure(r: MetaCompositionResult): FigureSpec {
     cellSize: 16,
   });
 }
+
+/**
+ * Meta-composition as a directed graph: writers (left of each stage) and readers placed by forward-pass
+ * stage, one arrow per writer → later reader whose score is above the baseline's 95% band, width ∝ excess.
+ */
+export function metaCompositionGraphFigure(r: MetaCompositionResult): FigureSpec {
+  const nR = r.readers.length;
+  const stageOf = (o: { kind: string; layer: number }, reader: boolean) =>
+    o.kind === 'embedding'
+      ? -1
+      : o.kind === 'predictor'
+        ? 2 * o.layer
+        : 2 * o.layer + (o.kind === 'mlp' ? 1 : 0) + (reader ? -0.5 : 0);
+  const place = new Map<string, { x: number; y: number }>();
+  const slots = new Map<number, number>();
+  const put = (label: string, x: number) => {
+    if (place.has(label)) return;
+    const y = slots.get(x) ?? 0;
+    slots.set(x, y + 1);
+    place.set(label, { x, y });
+  };
+  r.writers.forEach((w) => put(`${w.label}`, stageOf(w, false)));
+  r.readers.forEach((rd) => put(`${rd.label} `, stageOf(rd, true)));
+  const columns = ['writer', 'reader', 'score', 'excess'];
+  const rows: Cell[][] = [];
+  r.writers.forEach((w, i) =>
+    r.readers.forEach((rd, j) => {
+      const k = i * nR + j;
+      const score = r.scores.data[k];
+      if (r.later.data[k] === 1 && score > r.baselines[k].hi)
+        rows.push([w.label, rd.label, score, score - r.baselines[k].mean]);
+    }),
+  );
+  const nodes = [...place.entries()].map(([label, p]) => [label.trim(), p.x, p.y] as Cell[]);
+  const maxY = Math.max(1, ...[...slots.values()]);
+  const xs = [...slots.keys()];
+  const maxExcess = Math.max(1e-9, ...rows.map((row) => row[3] as number));
+  return {
+    title: 'meta-composition graph (edges above the random 95% band)',
+    table: { columns, rows },
+    options: (interactive) => ({
+      width: 260 + (Math.max(...xs) - Math.min(...xs)) * 260,
+      height: 80 + maxY * 22,
+      marginTop: 40,
+      marginLeft: 110,
+      marginRight: 110,
+      x: { axis: null },
+      y: { axis: null, domain: [maxY, -1] },
+      marks: [
+        Plot.arrow(rows, {
+          x1: (row: Cell[]) => place.get(row[0] as string)!.x,
+          y1: (row: Cell[]) => place.get(row[0] as string)!.y,
+          x2: (row: Cell[]) => place.get(`${row[1] as string} `)!.x,
+          y2: (row: Cell[]) => place.get(`${row[1] as string} `)!.y,
+          stroke: 'steelblue',
+          strokeOpacity: 0.6,
+          strokeWidth: (row: Cell[]) => 0.5 + (3 * (row[3] as number)) / maxExcess,
+          headLength: 5,
+          ...hover(columns, interactive),
+        }),
+        Plot.dot(nodes, { x: (n: Cell[]) => n[1], y: (n: Cell[]) => n[2], r: 3, fill: 'black' }),
+        Plot.text(nodes, {
+          x: (n: Cell[]) => n[1],
+          y: (n: Cell[]) => n[2],
+          text: (n: Cell[]) => n[0],
+          dx: -6,
+          textAnchor: 'end',
+          fontSize: 9,
+        }),
+      ],
+    }),
+  };
+}

@@ -30,6 +30,7 @@ import {
   compositionMapFigure,
   compositionStripFigure,
   metaCompositionFigure,
+  metaCompositionGraphFigure,
   metaCompositionMapFigure,
 } from './compositionFigures.ts';
 import {
@@ -81,10 +82,11 @@ export function staticFigure(d: StaticData, s: StaticSettings): FigureSpec {
         type === 'all' ? undefined : choice<CompositionType>(s, 'type', COMPOSITION_TYPES, 'Q'),
       );
     }
-    case 'meta-composition':
-      return choice(s, 'figure', ['bars', 'map'], 'bars') === 'bars'
-        ? metaCompositionFigure(d.meta)
-        : metaCompositionMapFigure(d.meta);
+    case 'meta-composition': {
+      const fig = choice(s, 'figure', ['bars', 'map', 'graph'], 'bars');
+      if (fig === 'graph') return metaCompositionGraphFigure(d.meta);
+      return fig === 'bars' ? metaCompositionFigure(d.meta) : metaCompositionMapFigure(d.meta);
+    }
     case 'mlp-composition': {
       const into = choice(s, 'figure', ['into', 'out'], 'into') === 'into';
       const r = into ? d.mlp.into : d.mlp.out;

@@ -118,7 +118,7 @@ export function factoredSvd(f: Factored): { S: number[]; U: Mat; V: Mat } {
 }
 
 /** Mulberry32: a tiny, fast seeded PRNG of uniform floats in [0, 1) (for baselines, not cryptography). */
-function uniformSampler(seed: number): () => number {
+export function uniformSampler(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -155,18 +155,28 @@ export function neuronRefs(spec: string): NeuronRef[] {
   });
 }
 
-/** Runs one static analysis with the given settings; `directions` backs the 'directions' vocabulary. */
+/**
+ * Runs one static analysis with the given settings; `directions` backs the 'directions' vocabulary.
+ * `memo` (one per model) keeps the expensive parts (composition scores, baselines, full circuits,
+ * SVDs) so that changing a view-only setting (figure, head, search text) recomputes nothing heavy.
+ */
 export function computeStatic(
   analysis: StaticAnalysis,
   m: WeightsModel,
   s: StaticSettings,
   directions?: SavedDirections,
+  memo?: Map<string, unknown>,
 ): StaticData {
+  const once = <T>(key: string, f: () => T): T => {
+    if (!memo) return f();
+    if (!memo.has(key)) memo.set(key, f());
+    return memo.get(key) as T;
+  };
   const vocab = (key = 'vocab') =>
     vocabularyFor(m, text(s, key, key === 'vocab' ? 'state' : text(s, 'vocab', 'state')), directions);
   switch (analysis) {
     case 'composition': {
-      const scores = compositionScores(m);
+      const scores = once('composition', () => compositionScores(m));
       return {
         analysis,
         scores,
@@ -175,11 +185,12 @@ export function computeStatic(
       };
     }
     case 'meta-composition':
-      return { analysis, meta: metaComposition(m) };
+      return { analysis, meta: once('meta', () => metaComposition(m)) };
     case 'mlp-composition':
-      return { analysis, mlp: mlpComposition(m, num(s, 'layer', 0, true)) };
+      const layer = num(s, 'layer', 0, true);
+      return { analysis, mlp: once(`mlp ${layer}`, () => mlpComposition(m, layer)) };
     case 'ov-circuit':
-      return { analysis, circuit: fullOV(m, vocab()) };
+      return { analysis, circuit: once(`ov ${text(s, 'vocab')}`, () => fullOV(m, vocab())) };
     case 'qk-circuit': {
       let q = vocab();
       let k = vocab('keyVocab');
@@ -202,7 +213,8 @@ export function computeStatic(
       };
     }
     case 'svd': {
-      const svd = headSvd(m, choice(s, 'circuit', ['OV', 'QK'], 'OV'));
+      const circuit = choice(s, 'circuit', ['OV', 'QK'], 'OV');
+      const svd = once(`svd ${circuit}`, () => headSvd(m, circuit));
       const readout =
         choice(s, 'figure', ['values', 'readout'], 'values') === 'readout'
           ? svdReadout(m, svd, choice(s, 'side', ['in', 'out'], 'out'), vocab(), num(s, 'k', 3, true))

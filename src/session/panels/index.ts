@@ -6,6 +6,7 @@
 import { attentionPanel, cachePanel, logitLensPanel, observationPanel } from './dynamic.ts';
 import { ablationPanel, activationPatchingPanel, counterfactualAttentionPanel } from './causal.ts';
 import type { PanelSpec } from './types.ts';
+import { WEIGHTS_PANELS } from './weights.ts';
 
 export * from './types.ts';
 
@@ -16,6 +17,7 @@ export const PANELS: readonly PanelSpec[] = [
   observationPanel,
   cachePanel,
   // Weights (static analyses)
+  ...WEIGHTS_PANELS,
   // Causal
   activationPatchingPanel,
   counterfactualAttentionPanel,

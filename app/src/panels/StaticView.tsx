@@ -1,0 +1,82 @@
+/**
+ * The Weights panels' view: the figure `staticFigure` makes for the panel's result and settings (the
+ * same spec `dtlens analyze <static analysis>` renders), drawn with pointer tips and the usual exports;
+ * composition also lists its top N edges. The shell draws the settings form.
+ */
+import { renderFigure } from '../../../src/analysis/figures/figure.ts';
+import { staticFigure } from '../../../src/analysis/figures/staticFigures.ts';
+import type { StaticData } from '../../../src/analysis/static/requests.ts';
+import { directionsToTensors } from '../../../src/analysis/static/directions.ts';
+import { type PcaResult, pcaDirections } from '../../../src/analysis/static/embeddings.ts';
+import { writeSafetensors } from '../../../src/io/safetensors.ts';
+import { Figure } from '../figures/Figure.tsx';
+import { download } from '../figures/exportFigure.ts';
+import type { PanelViewProps } from './types.ts';
+
+export function StaticView({ data, params }: PanelViewProps) {
+  const d = data as StaticData;
+  let spec;
+  try {
+    spec = staticFigure(d, params);
+  } catch (e) {
+    return <div className="error small">{e instanceof Error ? e.message : String(e)}</div>;
+  }
+  const { columns, rows } = spec.table;
+  const name = `${d.analysis}-${Object.values(params).join('-')}`.replace(/[^A-Za-z0-9._-]+/g, '_');
+  return (
+    <div className="static-analysis">
+      <Figure
+        deps={[data, JSON.stringify(params)]}
+        name={name}
+        title={spec.title}
+        rows={rows.map((r) => Object.fromEntries(columns.map((c, i) => [c, r[i]])))}
+        draw={() => renderFigure(spec, { interactive: true })}
+      />
+      {d.analysis === 'embeddings' && d.pca && <SaveDirections pca={d.pca} />}
+      {d.analysis === 'composition' && (
+        <table className="small" aria-label="top compositions">
+          <thead>
+            <tr>
+              <th>type</th>
+              <th>writer</th>
+              <th>reader</th>
+              <th>score</th>
+              <th>excess over baseline</th>
+            </tr>
+          </thead>
+          <tbody>
+            {d.top.map((e) => (
+              <tr key={`${e.type}${e.writer}${e.reader}`}>
+                <td>{e.type}</td>
+                <td>{e.writer}</td>
+                <td>{e.reader}</td>
+                <td>{e.score.toFixed(4)}</td>
+                <td>{e.excess.toFixed(4)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
+
+/** Downloads the first k PCA components as a saved-directions file (`dtlens analyze ... --vocab FILE`). */
+function SaveDirections({ pca }: { pca: PcaResult }) {
+  const k = pca.components.shape[0];
+  const save = (count: number) => {
+    const { tensors, metadata } = directionsToTensors(pcaDirections(pca, 'pca-directions', count));
+    const bytes = writeSafetensors(tensors, metadata);
+    download(new Blob([bytes.slice().buffer]), 'pca-directions.safetensors');
+  };
+  return (
+    <p className="small">
+      Save the principal components as directions:{' '}
+      {Array.from({ length: Math.min(k, 4) }, (_, i) => (
+        <button key={i} type="button" className="chip" onClick={() => save(i + 1)}>
+          first {i + 1}
+        </button>
+      ))}
+    </p>
+  );
+}
