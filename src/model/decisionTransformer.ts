@@ -9,7 +9,13 @@ import { ActivationCache } from './activationCache.ts';
 import { type DTArchitecture, hookNames } from './architecture.ts';
 import { maxLenOf } from './tokens.ts';
 import { type Hook, HookRunner, type NameFilter } from './hooks.ts';
-import { type FusedCore, invalidateCompiled, runTransformer } from './transformer.ts';
+import {
+  type FusedCore,
+  type TransformerContext,
+  invalidateCompiled,
+  runTransformer,
+  runTransformerFrom,
+} from './transformer.ts';
 import { type DTWeights, type LinearWeights, isLinearTimeEmbedding } from './weights.ts';
 
 /** One batch of model inputs, as DTI's `forward` takes them. */
@@ -126,11 +132,30 @@ export class DecisionTransformer {
       'BAD_SHAPE',
       () => `tokens must have shape [B, P, ${this.arch.dModel}], got ${shapeString(tokens.shape)}`,
     );
-    const hooks = new HookRunner(options.hooks, options.cache ?? false);
     const plain = !options.hooks?.length && !options.cache;
-    const transformerOut =
-      (plain ? this.fusedCore?.run(this.arch, this.weights, tokens) : null) ??
-      runTransformer({ arch: this.arch, weights: this.weights, gemm: this.gemm, hooks }, tokens);
+    const fused = plain ? this.fusedCore?.run(this.arch, this.weights, tokens) : null;
+    return this.runCore(options, (ctx) => fused ?? runTransformer(ctx, tokens));
+  }
+
+  /**
+   * Transformer from `blocks.{layer}.hook_resid_pre` on: `residPre` [B, P, d] is that hook point's
+   * input (e.g. a cached clean residual repeated per row), then the heads. Equals the full run whose
+   * residual it is; hook points before that one neither fire nor appear in the cache.
+   */
+  runFromResidual(
+    layer: number,
+    residPre: Tensor,
+    options: RunOptions & { noActions?: boolean } = {},
+  ): RunResult {
+    return this.runCore(options, (ctx) => runTransformerFrom(ctx, layer, residPre));
+  }
+
+  private runCore(
+    options: RunOptions & { noActions?: boolean },
+    core: (ctx: TransformerContext) => Tensor,
+  ): RunResult {
+    const hooks = new HookRunner(options.hooks, options.cache ?? false);
+    const transformerOut = core({ arch: this.arch, weights: this.weights, gemm: this.gemm, hooks });
     const result: RunResult = {
       transformerOut,
       ...this.predict(transformerOut, options.heads ?? ['action'], options.noActions ?? false),

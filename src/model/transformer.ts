@@ -3,7 +3,7 @@
  * tokens [B, P, d] -> final residual after ln_final [B, P, d], with every hook point.
  * GEMMs go through a `Gemm`; Q/K/V and gate/in projections are fused into single products.
  */
-import { DtlensError } from '../errors.ts';
+import { DtlensError, check } from '../errors.ts';
 import type { Gemm } from '../tensor/gemm.ts';
 import {
   activate,
@@ -12,7 +12,7 @@ import {
   layerNormStats,
   softmaxRowsInPlace,
 } from '../tensor/ops.ts';
-import { Tensor } from '../tensor/tensor.ts';
+import { Tensor, shapeString } from '../tensor/tensor.ts';
 import type { DTArchitecture } from './architecture.ts';
 import type { HookRunner } from './hooks.ts';
 import type { BlockWeights, DTWeights, LayerNormWeights } from './weights.ts';
@@ -93,12 +93,37 @@ export function runTransformer(ctx: TransformerContext, tokens: Tensor): Tensor 
   const { arch, weights, hooks } = ctx;
   const [B, P, d] = tokens.shape;
   checkContext(arch, P);
-  const embed = hooks.point('hook_embed', tokens);
+  // Hooks may edit activations in place: they get a copy of the caller's tokens, never the tokens.
+  const embed = hooks.point('hook_embed', hooks.wants('hook_embed') ? tokens.clone() : tokens);
   const posData = new Float32Array(B * P * d);
   for (let b = 0; b < B; b++) posData.set(weights.W_pos.data.subarray(0, P * d), b * P * d);
   const pos = hooks.point('hook_pos_embed', new Tensor(posData, [B, P, d]));
-  let resid = addTensors(embed, pos);
-  for (let l = 0; l < arch.nLayers; l++) resid = runBlock(ctx, l, resid);
+  return runTransformerFrom(ctx, 0, addTensors(embed, pos));
+}
+
+/**
+ * Runs blocks `layer..nLayers-1` and ln_final on a residual stream [B, P, d] given as the input of
+ * `blocks.{layer}.hook_resid_pre` (layer = nLayers: ln_final only). Hook points before that one do not
+ * fire. With the residual of a full run this gives the full run's output bit for bit, so runs that only
+ * change layer `layer` onward can reuse the unchanged prefix. `residPre` itself is never modified.
+ */
+export function runTransformerFrom(ctx: TransformerContext, layer: number, residPre: Tensor): Tensor {
+  const { arch, weights } = ctx;
+  const [, P, d] = residPre.shape;
+  check(
+    Number.isInteger(layer) && layer >= 0 && layer <= arch.nLayers,
+    'BAD_INPUT',
+    () => `start layer ${layer} is outside 0..${arch.nLayers}`,
+  );
+  check(
+    residPre.rank === 3 && d === arch.dModel,
+    'BAD_SHAPE',
+    () => `the residual stream must have shape [B, P, ${arch.dModel}], got ${shapeString(residPre.shape)}`,
+  );
+  checkContext(arch, P);
+  const first = `blocks.${layer}.hook_resid_pre`;
+  let resid = layer < arch.nLayers && ctx.hooks.wants(first) ? residPre.clone() : residPre;
+  for (let l = layer; l < arch.nLayers; l++) resid = runBlock(ctx, l, resid);
   if (!arch.normalization) return resid;
   return normalize(ctx, 'ln_final', resid, weights.lnFinal);
 }
