@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { rtgScan } from '../../src/analysis/scans/rtgScan.ts';
-import { coefficientScan, pairSteeringVector } from '../../src/analysis/scans/steering.ts';
+import { coefficientScan, pairSteering } from '../../src/analysis/scans/steering.ts';
 import { loadCheckpoint } from '../../src/io/checkpoint.ts';
 import { type RawTensor, toFloat32 } from '../../src/io/rawTensor.ts';
 import { readSafetensors } from '../../src/io/safetensors.ts';
@@ -92,7 +92,7 @@ describeWithShared('scans: parity with DTI RTG scan and AVEC on MemoryGatedMLP',
         expect([...scan.correlation!.order].sort((a, b) => a - b)).toEqual([...Array(10).keys()]);
 
         for (const layer of [0, 1]) {
-          const steering = pairSteeringVector(model, clean, corrupted, `blocks.${layer}.hook_resid_pre`);
+          const steering = pairSteering(model, clean, corrupted, `blocks.${layer}.hook_resid_pre`);
           const avec = await coefficientScan(model, clean, steering, { levels: ['components'] });
           compare(`${pair} ${golden} avec.coeff`, avec.coeff, g.get('avec.coeff')!);
           compare(
@@ -215,7 +215,7 @@ describeWithShared('scans: parity with DTI RTG scan and AVEC on MemoryGatedMLP',
           /coefficient range 2..2 is empty/,
         ],
         [['steer', ...base, '--layer', '5'], /layer|hook/],
-        [['steer', ...base, '--layer', '0', '--positions', '30'], /position 30 is outside/],
+        [['steer', ...base, '--layer', '0', '--positions', '30'], /positions index 30 is outside 0..25/],
       ] as const) {
         const res = runCli([...args]);
         expect(res.status, args.join(' ')).toBe(1);

@@ -15,7 +15,14 @@ import { responseCorrelation } from '../../../src/analysis/scans/correlation.ts'
 import { linspace } from '../../../src/analysis/scans/grid.ts';
 import { normalizeResponses } from '../../../src/analysis/scans/normalize.ts';
 import { rtgScan } from '../../../src/analysis/scans/rtgScan.ts';
-import { coefficientScan, pairSteeringVector, steeringHook } from '../../../src/analysis/scans/steering.ts';
+import { interventionHooks } from '../../../src/analysis/causal/apply.ts';
+import {
+  type Steering,
+  coefficientScan,
+  pairSteering,
+  steeringIntervention,
+  steeringNorm,
+} from '../../../src/analysis/scans/steering.ts';
 import { DtlensError } from '../../../src/errors.ts';
 import type { DTInputs } from '../../../src/model/decisionTransformer.ts';
 import { selectWindow } from '../../../src/model/inputs.ts';
@@ -179,50 +186,69 @@ describe('RTG scan', () => {
 });
 
 describe('steering (AVEC)', () => {
-  it('coefficient 0 is an exact no-op and leaves rows bit-identical next to steered rows', async () => {
-    const { model, clean, corrupted } = setup('processed', { gatedMlp: true });
-    const steering = pairSteeringVector(model, clean, corrupted, 'blocks.1.hook_resid_pre');
-    const scan = await coefficientScan(model, clean, steering, { min: -1, max: 2, n: 4 }); // 0 is row 1
+  /** Hooks of one run steered with coefficient c. */
+  const steer = (s: Steering, c: number) =>
+    interventionHooks([[steeringIntervention(s, c)]], tinyArch(), 8, s.sources);
+
+  it('coefficient 0 is an exact no-op; rows of other coefficients do not touch it (batched = alone)', async () => {
+    const { model, clean, corrupted } = setup('processed');
+    const steering = pairSteering(model, clean, corrupted, 'blocks.1.hook_resid_pre');
+    const scan = await coefficientScan(model, clean, steering, { min: -1, max: 2, n: 4 }, { chunkRows: 3 });
     expect(scan.coeff[1]).toBe(0);
-    const ref = model.run(clean, { cache: () => false });
     const A = scan.logits.shape[1];
-    const cleanLogits = ref.actionPreds!.data.slice(-A);
-    expect(Array.from(scan.logits.data.slice(A, 2 * A))).toEqual(Array.from(cleanLogits));
+    const plain = model.run(clean, { cache: () => false }).actionPreds!.data.slice(-A);
+    expect(Array.from(scan.logits.data.slice(A, 2 * A))).toEqual(Array.from(plain));
+    scan.coeff.forEach((c, i) => {
+      const alone = model.run(clean, { hooks: steer(steering, c) }).actionPreds!.data.slice(-A);
+      for (let a = 0; a < A; a++) expect(scan.logits.data[i * A + a]).toBeCloseTo(alone[a], 5);
+    });
     expect(scan.logitDiff[0]).not.toBe(scan.logitDiff[1]);
+    expect(scan.vectorNorm).toBeGreaterThan(0);
   });
 
   it('coefficient 1 at resid_pre reproduces the corrupted run there (and its logits)', () => {
     for (const layer of [0, 1]) {
-      const { model, clean, corrupted } = setup('raw');
+      const { model, clean, corrupted } = setup('raw', { gatedMlp: true });
       const hook = `blocks.${layer}.hook_resid_pre`;
-      const steering = pairSteeringVector(model, clean, corrupted, hook);
-      const steered = model.run(clean, { hooks: [steeringHook(steering, () => 1)], cache: [hook] });
+      const steering = pairSteering(model, clean, corrupted, hook);
+      const steered = model.run(clean, { hooks: steer(steering, 1), cache: [hook] });
       const want = model.run(corrupted, { cache: [hook] });
       const got = steered.cache!.get(hook).data;
       want.cache!.get(hook).data.forEach((v, i) => expect(got[i]).toBeCloseTo(v, 5));
-      // All positions of resid_pre are replaced, so the rest of the run is the corrupted run.
+      // Every position of resid_pre is replaced, so the rest of the run is the corrupted run.
       want.actionPreds!.data.forEach((v, i) => expect(steered.actionPreds!.data[i]).toBeCloseTo(v, 4));
     }
   });
 
-  it('chosen positions only; wrong widths and positions are typed errors', async () => {
+  it('chosen positions only, literal vectors, the norm; wrong widths and positions are typed errors', async () => {
     const { model, clean, corrupted } = setup();
-    const full = pairSteeringVector(model, clean, corrupted, 'blocks.1.hook_resid_pre');
-    const only = { ...full, positions: [7] };
     const hook = 'blocks.1.hook_resid_pre';
-    const r = model.run(clean, { hooks: [steeringHook(only, () => 2)], cache: [hook] });
-    const c = model.run(clean, { cache: [hook] });
-    const x = r.cache!.get(hook).data;
-    const y = c.cache!.get(hook).data;
-    for (let i = 0; i < 7 * 8; i++) expect(x[i]).toBe(y[i]);
-    for (let j = 0; j < 8; j++) expect(x[56 + j]).toBeCloseTo(y[56 + j] + 2 * full.vector.data[56 + j], 5);
+    const full = pairSteering(model, clean, corrupted, hook);
+    const only = pairSteering(model, clean, corrupted, hook, [7]);
+    const r = model.run(clean, { hooks: steer(only, 2), cache: [hook] }).cache!.get(hook).data;
+    const c = model.run(clean, { cache: [hook] }).cache!.get(hook).data;
+    const diff = full
+      .sources!.corrupted.get(hook)
+      .data.map((v, i) => v - full.sources!.clean.get(hook).data[i]);
+    for (let i = 0; i < 7 * 8; i++) expect(r[i]).toBe(c[i]);
+    for (let j = 0; j < 8; j++) expect(r[56 + j]).toBeCloseTo(c[56 + j] + 2 * diff[56 + j], 5);
+    expect(steeringNorm(only, 8)).toBeCloseTo(Math.hypot(...diff.slice(56)), 5);
+    expect(steeringNorm(full, 8)).toBeCloseTo(Math.hypot(...diff), 5);
 
-    const narrow = { hook, vector: new Tensor(new Float32Array(8 * 4), [8, 4]) };
-    expect(() => model.run(clean, { hooks: [steeringHook(narrow, () => 1)] })).toThrow(/does not fit/);
-    expect(() => model.run(clean, { hooks: [steeringHook({ ...full, positions: [8] }, () => 1)] })).toThrow(
-      /position 8 is outside/,
+    const literal: Steering = { hook, vector: [1, 0, 0, 0, 0, 0, 0, 0], positions: [0, 3] };
+    const l = model.run(clean, { hooks: steer(literal, 0.5), cache: [hook] }).cache!.get(hook).data;
+    expect(l[0]).toBeCloseTo(c[0] + 0.5, 6);
+    expect(l[3 * 8]).toBeCloseTo(c[3 * 8] + 0.5, 6);
+    expect(l[1]).toBe(c[1]);
+    expect(steeringNorm(literal, 8)).toBeCloseTo(Math.SQRT2, 12);
+
+    await expect(coefficientScan(model, clean, { hook, vector: [1, 2, 3] }, { n: 2 })).rejects.toThrow(
+      /needs 8/,
     );
-    expect(() => pairSteeringVector(model, clean, corrupted, 'blocks.7.hook_resid_pre')).toThrow(DtlensError);
+    await expect(coefficientScan(model, clean, { ...full, positions: [8] }, { n: 2 })).rejects.toThrow(
+      DtlensError,
+    );
+    expect(() => pairSteering(model, clean, corrupted, 'blocks.7.hook_resid_pre')).toThrow(DtlensError);
     await expect(coefficientScan(model, clean, full, { min: 2, max: 2 })).rejects.toThrow(
       /empty or inverted/,
     );

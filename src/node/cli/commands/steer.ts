@@ -4,7 +4,7 @@
  * added with each coefficient at all (or chosen) positions of the clean window.
  */
 import type { Command } from 'commander';
-import { coefficientScan, pairSteeringVector } from '../../../analysis/scans/steering.ts';
+import { coefficientScan, pairSteering } from '../../../analysis/scans/steering.ts';
 import { SCAN_FIGURES, type ScanFigure, scanFigure } from '../../../analysis/figures/scanFigures.ts';
 import { actName } from '../../../model/hooks.ts';
 import { createModel } from '../../../model/load.ts';
@@ -67,10 +67,9 @@ export function registerSteer(program: Command): void {
       const clean = readWindow(opts.input, opts.clean, opts.index);
       const corrupted = readWindow(opts.input, opts.corrupted, opts.index);
       const hook = actName(hookPoint, layer);
-      const steering = {
-        ...pairSteeringVector(model, clean, corrupted, hook),
-        ...(opts.positions !== undefined && { positions: parseCountList(opts.positions, '--positions') }),
-      };
+      const positions =
+        opts.positions === undefined ? undefined : parseCountList(opts.positions, '--positions');
+      const steering = pairSteering(model, clean, corrupted, hook, positions);
       const result = await coefficientScan(model, clean, steering, {
         ...readout,
         min: parseNumber(opts.coeffMin, '--coeff-min'),
@@ -85,7 +84,7 @@ export function registerSteer(program: Command): void {
           weights,
           input: opts.input,
           hook: result.hook,
-          positions: steering.positions ?? 'all',
+          positions: positions ?? 'all',
           vectorNorm: result.vectorNorm,
           coeff: result.coeff,
           ...scanJson(result, opts.normalize),
