@@ -49,19 +49,30 @@ export function inputsFromTensors(tensors: ReadonlyMap<string, RawTensor>, prefi
 
 /** Window `i` of a batch of inputs, as a batch of one. */
 export function selectWindow(inputs: DTInputs, i: number, what = 'window index'): DTInputs {
-  const [B, T, ...obs] = inputs.states.shape;
+  const B = inputs.states.shape[0];
   check(
     Number.isInteger(i) && i >= 0 && i < B,
     'BAD_INPUT',
     `${what} ${i} is outside the ${B} window(s) of the input`,
   );
+  return sliceWindows(inputs, i, i + 1);
+}
+
+/** Windows start..end-1 of a batch of inputs (copies). */
+export function sliceWindows(inputs: DTInputs, start: number, end: number): DTInputs {
+  const [B, T, ...obs] = inputs.states.shape;
+  check(
+    0 <= start && start < end && end <= B,
+    'BAD_INPUT',
+    `windows ${start}..${end - 1} are outside 0..${B - 1}`,
+  );
   const perState = inputs.states.size / B;
   const Ta = inputs.actions ? inputs.actions.length / B : 0;
   return {
-    states: new Tensor(inputs.states.data.slice(i * perState, (i + 1) * perState), [1, T, ...obs]),
-    actions: inputs.actions ? inputs.actions.slice(i * Ta, (i + 1) * Ta) : null,
-    rtgs: inputs.rtgs.slice(i * T, (i + 1) * T),
-    timesteps: inputs.timesteps.slice(i * T, (i + 1) * T),
+    states: new Tensor(inputs.states.data.slice(start * perState, end * perState), [end - start, T, ...obs]),
+    actions: inputs.actions ? inputs.actions.slice(start * Ta, end * Ta) : null,
+    rtgs: inputs.rtgs.slice(start * T, end * T),
+    timesteps: inputs.timesteps.slice(start * T, end * T),
   };
 }
 
