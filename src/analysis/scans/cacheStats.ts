@@ -141,7 +141,7 @@ export interface KurtosisOptions {
   rotations?: number;
   /** Seed of the token sample and the rotations (default 0) */
   seed?: number;
-  /** Token vectors sampled per hook point (default 4096) */
+  /** Token vectors sampled per hook point (default 1024) */
   maxTokens?: number;
 }
 
@@ -223,7 +223,7 @@ export async function kurtosisScan(
 ): Promise<KurtosisResult> {
   const rotations = options.rotations ?? 8;
   const seed = options.seed ?? 0;
-  const maxTokens = options.maxTokens ?? 4096;
+  const maxTokens = options.maxTokens ?? 1024;
   check(
     Number.isInteger(rotations) && rotations >= 1,
     'BAD_INPUT',

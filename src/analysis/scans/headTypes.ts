@@ -209,20 +209,35 @@ export async function headTypes(
   return finish(acc, L, H, threshold);
 }
 
+/**
+ * Head types from attention patterns already computed: `patterns[l]` [B, H, P, P] per layer, the
+ * windows' RTGs [B, T], and which (window, query) pairs count (default all).
+ */
+export function headTypesFromPatterns(
+  patterns: Float32Array[],
+  shape: { B: number; H: number; P: number; T: number },
+  rtgs: Float32Array,
+  options: HeadTypesOptions & { isReal?: (b: number, p: number) => boolean } = {},
+): HeadTypesResult {
+  const threshold = thresholdOf(options);
+  const { B, H, P, T } = shape;
+  const L = patterns.length;
+  const acc = new MassMoments(L * H);
+  accumulate(acc, patterns, H, B, P, options.isReal ?? (() => true), rtgs, T);
+  return finish(acc, L, H, threshold);
+}
+
 /** Head types of one window (every query position counts). */
 export function windowHeadTypes(
   model: DecisionTransformer,
   window: DTInputs,
   options: HeadTypesOptions = {},
 ): HeadTypesResult {
-  const threshold = thresholdOf(options);
-  const { nLayers: L, nHeads: H } = model.arch;
   const [B, T] = window.states.shape;
   check(B === 1, 'BAD_SHAPE', `expected one window, got a batch of ${B}`);
   const run = model.run(window, { cache: (n) => n.endsWith('attn.hook_pattern') });
   const P = run.transformerOut.shape[1];
-  const acc = new MassMoments(L * H);
+  const { nLayers: L, nHeads: H } = model.arch;
   const patterns = Array.from({ length: L }, (_, l) => run.cache!.get(`blocks.${l}.attn.hook_pattern`).data);
-  accumulate(acc, patterns, H, 1, P, () => true, window.rtgs, T);
-  return finish(acc, L, H, threshold);
+  return headTypesFromPatterns(patterns, { B: 1, H, P, T }, window.rtgs, options);
 }

@@ -45,13 +45,21 @@ const META = 'dtlens.windows';
 const ENV_META = 'dtlens.env_config';
 const bad = (message: string) => new DtlensError('BAD_DATASET', message);
 
-/** Collects windows row by row into growing arrays. */
+/** One window's arrays and bookkeeping. */
+interface WindowRow {
+  states: Float32Array;
+  actions: Int32Array;
+  rtgs: Float32Array;
+  timesteps: Int32Array;
+  episode: number;
+  step: number;
+  firstReal: number;
+  target: number;
+}
+
+/** Collects windows row by row; `sorted()` orders them by episode, then step. */
 class WindowCollector {
-  private readonly states: Float32Array[] = [];
-  private readonly actions: Int32Array[] = [];
-  private readonly rtgs: Float32Array[] = [];
-  private readonly timesteps: Int32Array[] = [];
-  readonly meta: { episode: number; step: number; firstReal: number; target: number }[] = [];
+  private readonly rows: WindowRow[] = [];
 
   constructor(
     private readonly T: number,
@@ -61,27 +69,19 @@ class WindowCollector {
   /** Row b of a batch of window arrays. */
   add(w: WindowArrays, b: number, meta: { episode: number; step: number; target: number }): void {
     const { T, cell } = this;
-    this.states.push(w.states.slice(b * T * cell, (b + 1) * T * cell));
-    this.actions.push(w.actions.slice(b * (T - 1), (b + 1) * (T - 1)));
-    this.rtgs.push(w.rtgs.slice(b * T, (b + 1) * T));
-    this.timesteps.push(w.timesteps.slice(b * T, (b + 1) * T));
-    this.meta.push({ ...meta, firstReal: Math.max(0, T - 1 - meta.step) });
+    this.rows.push({
+      states: w.states.slice(b * T * cell, (b + 1) * T * cell),
+      actions: w.actions.slice(b * (T - 1), (b + 1) * (T - 1)),
+      rtgs: w.rtgs.slice(b * T, (b + 1) * T),
+      timesteps: w.timesteps.slice(b * T, (b + 1) * T),
+      ...meta,
+      firstReal: Math.max(0, T - 1 - meta.step),
+    });
   }
 
-  inputs(obsShape: readonly number[]): DTInputs {
-    const cat = <A extends Float32Array | Int32Array>(parts: A[], out: A): A => {
-      parts.forEach((p, i) => out.set(p, i * p.length));
-      return out;
-    };
-    const N = this.meta.length;
-    check(N > 0, 'BAD_INPUT', 'the dataset has no windows (no episodes were played)');
-    const { T, cell } = this;
-    return {
-      states: new Tensor(cat(this.states, new Float32Array(N * T * cell)), [N, T, ...obsShape]),
-      actions: cat(this.actions, new Int32Array(N * (T - 1))),
-      rtgs: cat(this.rtgs, new Float32Array(N * T)),
-      timesteps: cat(this.timesteps, new Int32Array(N * T)),
-    };
+  sorted(): WindowRow[] {
+    check(this.rows.length > 0, 'BAD_INPUT', 'the dataset has no windows (no episodes were played)');
+    return [...this.rows].sort((a, b) => a.episode - b.episode || a.step - b.step);
   }
 }
 
@@ -168,17 +168,43 @@ function finish(
   env: EnvConfig,
   source: Record<string, unknown>,
 ): WindowDataset {
-  const m = windows.meta;
+  const rows = windows.sorted();
+  const N = rows.length;
+  const cat = <A extends Float32Array | Int32Array>(parts: A[], out: A): A => {
+    parts.forEach((p, i) => out.set(p, i * p.length));
+    return out;
+  };
+  const T = maxLen;
   return {
     env,
     nActions,
     obsShape,
     maxLen,
-    inputs: windows.inputs(obsShape),
-    episode: Int32Array.from(m, (x) => x.episode),
-    step: Int32Array.from(m, (x) => x.step),
-    firstReal: Int32Array.from(m, (x) => x.firstReal),
-    targetRtg: Float32Array.from(m, (x) => x.target),
+    inputs: {
+      states: new Tensor(
+        cat(
+          rows.map((r) => r.states),
+          new Float32Array(N * rows[0].states.length),
+        ),
+        [N, T, ...obsShape],
+      ),
+      actions: cat(
+        rows.map((r) => r.actions),
+        new Int32Array(N * (T - 1)),
+      ),
+      rtgs: cat(
+        rows.map((r) => r.rtgs),
+        new Float32Array(N * T),
+      ),
+      timesteps: cat(
+        rows.map((r) => r.timesteps),
+        new Int32Array(N * T),
+      ),
+    },
+    episode: Int32Array.from(rows, (x) => x.episode),
+    step: Int32Array.from(rows, (x) => x.step),
+    firstReal: Int32Array.from(rows, (x) => x.firstReal),
+    targetRtg: Float32Array.from(rows, (x) => x.target),
     source,
   };
 }
