@@ -2,11 +2,16 @@
  * Scan benchmarks on MemoryGatedMLP (pairA clean window, 26 tokens): the RTG scan of 128 values with the
  * full decomposition (three levels, 523 neuron components) against the bare batch-128 forward with the
  * same cache, per GEMM backend, with ratios measured in this run. Target <= 30 ms in Node
- * (TransformerLens + PyTorch: 87-102 ms). Needs ../shared (skipped with a reason otherwise).
+ * (TransformerLens + PyTorch: 87-102 ms). Cache characterisation (norms, kurtosis vs 8 rotations) and
+ * head types over 1,000 windows of MemoryGatedMLP's own epsilon-greedy rollouts: target <= 2 s.
+ * Needs ../shared (skipped with a reason otherwise).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { kurtosisScan, residualNorms } from '../src/analysis/scans/cacheStats.ts';
+import { headTypes } from '../src/analysis/scans/headTypes.ts';
 import { rtgScan } from '../src/analysis/scans/rtgScan.ts';
+import { windowsFromRollouts } from '../src/analysis/scans/windowDataset.ts';
 import { loadCheckpoint } from '../src/io/checkpoint.ts';
 import { readSafetensors } from '../src/io/safetensors.ts';
 import { inputsFromTensors, repeatWindow } from '../src/model/inputs.ts';
@@ -65,4 +70,30 @@ export default async function scansBench(): Promise<void> {
     rows,
   );
   console.log('target: RTG scan of 128 with the full decomposition <= 30 ms (TL + PyTorch: 87-102 ms)');
+
+  const model = createModel(ckpt, { gemm: nodeGemm('auto') });
+  const ds = windowsFromRollouts(model, {
+    env: ckpt.env,
+    seed: 0,
+    episodes: 100,
+    rtgs: [0, 0.9],
+    epsilon: 0.3,
+    maxEpisodeSteps: 30,
+  });
+  const N = ds.inputs.states.shape[0];
+  const per1000 = (ms: number) => ((ms * 1000) / N).toFixed(0);
+  const norms = await medianMs(() => residualNorms(model, ds), 3);
+  const kurtosis = await medianMs(() => kurtosisScan(model, ds), 3);
+  const heads = await medianMs(() => headTypes(model, ds), 3);
+  console.log('');
+  printTable(
+    ['dataset analysis (auto backend)', `ms for ${N} windows`, 'ms per 1,000 windows'],
+    [
+      ['norms (states + components)', norms.toFixed(0), per1000(norms)],
+      ['kurtosis (12 hooks, 8 rotations)', kurtosis.toFixed(0), per1000(kurtosis)],
+      ['cache characterisation (both)', (norms + kurtosis).toFixed(0), per1000(norms + kurtosis)],
+      ['head types', heads.toFixed(0), per1000(heads)],
+    ],
+  );
+  console.log('target: cache characterisation over 1,000 windows <= 2 s');
 }
