@@ -8,10 +8,14 @@ import { registerEnvReplay } from './envReplay.ts';
 import { registerEvaluate } from './evaluate.ts';
 import { registerForward } from './forward.ts';
 import { registerInfo } from './info.ts';
+import { registerTrain } from './train.ts';
+// issue 9: the app's window and the HTML report
+import { registerReport } from './report.ts';
+import { registerWindow } from './window.ts';
+// issue 13: scans and window datasets
 import { registerDataset } from './dataset.ts';
 import { registerRtgScan } from './rtgScan.ts';
 import { registerSteer } from './steer.ts';
-import { registerTrain } from './train.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -25,6 +29,10 @@ export const commands: RegisterCommand[] = [
   registerCollect,
   registerTrain,
   registerEvaluate,
+  // issue 9
+  registerWindow,
+  registerReport,
+  // issue 13
   registerRtgScan,
   registerSteer,
   registerDataset,
