@@ -1,6 +1,6 @@
 /**
  * `dtlens dataset` and `dtlens analyze norms|kurtosis|head-types` end to end on the default MemoryS7
- * model (models/): a small rollout dataset, each analysis's JSON and figure, and the typed errors for a
+ * model (models/; each test spawns several CLI processes, hence the long timeouts): a small rollout dataset, each analysis's JSON and figure, and the typed errors for a
  * dataset of another model's shape and bad options.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -54,7 +54,7 @@ describe('dtlens dataset and dataset analyses', () => {
       if (analysis === 'norms')
         expect(json.result.states.labels).toEqual(['0_pre', '0_mid', '1_pre', '1_mid', 'final_post']);
     }
-  });
+  }, 120_000);
 
   it('rejects a dataset of another model shape and bad options with one-line messages', () => {
     const ds = join(dir, 'E.safetensors');
@@ -94,5 +94,5 @@ describe('dtlens dataset and dataset analyses', () => {
       expect(r.stderr).toMatch(message);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
-  });
+  }, 120_000);
 });
