@@ -6,6 +6,7 @@ import { AttentionView } from './AttentionView.tsx';
 import { CacheView } from './CacheView.tsx';
 import { LogitLensView } from './LogitLensView.tsx';
 import { ObservationView } from './ObservationView.tsx';
+import { HeadTypesView, RtgScanView } from './ScanViews.tsx';
 import type { PanelView } from './types.ts';
 
 export const PANEL_VIEWS: Record<string, PanelView> = {
@@ -14,8 +15,10 @@ export const PANEL_VIEWS: Record<string, PanelView> = {
   'logit-lens': { View: LogitLensView, ownsSettings: true },
   observation: { View: ObservationView, ownsSettings: true },
   cache: { View: CacheView, ownsSettings: true },
+  'head-types': { View: HeadTypesView },
   // Weights
   // Causal
   // Scans
+  'rtg-scan': { View: RtgScanView },
   // Dataset
 };

@@ -4,6 +4,7 @@
  * `docs/app-panels.md`.
  */
 import { attentionPanel, cachePanel, logitLensPanel, observationPanel } from './dynamic.ts';
+import { headTypesPanel, rtgScanPanel } from './scans.ts';
 import type { PanelSpec } from './types.ts';
 
 export * from './types.ts';
@@ -14,9 +15,11 @@ export const PANELS: readonly PanelSpec[] = [
   logitLensPanel,
   observationPanel,
   cachePanel,
+  headTypesPanel,
   // Weights (static analyses)
   // Causal
   // Scans
+  rtgScanPanel,
   // Dataset
 ];
 
