@@ -7,6 +7,7 @@ import * as Plot from '@observablehq/plot';
 import type { HeadTypesResult } from '../scans/headTypes.ts';
 import type { KurtosisResult, NormsResult } from '../scans/cacheStats.ts';
 import { heatmapFigure } from './charts.ts';
+import { labelledLines } from './scanFigures.ts';
 import { type Cell, type FigureSpec, col, hover, titleMark } from './figure.ts';
 
 /** Mean norm per position with a ±1 std band, one line per state (or component). */
@@ -46,20 +47,7 @@ export function normsFigure(r: NormsResult, which: 'states' | 'components' = 'st
           fill: col(1),
           fillOpacity: 0.15,
         }),
-        Plot.line(rows, { x: col(0), y: col(2), z: col(1), stroke: col(1) }),
-        Plot.text(
-          rows,
-          Plot.selectLast({
-            x: col(0),
-            y: col(2),
-            z: col(1),
-            text: col(1),
-            fill: col(1),
-            textAnchor: 'start',
-            dx: 4,
-          }),
-        ),
-        Plot.dot(rows, { x: col(0), y: col(2), fill: col(1), r: 2, ...hover(columns, interactive) }),
+        ...labelledLines(rows, columns, interactive, 2),
         titleMark(title),
       ],
     }),

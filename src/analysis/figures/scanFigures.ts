@@ -52,6 +52,34 @@ export function scanFigure(
   }
 }
 
+/**
+ * Marks of one line per series (rows `[x, series, y, ...]`), labelled at its last point, with a dot per
+ * row carrying the hover values.
+ */
+export function labelledLines(
+  rows: Cell[][],
+  columns: string[],
+  interactive: boolean,
+  r: number,
+): Plot.Markish[] {
+  return [
+    Plot.line(rows, { x: col(0), y: col(2), z: col(1), stroke: col(1) }),
+    Plot.text(
+      rows,
+      Plot.selectLast({
+        x: col(0),
+        y: col(2),
+        z: col(1),
+        text: col(1),
+        fill: col(1),
+        textAnchor: 'start',
+        dx: 4,
+      }),
+    ),
+    Plot.dot(rows, { x: col(0), y: col(2), fill: col(1), r, ...hover(columns, interactive) }),
+  ];
+}
+
 /** Lines over a numeric x axis, one per series, with a rule at y = 0. */
 function seriesFigure(title: string, columns: [string, string, string], rows: Cell[][]): FigureSpec {
   return {
@@ -66,24 +94,7 @@ function seriesFigure(title: string, columns: [string, string, string], rows: Ce
       x: { label: columns[0], grid: true },
       y: { label: columns[2], grid: true, labelAnchor: 'center' },
       color: { legend: false },
-      marks: [
-        Plot.ruleY([0]),
-        Plot.line(rows, { x: col(0), y: col(2), z: col(1), stroke: col(1) }),
-        Plot.text(
-          rows,
-          Plot.selectLast({
-            x: col(0),
-            y: col(2),
-            z: col(1),
-            text: col(1),
-            fill: col(1),
-            textAnchor: 'start',
-            dx: 4,
-          }),
-        ),
-        Plot.dot(rows, { x: col(0), y: col(2), fill: col(1), r: 1.5, ...hover(columns, interactive) }),
-        titleMark(title),
-      ],
+      marks: [Plot.ruleY([0]), ...labelledLines(rows, columns, interactive, 1.5), titleMark(title)],
     }),
   };
 }

@@ -20,6 +20,7 @@ import {
 } from '../../../src/analysis/scans/windowDataset.ts';
 import { npRandom } from '../../../src/env/index.ts';
 import { DtlensError } from '../../../src/errors.ts';
+import type { RawTensor } from '../../../src/io/rawTensor.ts';
 import { writeSafetensors, readSafetensors } from '../../../src/io/safetensors.ts';
 import { DEFAULT_ENV_CONFIG } from '../../../src/model/config.ts';
 import { selectWindow } from '../../../src/model/inputs.ts';
@@ -97,7 +98,7 @@ describe('window datasets', () => {
   it('rejects files that are not window datasets, corrupt ones and datasets of another model shape', () => {
     const bytes = writeWindowDataset(rollouts());
     const { tensors, metadata } = readSafetensors(bytes);
-    const rewrite = (change: (t: Map<string, any>, m: Record<string, string>) => void) => {
+    const rewrite = (change: (t: Map<string, RawTensor>, m: Record<string, string>) => void) => {
       const t = new Map(tensors);
       const m = { ...metadata };
       change(t, m);
@@ -109,7 +110,7 @@ describe('window datasets', () => {
     expect(() =>
       readWindowDataset(
         rewrite((t) =>
-          t.set('windows.first_real', { ...t.get('windows.first_real'), data: new Int32Array(20).fill(9) }),
+          t.set('windows.first_real', { ...t.get('windows.first_real')!, data: new Int32Array(20).fill(9) }),
         ),
       ),
     ).toThrow(/first_real 9 is outside/);
