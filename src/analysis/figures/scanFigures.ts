@@ -9,6 +9,7 @@ import { check } from '../../errors.ts';
 import type { DecompositionLevel } from '../dynamic/decomposition.ts';
 import type { ScanRows } from '../scans/batchedScan.ts';
 import type { CorrelationResult } from '../scans/correlation.ts';
+import type { RankAttentionResult } from '../scans/rankAttention.ts';
 import { normalizeResponses } from '../scans/normalize.ts';
 import { heatmapFigure } from './charts.ts';
 import { type Cell, type FigureSpec, col, divergingColor, hover, titleMark } from './figure.ts';
@@ -80,8 +81,8 @@ export function labelledLines(
   ];
 }
 
-/** Lines over a numeric x axis, one per series, with a rule at y = 0. */
-function seriesFigure(title: string, columns: [string, string, string], rows: Cell[][]): FigureSpec {
+/** Lines over a numeric x axis, one per series, with a rule at y = 0 (rows `[x, series, y]`). */
+export function seriesFigure(title: string, columns: [string, string, string], rows: Cell[][]): FigureSpec {
   return {
     title,
     table: { columns, rows },
@@ -218,4 +219,15 @@ function attentionScanFigure(r: ScanResult, a: ScanAxis, weighted: boolean): Fig
     value: 3,
     cellSize: 6,
   });
+}
+
+/** Rank-k attention: each head's pattern distance (mean total variation) to the full pattern vs k. */
+export function rankAttentionFigure(r: RankAttentionResult): FigureSpec {
+  const rows: Cell[][] = [];
+  r.heads.forEach((h, i) => r.ranks.forEach((k, j) => rows.push([k, h, r.distance[i][j]])));
+  return seriesFigure(
+    'attention pattern at rank k of W_QK: distance to the full pattern (mean total variation over queries)',
+    ['rank k', 'head', 'total variation distance'],
+    rows,
+  );
 }

@@ -1,7 +1,8 @@
 /**
  * The batched scans on tiny random models: every batched row equals the same window run alone,
  * chunking changes nothing, steering with coefficient 0 is an exact no-op and 1 reproduces the
- * corrupted activation, RTG variants really reach the model, clustering by hand, typed errors.
+ * corrupted activation, RTG variants really reach the model, clustering by hand, rank-k attention at
+ * full rank is the model's pattern, typed errors.
  */
 import { describe, expect, it } from 'vitest';
 import { analysisRun, decomposeLogitDiff } from '../../../src/analysis/dynamic/index.ts';
@@ -14,6 +15,7 @@ import {
 import { responseCorrelation } from '../../../src/analysis/scans/correlation.ts';
 import { linspace } from '../../../src/analysis/scans/grid.ts';
 import { normalizeResponses } from '../../../src/analysis/scans/normalize.ts';
+import { rankAttention } from '../../../src/analysis/scans/rankAttention.ts';
 import { rtgScan } from '../../../src/analysis/scans/rtgScan.ts';
 import { interventionHooks } from '../../../src/analysis/causal/apply.ts';
 import {
@@ -310,5 +312,54 @@ describe('clustergram', () => {
       [0, 1, 0.5],
       [0, 0, 0],
     ]);
+  });
+});
+
+describe('rank-k attention', () => {
+  for (const [name, variant, overrides] of [
+    ['LN folded', 'processed', {}],
+    ['no normalisation', 'raw', { normalization: null }],
+  ] as const) {
+    it(`${name}: rank d_head is the full pattern; each sweep row equals that head's pattern set alone`, async () => {
+      const { model, clean } = setup(variant, overrides);
+      const r = await rankAttention(model, clean, {}, { chunkRows: 5 });
+      expect(r.heads).toEqual(['L0H0', 'L0H1', 'L1H0', 'L1H1']);
+      expect(r.ranks).toEqual([1, 2, 3, 4]);
+      const P = 8;
+      const full = model.run(clean, { cache: (n) => n.endsWith('hook_pattern') }).cache!;
+      for (let head = 0; head < 4; head++) {
+        const [l, h] = [Math.floor(head / 2), head % 2];
+        const want = full.get(`blocks.${l}.attn.hook_pattern`).data.subarray(h * P * P, (h + 1) * P * P);
+        const at = (k: number) =>
+          r.patterns.data.subarray((head * 4 + k - 1) * P * P, (head * 4 + k) * P * P);
+        at(4).forEach((v, i) => expect(v).toBeCloseTo(want[i], 5));
+        expect(r.distance[head][3]).toBeLessThan(1e-5);
+        expect(r.logitDiff[head][3]).toBeCloseTo(r.baseline.logitDiff, 4);
+        for (let a = 0; a < P; a++)
+          expect(
+            at(1)
+              .subarray(a * P, a * P + a + 1)
+              .reduce((s, v) => s + v, 0),
+          ).toBeCloseTo(1, 5);
+        // Row (head, k = 1) against one run with that head's pattern replaced by hand.
+        const alone = model.run(clean, {
+          hooks: [{ name: `blocks.${l}.attn.hook_pattern`, fn: (t) => void t.data.set(at(1), h * P * P) }],
+        });
+        const dir = full.actionDirection(0, 1);
+        const x = alone.transformerOut.data;
+        expect(r.logitDiff[head][0]).toBeCloseTo(
+          dir.reduce((s, v, j) => s + v * x[7 * 8 + j], 0),
+          4,
+        );
+      }
+    });
+  }
+
+  it('rejects a batch and a position that is not an S token', async () => {
+    const { model, clean } = setup();
+    const two = windowInputs(tinyArch(), 2);
+    await expect(rankAttention(model, two)).rejects.toThrow(/one window/);
+    await expect(rankAttention(model, clean, { position: 5 })).rejects.toThrow(/not an S token/);
+    await expect(rankAttention(model, clean, { position: 9 })).rejects.toThrow(DtlensError);
   });
 });

@@ -14,6 +14,7 @@ import { registerReport } from './report.ts';
 import { registerWindow } from './window.ts';
 // issue 13: scans and window datasets
 import { registerDataset } from './dataset.ts';
+import { registerRankAttention } from './rankAttention.ts';
 import { registerRtgScan } from './rtgScan.ts';
 import { registerSteer } from './steer.ts';
 
@@ -36,4 +37,5 @@ export const commands: RegisterCommand[] = [
   registerRtgScan,
   registerSteer,
   registerDataset,
+  registerRankAttention,
 ];
