@@ -1,7 +1,8 @@
 /**
  * Window datasets and the analyses over them: the file round-trips and is validated, rollout windows
  * are the windows the greedy model acted on, norms equal hand-computed ones, kurtosis of known
- * distributions and rotation invariance, head types of hand-built patterns, typed errors.
+ * distributions and rotation invariance, head types of hand-built patterns, the policy field at the
+ * agent's own pose, typed errors.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -18,7 +19,10 @@ import {
   windowsFromRollouts,
   writeWindowDataset,
 } from '../../../src/analysis/scans/windowDataset.ts';
-import { npRandom } from '../../../src/env/index.ts';
+import { makeDtiEnv, npRandom } from '../../../src/env/index.ts';
+import { policyField } from '../../../src/analysis/scans/policyField.ts';
+import { type WindowArrays, writeWindow } from '../../../src/train/sampler.ts';
+import { Tensor } from '../../../src/tensor/tensor.ts';
 import { DtlensError } from '../../../src/errors.ts';
 import type { RawTensor } from '../../../src/io/rawTensor.ts';
 import { writeSafetensors, readSafetensors } from '../../../src/io/safetensors.ts';
@@ -238,5 +242,70 @@ describe('head types', () => {
     const one = windowHeadTypes(model, selectWindow(ds.inputs, 5));
     expect(one.heads).toEqual(r.heads);
     expect(one.queries.reduce((a, v) => a + v, 0)).toBe(8);
+  });
+});
+
+describe('policy field', () => {
+  /** A window of the last T steps of a short episode on ENV, and the env in its final state. */
+  function history() {
+    const env = makeDtiEnv(ENV);
+    const frames = [env.reset(5).image.slice()];
+    const actions = [2, 1];
+    for (const a of actions) frames.push(env.step(a).obs.image.slice());
+    const w: WindowArrays = {
+      states: new Float32Array(3 * 27),
+      actions: new Int32Array(2).fill(7),
+      rtgs: new Float32Array(3),
+      timesteps: new Int32Array(3),
+      targets: new Int32Array(3).fill(7),
+      T: 3,
+      cell: 27,
+    };
+    writeWindow(w, 0, 2, { observation: (t) => frames[t], action: (t) => actions[t] ?? 7, rtg: () => 0.9 });
+    const window = {
+      states: new Tensor(w.states, [1, 3, 3, 3, 3]),
+      actions: w.actions,
+      rtgs: w.rtgs,
+      timesteps: w.timesteps,
+    };
+    return { env, window };
+  }
+
+  it("at the agent's actual pose equals the model's prediction; other poses differ; the env is restored", async () => {
+    const { env, window } = history();
+    const before = env.snapshot();
+    const r = await policyField(model, env, window, { secondRtg: 0 }, { chunkRows: 7 });
+    expect(env.snapshot()).toEqual(before);
+    expect(r.poses).toHaveLength(9 * 4); // the 3x3 interior of Empty-5x5, four directions
+    expect(r.poses[r.agentRow]).toEqual({
+      x: before.agentPos[0],
+      y: before.agentPos[1],
+      dir: before.agentDir,
+    });
+    const logits = model.run(window).actionPreds!.data.slice(-7);
+    const max = Math.max(...logits);
+    const z = logits.reduce((s, v) => s + Math.exp(v - max), 0);
+    for (let a = 0; a < 7; a++)
+      expect(r.probabilities.data[r.agentRow * 7 + a]).toBeCloseTo(Math.exp(logits[a] - max) / z, 6);
+    const rows = Array.from({ length: r.poses.length }, (_, i) =>
+      Array.from(r.probabilities.data.subarray(i * 7, i * 7 + 7)).join(),
+    );
+    expect(new Set(rows).size).toBeGreaterThan(1);
+    const low = model.run({ ...window, rtgs: new Float32Array(3) }).actionPreds!.data.slice(-7);
+    const lowMax = Math.max(...low);
+    const lowZ = low.reduce((s, v) => s + Math.exp(v - lowMax), 0);
+    expect(r.second!.probabilities.data[r.agentRow * 7]).toBeCloseTo(Math.exp(low[0] - lowMax) / lowZ, 6);
+    expect(r.second!.difference.data[3]).toBeCloseTo(
+      r.second!.probabilities.data[3] - r.probabilities.data[3],
+      7,
+    );
+  });
+
+  it('rejects a batch of windows and an env whose observations do not fit the model', async () => {
+    const { env, window } = history();
+    await expect(policyField(model, env, rollouts().inputs)).rejects.toThrow(/one window/);
+    const wide = makeDtiEnv({ ...ENV, viewSize: 7 });
+    wide.reset(1);
+    await expect(policyField(model, wide, window)).rejects.toThrow(/observation has 147 values/);
   });
 });
