@@ -18,6 +18,7 @@ interface SteerCliOptions extends ScanCliOptions {
   clean: string;
   corrupted: string;
   index: string;
+  corruptedIndex?: string;
   layer: string;
   hook: string;
   positions?: string;
@@ -36,7 +37,8 @@ export function registerSteer(program: Command): void {
     )
     .option('--clean <prefix>', 'prefix of the clean window', 'clean.')
     .option('--corrupted <prefix>', 'prefix of the corrupted window', 'corrupted.')
-    .option('--index <i>', 'window of each batch', '0')
+    .option('--index <i>', 'window of the clean batch', '0')
+    .option('--corrupted-index <j>', 'window of the corrupted batch (default: --index)')
     .requiredOption('--layer <l>', 'layer of the hook point')
     .option('--hook <name>', `hook point: ${HOOKS.join(' | ')}`, 'resid_pre')
     .option('--positions <list>', 'steered token positions (comma-separated; default all)')
@@ -53,7 +55,7 @@ export function registerSteer(program: Command): void {
       const layer = parseCount(opts.layer, '--layer');
       const hookPoint = parseChoice(opts.hook, HOOKS, '--hook');
       const clean = readWindow(opts.input, opts.clean, opts.index);
-      const corrupted = readWindow(opts.input, opts.corrupted, opts.index);
+      const corrupted = readWindow(opts.input, opts.corrupted, opts.corruptedIndex ?? opts.index);
       const hook = actName(hookPoint, layer);
       const positions =
         opts.positions === undefined ? undefined : parseCountList(opts.positions, '--positions');
