@@ -66,19 +66,53 @@ export function inputsToTensors(inputs: DTInputs, prefix = 'inputs.'): Record<st
 }
 
 /** Window `i` of a batch of inputs, as a batch of one. */
-export function selectWindow(inputs: DTInputs, i: number): DTInputs {
-  const [B, T, ...obs] = inputs.states.shape;
+export function selectWindow(inputs: DTInputs, i: number, what = 'window'): DTInputs {
+  const B = inputs.states.shape[0];
   check(
     Number.isInteger(i) && i >= 0 && i < B,
     'BAD_INPUT',
-    `window ${i} is outside the ${B} window(s) of the input`,
+    `${what} ${i} is outside the ${B} window(s) of the input`,
+  );
+  return sliceWindows(inputs, i, i + 1);
+}
+
+/** Windows start..end-1 of a batch of inputs (copies). */
+export function sliceWindows(inputs: DTInputs, start: number, end: number): DTInputs {
+  const [B, T, ...obs] = inputs.states.shape;
+  check(
+    0 <= start && start < end && end <= B,
+    'BAD_INPUT',
+    `windows ${start}..${end - 1} are outside 0..${B - 1}`,
   );
   const perState = inputs.states.size / B;
   const Ta = inputs.actions ? inputs.actions.length / B : 0;
   return {
-    states: new Tensor(inputs.states.data.slice(i * perState, (i + 1) * perState), [1, T, ...obs]),
-    actions: inputs.actions ? inputs.actions.slice(i * Ta, (i + 1) * Ta) : null,
-    rtgs: inputs.rtgs.slice(i * T, (i + 1) * T),
-    timesteps: inputs.timesteps.slice(i * T, (i + 1) * T),
+    states: new Tensor(inputs.states.data.slice(start * perState, end * perState), [end - start, T, ...obs]),
+    actions: inputs.actions ? inputs.actions.slice(start * Ta, end * Ta) : null,
+    rtgs: inputs.rtgs.slice(start * T, end * T),
+    timesteps: inputs.timesteps.slice(start * T, end * T),
+  };
+}
+
+/** A batch of `n` copies of a one-window input (rows to vary for a scan). */
+export function repeatWindow(window: DTInputs, n: number): DTInputs {
+  const [B, T, ...obs] = window.states.shape;
+  check(B === 1, 'BAD_SHAPE', `expected one window, got a batch of ${B}`);
+  const tile = <A extends Float32Array | Int32Array>(a: A, make: (len: number) => A): A => {
+    const out = make(a.length * n);
+    for (let r = 0; r < n; r++) out.set(a, r * a.length);
+    return out;
+  };
+  return {
+    states: new Tensor(
+      tile(window.states.data, (k) => new Float32Array(k)),
+      [n, T, ...obs],
+    ),
+    actions: window.actions && tile(window.actions, (k) => new Int32Array(k)),
+    rtgs: tile(window.rtgs, (k) => new Float32Array(k)),
+    timesteps:
+      window.timesteps instanceof Int32Array
+        ? tile(window.timesteps, (k) => new Int32Array(k))
+        : tile(window.timesteps, (k) => new Float32Array(k)),
   };
 }

@@ -8,6 +8,7 @@ import { AblationView, CounterfactualAttentionView, PatchingView } from './Causa
 import { LogitLensView } from './LogitLensView.tsx';
 import { ObservationView } from './ObservationView.tsx';
 import { StaticView } from './StaticView.tsx';
+import { HeadTypesView, RtgScanView } from './ScanViews.tsx';
 import type { PanelView } from './types.ts';
 
 export const PANEL_VIEWS: Record<string, PanelView> = {
@@ -16,6 +17,7 @@ export const PANEL_VIEWS: Record<string, PanelView> = {
   'logit-lens': { View: LogitLensView, ownsSettings: true },
   observation: { View: ObservationView, ownsSettings: true },
   cache: { View: CacheView, ownsSettings: true },
+  'head-types': { View: HeadTypesView },
   // Weights
   composition: { View: StaticView },
   'meta-composition': { View: StaticView },
@@ -32,5 +34,6 @@ export const PANEL_VIEWS: Record<string, PanelView> = {
   'counterfactual-attention': { View: CounterfactualAttentionView },
   ablation: { View: AblationView },
   // Scans
+  'rtg-scan': { View: RtgScanView },
   // Dataset
 };

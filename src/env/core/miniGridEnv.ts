@@ -191,6 +191,10 @@ export abstract class MiniGridEnv implements Env {
     return { grid, visible };
   }
 
+  observe(): Obs {
+    return this.genObs();
+  }
+
   /** `gen_obs()`: the encoded partial view, the direction and the mission. */
   genObs(): Obs {
     const { grid, visible } = this.genObsGrid();

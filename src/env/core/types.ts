@@ -26,6 +26,8 @@ export interface Env {
   /** Starts an episode; a seed reseeds the RNG, no seed continues the current stream. */
   reset(seed?: number): Obs;
   step(action: number): StepResult;
+  /** The observation of the current state through every wrapper (what `step` would return now). */
+  observe(): Obs;
   snapshot(): EnvSnapshot;
   readonly nActions: number;
   readonly maxSteps: number;

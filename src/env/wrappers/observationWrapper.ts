@@ -17,6 +17,10 @@ export abstract class ObservationWrapper implements Env {
     return { ...result, obs: this.observation(result.obs) };
   }
 
+  observe(): Obs {
+    return this.observation(this.env.observe());
+  }
+
   snapshot(): EnvSnapshot {
     return this.env.snapshot();
   }

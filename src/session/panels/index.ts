@@ -5,6 +5,7 @@
  */
 import { attentionPanel, cachePanel, logitLensPanel, observationPanel } from './dynamic.ts';
 import { ablationPanel, activationPatchingPanel, counterfactualAttentionPanel } from './causal.ts';
+import { headTypesPanel, rtgScanPanel } from './scans.ts';
 import type { PanelSpec } from './types.ts';
 import { WEIGHTS_PANELS } from './weights.ts';
 
@@ -16,6 +17,7 @@ export const PANELS: readonly PanelSpec[] = [
   logitLensPanel,
   observationPanel,
   cachePanel,
+  headTypesPanel,
   // Weights (static analyses)
   ...WEIGHTS_PANELS,
   // Causal
@@ -23,6 +25,7 @@ export const PANELS: readonly PanelSpec[] = [
   counterfactualAttentionPanel,
   ablationPanel,
   // Scans
+  rtgScanPanel,
   // Dataset
 ];
 

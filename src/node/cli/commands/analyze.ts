@@ -5,7 +5,6 @@
  */
 import type { Command } from 'commander';
 import { check } from '../../../errors.ts';
-import { readSafetensors } from '../../../io/safetensors.ts';
 import { type AnalysisRun, analysisRun } from '../../../analysis/dynamic/run.ts';
 import {
   type AttentionValues,
@@ -13,24 +12,22 @@ import {
   attentionPatterns,
 } from '../../../analysis/dynamic/attention.ts';
 import { decomposeLogitDiff } from '../../../analysis/dynamic/decomposition.ts';
-import type { LogitDirectionSpec } from '../../../analysis/dynamic/logitDirection.ts';
 import { logitLens } from '../../../analysis/dynamic/logitLens.ts';
 import { attentionFigure, attentionHeadGridFigure } from '../../../analysis/figures/attentionFigures.ts';
-import { type FigureSpec, figureCsv } from '../../../analysis/figures/figure.ts';
+import type { FigureSpec } from '../../../analysis/figures/figure.ts';
 import {
   type AttributionLevel,
   attributionFigure,
   headAttributionFigure,
   logitLensFigure,
 } from '../../../analysis/figures/logitLensFigures.ts';
-import { inputsFromTensors, selectWindow } from '../../../model/inputs.ts';
 import { createModel } from '../../../model/load.ts';
 import { WEIGHT_VARIANTS, type WeightVariant } from '../../../model/processing.ts';
-import { renderFigurePng, renderFigureSvg } from '../../figures.ts';
 import { nodeGemm } from '../../gemm.ts';
-import { loadFileWith, readModelFile } from '../../modelFile.ts';
-import { parseChoice, parseCount } from '../options.ts';
-import { writeOutputFile } from '../../fsErrors.ts';
+import { readModelFile } from '../../modelFile.ts';
+import { directionFromOptions, readWindow, writeOutputs } from '../analysisIo.ts';
+import { DATASET_ANALYSES, type DatasetAnalysis, analyseDataset } from './analyzeDataset.ts';
+import { parseChoice } from '../options.ts';
 import {
   STATIC_ANALYSES,
   type StaticAnalysis,
@@ -39,14 +36,16 @@ import {
   analyseStatic,
 } from './analyzeStatic.ts';
 
-const ANALYSES = ['logit-lens', 'attention', 'decompose'] as const;
-type Analysis = (typeof ANALYSES)[number];
+const WINDOW_ANALYSES = ['logit-lens', 'attention', 'decompose'] as const;
+type Analysis = (typeof WINDOW_ANALYSES)[number];
+const ANALYSES = [...WINDOW_ANALYSES, ...DATASET_ANALYSES];
 const LEVELS = ['layers', 'components', 'neurons', 'dti', 'heads'] as const;
 type Level = (typeof LEVELS)[number];
 
 interface AnalyzeOptions extends StaticAnalyzeOptions {
   model: string;
   input?: string;
+  dataset?: string;
   prefix: string;
   index: string;
   weights: string;
@@ -69,13 +68,6 @@ function parseIndex(value: string, name: string): number {
   return n;
 }
 
-function direction(opts: AnalyzeOptions): LogitDirectionSpec {
-  return {
-    positive: parseCount(opts.positive, '--positive'),
-    negative: opts.negative === 'none' ? null : parseCount(opts.negative, '--negative'),
-  };
-}
-
 /** The result and its figure. */
 function analyse(
   analysis: Analysis,
@@ -84,7 +76,7 @@ function analyse(
 ): { result: object; figure: FigureSpec; summary: string } {
   const position = opts.position === undefined ? undefined : parseIndex(opts.position, '--position');
   if (analysis === 'logit-lens') {
-    const result = logitLens(run, { direction: direction(opts), position });
+    const result = logitLens(run, { direction: directionFromOptions(opts), position });
     const summary = result.layers.map((l, i) => `${l} ${result.logitDiff[i].toFixed(4)}`).join(', ');
     return { result, figure: logitLensFigure(result), summary: `${result.direction.label}: ${summary}` };
   }
@@ -112,7 +104,7 @@ function analyse(
     return { result, figure, summary: `entropy at ${result.tokenLabels[result.query]}: ${entropies}` };
   }
   const level = parseChoice<Level>(opts.level, LEVELS, '--level');
-  const result = decomposeLogitDiff(run, { direction: direction(opts), position, neurons: true });
+  const result = decomposeLogitDiff(run, { direction: directionFromOptions(opts), position, neurons: true });
   const figure =
     level === 'heads' ? headAttributionFigure(result) : attributionFigure(result, level as AttributionLevel);
   const summary =
@@ -122,15 +114,11 @@ function analyse(
   return { result, figure, summary };
 }
 
-/** JSON with typed arrays written as plain arrays. */
-const toJson = (value: unknown): string =>
-  JSON.stringify(value, (_, v: unknown) => (v instanceof Float32Array ? Array.from(v) : v));
-
 export function registerAnalyze(program: Command): void {
   const command = program
     .command('analyze')
     .description(
-      'Run a dynamic analysis (logit lens, attention, logit-difference decomposition) on one input window, or a weights-only analysis',
+      'Run a dynamic analysis (logit lens, attention, logit-difference decomposition) on one input window, a dataset analysis (norms, kurtosis, head types) over a window dataset, or a weights-only analysis',
     )
     .argument('<analysis>', [...ANALYSES, ...STATIC_ANALYSES].join(' | '))
     .requiredOption('--model <file>', 'checkpoint (.pt or dtlens .safetensors)')
@@ -138,6 +126,7 @@ export function registerAnalyze(program: Command): void {
       '--input <file>',
       'safetensors with <prefix>states [B,T,7,7,C], <prefix>actions [B,T-1,1], <prefix>rtgs [B,T,1], <prefix>timesteps [B,T,1]',
     )
+    .option('--dataset <file>', 'window dataset (dtlens dataset) for norms, kurtosis, head-types')
     .option(
       '--prefix <p>',
       'tensor name prefix in the input file (e.g. clean. for golden analysis pairs)',
@@ -169,41 +158,40 @@ export function registerAnalyze(program: Command): void {
         '  dtlens analyze decompose --model M.pt --input pairA.safetensors --prefix clean. --weights dti-compat --output dla.json\n' +
         '  dtlens analyze composition --model M.pt --figure graph --threshold 0.2 --output comp.json --svg comp.svg',
     )
-    .action((analysisArg: string, opts: AnalyzeOptions) => {
-      const analysis = parseChoice<Analysis | StaticAnalysis>(
+    .action(async (analysisArg: string, opts: AnalyzeOptions) => {
+      const analysis = parseChoice<Analysis | DatasetAnalysis | StaticAnalysis>(
         analysisArg,
         [...ANALYSES, ...STATIC_ANALYSES],
         'the analysis',
       );
       const weights = parseChoice<WeightVariant>(opts.weights, WEIGHT_VARIANTS, '--weights');
-      const index = parseCount(opts.index, '--index');
       const model = createModel(readModelFile(opts.model), { weights, gemm: nodeGemm('auto') });
       const isStatic = (STATIC_ANALYSES as readonly string[]).includes(analysis);
-      let analysed: ReturnType<typeof analyse>;
-      if (isStatic) analysed = analyseStatic(analysis as StaticAnalysis, model, opts);
-      else {
-        check(opts.input, 'BAD_INPUT', `${analysis} analyses one input window: give --input`);
-        const all = loadFileWith(opts.input, 'input file', (bytes) =>
-          inputsFromTensors(readSafetensors(bytes).tensors, opts.prefix),
-        );
-        check(
-          index < all.states.shape[0],
-          'BAD_INPUT',
-          `--index ${index} is outside the ${all.states.shape[0]} window(s) of the input file`,
-        );
-        const inputs = selectWindow(all, index);
-        analysed = analyse(analysis as Analysis, analysisRun(model, inputs), opts);
-      }
-      const { result, figure, summary } = analysed;
-      const written = [opts.output];
-      writeOutputFile(
-        opts.output,
-        toJson({ analysis, model: opts.model, weights, input: opts.input, index, result }),
+      const isDataset = (DATASET_ANALYSES as readonly string[]).includes(analysis);
+      const source = isDataset ? opts.dataset : opts.input;
+      check(
+        isStatic || source !== undefined,
+        'BAD_INPUT',
+        `${analysis} needs ${isDataset ? '--dataset' : '--input'} <file>`,
       );
-      if (opts.svg) writeOutputFile(opts.svg, renderFigureSvg(figure));
-      if (opts.png) writeOutputFile(opts.png, renderFigurePng(figure));
-      if (opts.csv) writeOutputFile(opts.csv, figureCsv(figure));
-      written.push(...[opts.svg, opts.png, opts.csv].filter((f): f is string => f !== undefined));
+      const { result, figure, summary } = isStatic
+        ? analyseStatic(analysis as StaticAnalysis, model, opts)
+        : isDataset
+          ? await analyseDataset(analysis as DatasetAnalysis, model, source!)
+          : analyse(
+              analysis as Analysis,
+              analysisRun(model, readWindow(source!, opts.prefix, opts.index)),
+              opts,
+            );
+      const written = writeOutputs(
+        opts,
+        isStatic
+          ? { analysis, model: opts.model, weights, result }
+          : isDataset
+            ? { analysis, model: opts.model, weights, dataset: source, result }
+            : { analysis, model: opts.model, weights, input: source, index: Number(opts.index), result },
+        () => figure,
+      );
       process.stdout.write(`${summary}\nwrote ${written.join(', ')}\n`);
     });
 }

@@ -17,6 +17,11 @@ import { registerWindow } from './window.ts';
 import { registerCorrupt } from './corrupt.ts';
 import { registerPatch } from './patch.ts';
 import { registerAblate } from './ablate.ts';
+// issue 13: scans and window datasets
+import { registerDataset } from './dataset.ts';
+import { registerRankAttention } from './rankAttention.ts';
+import { registerRtgScan } from './rtgScan.ts';
+import { registerSteer } from './steer.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -38,4 +43,9 @@ export const commands: RegisterCommand[] = [
   registerCorrupt,
   registerPatch,
   registerAblate,
+  // issue 13
+  registerRtgScan,
+  registerSteer,
+  registerDataset,
+  registerRankAttention,
 ];
