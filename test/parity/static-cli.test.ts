@@ -121,7 +121,7 @@ describeWithShared('dtlens static / analyze <static analysis> CLI', () => {
         ['analyze', 'embeddings', ...base, '--select', '0,5000', '--figure', 'pca'],
         /state index 5000 is outside/,
       ],
-      [['analyze', 'logit-lens', ...base], /give --input/],
+      [['analyze', 'logit-lens', ...base], /needs --input/],
       [
         ['static', '--model', model(), '--weights', 'folded', '--output', join(dir, 'y.safetensors')],
         /--weights must be one of/,

@@ -99,11 +99,12 @@ describeWithShared('loadTorchFile on the torch 1.13 fixtures', () => {
       }
     }
     console.log(`torch byte flips: ${JSON.stringify(outcomes)}`);
-    // both paths are exercised: flips in tensor bytes load (123 of 300 here), flips in the pickle or the
-    // zip structure give typed errors (177)
+    // both paths are exercised: every entry is CRC-checked, so flips in tensor bytes, the pickle or the zip
+    // structure give typed errors (282 of 300 here); the loads (18) are flips that wrote a byte's own value
+    // or hit bytes no check covers (the alignment padding of the local headers' extra fields)
     expect(outcomes.loaded + outcomes.typedError).toBe(300);
-    expect(outcomes.loaded).toBeGreaterThanOrEqual(60);
-    expect(outcomes.typedError).toBeGreaterThanOrEqual(100);
+    expect(outcomes.loaded).toBeGreaterThanOrEqual(5);
+    expect(outcomes.typedError).toBeGreaterThanOrEqual(250);
   });
 });
 
