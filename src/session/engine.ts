@@ -158,7 +158,9 @@ export class Engine {
     const out: Record<string, PanelOutcome> = {};
     const open = new Set(panels.map((p) => p.id));
     for (const id of [...this.sent.keys()]) if (!open.has(id)) this.sent.delete(id);
-    for (const request of panels) {
+    const late = (r: PanelRequest) =>
+      Number(!!(this.spec(r.id) as { stateKey?: unknown } | undefined)?.stateKey);
+    for (const request of [...panels].sort((a, b) => late(a) - late(b))) {
       const spec = this.spec(request.id);
       if (!spec) {
         out[request.id] = {
@@ -172,7 +174,7 @@ export class Engine {
       const paramKey = JSON.stringify(params);
       const key =
         spec.scope === 'model'
-          ? `m${this.modelVersion}|${paramKey}`
+          ? `m${this.modelVersion}|${spec.stateKey?.(this.current().model) ?? ''}|${paramKey}`
           : `m${this.modelVersion}|w${this.windowVersion}|p${position}|${paramKey}`;
       if (this.sent.get(spec.id) === key) continue;
       out[spec.id] =

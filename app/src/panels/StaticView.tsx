@@ -13,7 +13,7 @@ import { Figure } from '../figures/Figure.tsx';
 import { download } from '../figures/exportFigure.ts';
 import type { PanelViewProps } from './types.ts';
 
-export function StaticView({ data, params }: PanelViewProps) {
+export function StaticView({ data, params, setParams }: PanelViewProps) {
   const d = data as StaticData;
   let spec;
   try {
@@ -32,7 +32,9 @@ export function StaticView({ data, params }: PanelViewProps) {
         rows={rows.map((r) => Object.fromEntries(columns.map((c, i) => [c, r[i]])))}
         draw={() => renderFigure(spec, { interactive: true })}
       />
-      {d.analysis === 'embeddings' && d.pca && <SaveDirections pca={d.pca} />}
+      {d.analysis === 'embeddings' && d.pca && (
+        <SaveDirections pca={d.pca} keep={(keep) => setParams({ ...params, keep })} />
+      )}
       {d.analysis === 'composition' && (
         <table className="small" aria-label="top compositions">
           <thead>
@@ -61,20 +63,30 @@ export function StaticView({ data, params }: PanelViewProps) {
   );
 }
 
-/** Downloads the first k PCA components as a saved-directions file (`dtlens analyze ... --vocab FILE`). */
-function SaveDirections({ pca }: { pca: PcaResult }) {
+/**
+ * Keeps the first k PCA components in the session (the 'directions' vocabulary of the OV and QK
+ * panels, via the `keep` setting) or downloads them as a saved-directions file (`--vocab FILE`).
+ */
+function SaveDirections({ pca, keep }: { pca: PcaResult; keep: (count: number) => void }) {
   const k = pca.components.shape[0];
   const save = (count: number) => {
     const { tensors, metadata } = directionsToTensors(pcaDirections(pca, 'pca-directions', count));
     const bytes = writeSafetensors(tensors, metadata);
     download(new Blob([bytes.slice().buffer]), 'pca-directions.safetensors');
   };
+  const firsts = Array.from({ length: Math.min(k, 4) }, (_, i) => i + 1);
   return (
     <p className="small">
-      Save the principal components as directions:{' '}
-      {Array.from({ length: Math.min(k, 4) }, (_, i) => (
-        <button key={i} type="button" className="chip" onClick={() => save(i + 1)}>
-          first {i + 1}
+      Keep the principal components as directions (OV/QK circuits, vocabulary “directions”):{' '}
+      {firsts.map((n) => (
+        <button key={n} type="button" className="chip" onClick={() => keep(n)}>
+          first {n}
+        </button>
+      ))}{' '}
+      or download them:{' '}
+      {firsts.map((n) => (
+        <button key={n} type="button" className="chip" onClick={() => save(n)}>
+          first {n}
         </button>
       ))}
     </p>

@@ -224,4 +224,26 @@ describeWithShared('engine protocol', () => {
     });
     expect(ok(send({ type: 'refresh' })).view.steps).toBe(4);
   });
+
+  it('directions kept by the Embeddings panel reach the OV panel in the same refresh', () => {
+    ok(load([]));
+    const ov = { id: 'ov-circuit', params: { vocab: 'directions', figure: 'strip' } };
+    const emb = { id: 'embeddings', params: { keep: 2 } };
+    expect(engine.computePanels([ov]).panels['ov-circuit']).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_INPUT', message: /no saved directions/ },
+    });
+    // the OV panel is listed first but computes after the panel that stores the directions
+    const r = engine.computePanels([ov, emb]).panels;
+    expect(r.embeddings.ok).toBe(true);
+    const o = r['ov-circuit'];
+    if (!o.ok) throw new Error(o.error.message);
+    const c = (o.data as { circuit: { rowLabels: string[]; values: { shape: number[] } } }).circuit;
+    expect(c.rowLabels).toEqual(['state PCA PC1', 'state PCA PC2']);
+    expect(c.values.shape).toEqual([2, 4, 2, 7]);
+    // nothing changed: nothing recomputed; loading the model again forgets the directions
+    expect(engine.computePanels([ov, emb]).panels).toEqual({});
+    ok(load([]));
+    expect(engine.computePanels([ov]).panels['ov-circuit']).toMatchObject({ ok: false });
+  });
 });
