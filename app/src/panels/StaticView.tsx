@@ -77,16 +77,15 @@ function SaveDirections({ pca, keep }: { pca: PcaResult; keep: (count: number) =
   const firsts = Array.from({ length: Math.min(k, 4) }, (_, i) => i + 1);
   return (
     <p className="small">
-      Keep the principal components as directions (OV/QK circuits, vocabulary “directions”):{' '}
+      Principal components as directions (kept: the OV/QK circuits’ vocabulary “directions”):{' '}
       {firsts.map((n) => (
         <button key={n} type="button" className="chip" onClick={() => keep(n)}>
-          first {n}
+          keep first {n}
         </button>
       ))}{' '}
-      or download them:{' '}
       {firsts.map((n) => (
         <button key={n} type="button" className="chip" onClick={() => save(n)}>
-          first {n}
+          download first {n}
         </button>
       ))}
     </p>
