@@ -12,6 +12,8 @@ import { lastStatePosition, tokenLabels as positionLabels } from '../model/token
 import { IDX_TO_ACTION } from '../env/core/actions.ts';
 import { renderGridSvg, renderObservationSvg } from '../env/render/index.ts';
 import { DtlensError } from '../errors.ts';
+import { directionsFromTensors } from '../analysis/static/directions.ts';
+import { readSafetensors } from '../io/safetensors.ts';
 import { type Checkpoint, loadCheckpoint } from '../io/checkpoint.ts';
 import { envConfigToJson, modelConfigToJson } from '../model/config.ts';
 import { type NameFilter, matchesFilter } from '../model/hooks.ts';
@@ -20,6 +22,7 @@ import type { Gemm } from '../tensor/gemm.ts';
 import { frameTokenLabels, stepsTaken } from './history.ts';
 import { openSession } from './openSession.ts';
 import { PANELS, type PanelNeeds, type PanelSpec, type WindowPanel } from './panels/index.ts';
+import { keepDirections } from './panels/weights.ts';
 import { normalizeParams } from './params.ts';
 import type { PlaySession } from './playSession.ts';
 import { predictionFrom } from './playSession.ts';
@@ -134,13 +137,18 @@ export class Engine {
         case 'setRtg':
           session.setInitialRtg(command.initialRtg);
           break;
+        case 'setDirections': {
+          const file = readSafetensors(command.bytes);
+          keepDirections(session.model, directionsFromTensors(file.tensors, file.metadata));
+          break;
+        }
         case 'refresh':
           break;
         default:
           throw new DtlensError('BAD_INPUT', `unknown command ${(command as { type: unknown }).type}`);
       }
     }
-    if (command.type !== 'refresh') this.windowVersion++;
+    if (command.type !== 'refresh' && command.type !== 'setDirections') this.windowVersion++;
     const view = this.observe(framesFrom, panels);
     return { model, view, computeMs: this.now() - start };
   }

@@ -13,7 +13,7 @@ import { Figure } from '../figures/Figure.tsx';
 import { download } from '../figures/exportFigure.ts';
 import type { PanelViewProps } from './types.ts';
 
-export function StaticView({ data, params, setParams }: PanelViewProps) {
+export function StaticView({ data, params, setParams, command }: PanelViewProps) {
   const d = data as StaticData;
   let spec;
   try {
@@ -33,7 +33,11 @@ export function StaticView({ data, params, setParams }: PanelViewProps) {
         draw={() => renderFigure(spec, { interactive: true })}
       />
       {d.analysis === 'embeddings' && d.pca && (
-        <SaveDirections pca={d.pca} keep={(keep) => setParams({ ...params, keep })} />
+        <SaveDirections
+          pca={d.pca}
+          keep={(keep) => setParams({ ...params, keep })}
+          load={command && ((bytes) => command({ type: 'setDirections', bytes }))}
+        />
       )}
       {d.analysis === 'composition' && (
         <table className="small" aria-label="top compositions">
@@ -67,7 +71,15 @@ export function StaticView({ data, params, setParams }: PanelViewProps) {
  * Keeps the first k PCA components in the session (the 'directions' vocabulary of the OV and QK
  * panels, via the `keep` setting) or downloads them as a saved-directions file (`--vocab FILE`).
  */
-function SaveDirections({ pca, keep }: { pca: PcaResult; keep: (count: number) => void }) {
+function SaveDirections({
+  pca,
+  keep,
+  load,
+}: {
+  pca: PcaResult;
+  keep: (count: number) => void;
+  load?: (bytes: Uint8Array) => void;
+}) {
   const k = pca.components.shape[0];
   const save = (count: number) => {
     const { tensors, metadata } = directionsToTensors(pcaDirections(pca, 'pca-directions', count));
@@ -88,6 +100,21 @@ function SaveDirections({ pca, keep }: { pca: PcaResult; keep: (count: number) =
           download first {n}
         </button>
       ))}
+      {load && (
+        <label>
+          {' '}
+          or keep a saved-directions file:{' '}
+          <input
+            type="file"
+            accept=".safetensors"
+            aria-label="saved-directions file"
+            onChange={(e) => {
+              const f = e.target.files?.[0];
+              if (f) void f.arrayBuffer().then((b) => load(new Uint8Array(b)));
+            }}
+          />
+        </label>
+      )}
     </p>
   );
 }

@@ -30,6 +30,11 @@ function memoFor(model: DecisionTransformer): Map<string, unknown> {
 const saved = new WeakMap<DecisionTransformer, { directions: SavedDirections; version: number }>();
 let savedVersion = 0;
 
+/** Keeps a direction set for a model (replacing the one before); circuit panels reading it recompute. */
+export function keepDirections(model: DecisionTransformer, directions: SavedDirections): void {
+  saved.set(model, { directions, version: ++savedVersion });
+}
+
 /** The directions kept for a model, if any. */
 export const savedDirections = (model: DecisionTransformer): SavedDirections | undefined =>
   saved.get(model)?.directions;
@@ -72,7 +77,7 @@ function weightsPanel(
       if (data.analysis === 'embeddings' && data.pca && keep > 0) {
         const name = `${String(p.vocab)} PCA`;
         const k = Math.min(keep, data.pca.components.shape[0]);
-        saved.set(model, { directions: pcaDirections(data.pca, name, k), version: ++savedVersion });
+        keepDirections(model, pcaDirections(data.pca, name, k));
       }
       return data;
     },

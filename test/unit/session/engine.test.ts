@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, expect, it } from 'vitest';
 import { toFloat32 } from '../../../src/io/rawTensor.ts';
-import { readSafetensors } from '../../../src/io/safetensors.ts';
+import { directionsToTensors } from '../../../src/analysis/static/directions.ts';
+import { readSafetensors, writeSafetensors } from '../../../src/io/safetensors.ts';
 import { tokenLabels } from '../../../src/model/tokens.ts';
 import { Engine } from '../../../src/session/engine.ts';
 import { softmax } from '../../../src/session/playSession.ts';
@@ -245,5 +246,33 @@ describeWithShared('engine protocol', () => {
     expect(engine.computePanels([ov, emb]).panels).toEqual({});
     ok(load([]));
     expect(engine.computePanels([ov]).panels['ov-circuit']).toMatchObject({ ok: false });
+  });
+
+  it('setDirections keeps a saved-directions file; a wrong width is a typed error in the panel', () => {
+    ok(load([]));
+    const ov = { id: 'ov-circuit', params: { vocab: 'directions', figure: 'strip' } };
+    const file = (k: number, d: number) => {
+      const { tensors, metadata } = directionsToTensors({
+        name: 'mine',
+        labels: Array.from({ length: k }, (_, i) => `u${i}`),
+        vectors: { shape: [k, d], data: new Float32Array(k * d).fill(0.5) },
+        source: 'test',
+      });
+      return writeSafetensors(tensors, metadata);
+    };
+    ok(send({ type: 'setDirections', bytes: file(3, 128) }));
+    const o = engine.computePanels([ov]).panels['ov-circuit'];
+    if (!o.ok) throw new Error(o.error.message);
+    expect((o.data as { circuit: { rowLabels: string[] } }).circuit.rowLabels).toEqual(['u0', 'u1', 'u2']);
+    ok(send({ type: 'setDirections', bytes: file(2, 5) }));
+    expect(engine.computePanels([ov]).panels['ov-circuit']).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_SHAPE', message: /width 5, the model's residual stream has 128/ },
+    });
+    const notDirections = writeSafetensors({ x: { dtype: 'F32', shape: [1], data: new Float32Array(1) } });
+    expect(send({ type: 'setDirections', bytes: notDirections })).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_INPUT', message: /not a directions file/ },
+    });
   });
 });
