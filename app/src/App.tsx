@@ -370,6 +370,7 @@ export function App() {
               results={results}
               onChange={setPanelList}
               runJob={(panel, progress) => client.runJob(panel, positionRef.current, progress)}
+              command={(c) => void send(c)}
             />
             <ModelInfoCard model={model} />
           </main>

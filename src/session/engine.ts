@@ -12,6 +12,8 @@ import { lastStatePosition, tokenLabels as positionLabels } from '../model/token
 import { IDX_TO_ACTION } from '../env/core/actions.ts';
 import { renderGridSvg, renderObservationSvg } from '../env/render/index.ts';
 import { DtlensError } from '../errors.ts';
+import { directionsFromTensors } from '../analysis/static/directions.ts';
+import { readSafetensors } from '../io/safetensors.ts';
 import { type Checkpoint, loadCheckpoint } from '../io/checkpoint.ts';
 import { envConfigToJson, modelConfigToJson } from '../config/config.ts';
 import { type NameFilter, matchesFilter } from '../model/hooks.ts';
@@ -20,6 +22,7 @@ import type { Gemm } from '../tensor/gemm.ts';
 import { frameTokenLabels, stepsTaken } from './history.ts';
 import { openSession } from './openSession.ts';
 import { PANELS, type PanelNeeds, type PanelSpec, type WindowPanel } from './panels/index.ts';
+import { keepDirections } from './panels/weights.ts';
 import { normalizeParams } from './params.ts';
 import type { PlaySession } from './playSession.ts';
 import { predictionFrom } from './playSession.ts';
@@ -134,13 +137,18 @@ export class Engine {
         case 'setRtg':
           session.setInitialRtg(command.initialRtg);
           break;
+        case 'setDirections': {
+          const file = readSafetensors(command.bytes);
+          keepDirections(session.model, directionsFromTensors(file.tensors, file.metadata));
+          break;
+        }
         case 'refresh':
           break;
         default:
           throw new DtlensError('BAD_INPUT', `unknown command ${(command as { type: unknown }).type}`);
       }
     }
-    if (command.type !== 'refresh') this.windowVersion++;
+    if (command.type !== 'refresh' && command.type !== 'setDirections') this.windowVersion++;
     const view = this.observe(framesFrom, panels);
     return { model, view, computeMs: this.now() - start };
   }
@@ -158,7 +166,9 @@ export class Engine {
     const out: Record<string, PanelOutcome> = {};
     const open = new Set(panels.map((p) => p.id));
     for (const id of [...this.sent.keys()]) if (!open.has(id)) this.sent.delete(id);
-    for (const request of panels) {
+    const late = (r: PanelRequest) =>
+      Number(!!(this.spec(r.id) as { stateKey?: unknown } | undefined)?.stateKey);
+    for (const request of [...panels].sort((a, b) => late(a) - late(b))) {
       const spec = this.spec(request.id);
       if (!spec) {
         out[request.id] = {
@@ -172,7 +182,7 @@ export class Engine {
       const paramKey = JSON.stringify(params);
       const key =
         spec.scope === 'model'
-          ? `m${this.modelVersion}|${paramKey}`
+          ? `m${this.modelVersion}|${spec.stateKey?.(this.current().model) ?? ''}|${paramKey}`
           : `m${this.modelVersion}|w${this.windowVersion}|p${position}|${paramKey}`;
       if (this.sent.get(spec.id) === key) continue;
       out[spec.id] =

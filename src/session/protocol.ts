@@ -32,6 +32,8 @@ export type EngineCommand =
   | { type: 'setRtg'; initialRtg: number }
   /** Rebuilds the model with another weights variant and replays the episode. */
   | { type: 'setWeights'; weights: WeightVariant }
+  /** Keeps a saved-directions .safetensors file for the loaded model (the circuit panels' 'directions'). */
+  | { type: 'setDirections'; bytes: Uint8Array }
   /** Recomputes the prediction and the open panels (after opening a panel or changing its parameters). */
   | { type: 'refresh' };
 

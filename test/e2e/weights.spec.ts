@@ -50,7 +50,7 @@ test('embeddings: the PCA components download as a saved-directions file', async
   await expect(panel.locator('figure svg').first()).toBeVisible({ timeout: 30_000 });
   const [download] = await Promise.all([
     page.waitForEvent('download'),
-    panel.getByRole('button', { name: 'first 2' }).click(),
+    panel.getByRole('button', { name: 'download first 2' }).click(),
   ]);
   const file = readSafetensors(new Uint8Array(readFileSync((await download.path())!)));
   const dirs = directionsFromTensors(file.tensors, file.metadata);

@@ -6,7 +6,7 @@
 import { useState } from 'react';
 import { GROUP_TITLES, panelById } from '../../../src/session/panels/index.ts';
 import type { ParamValues } from '../../../src/session/params.ts';
-import type { ModelInfo, PanelOutcome, SessionView } from '../../../src/session/protocol.ts';
+import type { EngineCommand, ModelInfo, PanelOutcome, SessionView } from '../../../src/session/protocol.ts';
 import type { UrlPanel } from '../../../src/session/urlState.ts';
 import type { JobHandle } from '../engineClient.ts';
 import { PANEL_VIEWS } from '../panels/registry.tsx';
@@ -19,6 +19,7 @@ interface Props {
   results: Record<string, PanelOutcome>;
   onChange: (panels: UrlPanel[]) => void;
   runJob: (panel: UrlPanel, progress: (done: number, total: number) => void) => JobHandle;
+  command?: (command: EngineCommand) => void;
 }
 
 interface JobState {
@@ -27,7 +28,7 @@ interface JobState {
   outcome: PanelOutcome | null;
 }
 
-export function PanelArea({ model, view, panels, results, onChange, runJob }: Props) {
+export function PanelArea({ model, view, panels, results, onChange, runJob, command }: Props) {
   const [help, setHelp] = useState<ReadonlySet<string>>(new Set());
   const [jobs, setJobs] = useState<Record<string, JobState>>({});
   const close = (id: string) => onChange(panels.filter((p) => p.id !== id));
@@ -126,6 +127,7 @@ export function PanelArea({ model, view, panels, results, onChange, runJob }: Pr
                 data={outcome.data}
                 params={p.params}
                 setParams={(params) => setParams(p.id, params)}
+                command={command}
               />
             )}
           </section>

@@ -13,7 +13,7 @@ import { Figure } from '../figures/Figure.tsx';
 import { download } from '../figures/exportFigure.ts';
 import type { PanelViewProps } from './types.ts';
 
-export function StaticView({ data, params }: PanelViewProps) {
+export function StaticView({ data, params, setParams, command }: PanelViewProps) {
   const d = data as StaticData;
   let spec;
   try {
@@ -32,7 +32,13 @@ export function StaticView({ data, params }: PanelViewProps) {
         rows={rows.map((r) => Object.fromEntries(columns.map((c, i) => [c, r[i]])))}
         draw={() => renderFigure(spec, { interactive: true })}
       />
-      {d.analysis === 'embeddings' && d.pca && <SaveDirections pca={d.pca} />}
+      {d.analysis === 'embeddings' && d.pca && (
+        <SaveDirections
+          pca={d.pca}
+          keep={(keep) => setParams({ ...params, keep })}
+          load={command && ((bytes) => command({ type: 'setDirections', bytes }))}
+        />
+      )}
       {d.analysis === 'composition' && (
         <table className="small" aria-label="top compositions">
           <thead>
@@ -61,22 +67,54 @@ export function StaticView({ data, params }: PanelViewProps) {
   );
 }
 
-/** Downloads the first k PCA components as a saved-directions file (`dtlens analyze ... --vocab FILE`). */
-function SaveDirections({ pca }: { pca: PcaResult }) {
+/**
+ * Keeps the first k PCA components in the session (the 'directions' vocabulary of the OV and QK
+ * panels, via the `keep` setting) or downloads them as a saved-directions file (`--vocab FILE`).
+ */
+function SaveDirections({
+  pca,
+  keep,
+  load,
+}: {
+  pca: PcaResult;
+  keep: (count: number) => void;
+  load?: (bytes: Uint8Array) => void;
+}) {
   const k = pca.components.shape[0];
   const save = (count: number) => {
     const { tensors, metadata } = directionsToTensors(pcaDirections(pca, 'pca-directions', count));
     const bytes = writeSafetensors(tensors, metadata);
     download(new Blob([bytes.slice().buffer]), 'pca-directions.safetensors');
   };
+  const firsts = Array.from({ length: Math.min(k, 4) }, (_, i) => i + 1);
   return (
     <p className="small">
-      Save the principal components as directions:{' '}
-      {Array.from({ length: Math.min(k, 4) }, (_, i) => (
-        <button key={i} type="button" className="chip" onClick={() => save(i + 1)}>
-          first {i + 1}
+      Principal components as directions (kept: the OV/QK circuits’ vocabulary “directions”):{' '}
+      {firsts.map((n) => (
+        <button key={n} type="button" className="chip" onClick={() => keep(n)}>
+          keep first {n}
+        </button>
+      ))}{' '}
+      {firsts.map((n) => (
+        <button key={n} type="button" className="chip" onClick={() => save(n)}>
+          download first {n}
         </button>
       ))}
+      {load && (
+        <label>
+          {' '}
+          or keep a saved-directions file:{' '}
+          <input
+            type="file"
+            accept=".safetensors"
+            aria-label="saved-directions file"
+            onChange={(e) => {
+              const f = e.target.files?.[0];
+              if (f) void f.arrayBuffer().then((b) => load(new Uint8Array(b)));
+            }}
+          />
+        </label>
+      )}
     </p>
   );
 }

@@ -1,6 +1,6 @@
 import type { ComponentType } from 'react';
 import type { ParamValues } from '../../../src/session/params.ts';
-import type { ModelInfo, SessionView } from '../../../src/session/protocol.ts';
+import type { EngineCommand, ModelInfo, SessionView } from '../../../src/session/protocol.ts';
 
 export interface PanelViewProps {
   model: ModelInfo;
@@ -10,6 +10,8 @@ export interface PanelViewProps {
   /** The panel's settings (every key of its schema). */
   params: ParamValues;
   setParams: (params: ParamValues) => void;
+  /** Sends a command to the worker (e.g. `setDirections`); the open panels refresh after it. */
+  command?: (command: EngineCommand) => void;
 }
 
 /**

@@ -34,10 +34,19 @@ const circuitTitle = (c: CircuitResult, kind: 'OV' | 'QK') =>
     : `full QK circuit: query ${c.rowName}, key ${c.colName}`;
 
 /** Every value (optionally only some heads / columns) as a strip coloured by head. */
+/** The rows with a label containing `search` (case-insensitive); none matching is a typed error. */
+function searched(rows: Cell[][], search = ''): Cell[][] {
+  const q = search.trim().toLowerCase();
+  if (!q) return rows;
+  const kept = rows.filter((r) => r.some((c) => typeof c === 'string' && c.toLowerCase().includes(q)));
+  check(kept.length > 0, 'BAD_INPUT', `no label contains '${search.trim()}'`);
+  return kept;
+}
+
 export function circuitStripFigure(
   c: CircuitResult,
   kind: 'OV' | 'QK',
-  options: { heads?: string[]; cols?: string[] } = {},
+  options: { heads?: string[]; cols?: string[]; search?: string } = {},
 ): FigureSpec {
   const [, , n, k] = c.values.shape;
   const heads = (options.heads ?? c.heads).map((h) => headIndex(c, h));
@@ -50,7 +59,7 @@ export function circuitStripFigure(
   return stripFigure({
     title: circuitTitle(c, kind),
     columns: ['head', c.rowName, c.colName, 'score'],
-    rows,
+    rows: searched(rows, options.search),
     value: 3,
     group: 0,
   });
@@ -156,7 +165,7 @@ export function svdReadoutFigure(r: SvdReadout, head: string): FigureSpec {
 }
 
 /** Every congruence value as a strip coloured by the writer's group (channel) or by the reader. */
-export function congruenceStripFigure(c: CongruenceResult): FigureSpec {
+export function congruenceStripFigure(c: CongruenceResult, search?: string): FigureSpec {
   const [nw, nr] = c.values.shape;
   const rows: Cell[][] = [];
   for (let i = 0; i < nw; i++)
@@ -170,7 +179,7 @@ export function congruenceStripFigure(c: CongruenceResult): FigureSpec {
   return stripFigure({
     title: `congruence: ${c.writer} · ${c.reader}`,
     columns: ['group', c.writer, c.reader, 'congruence'],
-    rows,
+    rows: searched(rows, search),
     value: 3,
     group: 0,
   });

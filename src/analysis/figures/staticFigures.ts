@@ -59,7 +59,7 @@ const channels = (s: StaticSettings) => {
 
 function circuitFigure(c: CircuitResult, kind: 'OV' | 'QK', s: StaticSettings): FigureSpec {
   const fig = choice(s, 'figure', ['strip', 'heatmap', 'gridmap', 'compare'], 'strip');
-  if (fig === 'strip') return circuitStripFigure(c, kind);
+  if (fig === 'strip') return circuitStripFigure(c, kind, { search: text(s, 'search') });
   if (fig === 'heatmap') return circuitHeatmapFigure(c, kind, headSetting(s));
   const col = text(s, 'column', c.colLabels[0]);
   if (fig === 'gridmap') return circuitGridmapFigure(c, kind, headSetting(s), col, channels(s));
@@ -117,7 +117,7 @@ export function staticFigure(d: StaticData, s: StaticSettings): FigureSpec {
     case 'congruence':
       if (d.heads) return headInputFigure(d.heads);
       return choice(s, 'figure', ['strip', 'heatmap'], 'strip') === 'strip'
-        ? congruenceStripFigure(d.congruence!)
+        ? congruenceStripFigure(d.congruence!, text(s, 'search'))
         : congruenceHeatmapFigure(d.congruence!);
     case 'embeddings': {
       if (d.norms) return normsFigure('L2 norms of the embeddings', d.norms.labels, d.norms.norms);

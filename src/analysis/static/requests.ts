@@ -39,7 +39,7 @@ import {
   neuronDirections,
   parameterStats,
 } from './parameters.ts';
-import { type HeadSvd, type SvdReadout, headSvd, svdReadout } from './svd.ts';
+import { type HeadSvd, type SvdReadout, headSvd, svdDirectionsVocabulary, svdReadout } from './svd.ts';
 import {
   VOCABULARY_NAMES,
   type Vocabulary,
@@ -67,6 +67,9 @@ export type StaticSettings = Readonly<Record<string, string | number | boolean |
 
 /** Vocabulary names a setting accepts: the embeddings, the action predictor, saved directions. */
 export const VOCABULARY_CHOICES = [...VOCABULARY_NAMES, 'predictor', 'directions'] as const;
+
+/** What the SVD read-out also reads in: every head's OV output directions, one layer's neurons. */
+export const SVD_READ_CHOICES = ['head-outputs', 'neurons'] as const;
 
 export type StaticData =
   | { analysis: 'composition'; scores: CompositionResult; top: CompositionEdge[]; graph: CompositionGraph }
@@ -190,6 +193,8 @@ export function computeStatic(
       const layer = num(s, 'layer', 0, true);
       return { analysis, mlp: once(`mlp ${layer}`, () => mlpComposition(m, layer)) };
     case 'ov-circuit':
+      // saved directions may change between calls: never memoised
+      if (text(s, 'vocab') === 'directions') return { analysis, circuit: fullOV(m, vocab()) };
       return { analysis, circuit: once(`ov ${text(s, 'vocab')}`, () => fullOV(m, vocab())) };
     case 'qk-circuit': {
       let q = vocab();
@@ -215,9 +220,25 @@ export function computeStatic(
     case 'svd': {
       const circuit = choice(s, 'circuit', ['OV', 'QK'], 'OV');
       const svd = once(`svd ${circuit}`, () => headSvd(m, circuit));
+      const side = choice(s, 'side', ['in', 'out'], 'out');
+      const k = num(s, 'k', 3, true);
+      // besides the embeddings: every head's top-k OV output directions, or one layer's neurons (those
+      // writing into the residual (W_out) for the input side, those reading it (W_in) for the output side)
+      const read = () => {
+        const name = text(s, 'vocab', 'state');
+        if (name === 'head-outputs')
+          return svdDirectionsVocabulary(
+            once('svd OV', () => headSvd(m, 'OV')),
+            'out',
+            k,
+          );
+        if (name === 'neurons')
+          return neuronVocabulary(m, num(s, 'layer', 0, true), side === 'in' ? 'out' : 'in');
+        return vocab();
+      };
       const readout =
         choice(s, 'figure', ['values', 'readout'], 'values') === 'readout'
-          ? svdReadout(m, svd, choice(s, 'side', ['in', 'out'], 'out'), vocab(), num(s, 'k', 3, true))
+          ? svdReadout(m, svd, side, read(), k)
           : null;
       return { analysis, svd, readout };
     }

@@ -70,6 +70,11 @@ export interface ModelPanel extends PanelMeta {
   scope: 'model';
   /** Called once per (model, weights variant, settings); the result is cached in the worker. */
   compute(model: DecisionTransformer, params: ParamValues): unknown;
+  /**
+   * Session state the result also depends on (e.g. the saved directions): part of the cache key, and
+   * such panels compute after the others in a refresh, so they see what those just stored.
+   */
+  stateKey?(model: DecisionTransformer): string;
 }
 
 export interface JobPanel extends PanelMeta {

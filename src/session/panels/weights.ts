@@ -3,7 +3,14 @@
  * variant and settings; the expensive parts are kept per model (`computeStatic`'s memo) so that view
  * settings (figure, head, column, search) do not recompute them. The view draws `staticFigure`.
  */
-import { type StaticAnalysis, VOCABULARY_CHOICES, computeStatic } from '../../analysis/static/requests.ts';
+import type { SavedDirections } from '../../analysis/static/directions.ts';
+import { pcaDirections } from '../../analysis/static/embeddings.ts';
+import {
+  SVD_READ_CHOICES,
+  type StaticAnalysis,
+  VOCABULARY_CHOICES,
+  computeStatic,
+} from '../../analysis/static/requests.ts';
 import type { DecisionTransformer } from '../../model/decisionTransformer.ts';
 import type { ParamSchema } from '../params.ts';
 import type { ModelPanel } from './types.ts';
@@ -16,7 +23,23 @@ function memoFor(model: DecisionTransformer): Map<string, unknown> {
   return memo;
 }
 
-/** Vocabularies a panel can read (saved directions are CLI-only for now). */
+/**
+ * Directions kept in the session per loaded model (the Embeddings panel's `keep` setting stores its
+ * first PCA components), read back as the 'directions' vocabulary of the OV and QK circuit panels.
+ */
+const saved = new WeakMap<DecisionTransformer, { directions: SavedDirections; version: number }>();
+let savedVersion = 0;
+
+/** Keeps a direction set for a model (replacing the one before); circuit panels reading it recompute. */
+export function keepDirections(model: DecisionTransformer, directions: SavedDirections): void {
+  saved.set(model, { directions, version: ++savedVersion });
+}
+
+/** The directions kept for a model, if any. */
+export const savedDirections = (model: DecisionTransformer): SavedDirections | undefined =>
+  saved.get(model)?.directions;
+
+/** Vocabularies a panel can read (the circuit panels also read saved directions). */
 const VOCABS = VOCABULARY_CHOICES.filter((v) => v !== 'directions');
 const HEAD = { kind: 'text', default: 'L0H0', pattern: /^L\d+H\d+$/, label: 'head (L1H2)' } as const;
 const CHANNELS = {
@@ -26,12 +49,20 @@ const CHANNELS = {
   label: 'channels (key,ball)',
 } as const;
 const INDICES = { kind: 'text', default: '', pattern: /^[\d, ]*$/ } as const;
+/** Strip figures: keep the points with a label containing this text. */
+const SEARCH = {
+  kind: 'text',
+  default: '',
+  pattern: /^[A-Za-z0-9 ,()._-]*$/,
+  label: 'search (label, strip)',
+} as const;
 
 function weightsPanel(
   analysis: StaticAnalysis,
   title: string,
   help: string,
   params: ParamSchema,
+  readsDirections = false,
 ): ModelPanel {
   return {
     id: analysis,
@@ -40,7 +71,17 @@ function weightsPanel(
     scope: 'model',
     help: `${help} Uses the active weights variant.`,
     params,
-    compute: (model, p) => computeStatic(analysis, model, p, undefined, memoFor(model)),
+    compute: (model, p) => {
+      const data = computeStatic(analysis, model, p, savedDirections(model), memoFor(model));
+      const keep = Number(p.keep ?? 0);
+      if (data.analysis === 'embeddings' && data.pca && keep > 0) {
+        const name = `${String(p.vocab)} PCA`;
+        const k = Math.min(keep, data.pca.components.shape[0]);
+        keepDirections(model, pcaDirections(data.pca, name, k));
+      }
+      return data;
+    },
+    ...(readsDirections && { stateKey: (model) => `d${saved.get(model)?.version ?? 0}` }),
   };
 }
 
@@ -97,15 +138,18 @@ export const ovCircuitPanel = weightsPanel(
   'Full OV circuits (DTI `virtual_weights`, no LN, no biases): input vocabulary · W_V W_O · W_Uᵀ per head ' +
     'for state features, actions, RTG, time steps or positions (DTI OV(state/action/rtg/pos)). Figures: ' +
     'strip of every value (coloured by head), one head as a heatmap, 7×7 gridmaps per channel for one ' +
-    'action, or two actions against each other (compare).',
+    'action, or two actions against each other (compare). “directions” reads the directions kept ' +
+    'from the Embeddings panel (its “keep” setting).',
   {
-    vocab: { kind: 'choice', default: 'state', choices: VOCABS },
+    vocab: { kind: 'choice', default: 'state', choices: VOCABULARY_CHOICES },
     figure: CIRCUIT_FIGURE,
+    search: SEARCH,
     head: HEAD,
     column: { kind: 'text', default: 'left', label: 'action' },
     column2: { kind: 'text', default: 'right', label: 'second action (compare)' },
     channels: { ...CHANNELS, default: 'key,ball' },
   },
+  true,
 );
 
 export const qkCircuitPanel = weightsPanel(
@@ -113,18 +157,21 @@ export const qkCircuitPanel = weightsPanel(
   'QK circuits',
   'Full QK circuits: query vocabulary · W_Q W_Kᵀ · key vocabularyᵀ per head (no 1/√d_head, no biases) ' +
     'between any two vocabularies, including action and RTG embeddings on either side (DTI had state↔state ' +
-    'and state↔RTG). Select keys (summed, DTI “Select via K”, default 265 = key, (2,6)) or queries.',
+    'and state↔RTG). Select keys (summed, DTI “Select via K”, default 265 = key, (2,6)) or queries. ' +
+    '“directions” reads the directions kept from the Embeddings panel.',
   {
-    vocab: { kind: 'choice', default: 'state', choices: VOCABS, label: 'query vocabulary' },
-    keyVocab: { kind: 'choice', default: 'state', choices: VOCABS, label: 'key vocabulary' },
+    vocab: { kind: 'choice', default: 'state', choices: VOCABULARY_CHOICES, label: 'query vocabulary' },
+    keyVocab: { kind: 'choice', default: 'state', choices: VOCABULARY_CHOICES, label: 'key vocabulary' },
     selectKeys: { ...INDICES, default: '265', label: 'keys (indices, summed)' },
     selectQueries: { ...INDICES, label: 'queries (indices)' },
     figure: { ...CIRCUIT_FIGURE, default: 'gridmap' },
+    search: SEARCH,
     head: HEAD,
     column: { kind: 'text', default: '', label: 'key column' },
     column2: { kind: 'text', default: '', label: 'second key (compare)' },
     channels: { ...CHANNELS, default: 'key,ball' },
   },
+  true,
 );
 
 export const svdPanel = weightsPanel(
@@ -133,13 +180,16 @@ export const svdPanel = weightsPanel(
   'Singular values of every head’s OV and QK, exact from the d_head factors (TransformerLens ' +
     '`FactoredMatrix`), and the top-k singular directions read in a vocabulary: input side (OV: what the ' +
     'head reads; QK: queries) or output side (OV: what it writes, torch’s Vh rows; QK: keys). DTI’s SVD ' +
-    'tabs sliced the wrong axes for U; here U’s columns and V’s columns are used.',
+    'tabs sliced the wrong axes for U; here U’s columns and V’s columns are used. Besides the embeddings ' +
+    'and the predictor, read in every head’s top-k OV output directions (head-outputs) or in one ' +
+    'layer’s neurons (W_out rows for the input side, W_in columns for the output side).',
   {
     circuit: { kind: 'choice', default: 'OV', choices: ['OV', 'QK'] },
     figure: { kind: 'choice', default: 'values', choices: ['values', 'readout'] },
     side: { kind: 'choice', default: 'out', choices: ['in', 'out'] },
-    vocab: { kind: 'choice', default: 'predictor', choices: VOCABS },
+    vocab: { kind: 'choice', default: 'predictor', choices: [...VOCABS, ...SVD_READ_CHOICES] },
     k: { kind: 'int', default: 3, min: 1, max: 256 },
+    layer: { kind: 'int', default: 0, min: 0, max: 63, label: 'neuron layer' },
     head: HEAD,
   },
 );
@@ -155,6 +205,7 @@ export const congruencePanel = weightsPanel(
     reader: { kind: 'choice', default: 'predictor', choices: ['predictor', 'mlp-in', 'heads'] },
     layer: { kind: 'int', default: 0, min: 0, max: 63 },
     figure: { kind: 'choice', default: 'strip', choices: ['strip', 'heatmap'] },
+    search: SEARCH,
   },
 );
 
@@ -164,7 +215,8 @@ export const embeddingsPanel = weightsPanel(
   'Embedding vectors (DTI “Embeddings”): cosine-similarity or dot-product maps (clustered, single ' +
     'linkage), PCA of a selection with sklearn’s svd_flip signs (scatter, scree, per-PC bars, 7×7 ' +
     'gridmaps), and L2 norms; time and position embeddings included. Default selection: DTI’s key/ball ' +
-    'at (2,4) and (1,6).',
+    'at (2,4) and (1,6). “keep” n > 0 keeps the first n principal components in the session as the ' +
+    'directions the OV and QK circuit panels read.',
   {
     vocab: { kind: 'choice', default: 'state', choices: VOCABS },
     figure: {
@@ -177,6 +229,7 @@ export const embeddingsPanel = weightsPanel(
     pc: { kind: 'int', default: 0, min: 0, max: 1000, label: 'PC (0-based)' },
     top: { kind: 'int', default: 10, min: 0, max: 1000 },
     channels: { ...CHANNELS, default: 'key,ball' },
+    keep: { kind: 'int', default: 0, min: 0, max: 64, label: 'keep PCs as directions' },
   },
 );
 

@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, expect, it } from 'vitest';
 import { toFloat32 } from '../../../src/io/rawTensor.ts';
-import { readSafetensors } from '../../../src/io/safetensors.ts';
+import { directionsToTensors } from '../../../src/analysis/static/directions.ts';
+import { readSafetensors, writeSafetensors } from '../../../src/io/safetensors.ts';
 import { tokenLabels } from '../../../src/model/tokens.ts';
 import { Engine } from '../../../src/session/engine.ts';
 import { softmax } from '../../../src/session/playSession.ts';
@@ -249,5 +250,55 @@ describeWithShared('engine protocol', () => {
       error: { code: 'BAD_INPUT', message: /weights must be one of raw, processed, dti-compat/ },
     });
     expect(ok(send({ type: 'refresh' })).view.steps).toBe(4);
+  });
+
+  it('directions kept by the Embeddings panel reach the OV panel in the same refresh', () => {
+    ok(load([]));
+    const ov = { id: 'ov-circuit', params: { vocab: 'directions', figure: 'strip' } };
+    const emb = { id: 'embeddings', params: { keep: 2 } };
+    expect(engine.computePanels([ov]).panels['ov-circuit']).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_INPUT', message: /no saved directions/ },
+    });
+    // the OV panel is listed first but computes after the panel that stores the directions
+    const r = engine.computePanels([ov, emb]).panels;
+    expect(r.embeddings.ok).toBe(true);
+    const o = r['ov-circuit'];
+    if (!o.ok) throw new Error(o.error.message);
+    const c = (o.data as { circuit: { rowLabels: string[]; values: { shape: number[] } } }).circuit;
+    expect(c.rowLabels).toEqual(['state PCA PC1', 'state PCA PC2']);
+    expect(c.values.shape).toEqual([2, 4, 2, 7]);
+    // nothing changed: nothing recomputed; loading the model again forgets the directions
+    expect(engine.computePanels([ov, emb]).panels).toEqual({});
+    ok(load([]));
+    expect(engine.computePanels([ov]).panels['ov-circuit']).toMatchObject({ ok: false });
+  });
+
+  it('setDirections keeps a saved-directions file; a wrong width is a typed error in the panel', () => {
+    ok(load([]));
+    const ov = { id: 'ov-circuit', params: { vocab: 'directions', figure: 'strip' } };
+    const file = (k: number, d: number) => {
+      const { tensors, metadata } = directionsToTensors({
+        name: 'mine',
+        labels: Array.from({ length: k }, (_, i) => `u${i}`),
+        vectors: { shape: [k, d], data: new Float32Array(k * d).fill(0.5) },
+        source: 'test',
+      });
+      return writeSafetensors(tensors, metadata);
+    };
+    ok(send({ type: 'setDirections', bytes: file(3, 128) }));
+    const o = engine.computePanels([ov]).panels['ov-circuit'];
+    if (!o.ok) throw new Error(o.error.message);
+    expect((o.data as { circuit: { rowLabels: string[] } }).circuit.rowLabels).toEqual(['u0', 'u1', 'u2']);
+    ok(send({ type: 'setDirections', bytes: file(2, 5) }));
+    expect(engine.computePanels([ov]).panels['ov-circuit']).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_SHAPE', message: /width 5, the model's residual stream has 128/ },
+    });
+    const notDirections = writeSafetensors({ x: { dtype: 'F32', shape: [1], data: new Float32Array(1) } });
+    expect(send({ type: 'setDirections', bytes: notDirections })).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_INPUT', message: /not a directions file/ },
+    });
   });
 });

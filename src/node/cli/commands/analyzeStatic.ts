@@ -18,6 +18,7 @@ import type { WeightsModel } from '../../../analysis/static/model.ts';
 import {
   STATIC_ANALYSES,
   type StaticAnalysis,
+  SVD_READ_CHOICES,
   VOCABULARY_CHOICES,
   computeStatic,
   staticSummary,
@@ -63,10 +64,14 @@ export function addStaticOptions(cmd: Command): Command {
     .option('--type <t>', 'composition: Q | K | V (strip figure)')
     .option('--threshold <x>', 'composition graph: minimum score', '0.15')
     .option('--top <n>', 'composition top-N table / PC bars: how many', '10')
-    .option('--search <text>', 'composition top-N: substring of writer or reader', '')
+    .option(
+      '--search <text>',
+      'composition top-N: substring of writer or reader; circuit and congruence strips: of any label',
+      '',
+    )
     .option(
       '--vocab <v>',
-      `circuits, svd, congruence, embeddings: ${VOCABULARY_CHOICES.filter((v) => v !== 'directions').join(' | ')} | a saved-directions .safetensors`,
+      `circuits, svd, congruence, embeddings: ${VOCABULARY_CHOICES.filter((v) => v !== 'directions').join(' | ')} | a saved-directions .safetensors; svd read-out also ${SVD_READ_CHOICES.join(' | ')} (neurons of --layer)`,
       'state',
     )
     .option('--key-vocab <v>', 'qk-circuit: key vocabulary (default: --vocab)')
