@@ -176,6 +176,116 @@ describeWithShared('dtlens corrupt and dtlens patch', () => {
     }
   });
 
+  it('ablate --dataset (mean, resample) and --interventions (set from "dataset") restore golden noise patching of L0H1', () => {
+    const model = sharedPath('models', 'MemoryGatedMLP.pt');
+    const pairA = sharedPath('golden', 'analysis', 'MemoryGatedMLP', 'pairA_raw.safetensors');
+    const g = read(pairA);
+    // A dataset of two windows, both pairA's corrupted one: its mean and any resampled row are that window.
+    const twice = (t: RawTensor): RawTensor => {
+      const d = t.data as Float32Array;
+      const out = new (d.constructor as Float32ArrayConstructor)(d.length * 2);
+      out.set(d);
+      out.set(d, d.length);
+      return { dtype: t.dtype, shape: [t.shape[0] * 2, ...t.shape.slice(1)], data: out };
+    };
+    const ds = join(dir, 'dataset.safetensors');
+    writeFileSync(
+      ds,
+      writeSafetensors(
+        Object.fromEntries(WINDOW.map((t) => [`inputs.${t}`, twice(g.get(`corrupted.${t}`)!)])),
+      ),
+    );
+    const base = ['ablate', '--model', model, '--input', pairA, '--prefix', 'clean.', '--dataset', ds];
+    const run = (args: string[]) => {
+      const out = join(dir, 'ablate-ds.json');
+      const r = cli([...base, ...args, '--output', out]);
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(readFileSync(out, 'utf8')) as { logitDiffBefore: number; logitDiffAfter: number };
+    };
+    const cleanLd = toFloat32(g.get('clean.logit_dif')!)[0];
+    const corruptLd = toFloat32(g.get('corrupted.logit_dif')!)[0];
+    // TL noise patching of head L0H1's z at every position (golden [layer, head] = [0, 1]).
+    const want = toFloat32(g.get('patch.noise.tl.attn_head_out_all_pos')!)[1];
+    expect(want).toBeGreaterThan(0.99);
+    const ivFile = join(dir, 'set.json');
+    writeFileSync(
+      ivFile,
+      JSON.stringify({
+        hook: 'blocks.0.attn.hook_z',
+        op: { kind: 'set', source: 'dataset' },
+        where: { heads: [1] },
+      }),
+    );
+    for (const args of [
+      ['--heads', 'L0H1', '--method', 'mean'],
+      ['--heads', 'L0H1', '--method', 'resample', '--seed', '7'],
+      ['--interventions', ivFile],
+    ]) {
+      const r = run(args);
+      expect(r.logitDiffBefore, args.join(' ')).toBeCloseTo(cleanLd, 4);
+      expect((r.logitDiffAfter - cleanLd) / (corruptLd - cleanLd), args.join(' ')).toBeCloseTo(want, 4);
+    }
+    // An interventions file without --dataset: zeroing L0H1 from JSON equals --heads L0H1 (zero).
+    const zeroFile = join(dir, 'zero.json');
+    writeFileSync(
+      zeroFile,
+      JSON.stringify([[{ hook: 'blocks.0.attn.hook_z', op: { kind: 'zero' }, where: { heads: [1] } }]]),
+    );
+    const noDs = (args: string[]) => {
+      const out = join(dir, 'ablate-zero.json');
+      const r = cli([
+        'ablate',
+        '--model',
+        model,
+        '--input',
+        pairA,
+        '--prefix',
+        'clean.',
+        ...args,
+        '--output',
+        out,
+      ]);
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(readFileSync(out, 'utf8')) as { logitDiffAfter: number; after: number[] };
+    };
+    const fromJson = noDs(['--interventions', zeroFile]);
+    const fromHeads = noDs(['--heads', 'L0H1']);
+    expect(fromJson.logitDiffAfter).toBe(fromHeads.logitDiffAfter);
+    expect(fromJson.after).toEqual(fromHeads.after);
+    expect(fromJson.logitDiffAfter).not.toBeCloseTo(cleanLd, 1);
+  });
+
+  it('attention-diff --interventions: zeroing L0H2 pattern gives −(golden clean pattern) there, 0 at other L0 heads', () => {
+    const pairA = sharedPath('golden', 'analysis', 'MemoryGatedMLP', 'pairA_raw.safetensors');
+    const iv = join(dir, 'zero-pattern.json');
+    writeFileSync(
+      iv,
+      JSON.stringify({ hook: 'blocks.0.attn.hook_pattern', op: { kind: 'zero' }, where: { heads: [2] } }),
+    );
+    const out = join(dir, 'attention-iv.json');
+    const model = sharedPath('models', 'MemoryGatedMLP.pt');
+    const r = cli([
+      'attention-diff',
+      '--model',
+      model,
+      '--input',
+      pairA,
+      '--interventions',
+      iv,
+      '--output',
+      out,
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const res = JSON.parse(readFileSync(out, 'utf8')) as { label: string; diff: { data: number[] } };
+    expect(res.label).toBe('intervened − clean');
+    const n = 26 * 26;
+    const head = (l: number, h: number) => res.diff.data.slice((l * 4 + h) * n, (l * 4 + h + 1) * n);
+    const clean = toFloat32(read(pairA).get('clean.attn_pattern.L0')!).slice(2 * n, 3 * n);
+    expect(Math.max(...head(0, 2).map((v, i) => Math.abs(v + clean[i])))).toBeLessThan(1e-6);
+    for (const h of [0, 1, 3]) expect(head(0, h).every((v) => v === 0)).toBe(true);
+    expect(Math.max(...head(1, 0).map(Math.abs))).toBeGreaterThan(0.01);
+  });
+
   it('bad options and windows fail with one clear line', () => {
     const fail = (args: string[], message: RegExp) => {
       const r = cli(args);
@@ -194,6 +304,25 @@ describeWithShared('dtlens corrupt and dtlens patch', () => {
     fail(common, /no variation given/);
     fail([...common, '--index', '3', '--all-rtg', '0'], /window 3 is outside the 1 window/);
     const model = sharedPath('models', 'MemoryGatedMLP.pt');
+    const ablate = ['ablate', '--model', model, '--input', pairA, '--prefix', 'clean.', '--output', out];
+    const ivFile = (name: string, text: string) => {
+      const f = join(dir, name);
+      writeFileSync(f, text);
+      return ['--interventions', f];
+    };
+    fail([...ablate, ...ivFile('bad.json', '[{"hook":')], /interventions are not valid JSON/);
+    fail(
+      [...ablate, ...ivFile('hook.json', '{"hook":"blocks.9.attn.hook_z","op":{"kind":"zero"}}')],
+      /unknown hook point "blocks.9.attn.hook_z"/,
+    );
+    fail(
+      [
+        ...ablate,
+        ...ivFile('idx.json', '{"hook":"blocks.0.attn.hook_z","op":{"kind":"zero"},"where":{"heads":[7]}}'),
+      ],
+      /where.heads index 7 is outside 0..3 for blocks.0.attn.hook_z/,
+    );
+    fail([...ablate, '--heads', 'L0H1', '--method', 'resample'], /resample ablation needs a dataset/);
     const patch = ['patch', '--model', model, '--output', out];
     fail([...patch, '--input', pairA, '--mode', 'sideways'], /--mode must be one of noise, denoise, both/);
     fail([...patch, '--input', pairA, '--positive', '9'], /outside|action/);

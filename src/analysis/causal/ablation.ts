@@ -117,8 +117,20 @@ export function ablate(
   spec: AblationSpec,
   options: AblationOptions = {},
 ): AblationResult {
+  return ablateRow(model, inputs, ablationInterventions(spec, options.dataset !== undefined), options);
+}
+
+/**
+ * Runs one window (batch 1) clean and with any row of interventions (e.g. from `interventionsFromJson`);
+ * `options.dataset` is the source cache named `dataset`.
+ */
+export function ablateRow(
+  model: DecisionTransformer,
+  inputs: DTInputs,
+  row: InterventionRow,
+  options: AblationOptions = {},
+): AblationResult {
   check(inputs.states.shape[0] === 1, 'BAD_SHAPE', 'ablation runs on a single window');
-  const row = ablationInterventions(spec, options.dataset !== undefined);
   const P = model.toTokens(inputs).shape[1];
   const sources: SourceCaches = options.dataset ? { dataset: options.dataset } : {};
   const clean = analysisRun(model, inputs);
