@@ -8,6 +8,8 @@ import { registerEnvReplay } from './envReplay.ts';
 import { registerEvaluate } from './evaluate.ts';
 import { registerForward } from './forward.ts';
 import { registerInfo } from './info.ts';
+// causal analysis II (issue 14)
+import { registerPathPatch } from './pathPatch.ts';
 import { registerRtgScan } from './rtgScan.ts';
 import { registerSteer } from './steer.ts';
 import { registerTrain } from './train.ts';
@@ -26,4 +28,6 @@ export const commands: RegisterCommand[] = [
   registerEvaluate,
   registerRtgScan,
   registerSteer,
+  // causal analysis II (issue 14)
+  registerPathPatch,
 ];

@@ -1,0 +1,168 @@
+/**
+ * Path patching (two passes; Wang et al. 2022, DTI `patching.path_patch`, `dti_spec.md` §5.4). For
+ * each sender node s and a set of receiver nodes R:
+ *  1. run the clean window with every attention head's `hook_z` frozen to the clean run and s set to
+ *     the corrupted run; keep the receivers' activations;
+ *  2. run the clean window with the receivers set to those values and read the logit difference.
+ * Only the direct paths s -> R (through the residual stream and MLPs, not through other heads) carry
+ * the corruption. Each pass is one batched sweep (`runSweep`) over the whole sender set.
+ *
+ * Heads of layers before the sender's are not frozen: they read the clean residual there, so they
+ * already hold their clean values (and the sweep can start from the cached clean residual). When the
+ * only receiver is the final residual (`blocks.{L−1}.hook_resid_post`, all positions), pass 2 would
+ * feed ln_final the same residual, so pass 1's output is used directly.
+ *
+ * Results: DTI's metric `m` per sender (1 = clean, 0 = fully corrupted) and `1 − m`, what DTI plots.
+ */
+import { check } from '../../errors.ts';
+import { ActivationCache } from '../../model/activationCache.ts';
+import type { DTArchitecture } from '../../model/architecture.ts';
+import { hookNames } from '../../model/architecture.ts';
+import type { DecisionTransformer } from '../../model/decisionTransformer.ts';
+import { Tensor } from '../../tensor/tensor.ts';
+import type { JobControl } from '../jobs.ts';
+import { type PreparedPair, lastLogitDiffs, recovery } from './pair.ts';
+import {
+  type Intervention,
+  type InterventionRow,
+  type InterventionWhere,
+  hookLayer,
+  validateIntervention,
+} from './intervention.ts';
+import { runSweep } from './sweep.ts';
+
+/** A model node: a hook point and the elements of it (positions, heads) that belong to the node. */
+export interface PathNode {
+  hook: string;
+  where?: InterventionWhere;
+  label: string;
+}
+
+export interface PathPatchResult {
+  senders: string[];
+  receivers: string[];
+  /** [nSenders] DTI's metric m = (LD − LD_corrupted) / (LD_clean − LD_corrupted) */
+  metric: Float64Array;
+  /** [nSenders] 1 − m, as DTI's app plots it (0 = no effect, 1 = the full corruption) */
+  plotted: Float64Array;
+  /** [nSenders] patched logit differences */
+  logitDiff: Float64Array;
+  cleanLogitDiff: number;
+  corruptedLogitDiff: number;
+  direction: string;
+}
+
+/** Position of a hook in the forward order (for "receiver earlier than sender" checks). */
+const forwardIndex = (arch: DTArchitecture, hook: string): number => hookNames(arch).indexOf(hook);
+
+/** The final residual (what ln_final reads): `blocks.{L−1}.hook_resid_post`, all positions. */
+export const finalResidual = (arch: DTArchitecture): PathNode => ({
+  hook: `blocks.${arch.nLayers - 1}.hook_resid_post`,
+  label: 'final residual',
+});
+
+/** True if a receiver node runs before the sender's hook (no path from sender to receiver). */
+export function receiverPrecedes(arch: DTArchitecture, sender: PathNode, receiver: PathNode): boolean {
+  return forwardIndex(arch, receiver.hook) < forwardIndex(arch, sender.hook);
+}
+
+/** Pass-1 row: heads from the sender's layer on frozen to clean, then the sender set to corrupted. */
+function senderRow(arch: DTArchitecture, sender: PathNode): InterventionRow {
+  const from = Math.max(0, hookLayer(sender.hook, arch.nLayers));
+  const freeze: Intervention[] = [];
+  for (let l = from; l < arch.nLayers; l++)
+    freeze.push({ hook: `blocks.${l}.attn.hook_z`, op: { kind: 'set', source: 'clean' } });
+  return [...freeze, { hook: sender.hook, op: { kind: 'set', source: 'corrupted' }, where: sender.where }];
+}
+
+/**
+ * Path patching of every sender to the receiver set (together). Throws BAD_INPUT for an empty sender or
+ * receiver set and for a receiver that runs before a sender (no path between them).
+ */
+export async function pathPatch(
+  model: DecisionTransformer,
+  pair: PreparedPair,
+  senders: readonly PathNode[],
+  receivers: readonly PathNode[],
+  control: JobControl = {},
+): Promise<PathPatchResult> {
+  const { arch } = model;
+  const P = pair.tokens.shape[1];
+  check(senders.length > 0, 'BAD_INPUT', 'path patching needs at least one sender');
+  check(receivers.length > 0, 'BAD_INPUT', 'path patching needs at least one receiver');
+  for (const node of [...senders, ...receivers])
+    validateIntervention({ hook: node.hook, op: { kind: 'zero' }, where: node.where }, arch, P);
+  for (const s of senders)
+    for (const r of receivers)
+      check(
+        !receiverPrecedes(arch, s, r),
+        'BAD_INPUT',
+        () => `receiver ${r.label} (${r.hook}) runs before sender ${s.label} (${s.hook}): there is no path`,
+      );
+  const n = senders.length;
+  const logitDiff = new Float64Array(n);
+  const dir = pair.direction.vector;
+  const base = { tokens: pair.tokens, noActions: pair.noActions };
+  const sources = { clean: pair.clean, corrupted: pair.corrupted };
+  const final = finalResidual(arch);
+  const direct = receivers.every((r) => r.hook === final.hook && r.where === undefined);
+  const half = (done: number, total: number) => control.onProgress?.(direct ? done : done / 2, total);
+  const receiverHooks = [...new Set(receivers.map((r) => r.hook))];
+  const paths = new Map<string, Tensor>();
+
+  await runSweep(
+    model,
+    base,
+    senders.map((s) => senderRow(arch, s)),
+    (run, rows) => {
+      if (direct) {
+        lastLogitDiffs(run.transformerOut, dir).forEach((v, i) => (logitDiff[rows[i]] = v));
+        return;
+      }
+      for (const hook of receiverHooks) {
+        const act = run.cache!.get(hook);
+        const rowSize = act.size / act.shape[0];
+        let all = paths.get(hook);
+        if (!all) {
+          all = new Tensor(new Float32Array(n * rowSize), [n, ...act.shape.slice(1)]);
+          paths.set(hook, all);
+        }
+        rows.forEach((r, i) => all!.data.set(act.data.subarray(i * rowSize, (i + 1) * rowSize), r * rowSize));
+      }
+    },
+    { ...control, sources, cache: direct ? undefined : receiverHooks, onProgress: half },
+  );
+
+  if (!direct) {
+    const pathCache = new ActivationCache(paths, model);
+    const rows = senders.map((_, i) =>
+      receivers.map((r) => ({
+        hook: r.hook,
+        op: { kind: 'set' as const, source: 'paths', row: i },
+        where: r.where,
+      })),
+    );
+    await runSweep(
+      model,
+      base,
+      rows,
+      (run, ids) => lastLogitDiffs(run.transformerOut, dir).forEach((v, i) => (logitDiff[ids[i]] = v)),
+      {
+        ...control,
+        sources: { paths: pathCache },
+        onProgress: (done, total) => control.onProgress?.(total / 2 + done / 2, total),
+      },
+    );
+  }
+  const metric = logitDiff.map((ld) => recovery(pair, ld));
+  return {
+    senders: senders.map((s) => s.label),
+    receivers: receivers.map((r) => r.label),
+    metric,
+    plotted: metric.map((m) => 1 - m),
+    logitDiff,
+    cleanLogitDiff: pair.cleanLogitDiff,
+    corruptedLogitDiff: pair.corruptedLogitDiff,
+    direction: pair.direction.label,
+  };
+}
