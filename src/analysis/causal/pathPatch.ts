@@ -75,70 +75,91 @@ function senderRow(arch: DTArchitecture, sender: PathNode): InterventionRow {
   return [...freeze, { hook: sender.hook, op: { kind: 'set', source: 'corrupted' }, where: sender.where }];
 }
 
+export interface PathPatchOptions extends JobControl {
+  /**
+   * `error` (default): a receiver that runs before a sender is BAD_INPUT. `skip`: such receivers are
+   * left out for that sender (DTI patches them with their step-1 value, which is their clean value, a
+   * no-op) and a sender with no receiver after it keeps the clean run (m = 1).
+   */
+  unreachable?: 'error' | 'skip';
+}
+
 /**
  * Path patching of every sender to the receiver set (together). Throws BAD_INPUT for an empty sender or
- * receiver set and for a receiver that runs before a sender (no path between them).
+ * receiver set and (unless `unreachable: 'skip'`) for a receiver that runs before a sender.
  */
 export async function pathPatch(
   model: DecisionTransformer,
   pair: PreparedPair,
   senders: readonly PathNode[],
   receivers: readonly PathNode[],
-  control: JobControl = {},
+  options: PathPatchOptions = {},
 ): Promise<PathPatchResult> {
   const { arch } = model;
+  const { unreachable = 'error', ...control } = options;
   const P = pair.tokens.shape[1];
   check(senders.length > 0, 'BAD_INPUT', 'path patching needs at least one sender');
   check(receivers.length > 0, 'BAD_INPUT', 'path patching needs at least one receiver');
   for (const node of [...senders, ...receivers])
     validateIntervention({ hook: node.hook, op: { kind: 'zero' }, where: node.where }, arch, P);
-  for (const s of senders)
-    for (const r of receivers)
+  // Receivers after each sender.
+  const reach = senders.map((s) =>
+    receivers.filter((r) => {
+      const before = receiverPrecedes(arch, s, r);
       check(
-        !receiverPrecedes(arch, s, r),
+        !before || unreachable === 'skip',
         'BAD_INPUT',
         () => `receiver ${r.label} (${r.hook}) runs before sender ${s.label} (${s.hook}): there is no path`,
       );
-  const n = senders.length;
-  const logitDiff = new Float64Array(n);
+      return !before;
+    }),
+  );
+  const run = senders.map((_, i) => i).filter((i) => reach[i].length > 0);
+  const logitDiff = new Float64Array(senders.length).fill(pair.cleanLogitDiff);
   const dir = pair.direction.vector;
   const base = { tokens: pair.tokens, noActions: pair.noActions };
   const sources = { clean: pair.clean, corrupted: pair.corrupted };
   const final = finalResidual(arch);
   const direct = receivers.every((r) => r.hook === final.hook && r.where === undefined);
-  const half = (done: number, total: number) => control.onProgress?.(direct ? done : done / 2, total);
   const receiverHooks = [...new Set(receivers.map((r) => r.hook))];
   const paths = new Map<string, Tensor>();
+  const n = run.length;
+  const passes = direct ? 1 : 2;
+  const progress = (pass: number) => (done: number, total: number) =>
+    control.onProgress?.((pass * total + done) / passes, total);
 
-  await runSweep(
-    model,
-    base,
-    senders.map((s) => senderRow(arch, s)),
-    (run, rows) => {
-      if (direct) {
-        lastLogitDiffs(run.transformerOut, dir).forEach((v, i) => (logitDiff[rows[i]] = v));
-        return;
-      }
-      for (const hook of receiverHooks) {
-        const act = run.cache!.get(hook);
-        const rowSize = act.size / act.shape[0];
-        let all = paths.get(hook);
-        if (!all) {
-          all = new Tensor(new Float32Array(n * rowSize), [n, ...act.shape.slice(1)]);
-          paths.set(hook, all);
+  if (n > 0)
+    await runSweep(
+      model,
+      base,
+      run.map((i) => senderRow(arch, senders[i])),
+      (result, rows) => {
+        if (direct) {
+          lastLogitDiffs(result.transformerOut, dir).forEach((v, k) => (logitDiff[run[rows[k]]] = v));
+          return;
         }
-        rows.forEach((r, i) => all!.data.set(act.data.subarray(i * rowSize, (i + 1) * rowSize), r * rowSize));
-      }
-    },
-    { ...control, sources, cache: direct ? undefined : receiverHooks, onProgress: half },
-  );
+        // A receiver before this group's start layer is not cached: it precedes these senders.
+        for (const hook of receiverHooks.filter((h) => result.cache!.has(h))) {
+          const act = result.cache!.get(hook);
+          const rowSize = act.size / act.shape[0];
+          let all = paths.get(hook);
+          if (!all) {
+            all = new Tensor(new Float32Array(n * rowSize), [n, ...act.shape.slice(1)]);
+            paths.set(hook, all);
+          }
+          rows.forEach((r, k) =>
+            all!.data.set(act.data.subarray(k * rowSize, (k + 1) * rowSize), r * rowSize),
+          );
+        }
+      },
+      { ...control, sources, cache: direct ? undefined : receiverHooks, onProgress: progress(0) },
+    );
 
-  if (!direct) {
-    const pathCache = new ActivationCache(paths, model);
-    const rows = senders.map((_, i) =>
-      receivers.map((r) => ({
+  if (n > 0 && !direct) {
+    const rows = run.map((i, k) =>
+      reach[i].map((r) => ({
         hook: r.hook,
-        op: { kind: 'set' as const, source: 'paths', row: i },
+        op: { kind: 'set' as const, source: 'paths', row: k },
         where: r.where,
       })),
     );
@@ -146,12 +167,9 @@ export async function pathPatch(
       model,
       base,
       rows,
-      (run, ids) => lastLogitDiffs(run.transformerOut, dir).forEach((v, i) => (logitDiff[ids[i]] = v)),
-      {
-        ...control,
-        sources: { paths: pathCache },
-        onProgress: (done, total) => control.onProgress?.(total / 2 + done / 2, total),
-      },
+      (result, ids) =>
+        lastLogitDiffs(result.transformerOut, dir).forEach((v, k) => (logitDiff[run[ids[k]]] = v)),
+      { ...control, sources: { paths: new ActivationCache(paths, model) }, onProgress: progress(1) },
     );
   }
   const metric = logitDiff.map((ld) => recovery(pair, ld));

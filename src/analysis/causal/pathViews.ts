@@ -4,18 +4,12 @@
  * MLP (the app's default) and -> the q, k or v input of every head of the last layer `[L, H]`.
  * Senders with no path to the receivers (a head of the last layer -> that layer's q) give the clean
  * run: metric 1, plotted 0, as in DTI, where patching a receiver with its own clean value is a no-op.
+ * Each view is at most two batched sweeps over its whole sender set.
  */
 import type { DecisionTransformer } from '../../model/decisionTransformer.ts';
-import type { JobControl } from '../jobs.ts';
 import type { PreparedPair } from './pair.ts';
 import { type NodeSet, blockSenders, headInput, headSenders } from './pathNodes.ts';
-import {
-  type PathNode,
-  type PathPatchResult,
-  finalResidual,
-  pathPatch,
-  receiverPrecedes,
-} from './pathPatch.ts';
+import { type PathNode, type PathPatchOptions, finalResidual, pathPatch } from './pathPatch.ts';
 
 export interface PathGrid {
   /** Grid shape of `plotted` / `metric` (C order). */
@@ -25,6 +19,8 @@ export interface PathGrid {
   /** DTI's plotted value 1 − m per sender */
   plotted: Float64Array;
   metric: Float64Array;
+  /** patched logit difference per sender */
+  logitDiff: Float64Array;
 }
 
 export const DTI_PATH_VIEWS = [
@@ -44,36 +40,24 @@ export interface DtiPathViewsResult {
   direction: string;
 }
 
-/** Path patching of a sender grid to receivers; senders without a path keep the clean run. */
+/** Path patching of a sender grid to receivers, receivers before a sender skipped (see `pathPatch`). */
 export async function pathPatchGrid(
   model: DecisionTransformer,
   pair: PreparedPair,
   senders: NodeSet,
   receivers: readonly PathNode[],
-  control?: JobControl,
+  options: PathPatchOptions = {},
 ): Promise<PathGrid> {
-  const reachable = senders.nodes.map((s) => !receivers.some((r) => receiverPrecedes(model.arch, s, r)));
-  const run = senders.nodes.filter((_, i) => reachable[i]);
-  const res: PathPatchResult | null = run.length
-    ? await pathPatch(model, pair, run, receivers, control)
-    : null;
-  const metric = new Float64Array(senders.nodes.length).fill(1);
-  let k = 0;
-  reachable.forEach((ok, i) => ok && (metric[i] = res!.metric[k++]));
-  return {
-    shape: senders.shape,
-    senders: senders.nodes.map((s) => s.label),
-    receivers: receivers.map((r) => r.label),
-    metric,
-    plotted: metric.map((m) => 1 - m),
-  };
+  const res = await pathPatch(model, pair, senders.nodes, receivers, { unreachable: 'skip', ...options });
+  const { senders: labels, receivers: receiverLabels, plotted, metric, logitDiff } = res;
+  return { shape: senders.shape, senders: labels, receivers: receiverLabels, plotted, metric, logitDiff };
 }
 
 /** Every DTI view of a pair (six sender/receiver sets, each two batched passes at most). */
 export async function dtiPathViews(
   model: DecisionTransformer,
   pair: PreparedPair,
-  control?: JobControl,
+  control?: PathPatchOptions,
 ): Promise<DtiPathViewsResult> {
   const { arch } = model;
   const P = pair.tokens.shape[1];

@@ -31,6 +31,7 @@ interface PathPatchCliOptions {
   negative: string;
   senders?: string;
   receivers: string;
+  skipUnreachable?: boolean;
   output: string;
   svg?: string;
 }
@@ -64,6 +65,10 @@ export function registerPathPatch(program: Command): void {
       'receiver set (final, L1H2, L1H2.q|k|v|pattern, L1.q, mlp1, mlp1.in)',
       'final',
     )
+    .option(
+      '--skip-unreachable',
+      'fill senders with no path to a receiver with the clean run (as DTI) instead of failing',
+    )
     .requiredOption('--output <file>', 'results as safetensors')
     .option('--svg <file>', 'figure of the custom set (or of head_every) as SVG')
     .addHelpText(
@@ -95,7 +100,9 @@ export function registerPathPatch(program: Command): void {
         const P = pair.tokens.shape[1];
         const senders = parseSenders(opts.senders, model.arch, P);
         const receivers = parseReceivers(opts.receivers, model.arch);
-        shown = await pathPatchGrid(model, pair, senders, receivers);
+        shown = await pathPatchGrid(model, pair, senders, receivers, {
+          unreachable: opts.skipUnreachable ? 'skip' : 'error',
+        });
         tensors['path.custom'] = f32(shown.plotted, shown.shape);
         tensors['path.custom_metric'] = f32(shown.metric, shown.shape);
         metadata.senders = JSON.stringify(shown.senders);
