@@ -3,11 +3,13 @@
  * run side by side in a batch; at every step the window ending at the current step is built with the
  * same `writeWindow` as training (zero-observation / pad-action padding, RTG = target − rewards so far),
  * and the action is the argmax of the last s-token's logits. Episode i uses env seed `seed + i`.
+ * `playEpisodes` is the shared player (with optional hooks per step: closed-loop interventions).
  */
 import type { Env } from '../env/index.ts';
 import { makeDtiEnv } from '../env/index.ts';
 import type { EnvConfig } from '../model/config.ts';
-import type { DecisionTransformer } from '../model/decisionTransformer.ts';
+import type { DTInputs, DecisionTransformer } from '../model/decisionTransformer.ts';
+import type { Hook } from '../model/hooks.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { type WindowArrays, writeWindow } from './sampler.ts';
 
@@ -30,6 +32,38 @@ export interface RolloutOptions {
   maxEpisodeSteps?: number;
 }
 
+/** One finished episode of `playEpisodes`. */
+export interface EpisodeOutcome {
+  seed: number;
+  return: number;
+  /** Ended with a positive reward. */
+  success: boolean;
+  /** Actions taken. */
+  length: number;
+  /** Ended by termination or truncation (false: cut at the step cap). */
+  finished: boolean;
+  /** The env as the episode left it (e.g. the agent's final cell). */
+  env: Env;
+}
+
+export interface PlayOptions {
+  env: EnvConfig;
+  /** One episode per seed, all played side by side in one batch. */
+  seeds: readonly number[];
+  targetRtg: number;
+  /** Cut an episode after this many steps (counts as a failure); default: the env's max_steps. */
+  maxEpisodeSteps?: number;
+  /**
+   * Hooks of each step's batched forward, given the episode index of each batch row (closed-loop
+   * interventions); none by default.
+   */
+  hooks?: (episodes: readonly number[]) => readonly Hook[];
+  /** Sees each episode's env right after its seeded reset. */
+  onReset?: (episode: number, env: Env) => void;
+  /** Sees each step's batched inputs before the forward (e.g. to collect a dataset of windows). */
+  observe?: (episodes: readonly number[], inputs: DTInputs, step: number) => void;
+}
+
 interface Live {
   env: Env;
   frames: Uint8Array[];
@@ -40,14 +74,17 @@ interface Live {
   success: boolean;
 }
 
-export function evaluateAtRtg(model: DecisionTransformer, targetRtg: number, o: RolloutOptions): RtgResult {
+/** Plays one greedy episode per seed, batched over the episodes still running at each step. */
+export function playEpisodes(model: DecisionTransformer, o: PlayOptions): EpisodeOutcome[] {
   const pad = model.arch.nActions;
   const T = model.maxLen;
   const [X, Y, C] = model.arch.obsShape;
   const cell = X * Y * C;
-  const live: Live[] = Array.from({ length: o.episodes }, (_, i) => {
+  const { targetRtg } = o;
+  const live: Live[] = o.seeds.map((seed, i) => {
     const env = makeDtiEnv(o.env);
-    const first = env.reset(o.seed + i);
+    const first = env.reset(seed);
+    o.onReset?.(i, env);
     return {
       env,
       frames: [first.image.slice()],
@@ -60,8 +97,9 @@ export function evaluateAtRtg(model: DecisionTransformer, targetRtg: number, o: 
   });
   const cap = Math.min(o.maxEpisodeSteps ?? Infinity, o.env.maxSteps, model.maxTimestep + 1);
   for (let step = 0; step < cap; step++) {
-    const active = live.filter((e) => !e.done);
-    if (active.length === 0) break;
+    const ids = live.map((_, i) => i).filter((i) => !live[i].done);
+    if (ids.length === 0) break;
+    const active = ids.map((i) => live[i]);
     const B = active.length;
     const w: WindowArrays = {
       states: new Float32Array(B * T * cell),
@@ -79,12 +117,14 @@ export function evaluateAtRtg(model: DecisionTransformer, targetRtg: number, o: 
         rtg: (t) => e.rtgs[t],
       }),
     );
-    const { actionPreds } = model.run({
+    const inputs: DTInputs = {
       states: new Tensor(w.states, [B, T, X, Y, C]),
       actions: T > 1 ? w.actions : new Int32Array(0),
       rtgs: w.rtgs,
       timesteps: w.timesteps,
-    });
+    };
+    o.observe?.(ids, inputs, step);
+    const { actionPreds } = model.run(inputs, o.hooks ? { hooks: o.hooks(ids) } : {});
     const A = pad;
     const Tp = actionPreds!.shape[1];
     active.forEach((e, b) => {
@@ -103,13 +143,26 @@ export function evaluateAtRtg(model: DecisionTransformer, targetRtg: number, o: 
       }
     });
   }
-  const returns = live.map((e) => e.ret);
+  return live.map((e, i) => ({
+    seed: o.seeds[i],
+    return: e.ret,
+    success: e.success,
+    length: e.actions.length,
+    finished: e.done,
+    env: e.env,
+  }));
+}
+
+export function evaluateAtRtg(model: DecisionTransformer, targetRtg: number, o: RolloutOptions): RtgResult {
+  const seeds = Array.from({ length: o.episodes }, (_, i) => o.seed + i);
+  const played = playEpisodes(model, { env: o.env, seeds, targetRtg, maxEpisodeSteps: o.maxEpisodeSteps });
+  const returns = played.map((e) => e.return);
   return {
     targetRtg,
     episodes: o.episodes,
     meanReturn: mean(returns),
-    successRate: mean(live.map((e) => (e.success ? 1 : 0))),
-    meanLength: mean(live.map((e) => e.actions.length)),
+    successRate: mean(played.map((e) => (e.success ? 1 : 0))),
+    meanLength: mean(played.map((e) => e.length)),
     returns,
   };
 }

@@ -10,6 +10,7 @@ import { registerForward } from './forward.ts';
 import { registerInfo } from './info.ts';
 // causal analysis II (issue 14)
 import { registerPathPatch } from './pathPatch.ts';
+import { registerRollouts } from './rollouts.ts';
 import { registerRtgScan } from './rtgScan.ts';
 import { registerSteer } from './steer.ts';
 import { registerTrain } from './train.ts';
@@ -30,4 +31,5 @@ export const commands: RegisterCommand[] = [
   registerSteer,
   // causal analysis II (issue 14)
   registerPathPatch,
+  registerRollouts,
 ];
