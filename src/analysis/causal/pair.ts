@@ -19,6 +19,8 @@ import {
 export interface PreparedPair {
   /** Clean token embeddings [1, P, d] (the run every patch starts from). */
   tokens: Tensor;
+  /** Corrupted token embeddings [1, P, d] (the base run of denoising). */
+  corruptedTokens: Tensor;
   noActions: boolean;
   clean: ActivationCache;
   corrupted: ActivationCache;
@@ -48,6 +50,7 @@ export function preparePair(
   const direction = logitDirection(c.cache!, spec);
   return {
     tokens,
+    corruptedTokens,
     noActions,
     clean: c.cache!,
     corrupted: k.cache!,

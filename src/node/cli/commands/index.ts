@@ -9,6 +9,7 @@ import { registerEvaluate } from './evaluate.ts';
 import { registerForward } from './forward.ts';
 import { registerInfo } from './info.ts';
 // causal analysis II (issue 14)
+import { registerAttributionPatch } from './attributionPatch.ts';
 import { registerPathPatch } from './pathPatch.ts';
 import { registerRollouts } from './rollouts.ts';
 import { registerRtgScan } from './rtgScan.ts';
@@ -32,4 +33,5 @@ export const commands: RegisterCommand[] = [
   // causal analysis II (issue 14)
   registerPathPatch,
   registerRollouts,
+  registerAttributionPatch,
 ];
