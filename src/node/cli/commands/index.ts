@@ -12,6 +12,7 @@ import { registerInfo } from './info.ts';
 import { registerAttributionPatch } from './attributionPatch.ts';
 import { registerPathPatch } from './pathPatch.ts';
 import { registerRollouts } from './rollouts.ts';
+import { registerScrub } from './scrub.ts';
 import { registerRtgScan } from './rtgScan.ts';
 import { registerSteer } from './steer.ts';
 import { registerTrain } from './train.ts';
@@ -34,4 +35,5 @@ export const commands: RegisterCommand[] = [
   registerPathPatch,
   registerRollouts,
   registerAttributionPatch,
+  registerScrub,
 ];
