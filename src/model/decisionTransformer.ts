@@ -7,7 +7,7 @@ import type { Gemm } from '../tensor/gemm.ts';
 import { Tensor, shapeString } from '../tensor/tensor.ts';
 import { ActivationCache } from './activationCache.ts';
 import { type DTArchitecture, hookNames } from './architecture.ts';
-import { maxLenOf } from './tokens.ts';
+import { maxLenOf, tokenKind } from './tokens.ts';
 import { type Hook, HookRunner, type NameFilter } from './hooks.ts';
 import {
   type FusedCore,
@@ -41,6 +41,12 @@ export interface RunOptions {
   cache?: boolean | NameFilter;
   /** Prediction heads to compute (default: action only). */
   heads?: readonly PredictionHead[];
+  /**
+   * Compute only what the last token needs in the last block (`TransformerContext.lastPositionOnly`):
+   * `transformerOut` is [B, 1, d] and `actionPreds` [B, 1, A] (the last token must be an S token;
+   * only the action head).
+   */
+  lastPositionOnly?: boolean;
 }
 
 export interface RunResult {
@@ -132,9 +138,9 @@ export class DecisionTransformer {
       'BAD_SHAPE',
       () => `tokens must have shape [B, P, ${this.arch.dModel}], got ${shapeString(tokens.shape)}`,
     );
-    const plain = !options.hooks?.length && !options.cache;
+    const plain = !options.hooks?.length && !options.cache && !options.lastPositionOnly;
     const fused = plain ? this.fusedCore?.run(this.arch, this.weights, tokens) : null;
-    return this.runCore(options, (ctx) => fused ?? runTransformer(ctx, tokens));
+    return this.runCore(options, tokens.shape[1], (ctx) => fused ?? runTransformer(ctx, tokens));
   }
 
   /**
@@ -147,18 +153,42 @@ export class DecisionTransformer {
     residPre: Tensor,
     options: RunOptions & { noActions?: boolean } = {},
   ): RunResult {
-    return this.runCore(options, (ctx) => runTransformerFrom(ctx, layer, residPre));
+    return this.runCore(options, residPre.shape[1], (ctx) => runTransformerFrom(ctx, layer, residPre));
   }
 
   private runCore(
     options: RunOptions & { noActions?: boolean },
+    nTokens: number,
     core: (ctx: TransformerContext) => Tensor,
   ): RunResult {
     const hooks = new HookRunner(options.hooks, options.cache ?? false);
-    const transformerOut = core({ arch: this.arch, weights: this.weights, gemm: this.gemm, hooks });
+    const heads = options.heads ?? ['action'];
+    const lastPositionOnly = options.lastPositionOnly ?? false;
+    check(
+      !lastPositionOnly || tokenKind(nTokens - 1) === 'S',
+      'BAD_INPUT',
+      `a last-position run needs an S token last (the action is read there); token ${nTokens - 1} is not`,
+    );
+    check(
+      !lastPositionOnly || heads.every((h) => h === 'action'),
+      'BAD_INPUT',
+      'a last-position run computes only the action head',
+    );
+    const ctx = { arch: this.arch, weights: this.weights, gemm: this.gemm, hooks, lastPositionOnly };
+    const transformerOut = core(ctx);
     const result: RunResult = {
       transformerOut,
-      ...this.predict(transformerOut, options.heads ?? ['action'], options.noActions ?? false),
+      ...(lastPositionOnly
+        ? {
+            actionPreds: this.headAt(
+              this.weights.actionPredictor,
+              transformerOut,
+              transformerOut.shape[0],
+              1,
+              () => 0,
+            ),
+          }
+        : this.predict(transformerOut, heads, options.noActions ?? false)),
     };
     if (options.cache) result.cache = new ActivationCache(hooks.cache, this);
     return result;

@@ -10,6 +10,11 @@ import { Tensor, shapeString } from '../tensor/tensor.ts';
 export interface HookContext {
   /** Full hook name, e.g. `blocks.0.attn.hook_pattern`. */
   name: string;
+  /**
+   * Token positions the activation's position axis holds (the destination axis of attention
+   * patterns/scores), when it is not every position: the last layer of a last-position readout run.
+   */
+  positions?: readonly number[];
 }
 
 export type HookFn = (activation: Tensor, hook: HookContext) => Tensor | void;
@@ -47,12 +52,16 @@ export class HookRunner {
     );
   }
 
-  /** Runs the hooks registered for `name` on `x`; returns the (possibly replaced) activation. */
-  point(name: string, x: Tensor): Tensor {
+  /**
+   * Runs the hooks registered for `name` on `x`; returns the (possibly replaced) activation.
+   * `positions`: the token positions x holds when it is not every position (see `HookContext`).
+   */
+  point(name: string, x: Tensor, positions?: readonly number[]): Tensor {
     let act = x;
+    const context: HookContext = positions ? { name, positions } : { name };
     for (const h of this.hooks) {
       if (!matchesFilter(h.name, name)) continue;
-      const replaced = h.fn(act, { name });
+      const replaced = h.fn(act, context);
       if (replaced !== undefined) {
         if (!(replaced instanceof Tensor) || replaced.size !== act.size) {
           throw new DtlensError(

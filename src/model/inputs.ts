@@ -47,6 +47,28 @@ export function inputsFromTensors(tensors: ReadonlyMap<string, RawTensor>, prefi
   };
 }
 
+/**
+ * The inverse of `inputsFromTensors`: a batch of windows as `<prefix>states [B,T,X,Y,C]` (F32),
+ * `<prefix>rtgs [B,T,1]` (F32), `<prefix>timesteps [B,T,1]` (I64) and, unless `inputs.actions` is
+ * null, `<prefix>actions [B,Ta,1]` (I64), the layout `dtlens forward` and `analyze` read.
+ */
+export function inputsToTensors(inputs: DTInputs, prefix = 'inputs.'): Record<string, RawTensor> {
+  const [B, T] = inputs.states.shape;
+  const ints = (v: ArrayLike<number>) => BigInt64Array.from(v, (x) => BigInt(x));
+  const out: Record<string, RawTensor> = {
+    [`${prefix}states`]: { dtype: 'F32', shape: [...inputs.states.shape], data: inputs.states.data },
+    [`${prefix}rtgs`]: { dtype: 'F32', shape: [B, T, 1], data: Float32Array.from(inputs.rtgs) },
+    [`${prefix}timesteps`]: { dtype: 'I64', shape: [B, T, 1], data: ints(inputs.timesteps) },
+  };
+  if (inputs.actions)
+    out[`${prefix}actions`] = {
+      dtype: 'I64',
+      shape: [B, inputs.actions.length / B, 1],
+      data: ints(inputs.actions),
+    };
+  return out;
+}
+
 /** Window `i` of a batch of inputs, as a batch of one. */
 export function selectWindow(inputs: DTInputs, i: number, what = 'window index'): DTInputs {
   const [B, T, ...obs] = inputs.states.shape;

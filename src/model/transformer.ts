@@ -86,6 +86,13 @@ export interface TransformerContext {
   weights: DTWeights;
   gemm: Gemm;
   hooks: HookRunner;
+  /**
+   * Last-position readout: the last block computes attention queries, outputs and the MLP only at the
+   * last token, and the output is [B, 1, d] (what a metric on the last token needs, at a fraction of
+   * the last layer's cost). Hook points after the attention pattern in that block hold only the last
+   * position (`HookContext.positions`); everything before it is computed in full.
+   */
+  lastPositionOnly?: boolean;
 }
 
 /** Runs the transformer on token embeddings [B, P, d]; returns the output after ln_final [B, P, d]. */
@@ -124,21 +131,39 @@ export function runTransformerFrom(ctx: TransformerContext, layer: number, resid
   const first = `blocks.${layer}.hook_resid_pre`;
   let resid = layer < arch.nLayers && ctx.hooks.wants(first) ? residPre.clone() : residPre;
   for (let l = layer; l < arch.nLayers; l++) resid = runBlock(ctx, l, resid);
+  const last = ctx.lastPositionOnly ? [P - 1] : undefined;
+  if (last && resid.shape[1] === P) resid = fromPosition(resid, P - 1);
   if (!arch.normalization) return resid;
-  return normalize(ctx, 'ln_final', resid, weights.lnFinal);
+  return normalize(ctx, 'ln_final', resid, weights.lnFinal, last);
+}
+
+/** Positions `from..P-1` of x [B, P, ...] as a new tensor [B, P - from, ...]. */
+function fromPosition(x: Tensor, from: number): Tensor {
+  const [B, P] = x.shape;
+  const inner = x.size / (B * P);
+  const keep = P - from;
+  const out = new Float32Array(B * keep * inner);
+  for (let b = 0; b < B; b++)
+    out.set(x.data.subarray((b * P + from) * inner, (b + 1) * P * inner), b * keep * inner);
+  return new Tensor(out, [B, keep, ...x.shape.slice(2)]);
 }
 
 function runBlock(ctx: TransformerContext, l: number, residIn: Tensor): Tensor {
   const { hooks } = ctx;
   const p = `blocks.${l}`;
   const block = ctx.weights.blocks[l];
+  const P = residIn.shape[1];
+  // Last-position readout: from the attention scores on, the last block keeps only the last token.
+  const q0 = ctx.lastPositionOnly && l === ctx.arch.nLayers - 1 ? P - 1 : 0;
+  const pos = q0 > 0 ? [q0] : undefined;
   const resid = hooks.point(`${p}.hook_resid_pre`, residIn);
   const attnIn = ctx.arch.normalization ? normalize(ctx, `${p}.ln1`, resid, block.ln1) : resid;
-  const attnOut = hooks.point(`${p}.hook_attn_out`, attention(ctx, l, attnIn));
-  const residMid = hooks.point(`${p}.hook_resid_mid`, addTensors(resid, attnOut));
-  const mlpIn = ctx.arch.normalization ? normalize(ctx, `${p}.ln2`, residMid, block.ln2) : residMid;
-  const mlpOut = hooks.point(`${p}.hook_mlp_out`, mlp(ctx, l, mlpIn));
-  return hooks.point(`${p}.hook_resid_post`, addTensors(residMid, mlpOut));
+  const attnOut = hooks.point(`${p}.hook_attn_out`, attention(ctx, l, attnIn, q0), pos);
+  const residKept = q0 > 0 ? fromPosition(resid, q0) : resid;
+  const residMid = hooks.point(`${p}.hook_resid_mid`, addTensors(residKept, attnOut), pos);
+  const mlpIn = ctx.arch.normalization ? normalize(ctx, `${p}.ln2`, residMid, block.ln2, pos) : residMid;
+  const mlpOut = hooks.point(`${p}.hook_mlp_out`, mlp(ctx, l, mlpIn, pos), pos);
+  return hooks.point(`${p}.hook_resid_post`, addTensors(residMid, mlpOut), pos);
 }
 
 /** LayerNorm ("LN": with w, b) or LayerNormPre, with hook_scale and hook_normalized. */
@@ -147,15 +172,16 @@ function normalize(
   prefix: string,
   x: Tensor,
   ln: LayerNormWeights | undefined,
+  pos?: readonly number[],
 ): Tensor {
   const stats = layerNormStats(x);
-  const scale = ctx.hooks.point(`${prefix}.hook_scale`, stats.scale);
+  const scale = ctx.hooks.point(`${prefix}.hook_scale`, stats.scale, pos);
   let affine: LayerNormWeights | undefined;
   if (ctx.arch.normalization === 'LN') {
     if (!ln) throw new DtlensError('BAD_CHECKPOINT', `LayerNorm weights for ${prefix} are missing`);
     affine = ln;
   }
-  return ctx.hooks.point(`${prefix}.hook_normalized`, applyLayerNorm(x, stats.mean, scale, affine));
+  return ctx.hooks.point(`${prefix}.hook_normalized`, applyLayerNorm(x, stats.mean, scale, affine), pos);
 }
 
 function addTensors(a: Tensor, b: Tensor): Tensor {
@@ -166,8 +192,11 @@ function addTensors(a: Tensor, b: Tensor): Tensor {
   return new Tensor(out, a.shape);
 }
 
-/** Causal multi-head attention of block l on its (normalized) input x [B, P, d]. */
-function attention(ctx: TransformerContext, l: number, x: Tensor): Tensor {
+/**
+ * Causal multi-head attention of block l on its (normalized) input x [B, P, d], for the queries at
+ * positions q0..P-1 (q0 = 0: every position): returns [B, P - q0, d].
+ */
+function attention(ctx: TransformerContext, l: number, x: Tensor, q0: number): Tensor {
   const { arch, gemm, hooks } = ctx;
   const block = ctx.weights.blocks[l];
   const compiled = compileBlock(block);
@@ -175,6 +204,8 @@ function attention(ctx: TransformerContext, l: number, x: Tensor): Tensor {
   const { nHeads: H, dHead: dh } = arch;
   const hd = H * dh;
   const rows = B * P;
+  const Pq = P - q0;
+  const pos = q0 > 0 ? Array.from({ length: Pq }, (_, i) => q0 + i) : undefined;
   const prefix = `blocks.${l}.attn`;
   const qkv = gemm.matmul(x.data, compiled.W_QKV, rows, d, 3 * hd);
   addRowBiasInPlace(qkv, compiled.b_QKV);
@@ -182,47 +213,52 @@ function attention(ctx: TransformerContext, l: number, x: Tensor): Tensor {
   // are materialised only when a hook or the cache asks for them.
   const [qh, kh, vh] = [0, 1, 2].map((part) => {
     const name = `${prefix}.hook_${'qkv'[part]}`;
-    if (!hooks.wants(name)) return headMajorFromRows(qkv, 3 * hd, part * hd, B, P, H, dh);
+    const from = part === 0 ? q0 : 0; // queries only where they are read
+    if (!hooks.wants(name)) return headMajorFromRows(qkv, 3 * hd, part * hd, B, P, H, dh, from);
     const t = new Float32Array(rows * hd);
     for (let r = 0; r < rows; r++)
       t.set(qkv.subarray(r * 3 * hd + part * hd, r * 3 * hd + (part + 1) * hd), r * hd);
     const hooked = hooks.point(name, new Tensor(t, [B, P, H, dh]));
-    return headMajorFromRows(hooked.data, hd, 0, B, P, H, dh);
+    return headMajorFromRows(hooked.data, hd, 0, B, P, H, dh, from);
   });
-  const scores = gemm.bmm(qh, kh, B * H, P, dh, P, { transB: true });
+  const scores = gemm.bmm(qh, kh, B * H, Pq, dh, P, { transB: true });
   const invScale = 1 / Math.sqrt(dh);
   for (let bh = 0; bh < B * H; bh++) {
-    for (let i = 0; i < P; i++) {
-      const o = (bh * P + i) * P;
-      for (let j = 0; j <= i; j++) scores[o + j] *= invScale;
-      for (let j = i + 1; j < P; j++) scores[o + j] = MASKED_SCORE;
+    for (let i = 0; i < Pq; i++) {
+      const o = (bh * Pq + i) * P;
+      const q = q0 + i;
+      for (let j = 0; j <= q; j++) scores[o + j] *= invScale;
+      for (let j = q + 1; j < P; j++) scores[o + j] = MASKED_SCORE;
     }
   }
   const scoresName = `${prefix}.hook_attn_scores`;
   let pattern: Tensor;
   if (hooks.wants(scoresName)) {
-    const hookedScores = hooks.point(scoresName, new Tensor(scores, [B, H, P, P]));
+    const hookedScores = hooks.point(scoresName, new Tensor(scores, [B, H, Pq, P]), pos);
     const patternData = hookedScores.data === scores ? scores.slice() : hookedScores.data.slice();
     softmaxRowsInPlace(patternData, P);
-    pattern = new Tensor(patternData, [B, H, P, P]);
+    pattern = new Tensor(patternData, [B, H, Pq, P]);
   } else {
-    causalSoftmaxInPlace(scores, P);
-    pattern = new Tensor(scores, [B, H, P, P]);
+    causalSoftmaxInPlace(scores, P, q0);
+    pattern = new Tensor(scores, [B, H, Pq, P]);
   }
-  pattern = hooks.point(`${prefix}.hook_pattern`, pattern);
-  const zh = gemm.bmm(pattern.data, vh, B * H, P, P, dh);
-  const z = hooks.point(`${prefix}.hook_z`, fromHeadMajor(zh, B, P, H, dh));
-  const out = gemm.matmul(z.data, block.attn.W_O.data, rows, hd, d);
+  pattern = hooks.point(`${prefix}.hook_pattern`, pattern, pos);
+  const zh = gemm.bmm(pattern.data, vh, B * H, Pq, P, dh);
+  const z = hooks.point(`${prefix}.hook_z`, fromHeadMajor(zh, B, Pq, H, dh), pos);
+  const out = gemm.matmul(z.data, block.attn.W_O.data, B * Pq, hd, d);
   addRowBiasInPlace(out, block.attn.b_O.data);
-  return new Tensor(out, [B, P, d]);
+  return new Tensor(out, [B, Pq, d]);
 }
 
 /**
- * Softmax over each row of [rows, P] score matrices whose entries right of the diagonal are
- * masked: exactly what a full softmax gives them (exp(-1e5 - max) is 0), without computing it.
+ * Softmax over each row of [rows, P] score matrices (queries q0..P-1, cycling) whose entries right of
+ * the diagonal are masked: exactly what a full softmax gives them (exp(-1e5 - max) is 0), without
+ * computing it.
  */
-function causalSoftmaxInPlace(data: Float32Array, P: number): void {
-  for (let o = 0, i = 0; o < data.length; o += P, i = (i + 1) % P) {
+function causalSoftmaxInPlace(data: Float32Array, P: number, q0: number): void {
+  const Pq = P - q0;
+  for (let o = 0, r = 0; o < data.length; o += P, r = (r + 1) % Pq) {
+    const i = q0 + r;
     let max = -Infinity;
     for (let j = 0; j <= i; j++) if (data[o + j] > max) max = data[o + j];
     let sum = 0;
@@ -236,7 +272,7 @@ function causalSoftmaxInPlace(data: Float32Array, P: number): void {
   }
 }
 
-/** Rows [B*P, stride] holding [H, dh] at `offset` -> [B, H, P, dh]. */
+/** Rows [B*P, stride] holding [H, dh] at `offset` -> [B, H, P - from, dh] (positions from..P-1). */
 function headMajorFromRows(
   src: Float32Array,
   stride: number,
@@ -245,14 +281,17 @@ function headMajorFromRows(
   P: number,
   H: number,
   dh: number,
+  from: number,
 ): Float32Array {
-  const out = new Float32Array(B * P * H * dh);
+  const n = P - from;
+  const out = new Float32Array(B * n * H * dh);
   for (let b = 0; b < B; b++)
-    for (let p = 0; p < P; p++) {
+    for (let p = from; p < P; p++) {
       const row = (b * P + p) * stride + offset;
       for (let h = 0; h < H; h++) {
         const s = row + h * dh;
-        out.set(src.subarray(s, s + dh), ((b * H + h) * P + p) * dh);
+        const o = ((b * H + h) * n + p - from) * dh;
+        for (let e = 0; e < dh; e++) out[o + e] = src[s + e];
       }
     }
   return out;
@@ -265,13 +304,17 @@ function fromHeadMajor(data: Float32Array, B: number, P: number, H: number, dh: 
     for (let h = 0; h < H; h++)
       for (let p = 0; p < P; p++) {
         const src = ((b * H + h) * P + p) * dh;
-        out.set(data.subarray(src, src + dh), ((b * P + p) * H + h) * dh);
+        const o = ((b * P + p) * H + h) * dh;
+        for (let e = 0; e < dh; e++) out[o + e] = data[src + e];
       }
   return new Tensor(out, [B, P, H, dh]);
 }
 
-/** The MLP of block l (plain or TL 1.2.2 GatedMLP) on its (normalized) input x [B, P, d]. */
-function mlp(ctx: TransformerContext, l: number, x: Tensor): Tensor {
+/**
+ * The MLP of block l (plain or TL 1.2.2 GatedMLP) on its (normalized) input x [B, P, d]; `pos` = the
+ * positions x holds when not all (passed to the hooks).
+ */
+function mlp(ctx: TransformerContext, l: number, x: Tensor, pos?: readonly number[]): Tensor {
   const { arch, gemm, hooks } = ctx;
   const block = ctx.weights.blocks[l];
   const { b_in, W_out, b_out } = block.mlp;
@@ -303,20 +346,20 @@ function mlp(ctx: TransformerContext, l: number, x: Tensor): Tensor {
       const gate = new Float32Array(rows * m);
       for (let r = 0; r < rows; r++) gate.set(both.subarray(r * 2 * m, r * 2 * m + m), r * m);
       if (bGate) addRowBiasInPlace(gate, bGate);
-      const pre = hooks.point(`${p}.hook_pre`, new Tensor(gate, [B, P, m]));
-      act = activationWithHooks(ctx, p, pre);
+      const pre = hooks.point(`${p}.hook_pre`, new Tensor(gate, [B, P, m]), pos);
+      act = activationWithHooks(ctx, p, pre, pos);
       for (let r = 0; r < rows; r++) {
         const lin = r * 2 * m + m;
         const o = r * m;
         for (let i = 0; i < m; i++) act[o + i] = act[o + i] * (both[lin + i] + (bLin ? bLin[i] : 0)) + bIn[i];
       }
     }
-    post = hooks.point(`${p}.hook_post`, new Tensor(act, [B, P, m]));
+    post = hooks.point(`${p}.hook_post`, new Tensor(act, [B, P, m]), pos);
   } else {
     const preData = gemm.matmul(x.data, compiled.W_mlpIn, rows, d, m);
     addRowBiasInPlace(preData, b_in.data);
-    const pre = hooks.point(`${p}.hook_pre`, new Tensor(preData, [B, P, m]));
-    post = hooks.point(`${p}.hook_post`, new Tensor(activationWithHooks(ctx, p, pre), [B, P, m]));
+    const pre = hooks.point(`${p}.hook_pre`, new Tensor(preData, [B, P, m]), pos);
+    post = hooks.point(`${p}.hook_post`, new Tensor(activationWithHooks(ctx, p, pre, pos), [B, P, m]), pos);
   }
   const out = gemm.matmul(post.data, W_out.data, rows, m, d);
   addRowBiasInPlace(out, b_out.data);
@@ -324,11 +367,16 @@ function mlp(ctx: TransformerContext, l: number, x: Tensor): Tensor {
 }
 
 /** act_fn(pre); for solu_ln also hook_mid and the inner layer norm. Returns fresh data. */
-function activationWithHooks(ctx: TransformerContext, prefix: string, pre: Tensor): Float32Array {
+function activationWithHooks(
+  ctx: TransformerContext,
+  prefix: string,
+  pre: Tensor,
+  pos?: readonly number[],
+): Float32Array {
   const activated = activate(pre, ctx.arch.activationFn);
   if (ctx.arch.activationFn !== 'solu_ln') return activated.data;
-  const mid = ctx.hooks.point(`${prefix}.hook_mid`, activated);
+  const mid = ctx.hooks.point(`${prefix}.hook_mid`, activated, pos);
   if (!ctx.arch.normalization) return mid.data.slice();
   const block = ctx.weights.blocks[Number(prefix.split('.')[1])];
-  return normalize(ctx, `${prefix}.ln`, mid, block.mlp.ln).data.slice();
+  return normalize(ctx, `${prefix}.ln`, mid, block.mlp.ln, pos).data.slice();
 }

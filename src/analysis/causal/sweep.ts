@@ -28,6 +28,12 @@ export interface SweepOptions extends JobControl {
   heads?: readonly PredictionHead[];
   /** Reuse the unchanged layer prefix (default true; only for a shared [1, P, d] window). */
   prefixReuse?: boolean;
+  /**
+   * `last`: runs compute only what the last token needs in the last block (`lastPositionOnly`:
+   * `transformerOut` [B, 1, d], action head only), for metrics of the last token; default `all`.
+   * Window means (which need every position) fall back to `all`.
+   */
+  readout?: 'all' | 'last';
 }
 
 /** Receives each chunk's run (batch row i = sweep row `rows[i]`). */
@@ -88,7 +94,13 @@ export async function runSweep(
     const cache = model.runFromTokens(tokens, { cache: names, noActions: base.noActions }).cache!;
     layers.forEach((l, i) => prefix.set(l, cache.get(names[i])));
   }
-  const runOptions = { cache: options.cache, heads: options.heads, noActions: base.noActions };
+  const windowMean = rows.some((row) => row.some((iv) => iv.op.kind === 'mean' && iv.op.over === 'window'));
+  const runOptions = {
+    cache: options.cache,
+    heads: options.heads,
+    noActions: base.noActions,
+    lastPositionOnly: options.readout === 'last' && !windowMean,
+  };
   await forEachChunk(rows.length, options, (from, to) => {
     const chunk = order.slice(from, to);
     // A chunk may span two start layers: one run per layer.

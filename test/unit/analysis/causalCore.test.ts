@@ -117,6 +117,58 @@ describe('causal core: intervention discipline', () => {
     });
   });
 
+  it("a last-position readout gives every row's last token exactly as a full run", async () => {
+    const lastLayer: InterventionRow[] = [
+      [
+        {
+          hook: 'blocks.1.attn.hook_z',
+          op: { kind: 'set', source: 'corrupted' },
+          where: { positions: [P - 1] },
+        },
+      ],
+      [{ hook: 'blocks.1.attn.hook_z', op: { kind: 'set', source: 'corrupted' }, where: { positions: [2] } }],
+      [
+        {
+          hook: 'blocks.1.attn.hook_pattern',
+          op: { kind: 'zero' },
+          where: { heads: [1], dest: [P - 1], src: [0] },
+        },
+      ],
+      [{ hook: 'blocks.1.mlp.hook_post', op: { kind: 'mean', over: 'own' } }],
+      [
+        {
+          hook: 'blocks.1.hook_resid_post',
+          op: { kind: 'add', vector: { source: 'corrupted', minus: 'clean' } },
+        },
+      ],
+      [{ hook: 'ln_final.hook_normalized', op: { kind: 'set', source: 'corrupted' } }],
+      [
+        {
+          hook: 'blocks.1.mlp.hook_pre',
+          op: { kind: 'mean', over: 'dataset', source: 'corrupted' },
+          where: { neurons: [3] },
+        },
+      ],
+    ];
+    const rows = [
+      ...mixedRows.filter((r) => !r.some((iv) => iv.op.kind === 'mean' && iv.op.over === 'window')),
+      ...lastLayer,
+    ];
+    const full = await sweepOutputs(model, rows);
+    const d = arch.dModel;
+    const last: Float32Array[] = [];
+    await runSweep(
+      model,
+      { tokens: cleanTokens },
+      rows,
+      (run, ids) => ids.forEach((r, i) => (last[r] = run.transformerOut.data.slice(i * d, (i + 1) * d))),
+      { sources, readout: 'last', chunkRows: 4 },
+    );
+    rows.forEach((_, r) => expect(last[r], `row ${r}`).toEqual(full[r].slice((P - 1) * d)));
+    // A patch of z at an earlier position of the last layer cannot reach the last token.
+    expect(last[rows.length - lastLayer.length + 1]).toEqual(cleanRun.transformerOut.data.slice((P - 1) * d));
+  });
+
   it('rows without interventions are bit-identical to the clean run', async () => {
     const rows: InterventionRow[] = [...mixedRows, [], []];
     const outs = await sweepOutputs(model, rows, { chunkRows: 4 });

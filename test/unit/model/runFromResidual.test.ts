@@ -41,6 +41,50 @@ describe('DecisionTransformer.runFromResidual', () => {
     });
   }
 
+  for (const [name, arch] of Object.entries(archs)) {
+    it(`${name}: a last-position run equals the full run at the last token`, () => {
+      const model = randomModel(arch);
+      const inputs = randomInputs(arch, 3, 3);
+      const full = model.run(inputs, { cache: true });
+      const [B, P, d] = full.transformerOut.shape;
+      const A = arch.nActions;
+      const T = full.actionPreds!.shape[1];
+      const lastOf = (x: Float32Array, n: number, stride: number) =>
+        Array.from({ length: B }, (_, b) => [
+          ...x.slice((b * stride + stride - 1) * n, (b * stride + stride) * n),
+        ]);
+      const seen = new Map<string, readonly number[] | undefined>();
+      const spy = {
+        name: () => true,
+        fn: (_: Tensor, h: { name: string; positions?: readonly number[] }) =>
+          void seen.set(h.name, h.positions),
+      };
+      for (let l = 0; l <= arch.nLayers; l++) {
+        const resid =
+          l === 0
+            ? null
+            : l < arch.nLayers
+              ? full.cache!.get(`blocks.${l}.hook_resid_pre`)
+              : full.cache!.get(`blocks.${arch.nLayers - 1}.hook_resid_post`);
+        const part = resid
+          ? model.runFromResidual(l, resid, { lastPositionOnly: true, hooks: [spy] })
+          : model.run(inputs, { lastPositionOnly: true, hooks: [spy] });
+        expect(part.transformerOut.shape).toEqual([B, 1, d]);
+        expect(lastOf(part.transformerOut.data, d, 1)).toEqual(lastOf(full.transformerOut.data, d, P));
+        expect(lastOf(part.actionPreds!.data, A, 1)).toEqual(lastOf(full.actionPreds!.data, A, T));
+      }
+      // The last block's hooks from the pattern on hold only the last position; earlier ones all.
+      const lastBlock = `blocks.${arch.nLayers - 1}`;
+      expect(seen.get(`${lastBlock}.attn.hook_pattern`)).toEqual([P - 1]);
+      expect(seen.get(`${lastBlock}.hook_mlp_out`)).toEqual([P - 1]);
+      expect(seen.get(`${lastBlock}.attn.hook_k`)).toBeUndefined();
+      expect(seen.get(`blocks.0.hook_mlp_out`)).toEqual(arch.nLayers > 1 ? undefined : [P - 1]);
+      expect(() => model.run(inputs, { lastPositionOnly: true, heads: ['reward'] })).toThrow(
+        /only the action head/,
+      );
+    });
+  }
+
   it('runs hooks at the start layer and after', () => {
     const arch = tinyArch();
     const model = randomModel(arch);

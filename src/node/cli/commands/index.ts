@@ -8,14 +8,20 @@ import { registerEnvReplay } from './envReplay.ts';
 import { registerEvaluate } from './evaluate.ts';
 import { registerForward } from './forward.ts';
 import { registerInfo } from './info.ts';
+import { registerRtgScan } from './rtgScan.ts';
+import { registerSteer } from './steer.ts';
+import { registerTrain } from './train.ts';
+// issue 9: the app's window and the HTML report
+import { registerReport } from './report.ts';
+import { registerWindow } from './window.ts';
+// issue 12: causal analysis
+import { registerCorrupt } from './corrupt.ts';
+import { registerPatch } from './patch.ts';
 // causal analysis II (issue 14)
 import { registerAttributionPatch } from './attributionPatch.ts';
 import { registerPathPatch } from './pathPatch.ts';
 import { registerRollouts } from './rollouts.ts';
 import { registerScrub } from './scrub.ts';
-import { registerRtgScan } from './rtgScan.ts';
-import { registerSteer } from './steer.ts';
-import { registerTrain } from './train.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -31,6 +37,12 @@ export const commands: RegisterCommand[] = [
   registerEvaluate,
   registerRtgScan,
   registerSteer,
+  // issue 9
+  registerWindow,
+  registerReport,
+  // issue 12
+  registerCorrupt,
+  registerPatch,
   // causal analysis II (issue 14)
   registerPathPatch,
   registerRollouts,

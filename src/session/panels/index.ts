@@ -1,0 +1,27 @@
+/**
+ * The panel registry (worker side): every analysis panel of the app, one entry each, in display order
+ * within its group. A panel's UI view has the same id in `app/src/panels/registry.tsx`. How to add one:
+ * `docs/app-panels.md`.
+ */
+import { attentionPanel, cachePanel, logitLensPanel, observationPanel } from './dynamic.ts';
+import { ablationPanel, activationPatchingPanel, counterfactualAttentionPanel } from './causal.ts';
+import type { PanelSpec } from './types.ts';
+
+export * from './types.ts';
+
+export const PANELS: readonly PanelSpec[] = [
+  // Play / Dynamic
+  attentionPanel,
+  logitLensPanel,
+  observationPanel,
+  cachePanel,
+  // Weights (static analyses)
+  // Causal
+  activationPatchingPanel,
+  counterfactualAttentionPanel,
+  ablationPanel,
+  // Scans
+  // Dataset
+];
+
+export const panelById = (id: string): PanelSpec | undefined => PANELS.find((p) => p.id === id);
