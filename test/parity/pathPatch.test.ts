@@ -9,7 +9,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { lastLogitDiffs, preparePair, recovery } from '../../src/analysis/causal/pair.ts';
+import { metricReader, recovery } from '../../src/analysis/causal/metrics.ts';
+import { patchPair } from '../../src/analysis/causal/patching.ts';
 import { DTI_PATH_VIEWS, dtiPathViews } from '../../src/analysis/causal/pathViews.ts';
 import { runSweep } from '../../src/analysis/causal/sweep.ts';
 import { loadCheckpoint } from '../../src/io/checkpoint.ts';
@@ -44,9 +45,11 @@ describeWithShared('path patching: parity with DTI path_patch on MemoryGatedMLP'
       it(`${pairName} ${golden} (${weights}): every DTI view`, async () => {
         const g = read(`${pairName}_${golden}.safetensors`);
         const model = createModel(ckpt, { weights, gemm: new TsGemm() });
-        const pair = preparePair(model, inputsFromTensors(g, 'clean.'), inputsFromTensors(g, 'corrupted.'));
-        expect(pair.cleanLogitDiff).toBeCloseTo(toFloat32(g.get('path.clean_logit_dif')!)[0], 4);
-        expect(pair.corruptedLogitDiff).toBeCloseTo(toFloat32(g.get('path.corrupted_logit_dif')!)[0], 4);
+        const pair = patchPair(model, inputsFromTensors(g, 'clean.'), inputsFromTensors(g, 'corrupted.'));
+        const ld = metricReader(model, { kind: 'logit-diff' }, pair.clean);
+        const [vClean, vCorrupted] = [ld.read(pair.clean, 0), ld.read(pair.corrupted, 0)];
+        expect(vClean).toBeCloseTo(toFloat32(g.get('path.clean_logit_dif')!)[0], 4);
+        expect(vCorrupted).toBeCloseTo(toFloat32(g.get('path.corrupted_logit_dif')!)[0], 4);
         const { views } = await dtiPathViews(model, pair);
         for (const name of DTI_PATH_VIEWS) {
           const want = g.get(`path.${name}`)!;
@@ -61,7 +64,7 @@ describeWithShared('path patching: parity with DTI path_patch on MemoryGatedMLP'
         const act: number[] = [];
         await runSweep(
           model,
-          { tokens: pair.tokens },
+          { tokens: pair.cleanTokens },
           Array.from({ length: H }, (_, h) => [
             {
               hook: `blocks.${L - 1}.attn.hook_z`,
@@ -69,11 +72,8 @@ describeWithShared('path patching: parity with DTI path_patch on MemoryGatedMLP'
               where: { heads: [h] },
             },
           ]),
-          (run, rows) =>
-            lastLogitDiffs(run.transformerOut, pair.direction.vector).forEach(
-              (v, i) => (act[rows[i]] = 1 - recovery(pair, v)),
-            ),
-          { sources: { corrupted: pair.corrupted } },
+          (run, rows) => rows.forEach((r, i) => (act[r] = 1 - recovery(ld.read(run, i), vCorrupted, vClean))),
+          { sources: { corrupted: pair.corrupted.cache! } },
         );
         act.forEach((v, h) => expect(views.head_every.plotted[(L - 1) * H + h]).toBeCloseTo(v, 6));
       });

@@ -1,129 +1,140 @@
 /**
  * Attribution patching (Nanda 2023; Syed et al. 2023): the first-order approximation of activation
- * patching. With the base run's activations `a`, the source run's `a'` and the gradient `g = ∂LD/∂a`
- * of the base run's logit difference (one backward pass, `src/train/backward.ts`), patching node n
- * changes LD by about `Σ_{i ∈ n} (a'_i − a_i) g_i`. Every node of every sweep comes from the same
- * two cached forwards (the pair) and one backward: no run per node.
+ * patching. With the run's activations `a`, the source run's `a'` and the gradient `g = ∂LD/∂a` of the
+ * run's logit difference (one backward pass through `src/train/backward.ts`), patching the elements a
+ * sweep row selects changes LD by about `Σ (a'_i − a_i) g_i`. Every row of every activation-patching
+ * sweep (`patchSweepRows`: the same rows `activationPatching` runs) comes from the pair's two cached
+ * forwards and one backward: no run per row.
  *
- * Direction: `noise` (DTI's default) runs clean and patches corrupted activations in; `denoise` runs
- * corrupted and patches clean ones in. Both report the normalised change DTI plots,
- * `(LD_patched − LD_base) / (LD_source − LD_base)` (1 = the whole difference moved).
- * `compareWithPatching` runs the real sweep (one batched `runSweep`) and reports the error: Pearson
- * correlation, worst cells.
+ * Modes as activation patching: `noise` runs clean and patches corrupted activations in; `denoise` the
+ * reverse. Scores are DTI's normalisation `(LD_patched − LD_run) / (LD_source − LD_run)`.
+ * `compareWithPatching` runs the real sweeps (`activationPatching`, one batched sweep) and reports the
+ * error: Pearson correlation and worst cells.
  */
 import { check } from '../../errors.ts';
 import type { DecisionTransformer } from '../../model/decisionTransformer.ts';
 import { Tensor } from '../../tensor/tensor.ts';
 import { backward } from '../../train/backward.ts';
+import {
+  DEFAULT_LOGIT_DIRECTION,
+  type LogitDirectionSpec,
+  logitDirection,
+} from '../dynamic/logitDirection.ts';
 import type { JobControl } from '../jobs.ts';
 import { pearsonMatrix } from '../scans/clustering.ts';
 import { selectedOffsets } from './apply.ts';
 import { hookRowShape } from './intervention.ts';
-import { type PreparedPair, lastLogitDiffs } from './pair.ts';
-import type { NodeSet } from './pathNodes.ts';
-import { runSweep } from './sweep.ts';
+import { metricReader, recovery } from './metrics.ts';
+import {
+  type PatchAxis,
+  type PatchMode,
+  type PatchPair,
+  type PatchSweepRequest,
+  activationPatching,
+  patchSweepRows,
+} from './patching.ts';
 
-export type PatchDirection = 'noise' | 'denoise';
-
-export interface AttributionGrid {
+export interface AttributionResult {
+  sweep: PatchSweepRequest;
+  mode: PatchMode;
+  axes: PatchAxis[];
   shape: number[];
-  labels: string[];
-  /** [nodes] first-order normalised change */
+  /** First-order normalised score per sweep row (C order over `axes`) */
   attribution: Float64Array;
 }
 
-export interface AttributionComparison extends AttributionGrid {
-  /** [nodes] the real patched normalised change */
+export interface AttributionComparison extends AttributionResult {
+  /** The real patched score per row */
   actual: Float64Array;
-  /** Pearson correlation of attribution and actual (NaN if either is constant) */
+  /** Pearson correlation of attribution and actual (0 if either is constant) */
   correlation: number;
-  /** Largest |attribution − actual|, worst first (at most 5) */
-  worst: { label: string; attribution: number; actual: number; error: number }[];
+  /** Largest |attribution − actual|, worst first (at most 5), labelled by their axes */
+  worst: { cell: string; attribution: number; actual: number; error: number }[];
 }
 
-/** Base and source caches and logit differences of a direction. */
-function sides(pair: PreparedPair, direction: PatchDirection) {
-  const noise = direction === 'noise';
-  return {
-    base: noise ? pair.clean : pair.corrupted,
-    source: noise ? pair.corrupted : pair.clean,
-    baseLd: noise ? pair.cleanLogitDiff : pair.corruptedLogitDiff,
-    sourceLd: noise ? pair.corruptedLogitDiff : pair.cleanLogitDiff,
-  };
-}
-
-/** ∂LD/∂activation of the base run at every hook point (one backward pass). */
-export function logitDiffGradients(
+/**
+ * First-order scores of every requested sweep: one backward pass of the logit difference
+ * (`direction`) from the run's cached forward.
+ */
+export function attributionPatching(
   model: DecisionTransformer,
-  pair: PreparedPair,
-  direction: PatchDirection = 'noise',
-): Map<string, Tensor> {
-  const { base } = sides(pair, direction);
-  const [, P, d] = pair.tokens.shape;
+  pair: PatchPair,
+  mode: PatchMode,
+  requests: readonly PatchSweepRequest[],
+  direction: LogitDirectionSpec = DEFAULT_LOGIT_DIRECTION,
+): AttributionResult[] {
+  check(requests.length > 0, 'BAD_INPUT', 'no patching sweep was requested');
+  const [run, src] = mode === 'noise' ? [pair.clean, pair.corrupted] : [pair.corrupted, pair.clean];
+  const reader = metricReader(model, { kind: 'logit-diff', direction }, pair.clean);
+  const [vRun, vSource] = [reader.read(run, 0), reader.read(src, 0)];
+  const [, P, d] = pair.cleanTokens.shape;
+  // ∂LD/∂(transformer output) = the direction at the last position.
   const dOut = new Float32Array(P * d);
-  dOut.set(pair.direction.vector, (P - 1) * d);
-  return backward(model, base, { transformerOut: new Tensor(dOut, [1, P, d]) }, { noActions: pair.noActions })
-    .activationGrads;
-}
-
-/** First-order normalised change of patching each node of `nodes` (gradients from `logitDiffGradients`). */
-export function attributionPatch(
-  model: DecisionTransformer,
-  pair: PreparedPair,
-  nodes: NodeSet,
-  grads: Map<string, Tensor>,
-  direction: PatchDirection = 'noise',
-): AttributionGrid {
-  const { base, source, baseLd, sourceLd } = sides(pair, direction);
-  const P = pair.tokens.shape[1];
-  const attribution = Float64Array.from(nodes.nodes, (n) => {
-    const g = grads.get(n.hook);
-    check(g !== undefined, 'BAD_INPUT', () => `attribution patching has no gradient at ${n.hook}`);
-    const a = base.get(n.hook).data;
-    const b = source.get(n.hook).data;
-    let s = 0;
-    for (const o of selectedOffsets(
-      { hook: n.hook, op: { kind: 'zero' }, where: n.where },
-      hookRowShape(n.hook, model.arch, P),
-    ))
-      s += (b[o] - a[o]) * g!.data[o];
-    return s / (sourceLd - baseLd);
+  dOut.set(logitDirection(pair.clean.cache!, direction).vector, (P - 1) * d);
+  const grads = backward(
+    model,
+    run.cache!,
+    { transformerOut: new Tensor(dOut, [1, P, d]) },
+    {
+      noActions: pair.cleanInputs.actions === null,
+    },
+  ).activationGrads;
+  return requests.map((sweep) => {
+    const { axes, rows } = patchSweepRows(sweep, model.arch, pair.tokenLabels, 'source');
+    const attribution = Float64Array.from(rows, (row) => {
+      let s = 0;
+      for (const iv of row) {
+        const g = grads.get(iv.hook);
+        check(g !== undefined, 'BAD_INPUT', () => `attribution patching has no gradient at ${iv.hook}`);
+        const a = run.cache!.get(iv.hook).data;
+        const b = src.cache!.get(iv.hook).data;
+        for (const o of selectedOffsets(iv, hookRowShape(iv.hook, model.arch, P)))
+          s += (b[o] - a[o]) * g!.data[o];
+      }
+      return recovery(vRun + s, vRun, vSource);
+    });
+    return { sweep, mode, axes, shape: axes.map((a) => a.labels.length), attribution };
   });
-  return { shape: nodes.shape, labels: nodes.nodes.map((n) => n.label), attribution };
 }
 
-/** Real activation patching of the same nodes (one batched sweep) and the error of the approximation. */
+/** Real activation patching of the same sweeps and the error of the first-order scores. */
 export async function compareWithPatching(
   model: DecisionTransformer,
-  pair: PreparedPair,
-  grid: AttributionGrid,
-  nodes: NodeSet,
-  direction: PatchDirection = 'noise',
+  pair: PatchPair,
+  results: readonly AttributionResult[],
+  direction: LogitDirectionSpec = DEFAULT_LOGIT_DIRECTION,
   control?: JobControl,
-): Promise<AttributionComparison> {
-  const { source, baseLd, sourceLd } = sides(pair, direction);
-  const actual = new Float64Array(nodes.nodes.length);
-  await runSweep(
+): Promise<AttributionComparison[]> {
+  if (results.length === 0) return [];
+  const mode = results[0].mode;
+  const real = await activationPatching(
     model,
-    { tokens: direction === 'noise' ? pair.tokens : pair.corruptedTokens, noActions: pair.noActions },
-    nodes.nodes.map((n) => [
-      { hook: n.hook, op: { kind: 'set' as const, source: 'source' }, where: n.where },
-    ]),
-    (run, rows) =>
-      lastLogitDiffs(run.transformerOut, pair.direction.vector).forEach(
-        (ld, i) => (actual[rows[i]] = (ld - baseLd) / (sourceLd - baseLd)),
-      ),
-    { ...control, sources: { source } },
+    pair,
+    mode,
+    results.map((r) => r.sweep),
+    { ...control, metric: { kind: 'logit-diff', direction } },
   );
-  const correlation = pearsonMatrix([Array.from(grid.attribution), Array.from(actual)]).values[0][1];
-  const worst = grid.labels
-    .map((label, i) => ({
-      label,
-      attribution: grid.attribution[i],
-      actual: actual[i],
-      error: Math.abs(grid.attribution[i] - actual[i]),
+  return results.map((r, k) => {
+    const actual = Float64Array.from(real[k].score);
+    const cell = (i: number) => {
+      let rest = i;
+      const parts: string[] = [];
+      for (let a = r.axes.length - 1; a >= 0; a--) {
+        const n = r.axes[a].labels.length;
+        parts.unshift(`${r.axes[a].name} ${r.axes[a].labels[rest % n]}`);
+        rest = Math.floor(rest / n);
+      }
+      return parts.join(', ');
+    };
+    const worst = Array.from(actual, (v, i) => ({
+      cell: cell(i),
+      attribution: r.attribution[i],
+      actual: v,
+      error: Math.abs(r.attribution[i] - v),
     }))
-    .sort((a, b) => b.error - a.error)
-    .slice(0, 5);
-  return { ...grid, actual, correlation, worst };
+      .sort((a, b) => b.error - a.error)
+      .slice(0, 5);
+    const correlation = pearsonMatrix([Array.from(r.attribution), Array.from(actual)]).values[0][1];
+    return { ...r, actual, correlation, worst };
+  });
 }

@@ -12,16 +12,19 @@
  * only receiver is the final residual (`blocks.{L−1}.hook_resid_post`, all positions), pass 2 would
  * feed ln_final the same residual, so pass 1's output is used directly.
  *
- * Results: DTI's metric `m` per sender (1 = clean, 0 = fully corrupted) and `1 − m`, what DTI plots.
+ * Results: DTI's metric `m = (v − v_corrupted) / (v_clean − v_corrupted)` per sender (1 = clean, 0 =
+ * fully corrupted; v = the logit difference by default, any metric of `metrics.ts`) and `1 − m`, what
+ * DTI plots.
  */
 import { check } from '../../errors.ts';
 import { ActivationCache } from '../../model/activationCache.ts';
 import type { DTArchitecture } from '../../model/architecture.ts';
 import { hookNames } from '../../model/architecture.ts';
-import type { DecisionTransformer } from '../../model/decisionTransformer.ts';
+import type { DecisionTransformer, RunResult } from '../../model/decisionTransformer.ts';
 import { Tensor } from '../../tensor/tensor.ts';
 import type { JobControl } from '../jobs.ts';
-import { type PreparedPair, lastLogitDiffs, recovery } from './pair.ts';
+import { type MetricSpec, metricReader, recovery } from './metrics.ts';
+import type { PatchPair } from './patching.ts';
 import {
   type Intervention,
   type InterventionRow,
@@ -41,15 +44,17 @@ export interface PathNode {
 export interface PathPatchResult {
   senders: string[];
   receivers: string[];
-  /** [nSenders] DTI's metric m = (LD − LD_corrupted) / (LD_clean − LD_corrupted) */
+  /** [nSenders] DTI's metric m = (v − v_corrupted) / (v_clean − v_corrupted) */
   metric: Float64Array;
   /** [nSenders] 1 − m, as DTI's app plots it (0 = no effect, 1 = the full corruption) */
   plotted: Float64Array;
-  /** [nSenders] patched logit differences */
-  logitDiff: Float64Array;
-  cleanLogitDiff: number;
-  corruptedLogitDiff: number;
-  direction: string;
+  /** [nSenders] raw metric of each path-patched run (e.g. its logit difference) */
+  values: Float64Array;
+  /** Raw metric of the clean and corrupted runs */
+  clean: number;
+  corrupted: number;
+  /** e.g. "logit difference left − right" */
+  metricLabel: string;
 }
 
 /** Position of a hook in the forward order (for "receiver earlier than sender" checks). */
@@ -76,6 +81,8 @@ function senderRow(arch: DTArchitecture, sender: PathNode): InterventionRow {
 }
 
 export interface PathPatchOptions extends JobControl {
+  /** Default: the logit difference left − right (DTI). */
+  metric?: MetricSpec;
   /**
    * `error` (default): a receiver that runs before a sender is BAD_INPUT. `skip`: such receivers are
    * left out for that sender (DTI patches them with their step-1 value, which is their clean value, a
@@ -90,14 +97,17 @@ export interface PathPatchOptions extends JobControl {
  */
 export async function pathPatch(
   model: DecisionTransformer,
-  pair: PreparedPair,
+  pair: PatchPair,
   senders: readonly PathNode[],
   receivers: readonly PathNode[],
   options: PathPatchOptions = {},
 ): Promise<PathPatchResult> {
   const { arch } = model;
-  const { unreachable = 'error', ...control } = options;
-  const P = pair.tokens.shape[1];
+  const { unreachable = 'error', metric: spec, ...control } = options;
+  const P = pair.cleanTokens.shape[1];
+  const reader = metricReader(model, spec ?? { kind: 'logit-diff' }, pair.clean);
+  const clean = reader.read(pair.clean, 0);
+  const corrupted = reader.read(pair.corrupted, 0);
   check(senders.length > 0, 'BAD_INPUT', 'path patching needs at least one sender');
   check(receivers.length > 0, 'BAD_INPUT', 'path patching needs at least one receiver');
   for (const node of [...senders, ...receivers])
@@ -115,10 +125,12 @@ export async function pathPatch(
     }),
   );
   const run = senders.map((_, i) => i).filter((i) => reach[i].length > 0);
-  const logitDiff = new Float64Array(senders.length).fill(pair.cleanLogitDiff);
-  const dir = pair.direction.vector;
-  const base = { tokens: pair.tokens, noActions: pair.noActions };
-  const sources = { clean: pair.clean, corrupted: pair.corrupted };
+  const values = new Float64Array(senders.length).fill(clean);
+  const base = { tokens: pair.cleanTokens, noActions: pair.cleanInputs.actions === null };
+  const sources = { clean: pair.clean.cache!, corrupted: pair.corrupted.cache! };
+  const readAll = (result: RunResult, ids: readonly number[]) =>
+    ids.forEach((r, k) => (values[run[r]] = reader.read(result, k)));
+  const runOptions = { heads: reader.heads };
   const final = finalResidual(arch);
   const direct = receivers.every((r) => r.hook === final.hook && r.where === undefined);
   const receiverHooks = [...new Set(receivers.map((r) => r.hook))];
@@ -134,10 +146,7 @@ export async function pathPatch(
       base,
       run.map((i) => senderRow(arch, senders[i])),
       (result, rows) => {
-        if (direct) {
-          lastLogitDiffs(result.transformerOut, dir).forEach((v, k) => (logitDiff[run[rows[k]]] = v));
-          return;
-        }
+        if (direct) return readAll(result, rows);
         // A receiver before this group's start layer is not cached: it precedes these senders.
         for (const hook of receiverHooks.filter((h) => result.cache!.has(h))) {
           const act = result.cache!.get(hook);
@@ -152,7 +161,13 @@ export async function pathPatch(
           );
         }
       },
-      { ...control, sources, cache: direct ? undefined : receiverHooks, onProgress: progress(0) },
+      {
+        ...control,
+        ...runOptions,
+        sources,
+        cache: direct ? reader.cache : [...receiverHooks, ...reader.cache],
+        onProgress: progress(0),
+      },
     );
 
   if (n > 0 && !direct) {
@@ -163,24 +178,23 @@ export async function pathPatch(
         where: r.where,
       })),
     );
-    await runSweep(
-      model,
-      base,
-      rows,
-      (result, ids) =>
-        lastLogitDiffs(result.transformerOut, dir).forEach((v, k) => (logitDiff[run[ids[k]]] = v)),
-      { ...control, sources: { paths: new ActivationCache(paths, model) }, onProgress: progress(1) },
-    );
+    await runSweep(model, base, rows, readAll, {
+      ...control,
+      ...runOptions,
+      cache: reader.cache,
+      sources: { paths: new ActivationCache(paths, model) },
+      onProgress: progress(1),
+    });
   }
-  const metric = logitDiff.map((ld) => recovery(pair, ld));
+  const metric = values.map((v) => recovery(v, corrupted, clean));
   return {
     senders: senders.map((s) => s.label),
     receivers: receivers.map((r) => r.label),
     metric,
     plotted: metric.map((m) => 1 - m),
-    logitDiff,
-    cleanLogitDiff: pair.cleanLogitDiff,
-    corruptedLogitDiff: pair.corruptedLogitDiff,
-    direction: pair.direction.label,
+    values,
+    clean,
+    corrupted,
+    metricLabel: reader.label,
   };
 }

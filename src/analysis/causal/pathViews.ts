@@ -7,7 +7,7 @@
  * Each view is at most two batched sweeps over its whole sender set.
  */
 import type { DecisionTransformer } from '../../model/decisionTransformer.ts';
-import type { PreparedPair } from './pair.ts';
+import type { PatchPair } from './patching.ts';
 import { type NodeSet, blockSenders, headInput, headSenders } from './pathNodes.ts';
 import { type PathNode, type PathPatchOptions, finalResidual, pathPatch } from './pathPatch.ts';
 
@@ -19,8 +19,12 @@ export interface PathGrid {
   /** DTI's plotted value 1 − m per sender */
   plotted: Float64Array;
   metric: Float64Array;
-  /** patched logit difference per sender */
-  logitDiff: Float64Array;
+  /** raw metric of each path-patched run (e.g. its logit difference) */
+  values: Float64Array;
+  /** raw metric of the clean and corrupted runs, and its name */
+  clean: number;
+  corrupted: number;
+  metricLabel: string;
 }
 
 export const DTI_PATH_VIEWS = [
@@ -35,32 +39,28 @@ export type DtiPathView = (typeof DTI_PATH_VIEWS)[number];
 
 export interface DtiPathViewsResult {
   views: Record<DtiPathView, PathGrid>;
-  cleanLogitDiff: number;
-  corruptedLogitDiff: number;
-  direction: string;
 }
 
 /** Path patching of a sender grid to receivers, receivers before a sender skipped (see `pathPatch`). */
 export async function pathPatchGrid(
   model: DecisionTransformer,
-  pair: PreparedPair,
+  pair: PatchPair,
   senders: NodeSet,
   receivers: readonly PathNode[],
   options: PathPatchOptions = {},
 ): Promise<PathGrid> {
   const res = await pathPatch(model, pair, senders.nodes, receivers, { unreachable: 'skip', ...options });
-  const { senders: labels, receivers: receiverLabels, plotted, metric, logitDiff } = res;
-  return { shape: senders.shape, senders: labels, receivers: receiverLabels, plotted, metric, logitDiff };
+  return { shape: senders.shape, ...res };
 }
 
 /** Every DTI view of a pair (six sender/receiver sets, each two batched passes at most). */
 export async function dtiPathViews(
   model: DecisionTransformer,
-  pair: PreparedPair,
+  pair: PatchPair,
   control?: PathPatchOptions,
 ): Promise<DtiPathViewsResult> {
   const { arch } = model;
-  const P = pair.tokens.shape[1];
+  const P = pair.cleanTokens.shape[1];
   const last = arch.nLayers - 1;
   const heads = headSenders(arch);
   const final = [finalResidual(arch)];
@@ -78,10 +78,5 @@ export async function dtiPathViews(
     z_to_last_layer_k: await pathPatchGrid(model, pair, heads, [headInput(last, 'k')], control),
     z_to_last_layer_v: await pathPatchGrid(model, pair, heads, [headInput(last, 'v')], control),
   };
-  return {
-    views,
-    cleanLogitDiff: pair.cleanLogitDiff,
-    corruptedLogitDiff: pair.corruptedLogitDiff,
-    direction: pair.direction.label,
-  };
+  return { views };
 }

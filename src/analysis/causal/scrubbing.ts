@@ -19,17 +19,13 @@ import { DtlensError, check } from '../../errors.ts';
 import type { DecisionTransformer } from '../../model/decisionTransformer.ts';
 import type { JobControl } from '../jobs.ts';
 import type { Intervention, InterventionRow } from './intervention.ts';
-import { lastLogitDiffs } from './pair.ts';
+import { metricReader } from './metrics.ts';
 import type { PathNode } from './pathPatch.ts';
 import { Tensor } from '../../tensor/tensor.ts';
 import { parseSenders } from './pathNodes.ts';
 import { runSweep } from './sweep.ts';
 import { FEATURE_NAMES, type FeatureName, type WindowSet } from './windows.ts';
-import {
-  DEFAULT_LOGIT_DIRECTION,
-  type LogitDirectionSpec,
-  logitDirection,
-} from '../dynamic/logitDirection.ts';
+import type { LogitDirectionSpec } from '../dynamic/logitDirection.ts';
 
 export type Dependency = FeatureName | 'everything' | 'nothing';
 const DEPENDENCIES: readonly Dependency[] = [...FEATURE_NAMES, 'everything', 'nothing'];
@@ -141,8 +137,8 @@ export async function causalScrub(
   const hooks = [...new Set(list.map((c) => c.node.hook))];
   const base = model.runFromTokens(tokens, { cache: hooks, noActions: windows.inputs.actions === null });
   const data = base.cache!;
-  const dir = logitDirection(data, options.direction ?? DEFAULT_LOGIT_DIRECTION).vector;
-  const cleanLd = lastLogitDiffs(base.transformerOut, dir);
+  const reader = metricReader(model, { kind: 'logit-diff', direction: options.direction }, base);
+  const cleanLd = Array.from({ length: N }, (_, i) => reader.read(base, i));
   const A = model.arch.nActions;
   const Tp = base.actionPreds!.shape[1];
   const target = Int32Array.from({ length: N }, (_, b) => {
@@ -193,9 +189,8 @@ export async function causalScrub(
     { tokens: repeated, noActions: windows.inputs.actions === null },
     rows,
     (run, ids) => {
-      const lds = lastLogitDiffs(run.transformerOut, dir);
       ids.forEach((r, k) => {
-        ld[r] = lds[k];
+        ld[r] = reader.read(run, k);
         loss[r] = crossEntropy(run.actionPreds!.data, (k * Tp + Tp - 1) * A, A, target[r % N]);
       });
     },

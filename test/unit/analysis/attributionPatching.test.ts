@@ -7,12 +7,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  attributionPatch,
+  attributionPatching,
   compareWithPatching,
-  logitDiffGradients,
 } from '../../../src/analysis/causal/attributionPatching.ts';
-import { preparePair } from '../../../src/analysis/causal/pair.ts';
-import { PATCH_SWEEPS, patchSweep } from '../../../src/analysis/causal/patchSweeps.ts';
+import { type PatchSweepRequest, patchPair } from '../../../src/analysis/causal/patching.ts';
 import { invalidateDerivedWeights } from '../../../src/model/decisionTransformer.ts';
 import { randomModel, tinyArch } from '../../support/randomModel.ts';
 import { windowInputs } from './support.ts';
@@ -29,48 +27,50 @@ function frozenModel() {
   return model;
 }
 
+const SWEEPS: PatchSweepRequest[] = [
+  { kind: 'block_every' },
+  { kind: 'resid_mid' },
+  { kind: 'head_all_pos_every' },
+  { kind: 'head_by_pos_every' },
+  { kind: 'mlp_neurons', layer: 0 },
+  { kind: 'mlp_neurons_by_pos', layer: 1 },
+];
+
 describe('attribution patching', () => {
   const model = frozenModel();
-  const pair = preparePair(model, windowInputs(model.arch, 1, 3, 5), windowInputs(model.arch, 1, 3, 9));
-  const P = pair.tokens.shape[1];
+  const pair = patchPair(model, windowInputs(model.arch, 1, 3, 5), windowInputs(model.arch, 1, 3, 9));
 
-  for (const direction of ['noise', 'denoise'] as const)
-    it(`is exact with frozen nonlinearities and a linear metric (${direction}, every sweep)`, async () => {
-      const grads = logitDiffGradients(model, pair, direction);
+  for (const mode of ['noise', 'denoise'] as const)
+    it(`is exact with frozen nonlinearities and a linear metric (${mode}, every sweep)`, async () => {
+      const estimates = attributionPatching(model, pair, mode, SWEEPS);
+      const compared = await compareWithPatching(model, pair, estimates);
       let moved = 0;
-      for (const sweep of PATCH_SWEEPS) {
-        const nodes = patchSweep(model.arch, P, sweep);
-        const grid = attributionPatch(model, pair, nodes, grads, direction);
-        const cmp = await compareWithPatching(model, pair, grid, nodes, direction);
-        expect(cmp.shape).toEqual(nodes.shape);
-        cmp.actual.forEach((a, i) =>
-          expect(cmp.attribution[i], `${sweep} ${cmp.labels[i]}`).toBeCloseTo(a, 4),
-        );
+      for (const cmp of compared) {
+        expect(cmp.shape).toEqual(cmp.axes.map((a) => a.labels.length));
+        cmp.actual.forEach((a, i) => expect(cmp.attribution[i], `${cmp.sweep.kind} ${i}`).toBeCloseTo(a, 4));
         moved += cmp.actual.reduce((s, a) => s + Math.abs(a), 0);
       }
       expect(moved).toBeGreaterThan(1);
     });
 
   it('patching everything at the start of layer 0 moves the whole difference (sum over positions = 1)', () => {
-    const grads = logitDiffGradients(model, pair, 'noise');
-    const grid = attributionPatch(model, pair, patchSweep(model.arch, P, 'block_every'), grads, 'noise');
-    const layer0 = grid.attribution.slice(0, P).reduce((a, b) => a + b, 0);
-    expect(layer0).toBeCloseTo(1, 4);
+    const [grid] = attributionPatching(model, pair, 'noise', [{ kind: 'resid_pre' }]);
+    const P = grid.shape[1];
+    expect(grid.attribution.slice(0, P).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
   });
 
   it('approximates real patching on a model with its nonlinearities', async () => {
     const arch = tinyArch({ gatedMlp: true });
     const m = randomModel(arch, { seed: 2 });
-    const p = preparePair(m, windowInputs(arch, 1, 3, 5), windowInputs(arch, 1, 3, 9));
-    const nodes = patchSweep(arch, P, 'block_every');
-    const cmp = await compareWithPatching(
+    const p = patchPair(m, windowInputs(arch, 1, 3, 5), windowInputs(arch, 1, 3, 9));
+    const [cmp] = await compareWithPatching(
       m,
       p,
-      attributionPatch(m, p, nodes, logitDiffGradients(m, p)),
-      nodes,
+      attributionPatching(m, p, 'noise', [{ kind: 'block_every' }]),
     );
     expect(cmp.correlation).toBeGreaterThan(0.5);
     expect(cmp.worst[0].error).toBeGreaterThan(1e-6);
     expect(cmp.worst[0].error).toBe(Math.max(...cmp.actual.map((a, i) => Math.abs(a - cmp.attribution[i]))));
+    expect(cmp.worst[0].cell).toMatch(/^component \w+, layer \d, position [RSA]\d$/);
   });
 });

@@ -7,7 +7,8 @@
  * that did not change give 1 − m = 0; typed errors for bad sender/receiver sets.
  */
 import { describe, expect, it } from 'vitest';
-import { preparePair, lastLogitDiffs } from '../../../src/analysis/causal/pair.ts';
+import { metricReader } from '../../../src/analysis/causal/metrics.ts';
+import { patchPair } from '../../../src/analysis/causal/patching.ts';
 import {
   blockSenders,
   headInput,
@@ -31,8 +32,9 @@ const arch = tinyArch({ gatedMlp: true, nLayers: 3 });
 const model = randomModel(arch);
 const clean = windowInputs(arch, 1, 3, 5);
 const corrupted = windowInputs(arch, 1, 3, 9);
-const pair = preparePair(model, clean, corrupted);
-const P = pair.tokens.shape[1];
+const pair = patchPair(model, clean, corrupted);
+const P = pair.cleanTokens.shape[1];
+const ld = metricReader(model, { kind: 'logit-diff' }, pair.clean);
 
 /** Overwrites the node's elements (all batch rows) with `from` (a [1, ...] activation). */
 function copyHook(node: PathNode, from: () => Tensor): Hook {
@@ -53,16 +55,16 @@ function copyHook(node: PathNode, from: () => Tensor): Hook {
 function naivePathPatch(sender: PathNode, receivers: PathNode[]): number {
   const freeze: Hook[] = Array.from({ length: arch.nLayers }, (_, l) => ({
     name: `blocks.${l}.attn.hook_z`,
-    fn: (act) => act.data.set(pair.clean.get(`blocks.${l}.attn.hook_z`).data),
+    fn: (act) => act.data.set(pair.clean.cache!.get(`blocks.${l}.attn.hook_z`).data),
   }));
-  const step2 = model.runFromTokens(pair.tokens, {
-    hooks: [...freeze, copyHook(sender, () => pair.corrupted.get(sender.hook))],
+  const step2 = model.runFromTokens(pair.cleanTokens, {
+    hooks: [...freeze, copyHook(sender, () => pair.corrupted.cache!.get(sender.hook))],
     cache: receivers.map((r) => r.hook),
   });
-  const step3 = model.runFromTokens(pair.tokens, {
+  const step3 = model.runFromTokens(pair.cleanTokens, {
     hooks: receivers.map((r) => copyHook(r, () => step2.cache!.get(r.hook))),
   });
-  return lastLogitDiffs(step3.transformerOut, pair.direction.vector)[0];
+  return ld.read(step3, 0);
 }
 
 describe('path patching', () => {
@@ -82,10 +84,10 @@ describe('path patching', () => {
       const res = await pathPatch(model, pair, senders, receivers, { chunkRows: 5 });
       senders.forEach((s, i) => {
         const ld = naivePathPatch(s, receivers);
-        expect(res.logitDiff[i], s.label).toBeCloseTo(ld, 5);
+        expect(res.values[i], s.label).toBeCloseTo(ld, 5);
         expect(res.plotted[i]).toBeCloseTo(1 - res.metric[i], 12);
       });
-      expect(new Set(res.logitDiff.map((v) => Math.round(v * 1e4))).size).toBeGreaterThan(2);
+      expect(new Set(res.values.map((v) => Math.round(v * 1e4))).size).toBeGreaterThan(2);
     });
 
   it('to the final residual with no head after the sender equals activation patching of the sender', async () => {
@@ -97,22 +99,22 @@ describe('path patching', () => {
     const act = new Float64Array(lastLayer.length);
     await runSweep(
       model,
-      { tokens: pair.tokens },
+      { tokens: pair.cleanTokens },
       lastLayer.map((s) => [{ hook: s.hook, op: { kind: 'set', source: 'corrupted' }, where: s.where }]),
-      (run, rows) =>
-        lastLogitDiffs(run.transformerOut, pair.direction.vector).forEach((v, i) => (act[rows[i]] = v)),
-      { sources: { corrupted: pair.corrupted } },
+      (run, rows) => rows.forEach((r, i) => (act[r] = ld.read(run, i))),
+      { sources: { corrupted: pair.corrupted.cache! } },
     );
-    lastLayer.forEach((s, i) => expect(res.logitDiff[i], s.label).toBeCloseTo(act[i], 6));
+    lastLayer.forEach((s, i) => expect(res.values[i], s.label).toBeCloseTo(act[i], 6));
   });
 
   it('corrupted = clean leaves every path at the clean logit difference', async () => {
-    const same = preparePair(model, clean, clean);
+    const same = patchPair(model, clean, clean);
     const all = parseSenders('blocks', arch, P);
     for (const receivers of [[finalResidual(arch)], parseReceivers('L2.v,mlp1', arch)]) {
       const grid = await pathPatchGrid(model, same, all, receivers);
       expect(grid.senders.length).toBe(3 * 3 * P);
-      for (const ld of grid.logitDiff) expect(Math.abs(ld - same.cleanLogitDiff)).toBeLessThan(1e-5);
+      for (const v of grid.values) expect(Math.abs(v - ld.read(same.clean, 0))).toBeLessThan(1e-5);
+      expect(grid.clean).toBe(grid.corrupted);
     }
   });
 
@@ -120,15 +122,13 @@ describe('path patching', () => {
     const receivers = parseReceivers('L1.v,mlp2', arch);
     const all = parseSenders('blocks', arch, P);
     const grid = await pathPatchGrid(model, pair, all, receivers);
-    all.nodes.forEach((s, i) =>
-      expect(grid.logitDiff[i], s.label).toBeCloseTo(naivePathPatch(s, receivers), 5),
-    );
+    all.nodes.forEach((s, i) => expect(grid.values[i], s.label).toBeCloseTo(naivePathPatch(s, receivers), 5));
   });
 
   it('a sender the corruption does not reach gives 1 − m = 0', async () => {
     // Corrupt only the last RTG token: every sender at an earlier position is unchanged.
     const late = { ...clean, rtgs: clean.rtgs.map((v, t) => (t === 2 ? v + 3 : v)) };
-    const p2 = preparePair(model, clean, late);
+    const p2 = patchPair(model, clean, late);
     const grid = await pathPatchGrid(model, p2, blockSenders(arch, P), [finalResidual(arch)]);
     const lastR = P - 2;
     grid.plotted.forEach((v, i) => {
@@ -163,6 +163,9 @@ describe('path patching', () => {
     await bad(() => parseSenders('L0H1,foo', arch, P), /unknown sender "foo"/);
     await bad(() => parseReceivers(' , ', arch), /receiver list is empty/);
     await bad(() => parseReceivers('mlp1.out', arch), /unknown receiver/);
-    await bad(() => preparePair(model, clean, windowInputs(arch, 1, 2, 9)), /same length/);
+    await bad(
+      () => patchPair(model, clean, windowInputs(arch, 1, 2, 9)),
+      /must be single windows of one shape/,
+    );
   });
 });

@@ -4,20 +4,30 @@
  * estimate (Pearson correlation, worst cells), as JSON.
  */
 import type { Command } from 'commander';
+import { attributionPatching, compareWithPatching } from '../../../analysis/causal/attributionPatching.ts';
 import {
-  type PatchDirection,
-  attributionPatch,
-  compareWithPatching,
-  logitDiffGradients,
-} from '../../../analysis/causal/attributionPatching.ts';
-import { preparePair } from '../../../analysis/causal/pair.ts';
-import { PATCH_SWEEPS, type PatchSweep, patchSweep } from '../../../analysis/causal/patchSweeps.ts';
+  PATCH_MODES,
+  PATCH_SWEEPS,
+  type PatchMode,
+  type PatchSweepKind,
+  type PatchSweepRequest,
+  patchPair,
+} from '../../../analysis/causal/patching.ts';
 import { createModel } from '../../../model/load.ts';
 import { WEIGHT_VARIANTS, type WeightVariant } from '../../../model/processing.ts';
 import { nodeGemm } from '../../gemm.ts';
 import { readModelFile } from '../../modelFile.ts';
 import { directionFromOptions, readWindow, writeOutputs } from '../analysisIo.ts';
-import { parseChoice } from '../options.ts';
+import { parseChoice, parseCount } from '../options.ts';
+
+/** `kind` or `kind:layer` (the MLP layer of neuron sweeps). */
+function parseSweep(term: string): PatchSweepRequest {
+  const [kind, layer] = term.trim().split(':');
+  return {
+    kind: parseChoice<PatchSweepKind>(kind, PATCH_SWEEPS, '--sweeps'),
+    ...(layer !== undefined && { layer: parseCount(layer, `the layer of ${kind}`) }),
+  };
+}
 
 interface AttributionCliOptions {
   model: string;
@@ -28,8 +38,8 @@ interface AttributionCliOptions {
   weights: string;
   positive: string;
   negative: string;
-  direction: string;
-  sweeps: string;
+  mode: string;
+  sweeps?: string;
   compare: boolean;
   output: string;
 }
@@ -48,48 +58,55 @@ export function registerAttributionPatch(program: Command): void {
     .option('--weights <variant>', `weight processing: ${WEIGHT_VARIANTS.join(' | ')}`, 'raw')
     .option('--positive <action>', 'logit direction: positive action', '0')
     .option('--negative <action>', "negative action, or 'none'", '1')
-    .option('--direction <d>', 'noise (run clean, patch corrupted in) | denoise', 'noise')
-    .option('--sweeps <list>', `sweeps: ${PATCH_SWEEPS.join(', ')}`, PATCH_SWEEPS.join(','))
+    .option('--mode <m>', 'noise (run clean, patch corrupted in) | denoise', 'noise')
+    .option(
+      '--sweeps <list>',
+      `sweeps (${PATCH_SWEEPS.join(', ')}; neuron sweeps take :layer); default block_every, head_all_pos_every, head_out_by_pos and mlp_neurons of every layer`,
+    )
     .option('--no-compare', 'skip the real patching sweeps')
     .requiredOption('--output <file>', 'results as JSON')
     .action(async (o: AttributionCliOptions) => {
       const weights = parseChoice<WeightVariant>(o.weights, WEIGHT_VARIANTS, '--weights');
-      const direction = parseChoice<PatchDirection>(o.direction, ['noise', 'denoise'], '--direction');
-      const sweeps = o.sweeps
-        .split(',')
-        .map((s) => parseChoice<PatchSweep>(s.trim(), PATCH_SWEEPS, '--sweeps'));
+      const mode = parseChoice<PatchMode>(o.mode, PATCH_MODES, '--mode');
       const model = createModel(readModelFile(o.model), { weights, gemm: nodeGemm('auto') });
-      const pair = preparePair(
+      const requests: PatchSweepRequest[] = o.sweeps
+        ? o.sweeps.split(',').map(parseSweep)
+        : [
+            { kind: 'block_every' },
+            { kind: 'head_all_pos_every' },
+            { kind: 'head_out_by_pos' },
+            ...Array.from({ length: model.arch.nLayers }, (_, layer) => ({
+              kind: 'mlp_neurons' as const,
+              layer,
+            })),
+          ];
+      const pair = patchPair(
         model,
         readWindow(o.input, o.clean, o.index),
         readWindow(o.input, o.corrupted, o.index),
-        directionFromOptions(o),
       );
-      const P = pair.tokens.shape[1];
-      const grads = logitDiffGradients(model, pair, direction);
-      const results: Record<string, unknown> = {};
-      for (const sweep of sweeps) {
-        const nodes = patchSweep(model.arch, P, sweep);
-        const grid = attributionPatch(model, pair, nodes, grads, direction);
-        const cmp = o.compare ? await compareWithPatching(model, pair, grid, nodes, direction) : null;
-        results[sweep] = {
-          ...(cmp ?? grid),
-          attribution: Array.from(grid.attribution),
-          ...(cmp && { actual: Array.from(cmp.actual) }),
+      const direction = directionFromOptions(o);
+      const estimates = attributionPatching(model, pair, mode, requests, direction);
+      const compared = o.compare ? await compareWithPatching(model, pair, estimates, direction) : null;
+      const sweeps = estimates.map((r, k) => {
+        const c = compared?.[k];
+        const name = `${r.sweep.kind}${r.sweep.layer === undefined ? '' : `:${r.sweep.layer}`}`;
+        process.stdout.write(
+          `${name} [${r.shape.join(', ')}]${c ? `, correlation with real patching ${c.correlation.toFixed(4)}` : ''}\n`,
+        );
+        return {
+          ...r,
+          attribution: Array.from(r.attribution),
+          ...(c && { actual: Array.from(c.actual), correlation: c.correlation, worst: c.worst }),
         };
-        const corr = cmp ? `, correlation with real patching ${cmp.correlation.toFixed(4)}` : '';
-        process.stdout.write(`${sweep} [${grid.shape.join(', ')}]${corr}\n`);
-      }
+      });
       const written = writeOutputs(o, {
         command: 'attribution-patch',
         model: o.model,
         weights,
         input: o.input,
-        direction,
-        logitDirection: pair.direction.label,
-        cleanLogitDiff: pair.cleanLogitDiff,
-        corruptedLogitDiff: pair.corruptedLogitDiff,
-        sweeps: results,
+        mode,
+        sweeps,
       });
       process.stdout.write(`wrote ${written.join(', ')}\n`);
     });

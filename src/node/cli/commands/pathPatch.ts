@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { preparePair } from '../../../analysis/causal/pair.ts';
+import { patchPair } from '../../../analysis/causal/patching.ts';
 import { parseReceivers, parseSenders } from '../../../analysis/causal/pathNodes.ts';
 import { type PathGrid, dtiPathViews, pathPatchGrid } from '../../../analysis/causal/pathViews.ts';
 import { pathGridFigure } from '../../../analysis/figures/pathFigures.ts';
@@ -82,36 +82,38 @@ export function registerPathPatch(program: Command): void {
       const model = createModel(readModelFile(opts.model), { weights, gemm: nodeGemm('auto') });
       const clean = readWindow(opts.input, opts.clean, opts.index);
       const corrupted = readWindow(opts.input, opts.corrupted, opts.index);
-      const pair = preparePair(model, clean, corrupted, directionFromOptions(opts));
-      const tensors: Record<string, RawTensor> = {
-        'path.clean_logit_dif': f32([pair.cleanLogitDiff], [1]),
-        'path.corrupted_logit_dif': f32([pair.corruptedLogitDiff], [1]),
-      };
-      const metadata: Record<string, string> = { direction: pair.direction.label };
+      const pair = patchPair(model, clean, corrupted);
+      const metric = { kind: 'logit-diff' as const, direction: directionFromOptions(opts) };
+      const views = opts.senders === undefined ? (await dtiPathViews(model, pair, { metric })).views : null;
+      const tensors: Record<string, RawTensor> = {};
+      const metadata: Record<string, string> = {};
       let shown: PathGrid;
-      if (opts.senders === undefined) {
-        const { views } = await dtiPathViews(model, pair);
+      if (views) {
         for (const [name, grid] of Object.entries(views)) {
           tensors[`path.${name}`] = f32(grid.plotted, grid.shape);
           tensors[`path.metric.${name}`] = f32(grid.metric, grid.shape);
         }
         shown = views.head_every;
       } else {
-        const P = pair.tokens.shape[1];
-        const senders = parseSenders(opts.senders, model.arch, P);
+        const P = pair.cleanTokens.shape[1];
+        const senders = parseSenders(opts.senders!, model.arch, P);
         const receivers = parseReceivers(opts.receivers, model.arch);
         shown = await pathPatchGrid(model, pair, senders, receivers, {
           unreachable: opts.skipUnreachable ? 'skip' : 'error',
+          metric,
         });
         tensors['path.custom'] = f32(shown.plotted, shown.shape);
         tensors['path.custom_metric'] = f32(shown.metric, shown.shape);
         metadata.senders = JSON.stringify(shown.senders);
         metadata.receivers = JSON.stringify(shown.receivers);
       }
+      tensors['path.clean_logit_dif'] = f32([shown.clean], [1]);
+      tensors['path.corrupted_logit_dif'] = f32([shown.corrupted], [1]);
+      metadata.metric = shown.metricLabel;
       writeFileSync(opts.output, writeSafetensors(tensors, metadata));
       if (opts.svg) writeFileSync(opts.svg, renderFigureSvg(pathGridFigure(shown)));
       process.stdout.write(
-        `${pair.direction.label}: clean ${pair.cleanLogitDiff.toFixed(4)}, corrupted ${pair.corruptedLogitDiff.toFixed(4)}; ` +
+        `${shown.metricLabel}: clean ${shown.clean.toFixed(4)}, corrupted ${shown.corrupted.toFixed(4)}; ` +
           `largest 1 − m ${Math.max(...shown.plotted).toFixed(4)} (${shown.senders[shown.plotted.indexOf(Math.max(...shown.plotted))]})\n` +
           `wrote ${[opts.output, opts.svg].filter(Boolean).join(', ')}\n`,
       );

@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import type { SourceCaches } from '../../../analysis/causal/apply.ts';
 import { type ClosedLoopCondition, closedLoopRollouts } from '../../../analysis/causal/closedLoop.ts';
 import { interventionsFromJson } from '../../../analysis/causal/intervention.ts';
-import { preparePair } from '../../../analysis/causal/pair.ts';
+import { patchPair } from '../../../analysis/causal/patching.ts';
 import {
   directionVector,
   meanDifferenceVector,
@@ -196,17 +196,17 @@ export function registerRollouts(program: Command): void {
         const rows = interventionsFromJson(text, model.arch, P);
         conditions = [{ label: 'none', row: [] }, ...rows.map((row, i) => ({ label: `row ${i}`, row }))];
         if (o.pair) {
-          const pair = preparePair(
+          const pair = patchPair(
             model,
             readWindow(o.pair, 'clean.', '0'),
             readWindow(o.pair, 'corrupted.', '0'),
           );
           check(
-            pair.tokens.shape[1] === P,
+            pair.tokenLabels.length === P,
             'BAD_SHAPE',
-            `--pair windows have ${pair.tokens.shape[1]} tokens; rollouts use full windows of ${P}`,
+            `--pair windows have ${pair.tokenLabels.length} tokens; rollouts use full windows of ${P}`,
           );
-          sources = { clean: pair.clean, corrupted: pair.corrupted };
+          sources = { clean: pair.clean.cache!, corrupted: pair.corrupted.cache! };
         }
       } else {
         const coefficients =
