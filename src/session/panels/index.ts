@@ -5,6 +5,7 @@
  */
 import { attentionPanel, cachePanel, logitLensPanel, observationPanel } from './dynamic.ts';
 import { ablationPanel, activationPatchingPanel, counterfactualAttentionPanel } from './causal.ts';
+import { attributionPatchingPanel, pathPatchingPanel } from './causal2.ts';
 import type { PanelSpec } from './types.ts';
 
 export * from './types.ts';
@@ -20,6 +21,8 @@ export const PANELS: readonly PanelSpec[] = [
   activationPatchingPanel,
   counterfactualAttentionPanel,
   ablationPanel,
+  pathPatchingPanel,
+  attributionPatchingPanel,
   // Scans
   // Dataset
 ];
