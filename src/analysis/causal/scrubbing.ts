@@ -20,6 +20,7 @@ import type { DecisionTransformer } from '../../model/decisionTransformer.ts';
 import type { JobControl } from '../jobs.ts';
 import type { Intervention, InterventionRow } from './intervention.ts';
 import { metricReader } from './metrics.ts';
+import { seededUniforms } from './stats.ts';
 import type { PathNode } from './pathPatch.ts';
 import { Tensor } from '../../tensor/tensor.ts';
 import { parseSenders } from './pathNodes.ts';
@@ -111,17 +112,6 @@ function claims(model: DecisionTransformer, h: Hypothesis, P: number): { list: C
   return { list, named: named.length };
 }
 
-/** mulberry32 stream. */
-function rng(seed: number): () => number {
-  let t = seed >>> 0;
-  return () => {
-    t = (t + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(t ^ (t >>> 15), t | 1);
-    r ^= r + Math.imul(r ^ (r >>> 7), r | 61);
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Runs the hypothesis, full scrambling and each node scrambled alone, as one batched sweep. */
 export async function causalScrub(
   model: DecisionTransformer,
@@ -150,7 +140,7 @@ export async function causalScrub(
   });
   // One uniform draw per (claim, window), shared by the claim's own resample and the scrambled one:
   // a feature every window shares resamples exactly like `nothing`.
-  const random = rng(options.seed ?? 0);
+  const random = seededUniforms(options.seed ?? 0);
   const pick = (dependsOn: Dependency, i: number, u: number): number => {
     if (dependsOn === 'everything') return i;
     const f = dependsOn === 'nothing' ? null : dependsOn;

@@ -1,4 +1,4 @@
-/** 95% intervals for the closed-loop statistics: Wilson for rates, normal for means. */
+/** 95% intervals for the closed-loop statistics (Wilson for rates, normal for means) and a seeded stream. */
 
 export interface Interval {
   estimate: number;
@@ -26,4 +26,15 @@ export function meanInterval(values: readonly number[], z = Z95): Interval {
   const sd = n > 1 ? Math.sqrt(values.reduce((a, v) => a + (v - m) ** 2, 0) / (n - 1)) : 0;
   const half = (z * sd) / Math.sqrt(n);
   return { estimate: m, low: m - half, high: m + half };
+}
+
+/** mulberry32: a seeded stream of uniforms in [0, 1) (deterministic, isomorphic). */
+export function seededUniforms(seed: number): () => number {
+  let t = seed >>> 0;
+  return () => {
+    t = (t + 0x6d2b79f5) >>> 0;
+    let r = Math.imul(t ^ (t >>> 15), t | 1);
+    r ^= r + Math.imul(r ^ (r >>> 7), r | 61);
+    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
+  };
 }

@@ -16,6 +16,7 @@ import type { SteeringVector } from '../scans/steering.ts';
 import type { SourceCaches } from './apply.ts';
 import type { ClosedLoopCondition } from './closedLoop.ts';
 import { hookRowShape } from './intervention.ts';
+import { seededUniforms } from './stats.ts';
 import type { WindowFeatures, WindowSet } from './windows.ts';
 
 const checkHook = (model: DecisionTransformer, hook: string) =>
@@ -118,13 +119,7 @@ function steeredNorm(s: SteeringVector): number {
 
 /** A seeded Gaussian vector with the same shape and steered norm as `s` (mulberry32 + Box-Muller). */
 export function randomLike(s: SteeringVector, seed: number): SteeringVector {
-  let t = seed >>> 0;
-  const next = () => {
-    t = (t + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(t ^ (t >>> 15), t | 1);
-    r ^= r + Math.imul(r ^ (r >>> 7), r | 61);
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededUniforms(seed);
   const data = new Float32Array(s.vector.size).map(
     () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next()),
   );
