@@ -58,6 +58,8 @@ export interface PlayOptions {
    * interventions); none by default.
    */
   hooks?: (episodes: readonly number[]) => readonly Hook[];
+  /** Compute only the last token in the last block (`RunOptions.lastPositionOnly`; with hooks only). */
+  lastPositionOnly?: boolean;
   /** Sees each episode's env right after its seeded reset. */
   onReset?: (episode: number, env: Env) => void;
   /** Sees each step's batched inputs before the forward (e.g. to collect a dataset of windows). */
@@ -124,7 +126,10 @@ export function playEpisodes(model: DecisionTransformer, o: PlayOptions): Episod
       timesteps: w.timesteps,
     };
     o.observe?.(ids, inputs, step);
-    const { actionPreds } = model.run(inputs, o.hooks ? { hooks: o.hooks(ids) } : {});
+    const { actionPreds } = model.run(
+      inputs,
+      o.hooks ? { hooks: o.hooks(ids), lastPositionOnly: o.lastPositionOnly } : {},
+    );
     const A = pad;
     const Tp = actionPreds!.shape[1];
     active.forEach((e, b) => {

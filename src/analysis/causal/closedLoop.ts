@@ -132,6 +132,10 @@ export async function closedLoopRollouts(
       seeds: chunk.flatMap(() => seeds),
       targetRtg: o.targetRtg,
       maxEpisodeSteps: o.maxEpisodeSteps,
+      // Only the last token's action is read; a mean over the window needs every position.
+      lastPositionOnly: !chunk.some((c) =>
+        c.row.some((iv) => iv.op.kind === 'mean' && iv.op.over === 'window'),
+      ),
       hooks: (episodes) =>
         interventionHooks(
           episodes.map((e) => chunk[Math.floor(e / o.episodes)].row),
