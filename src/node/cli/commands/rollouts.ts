@@ -27,6 +27,7 @@ import { createModel } from '../../../model/load.ts';
 import { WEIGHT_VARIANTS, type WeightVariant } from '../../../model/processing.ts';
 import { readFileChecked, readModelFile } from '../../modelFile.ts';
 import { readWindow, writeOutputs } from '../analysisIo.ts';
+import { withProgressBar } from '../progress.ts';
 import {
   BACKEND_OPTION,
   backendFromOption,
@@ -222,16 +223,17 @@ export function registerRollouts(program: Command): void {
         const exp = steeringConditions(model, vector, coefficients, { controls: o.controls, seed: 1 });
         ({ conditions, sources, norm } = exp);
       }
-      const result = await closedLoopRollouts(model, conditions, {
-        env: ckpt.env,
-        episodes,
-        seed: parseCount(o.seed, '--seed'),
-        targetRtg,
-        maxEpisodeSteps: parseCount(o.maxSteps, '--max-steps'),
-        sources,
-        onProgress: (done, total) => process.stderr.write(`\rconditions ${done}/${total}`),
-      });
-      process.stderr.write('\n');
+      const result = await withProgressBar('rollouts', (control) =>
+        closedLoopRollouts(model, conditions, {
+          ...control,
+          env: ckpt.env,
+          episodes,
+          seed: parseCount(o.seed, '--seed'),
+          targetRtg,
+          maxEpisodeSteps: parseCount(o.maxSteps, '--max-steps'),
+          sources,
+        }),
+      );
       const written = writeOutputs(
         o,
         {
