@@ -70,7 +70,7 @@ export function inputsToTensors(inputs: DTInputs, prefix = 'inputs.'): Record<st
 }
 
 /** Window `i` of a batch of inputs, as a batch of one. */
-export function selectWindow(inputs: DTInputs, i: number, what = 'window index'): DTInputs {
+export function selectWindow(inputs: DTInputs, i: number, what = 'window'): DTInputs {
   const [B, T, ...obs] = inputs.states.shape;
   check(
     Number.isInteger(i) && i >= 0 && i < B,
