@@ -3,11 +3,14 @@
  * run side by side in a batch; at every step the window ending at the current step is built with the
  * same `writeWindow` as training (zero-observation / pad-action padding, RTG = target − rewards so far),
  * and the action is the argmax of the last s-token's logits. Episode i uses env seed `seed + i`.
+ * `playEpisodes` is the shared player (with optional hooks per step: closed-loop interventions).
  */
+import { check } from '../errors.ts';
 import type { Env } from '../env/index.ts';
 import { makeDtiEnv, npRandom } from '../env/index.ts';
 import type { EnvConfig } from '../config/config.ts';
-import type { DecisionTransformer } from '../model/decisionTransformer.ts';
+import type { DTInputs, DecisionTransformer } from '../model/decisionTransformer.ts';
+import type { Hook } from '../model/hooks.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { type WindowArrays, writeWindow } from './sampler.ts';
 
@@ -34,6 +37,46 @@ export interface RolloutOptions {
   onWindows?: (w: WindowArrays, episodes: readonly number[], step: number) => void;
 }
 
+/** One finished episode of `playEpisodes`. */
+export interface EpisodeOutcome {
+  seed: number;
+  return: number;
+  /** Ended with a positive reward. */
+  success: boolean;
+  /** Actions taken. */
+  length: number;
+  /** Ended by termination or truncation (false: cut at the step cap). */
+  finished: boolean;
+  /** The env as the episode left it (e.g. the agent's final cell). */
+  env: Env;
+}
+
+export interface PlayOptions {
+  env: EnvConfig;
+  /** One episode per seed, all played side by side in one batch. */
+  seeds: readonly number[];
+  targetRtg: number;
+  /** Cut an episode after this many steps (counts as a failure); default: the env's max_steps. */
+  maxEpisodeSteps?: number;
+  /**
+   * Hooks of each step's batched forward, given the episode index of each batch row (closed-loop
+   * interventions); none by default.
+   */
+  hooks?: (episodes: readonly number[]) => readonly Hook[];
+  /** Compute only the last token in the last block (`RunOptions.lastPositionOnly`; with hooks only). */
+  lastPositionOnly?: boolean;
+  /** Sees each episode's env right after its seeded reset. */
+  onReset?: (episode: number, env: Env) => void;
+  /** Sees each step's batched inputs before the forward (e.g. to collect a dataset of windows). */
+  observe?: (episodes: readonly number[], inputs: DTInputs, step: number) => void;
+  /** Sees each step's window arrays (the training sampler's layout) before the forward. */
+  onWindows?: (w: WindowArrays, episodes: readonly number[], step: number) => void;
+  /** Random actions with this probability instead of the argmax (default 0), drawn from `rng`. */
+  epsilon?: number;
+  /** The numpy PCG64 stream of the random actions (required when `epsilon > 0`). */
+  rng?: ReturnType<typeof npRandom>;
+}
+
 interface Live {
   env: Env;
   frames: Uint8Array[];
@@ -44,14 +87,17 @@ interface Live {
   success: boolean;
 }
 
-export function evaluateAtRtg(model: DecisionTransformer, targetRtg: number, o: RolloutOptions): RtgResult {
+/** Plays one greedy episode per seed, batched over the episodes still running at each step. */
+export function playEpisodes(model: DecisionTransformer, o: PlayOptions): EpisodeOutcome[] {
   const pad = model.arch.nActions;
   const T = model.maxLen;
   const [X, Y, C] = model.arch.obsShape;
   const cell = X * Y * C;
-  const live: Live[] = Array.from({ length: o.episodes }, (_, i) => {
+  const { targetRtg } = o;
+  const live: Live[] = o.seeds.map((seed, i) => {
     const env = makeDtiEnv(o.env);
-    const first = env.reset(o.seed + i);
+    const first = env.reset(seed);
+    o.onReset?.(i, env);
     return {
       env,
       frames: [first.image.slice()],
@@ -64,10 +110,11 @@ export function evaluateAtRtg(model: DecisionTransformer, targetRtg: number, o: 
   });
   const cap = Math.min(o.maxEpisodeSteps ?? Infinity, o.env.maxSteps, model.maxTimestep + 1);
   const epsilon = o.epsilon ?? 0;
-  const rng = npRandom(o.seed);
+  check(epsilon === 0 || o.rng, 'BAD_INPUT', 'random actions (epsilon > 0) need a seeded rng');
   for (let step = 0; step < cap; step++) {
-    const active = live.filter((e) => !e.done);
-    if (active.length === 0) break;
+    const ids = live.map((_, i) => i).filter((i) => !live[i].done);
+    if (ids.length === 0) break;
+    const active = ids.map((i) => live[i]);
     const B = active.length;
     const w: WindowArrays = {
       states: new Float32Array(B * T * cell),
@@ -85,24 +132,25 @@ export function evaluateAtRtg(model: DecisionTransformer, targetRtg: number, o: 
         rtg: (t) => e.rtgs[t],
       }),
     );
-    o.onWindows?.(
-      w,
-      active.map((e) => live.indexOf(e)),
-      step,
-    );
-    const { actionPreds } = model.run({
+    const inputs: DTInputs = {
       states: new Tensor(w.states, [B, T, X, Y, C]),
       actions: T > 1 ? w.actions : new Int32Array(0),
       rtgs: w.rtgs,
       timesteps: w.timesteps,
-    });
+    };
+    o.onWindows?.(w, ids, step);
+    o.observe?.(ids, inputs, step);
+    const { actionPreds } = model.run(
+      inputs,
+      o.hooks ? { hooks: o.hooks(ids), lastPositionOnly: o.lastPositionOnly } : {},
+    );
     const A = pad;
     const Tp = actionPreds!.shape[1];
     active.forEach((e, b) => {
       const o2 = (b * Tp + Tp - 1) * A;
       let best = 0;
       for (let a = 1; a < A; a++) if (actionPreds!.data[o2 + a] > actionPreds!.data[o2 + best]) best = a;
-      const action = epsilon > 0 && rng.random() < epsilon ? rng.integers(0, A) : best;
+      const action = epsilon > 0 && o.rng!.random() < epsilon ? o.rng!.integers(0, A) : best;
       const r = e.env.step(action);
       e.actions.push(action);
       e.ret += r.reward;
@@ -115,13 +163,34 @@ export function evaluateAtRtg(model: DecisionTransformer, targetRtg: number, o: 
       }
     });
   }
-  const returns = live.map((e) => e.ret);
+  return live.map((e, i) => ({
+    seed: o.seeds[i],
+    return: e.ret,
+    success: e.success,
+    length: e.actions.length,
+    finished: e.done,
+    env: e.env,
+  }));
+}
+
+export function evaluateAtRtg(model: DecisionTransformer, targetRtg: number, o: RolloutOptions): RtgResult {
+  const seeds = Array.from({ length: o.episodes }, (_, i) => o.seed + i);
+  const played = playEpisodes(model, {
+    env: o.env,
+    seeds,
+    targetRtg,
+    maxEpisodeSteps: o.maxEpisodeSteps,
+    epsilon: o.epsilon,
+    rng: npRandom(o.seed),
+    onWindows: o.onWindows,
+  });
+  const returns = played.map((e) => e.return);
   return {
     targetRtg,
     episodes: o.episodes,
     meanReturn: mean(returns),
-    successRate: mean(live.map((e) => (e.success ? 1 : 0))),
-    meanLength: mean(live.map((e) => e.actions.length)),
+    successRate: mean(played.map((e) => (e.success ? 1 : 0))),
+    meanLength: mean(played.map((e) => e.length)),
     returns,
   };
 }

@@ -18,7 +18,7 @@ import { Figure } from '../figures/Figure.tsx';
 import type { PanelViewProps } from './types.ts';
 
 /** A figure spec drawn interactively, exported with its table. */
-function SpecFigure({ spec, name }: { spec: FigureSpec; name: string }) {
+export function SpecFigure({ spec, name }: { spec: FigureSpec; name: string }) {
   const { columns, rows } = spec.table;
   return (
     <Figure

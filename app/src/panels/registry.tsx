@@ -5,6 +5,7 @@
 import { AttentionView } from './AttentionView.tsx';
 import { CacheView } from './CacheView.tsx';
 import { AblationView, CounterfactualAttentionView, PatchingView } from './CausalViews.tsx';
+import { AttributionPatchingView, PathPatchingView } from './Causal2Views.tsx';
 import { LogitLensView } from './LogitLensView.tsx';
 import { ObservationView } from './ObservationView.tsx';
 import { StaticView } from './StaticView.tsx';
@@ -33,6 +34,8 @@ export const PANEL_VIEWS: Record<string, PanelView> = {
   'activation-patching': { View: PatchingView },
   'counterfactual-attention': { View: CounterfactualAttentionView },
   ablation: { View: AblationView },
+  'path-patching': { View: PathPatchingView },
+  'attribution-patching': { View: AttributionPatchingView },
   // Scans
   'rtg-scan': { View: RtgScanView },
   // Dataset

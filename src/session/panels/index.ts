@@ -6,6 +6,7 @@
 import { attentionPanel, cachePanel, logitLensPanel, observationPanel } from './dynamic.ts';
 import { ablationPanel, activationPatchingPanel, counterfactualAttentionPanel } from './causal.ts';
 import { headTypesPanel, rtgScanPanel } from './scans.ts';
+import { attributionPatchingPanel, pathPatchingPanel } from './causal2.ts';
 import type { PanelSpec } from './types.ts';
 import { WEIGHTS_PANELS } from './weights.ts';
 
@@ -24,6 +25,8 @@ export const PANELS: readonly PanelSpec[] = [
   activationPatchingPanel,
   counterfactualAttentionPanel,
   ablationPanel,
+  pathPatchingPanel,
+  attributionPatchingPanel,
   // Scans
   rtgScanPanel,
   // Dataset

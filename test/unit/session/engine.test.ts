@@ -253,6 +253,7 @@ describeWithShared('engine protocol', () => {
   });
 
   it('directions kept by the Embeddings panel reach the OV panel in the same refresh', () => {
+    const { engine, load } = session();
     ok(load([]));
     const ov = { id: 'ov-circuit', params: { vocab: 'directions', figure: 'strip' } };
     const emb = { id: 'embeddings', params: { keep: 2 } };
@@ -275,6 +276,7 @@ describeWithShared('engine protocol', () => {
   });
 
   it('setDirections keeps a saved-directions file; a wrong width is a typed error in the panel', () => {
+    const { engine, send, load } = session();
     ok(load([]));
     const ov = { id: 'ov-circuit', params: { vocab: 'directions', figure: 'strip' } };
     const file = (k: number, d: number) => {

@@ -22,6 +22,11 @@ import { registerDataset } from './dataset.ts';
 import { registerRankAttention } from './rankAttention.ts';
 import { registerRtgScan } from './rtgScan.ts';
 import { registerSteer } from './steer.ts';
+// causal analysis II (issue 14)
+import { registerAttributionPatch } from './attributionPatch.ts';
+import { registerPathPatch } from './pathPatch.ts';
+import { registerRollouts } from './rollouts.ts';
+import { registerScrub } from './scrub.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -48,4 +53,9 @@ export const commands: RegisterCommand[] = [
   registerSteer,
   registerDataset,
   registerRankAttention,
+  // causal analysis II (issue 14)
+  registerPathPatch,
+  registerRollouts,
+  registerAttributionPatch,
+  registerScrub,
 ];

@@ -1,0 +1,140 @@
+/**
+ * Attribution patching (Nanda 2023; Syed et al. 2023): the first-order approximation of activation
+ * patching. With the run's activations `a`, the source run's `a'` and the gradient `g = ∂LD/∂a` of the
+ * run's logit difference (one backward pass through `src/train/backward.ts`), patching the elements a
+ * sweep row selects changes LD by about `Σ (a'_i − a_i) g_i`. Every row of every activation-patching
+ * sweep (`patchSweepRows`: the same rows `activationPatching` runs) comes from the pair's two cached
+ * forwards and one backward: no run per row.
+ *
+ * Modes as activation patching: `noise` runs clean and patches corrupted activations in; `denoise` the
+ * reverse. Scores are DTI's normalisation `(LD_patched − LD_run) / (LD_source − LD_run)`.
+ * `compareWithPatching` runs the real sweeps (`activationPatching`, one batched sweep) and reports the
+ * error: Pearson correlation and worst cells.
+ */
+import { check } from '../../errors.ts';
+import type { DecisionTransformer } from '../../model/decisionTransformer.ts';
+import { Tensor } from '../../tensor/tensor.ts';
+import { backward } from '../../train/backward.ts';
+import {
+  DEFAULT_LOGIT_DIRECTION,
+  type LogitDirectionSpec,
+  logitDirection,
+} from '../dynamic/logitDirection.ts';
+import type { JobControl } from '../jobs.ts';
+import { pearsonMatrix } from '../scans/clustering.ts';
+import { selectedOffsets } from './apply.ts';
+import { hookRowShape } from './intervention.ts';
+import { metricReader, recovery } from './metrics.ts';
+import {
+  type PatchAxis,
+  type PatchMode,
+  type PatchPair,
+  type PatchSweepRequest,
+  activationPatching,
+  patchSweepRows,
+} from './patching.ts';
+
+export interface AttributionResult {
+  sweep: PatchSweepRequest;
+  mode: PatchMode;
+  axes: PatchAxis[];
+  shape: number[];
+  /** First-order normalised score per sweep row (C order over `axes`) */
+  attribution: Float64Array;
+}
+
+export interface AttributionComparison extends AttributionResult {
+  /** The real patched score per row */
+  actual: Float64Array;
+  /** Pearson correlation of attribution and actual (0 if either is constant) */
+  correlation: number;
+  /** Largest |attribution − actual|, worst first (at most 5), labelled by their axes */
+  worst: { cell: string; attribution: number; actual: number; error: number }[];
+}
+
+/**
+ * First-order scores of every requested sweep: one backward pass of the logit difference
+ * (`direction`) from the run's cached forward.
+ */
+export function attributionPatching(
+  model: DecisionTransformer,
+  pair: PatchPair,
+  mode: PatchMode,
+  requests: readonly PatchSweepRequest[],
+  direction: LogitDirectionSpec = DEFAULT_LOGIT_DIRECTION,
+): AttributionResult[] {
+  check(requests.length > 0, 'BAD_INPUT', 'no patching sweep was requested');
+  const [run, src] = mode === 'noise' ? [pair.clean, pair.corrupted] : [pair.corrupted, pair.clean];
+  const reader = metricReader(model, { kind: 'logit-diff', direction }, pair.clean);
+  const [vRun, vSource] = [reader.read(run, 0), reader.read(src, 0)];
+  const [, P, d] = pair.cleanTokens.shape;
+  // ∂LD/∂(transformer output) = the direction at the last position.
+  const dOut = new Float32Array(P * d);
+  dOut.set(logitDirection(pair.clean.cache!, direction).vector, (P - 1) * d);
+  const grads = backward(
+    model,
+    run.cache!,
+    { transformerOut: new Tensor(dOut, [1, P, d]) },
+    {
+      noActions: pair.cleanInputs.actions === null,
+    },
+  ).activationGrads;
+  return requests.map((sweep) => {
+    const { axes, rows } = patchSweepRows(sweep, model.arch, pair.tokenLabels, 'source');
+    const attribution = Float64Array.from(rows, (row) => {
+      let s = 0;
+      for (const iv of row) {
+        const g = grads.get(iv.hook);
+        check(g !== undefined, 'BAD_INPUT', () => `attribution patching has no gradient at ${iv.hook}`);
+        const a = run.cache!.get(iv.hook).data;
+        const b = src.cache!.get(iv.hook).data;
+        for (const o of selectedOffsets(iv, hookRowShape(iv.hook, model.arch, P)))
+          s += (b[o] - a[o]) * g!.data[o];
+      }
+      return recovery(vRun + s, vRun, vSource);
+    });
+    return { sweep, mode, axes, shape: axes.map((a) => a.labels.length), attribution };
+  });
+}
+
+/** Real activation patching of the same sweeps and the error of the first-order scores. */
+export async function compareWithPatching(
+  model: DecisionTransformer,
+  pair: PatchPair,
+  results: readonly AttributionResult[],
+  direction: LogitDirectionSpec = DEFAULT_LOGIT_DIRECTION,
+  control?: JobControl,
+): Promise<AttributionComparison[]> {
+  if (results.length === 0) return [];
+  const mode = results[0].mode;
+  const real = await activationPatching(
+    model,
+    pair,
+    mode,
+    results.map((r) => r.sweep),
+    { ...control, metric: { kind: 'logit-diff', direction } },
+  );
+  return results.map((r, k) => {
+    const actual = Float64Array.from(real[k].score);
+    const cell = (i: number) => {
+      let rest = i;
+      const parts: string[] = [];
+      for (let a = r.axes.length - 1; a >= 0; a--) {
+        const n = r.axes[a].labels.length;
+        parts.unshift(`${r.axes[a].name} ${r.axes[a].labels[rest % n]}`);
+        rest = Math.floor(rest / n);
+      }
+      return parts.join(', ');
+    };
+    const worst = Array.from(actual, (v, i) => ({
+      cell: cell(i),
+      attribution: r.attribution[i],
+      actual: v,
+      error: Math.abs(r.attribution[i] - v),
+    }))
+      .sort((a, b) => b.error - a.error)
+      .slice(0, 5);
+    const correlation = pearsonMatrix([Array.from(r.attribution), Array.from(actual)]).values[0][1];
+    return { ...r, actual, correlation, worst };
+  });
+}
