@@ -46,3 +46,44 @@ export function inputsFromTensors(tensors: ReadonlyMap<string, RawTensor>, prefi
     timesteps: toInts(timesteps, 'timesteps'),
   };
 }
+
+/** Window `i` of a batch of inputs, as a batch of one. */
+export function selectWindow(inputs: DTInputs, i: number, what = 'window index'): DTInputs {
+  const [B, T, ...obs] = inputs.states.shape;
+  check(
+    Number.isInteger(i) && i >= 0 && i < B,
+    'BAD_INPUT',
+    `${what} ${i} is outside the ${B} window(s) of the input`,
+  );
+  const perState = inputs.states.size / B;
+  const Ta = inputs.actions ? inputs.actions.length / B : 0;
+  return {
+    states: new Tensor(inputs.states.data.slice(i * perState, (i + 1) * perState), [1, T, ...obs]),
+    actions: inputs.actions ? inputs.actions.slice(i * Ta, (i + 1) * Ta) : null,
+    rtgs: inputs.rtgs.slice(i * T, (i + 1) * T),
+    timesteps: inputs.timesteps.slice(i * T, (i + 1) * T),
+  };
+}
+
+/** A batch of `n` copies of a one-window input (rows to vary for a scan). */
+export function repeatWindow(window: DTInputs, n: number): DTInputs {
+  const [B, T, ...obs] = window.states.shape;
+  check(B === 1, 'BAD_SHAPE', `expected one window, got a batch of ${B}`);
+  const tile = <A extends Float32Array | Int32Array>(a: A, make: (len: number) => A): A => {
+    const out = make(a.length * n);
+    for (let r = 0; r < n; r++) out.set(a, r * a.length);
+    return out;
+  };
+  return {
+    states: new Tensor(
+      tile(window.states.data, (k) => new Float32Array(k)),
+      [n, T, ...obs],
+    ),
+    actions: window.actions && tile(window.actions, (k) => new Int32Array(k)),
+    rtgs: tile(window.rtgs, (k) => new Float32Array(k)),
+    timesteps:
+      window.timesteps instanceof Int32Array
+        ? tile(window.timesteps, (k) => new Int32Array(k))
+        : tile(window.timesteps, (k) => new Float32Array(k)),
+  };
+}

@@ -5,8 +5,10 @@
  * model's logit difference and the residual error is returned. Also DTI's own 14-component
  * `get_residual_decomp` (no LN scaling), checked against the final residual stream · direction.
  */
-import type { ComponentStack } from '../../model/activationCache.ts';
-import { type AnalysisRun, dot, projectAt, resolveIndex, runDims, sum } from './run.ts';
+import { check } from '../../errors.ts';
+import type { ActivationCache } from '../../model/activationCache.ts';
+import type { DecisionTransformer } from '../../model/decisionTransformer.ts';
+import { type AnalysisRun, dot, resolveIndex, runDims, sum } from './run.ts';
 import { lastStatePosition } from '../../model/tokens.ts';
 import { DEFAULT_LOGIT_DIRECTION, type LogitDirectionSpec, logitDirection } from './logitDirection.ts';
 
@@ -65,19 +67,21 @@ export function decomposeLogitDiff(
   const b = resolveIndex(options.batch ?? 0, B, 'batch index');
   const p = resolveIndex(options.position ?? lastStatePosition(P), P, 'token position');
   const dir = logitDirection(run.cache, options.direction ?? DEFAULT_LOGIT_DIRECTION);
-  const { cache, model } = run;
-  const { nLayers: L, nHeads: H, normalization } = model.arch;
+  const { nLayers: L, nHeads: H, normalization } = run.model.arch;
   const logitDiff = dot(run.transformerOut.data, (b * P + p) * d, dir.vector);
-  const attribute = (stack: ComponentStack): Attribution => ({
-    labels: stack.labels,
-    values: projectAt(stack, b, p, dir.vector),
+  const withNeurons = (options.neurons ?? true) && L > 0;
+  const levels: DecompositionLevel[] = withNeurons
+    ? ['layers', 'components', 'neurons']
+    : ['layers', 'components'];
+  const rows = logitDiffAttributions(run.cache, run.model, p, dir.vector, { applyLn: true, levels });
+  const at = (level: DecompositionLevel): Attribution => ({
+    labels: rows[level]!.labels,
+    values: rows[level]!.values.map((v) => v[b]),
   });
-
-  const layers = attribute(cache.decomposeResid(-1, { applyLn: true }));
-  const heads = attribute(cache.stackHeadResults(-1, { applyLn: true }));
-  const components = attribute(cache.getFullResidDecomposition(-1, { applyLn: true, expandNeurons: false }));
-  const neurons =
-    (options.neurons ?? true) && L > 0 ? neuronDecomposition(run, b, p, dir.vector, components) : undefined;
+  const layers = at('layers');
+  const components = at('components');
+  const heads = { labels: components.labels.slice(0, L * H), values: components.values.slice(0, L * H) };
+  const neurons = withNeurons ? at('neurons') : undefined;
 
   const notes: string[] = [];
   if (normalization === 'LN')
@@ -101,6 +105,121 @@ export function decomposeLogitDiff(
     dti: dtiResidualDecomposition(run, b, p, dir.vector),
     notes,
   };
+}
+
+/**
+ * Decomposition levels of the logit difference (TL names): `layers` = `decompose_resid` (embed,
+ * pos_embed, {l}_attn_out, {l}_mlp_out); `components` = `get_full_resid_decomposition(expand_neurons=False)`
+ * (L{l}H{h}, {l}_mlp_out, embed, pos_embed, bias); `neurons` = the same with every neuron L{l}N{n}
+ * instead of {l}_mlp_out (bias then includes every b_out).
+ */
+export type DecompositionLevel = 'layers' | 'components' | 'neurons';
+export const DECOMPOSITION_LEVELS: readonly DecompositionLevel[] = ['layers', 'components', 'neurons'];
+
+/** One level's attributions for every batch row: `values[component][row]`. */
+export interface RowAttributions {
+  labels: string[];
+  values: number[][];
+}
+
+export interface AttributionOptions {
+  /** TL `apply_ln=True`: centre each component and divide by the cached ln_final scale (default true). */
+  applyLn?: boolean;
+  /** Levels to compute (default all three). */
+  levels?: readonly DecompositionLevel[];
+}
+
+/**
+ * The logit difference at token position `p` of every batch row, attributed to the residual
+ * components at the requested levels, without materialising the [n, B, P, d] stacks. Centring is
+ * linear, so TL's `apply_ln_to_stack(c) · dir = c · (dir − mean(dir)) / scale[b, p]`; a head contributes
+ * `z[b, p, h] · (W_O[h] dir')` (TL `hook_result`, no bias) and a neuron `post[b, p, n] · (W_out[n] · dir')`.
+ * Without `applyLn` (or without normalisation) `dir' = dir` and the scale is 1. The cache must hold
+ * hook_embed, hook_pos_embed, every hook_attn_out / hook_mlp_out (layers, components), hook_z
+ * (components, neurons), mlp.hook_post (neurons) and ln_final.hook_scale (applyLn).
+ */
+export function logitDiffAttributions(
+  cache: ActivationCache,
+  model: DecisionTransformer,
+  p: number,
+  dir: Float32Array,
+  options: AttributionOptions = {},
+): Partial<Record<DecompositionLevel, RowAttributions>> {
+  const { nLayers: L, nHeads: H, dHead: dh, dMlp: m, dModel: d, normalization } = model.arch;
+  const levels = options.levels ?? DECOMPOSITION_LEVELS;
+  const lnScaled = (options.applyLn ?? true) && normalization !== null;
+  const [B, P] = cache.get('hook_embed').shape;
+  check(p >= 0 && p < P, 'BAD_INPUT', `token position ${p} is outside 0..${P - 1}`);
+  const mean = lnScaled ? dir.reduce((a, v) => a + v, 0) / d : 0;
+  const dirC = dir.map((v) => v - mean);
+  const scale = lnScaled ? cache.get('ln_final.hook_scale').data : null;
+  const inv = Float64Array.from({ length: B }, (_, b) => (scale ? 1 / scale[b * P + p] : 1));
+  const resid = (name: string) => {
+    const x = cache.get(name).data;
+    return Array.from({ length: B }, (_, b) => dot(x, (b * P + p) * d, dirC) * inv[b]);
+  };
+  const constant = (bias: Float32Array) => {
+    const v = dot(bias, 0, dirC);
+    return Array.from(inv, (s) => v * s);
+  };
+  const embeds = () => [resid('hook_embed'), resid('hook_pos_embed')];
+  const heads = (): number[][] => {
+    const out: number[][] = [];
+    for (let l = 0; l < L; l++) {
+      const z = cache.get(`blocks.${l}.attn.hook_z`).data; // [B, P, H, dh]
+      const WO = model.weights.blocks[l].attn.W_O.data; // [H, dh, d]
+      for (let h = 0; h < H; h++) {
+        const u = Float64Array.from({ length: dh }, (_, e) => dot(WO, (h * dh + e) * d, dirC));
+        out.push(Array.from({ length: B }, (_, b) => dot(z, ((b * P + p) * H + h) * dh, u) * inv[b]));
+      }
+    }
+    return out;
+  };
+  const result: Partial<Record<DecompositionLevel, RowAttributions>> = {};
+  const layerLabels = Array.from({ length: L }, (_, l) => l);
+  if (levels.includes('layers')) {
+    result.layers = {
+      labels: ['embed', 'pos_embed', ...layerLabels.flatMap((l) => [`${l}_attn_out`, `${l}_mlp_out`])],
+      values: [
+        ...embeds(),
+        ...layerLabels.flatMap((l) => [
+          resid(`blocks.${l}.hook_attn_out`),
+          resid(`blocks.${l}.hook_mlp_out`),
+        ]),
+      ],
+    };
+  }
+  const needHeads = levels.includes('components') || levels.includes('neurons');
+  const headValues = needHeads ? heads() : [];
+  const headLabels = layerLabels.flatMap((l) => Array.from({ length: H }, (_, h) => `L${l}H${h}`));
+  if (levels.includes('components')) {
+    result.components = {
+      labels: [...headLabels, ...layerLabels.map((l) => `${l}_mlp_out`), 'embed', 'pos_embed', 'bias'],
+      values: [
+        ...headValues,
+        ...layerLabels.map((l) => resid(`blocks.${l}.hook_mlp_out`)),
+        ...embeds(),
+        constant(cache.accumulatedBias(L, false, false).data.subarray(0, d)),
+      ],
+    };
+  }
+  if (levels.includes('neurons')) {
+    const labels = [...headLabels];
+    const values = [...headValues];
+    for (let l = 0; l < L; l++) {
+      const post = cache.get(`blocks.${l}.mlp.hook_post`).data; // [B, P, m]
+      const Wout = model.weights.blocks[l].mlp.W_out.data; // [m, d]
+      for (let n = 0; n < m; n++) {
+        const w = dot(Wout, n * d, dirC);
+        labels.push(`L${l}N${n}`);
+        values.push(Array.from({ length: B }, (_, b) => post[(b * P + p) * m + n] * w * inv[b]));
+      }
+    }
+    labels.push('embed', 'pos_embed', 'bias');
+    values.push(...embeds(), constant(cache.accumulatedBias(L, false, true).data.subarray(0, d)));
+    result.neurons = { labels, values };
+  }
+  return result;
 }
 
 /**
@@ -133,41 +252,4 @@ function dtiResidualDecomposition(
   }
   const target = at(`blocks.${L - 1}.hook_resid_post`);
   return { labels, values, check: sumCheck(values, target) };
-}
-
-/**
- * `getFullResidDecomposition(-1, {applyLn, expandNeurons: true})` projected at one position, without
- * materialising the [L·d_mlp, B, P, d] stack: since centring is linear,
- * `applyLn(c) · dir = c · (dir − mean(dir)) / scale`, so neuron n of layer l contributes
- * `post[n] · (W_out[n] · dir_c) / scale`. Heads, embed and pos_embed are those of the non-expanded
- * decomposition; the bias also includes every b_out (TL `accumulated_bias(include_mlp_biases)`).
- */
-function neuronDecomposition(
-  run: AnalysisRun,
-  b: number,
-  p: number,
-  dir: Float32Array,
-  components: Attribution,
-): Attribution {
-  const { cache, model } = run;
-  const { P, d } = runDims(run);
-  const { nLayers: L, nHeads: H, dMlp: m, normalization } = model.arch;
-  const dirMean = normalization ? dir.reduce((a, v) => a + v, 0) / d : 0;
-  const dirC = dir.map((v) => v - dirMean);
-  const scale = normalization ? cache.get('ln_final.hook_scale').data[b * P + p] : 1;
-  const labels = components.labels.slice(0, L * H);
-  const values = components.values.slice(0, L * H);
-  for (let l = 0; l < L; l++) {
-    const post = cache.get(`blocks.${l}.mlp.hook_post`).data;
-    const Wout = model.weights.blocks[l].mlp.W_out.data;
-    for (let n = 0; n < m; n++) {
-      labels.push(`L${l}N${n}`);
-      values.push((post[(b * P + p) * m + n] * dot(Wout, n * d, dirC)) / scale);
-    }
-  }
-  const [embed, posEmbed] = components.values.slice(-3, -1); // components end with embed, pos_embed, bias
-  const bias = cache.accumulatedBias(L, false, true).data;
-  labels.push('embed', 'pos_embed', 'bias');
-  values.push(embed, posEmbed, dot(bias, 0, dirC) / scale);
-  return { labels, values };
 }

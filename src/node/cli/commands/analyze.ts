@@ -3,10 +3,8 @@
  * (golden-file layout, `--index` picks the window of the batch) and writes the result as JSON, and
  * optionally its figure as SVG, PNG or CSV.
  */
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { check } from '../../../errors.ts';
-import { readSafetensors } from '../../../io/safetensors.ts';
 import { type AnalysisRun, analysisRun } from '../../../analysis/dynamic/run.ts';
 import {
   type AttentionValues,
@@ -14,25 +12,21 @@ import {
   attentionPatterns,
 } from '../../../analysis/dynamic/attention.ts';
 import { decomposeLogitDiff } from '../../../analysis/dynamic/decomposition.ts';
-import type { LogitDirectionSpec } from '../../../analysis/dynamic/logitDirection.ts';
 import { logitLens } from '../../../analysis/dynamic/logitLens.ts';
 import { attentionFigure, attentionHeadGridFigure } from '../../../analysis/figures/attentionFigures.ts';
-import { type FigureSpec, figureCsv } from '../../../analysis/figures/figure.ts';
+import type { FigureSpec } from '../../../analysis/figures/figure.ts';
 import {
   type AttributionLevel,
   attributionFigure,
   headAttributionFigure,
   logitLensFigure,
 } from '../../../analysis/figures/logitLensFigures.ts';
-import type { DTInputs } from '../../../model/decisionTransformer.ts';
-import { inputsFromTensors } from '../../../model/inputs.ts';
 import { createModel } from '../../../model/load.ts';
 import { WEIGHT_VARIANTS, type WeightVariant } from '../../../model/processing.ts';
-import { Tensor } from '../../../tensor/tensor.ts';
-import { renderFigurePng, renderFigureSvg } from '../../figures.ts';
 import { nodeGemm } from '../../gemm.ts';
-import { readFileChecked, readModelFile } from '../../modelFile.ts';
-import { parseChoice, parseCount } from '../options.ts';
+import { readModelFile } from '../../modelFile.ts';
+import { directionFromOptions, readWindow, writeOutputs } from '../analysisIo.ts';
+import { parseChoice } from '../options.ts';
 
 const ANALYSES = ['logit-lens', 'attention', 'decompose'] as const;
 type Analysis = (typeof ANALYSES)[number];
@@ -59,32 +53,11 @@ interface AnalyzeOptions {
   level: string;
 }
 
-/** Window `i` of a batch of inputs, as a batch of one. */
-function selectWindow(inputs: DTInputs, i: number): DTInputs {
-  const [B, T, ...obs] = inputs.states.shape;
-  check(i < B, 'BAD_INPUT', `--index ${i} is outside the ${B} window(s) of the input file`);
-  const perState = inputs.states.size / B;
-  const Ta = inputs.actions ? inputs.actions.length / B : 0;
-  return {
-    states: new Tensor(inputs.states.data.slice(i * perState, (i + 1) * perState), [1, T, ...obs]),
-    actions: inputs.actions ? inputs.actions.slice(i * Ta, (i + 1) * Ta) : null,
-    rtgs: inputs.rtgs.slice(i * T, (i + 1) * T),
-    timesteps: inputs.timesteps.slice(i * T, (i + 1) * T),
-  };
-}
-
 /** An integer option that may be negative (counted from the end). */
 function parseIndex(value: string, name: string): number {
   const n = /^-?\d+$/.test(value.trim()) ? Number(value) : NaN;
   check(Number.isSafeInteger(n), 'BAD_INPUT', `${name} must be an integer, got '${value}'`);
   return n;
-}
-
-function direction(opts: AnalyzeOptions): LogitDirectionSpec {
-  return {
-    positive: parseCount(opts.positive, '--positive'),
-    negative: opts.negative === 'none' ? null : parseCount(opts.negative, '--negative'),
-  };
 }
 
 /** The result and its figure. */
@@ -95,7 +68,7 @@ function analyse(
 ): { result: object; figure: FigureSpec; summary: string } {
   const position = opts.position === undefined ? undefined : parseIndex(opts.position, '--position');
   if (analysis === 'logit-lens') {
-    const result = logitLens(run, { direction: direction(opts), position });
+    const result = logitLens(run, { direction: directionFromOptions(opts), position });
     const summary = result.layers.map((l, i) => `${l} ${result.logitDiff[i].toFixed(4)}`).join(', ');
     return { result, figure: logitLensFigure(result), summary: `${result.direction.label}: ${summary}` };
   }
@@ -123,7 +96,7 @@ function analyse(
     return { result, figure, summary: `entropy at ${result.tokenLabels[result.query]}: ${entropies}` };
   }
   const level = parseChoice<Level>(opts.level, LEVELS, '--level');
-  const result = decomposeLogitDiff(run, { direction: direction(opts), position, neurons: true });
+  const result = decomposeLogitDiff(run, { direction: directionFromOptions(opts), position, neurons: true });
   const figure =
     level === 'heads' ? headAttributionFigure(result) : attributionFigure(result, level as AttributionLevel);
   const summary =
@@ -132,10 +105,6 @@ function analyse(
     result.notes.map((n) => `\nnote: ${n}`).join('');
   return { result, figure, summary };
 }
-
-/** JSON with typed arrays written as plain arrays. */
-const toJson = (value: unknown): string =>
-  JSON.stringify(value, (_, v: unknown) => (v instanceof Float32Array ? Array.from(v) : v));
 
 export function registerAnalyze(program: Command): void {
   program
@@ -181,20 +150,15 @@ export function registerAnalyze(program: Command): void {
     .action((analysisArg: string, opts: AnalyzeOptions) => {
       const analysis = parseChoice<Analysis>(analysisArg, ANALYSES, 'the analysis');
       const weights = parseChoice<WeightVariant>(opts.weights, WEIGHT_VARIANTS, '--weights');
-      const index = parseCount(opts.index, '--index');
       const model = createModel(readModelFile(opts.model), { weights, gemm: nodeGemm('auto') });
-      const tensors = readSafetensors(readFileChecked(opts.input, 'input file')).tensors;
-      const inputs = selectWindow(inputsFromTensors(tensors, opts.prefix), index);
+      const inputs = readWindow(opts.input, opts.prefix, opts.index);
       const { result, figure, summary } = analyse(analysis, analysisRun(model, inputs), opts);
-      const written = [opts.output];
-      writeFileSync(
-        opts.output,
-        toJson({ analysis, model: opts.model, weights, input: opts.input, index, result }),
+      const index = Number(opts.index);
+      const written = writeOutputs(
+        opts,
+        { analysis, model: opts.model, weights, input: opts.input, index, result },
+        () => figure,
       );
-      if (opts.svg) writeFileSync(opts.svg, renderFigureSvg(figure));
-      if (opts.png) writeFileSync(opts.png, renderFigurePng(figure));
-      if (opts.csv) writeFileSync(opts.csv, figureCsv(figure));
-      written.push(...[opts.svg, opts.png, opts.csv].filter((f): f is string => f !== undefined));
       process.stdout.write(`${summary}\nwrote ${written.join(', ')}\n`);
     });
 }

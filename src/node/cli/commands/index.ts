@@ -8,6 +8,8 @@ import { registerEnvReplay } from './envReplay.ts';
 import { registerEvaluate } from './evaluate.ts';
 import { registerForward } from './forward.ts';
 import { registerInfo } from './info.ts';
+import { registerRtgScan } from './rtgScan.ts';
+import { registerSteer } from './steer.ts';
 import { registerTrain } from './train.ts';
 
 export type RegisterCommand = (program: Command) => void;
@@ -22,4 +24,6 @@ export const commands: RegisterCommand[] = [
   registerCollect,
   registerTrain,
   registerEvaluate,
+  registerRtgScan,
+  registerSteer,
 ];
