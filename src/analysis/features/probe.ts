@@ -37,6 +37,8 @@ export interface Split {
   /** Train rows in a seeded random order (the minibatch order of every fit). */
   train: Int32Array;
   test: Int32Array;
+  /** [N] episode of every row */
+  episode: Int32Array;
 }
 
 /** Held-out accuracy at chance: majority share and its 95% interval (normal approximation). */
@@ -102,7 +104,11 @@ export function episodeSplit(episode: Int32Array, testFraction: number, seed: nu
     const j = Math.floor(rng.random() * (i + 1));
     [train[i], train[j]] = [train[j], train[i]];
   }
-  return { train: Int32Array.from(train), test: Int32Array.from(rows.filter((i) => held.has(episode[i]))) };
+  return {
+    train: Int32Array.from(train),
+    test: Int32Array.from(rows.filter((i) => held.has(episode[i]))),
+    episode,
+  };
 }
 
 /** Probes every hook point × label of a probe set (activations collected in one chunked pass). */
@@ -170,6 +176,7 @@ function accuracyOf(pred: Int32Array, y: Int32Array, rows: Int32Array): number {
  * Chance for one label: `majority` is the held-out accuracy of always answering the train rows' most
  * frequent class; the interval runs from guessing with the train class shares (minus 1.96 standard
  * errors) to the majority answer (plus 1.96 standard errors). A probe that learned nothing lands in it.
+ * Windows of one episode are correlated, so the standard error counts held-out episodes, not windows.
  */
 export function chanceOf(label: ProbeLabel, split: Split): Chance {
   const shares = (rows: Int32Array) => {
@@ -185,10 +192,11 @@ export function chanceOf(label: ProbeLabel, split: Split): Chance {
   const train = shares(split.train);
   const test = shares(split.test);
   if (test.n === 0) return { majority: NaN, low: NaN, high: NaN };
+  const nEff = new Set(Array.from(split.test, (r) => split.episode[r])).size;
   const top = train.p.indexOf(Math.max(...train.p));
   const majority = test.p[top];
   const guess = test.p.reduce((a, p, c) => a + p * train.p[c], 0);
-  const se = (p: number) => 1.96 * Math.sqrt(Math.max(p * (1 - p), 0.25 / test.n) / test.n);
+  const se = (p: number) => 1.96 * Math.sqrt(Math.max(p * (1 - p), 0.25 / nEff) / nEff);
   return {
     majority,
     low: Math.max(0, Math.min(guess, majority) - se(Math.min(guess, majority))),

@@ -5,12 +5,14 @@
  * (-1 where it is undefined, e.g. the action k steps ahead past the episode end).
  */
 import { DtlensError, check } from '../../errors.ts';
+import type { DTArchitecture } from '../../model/architecture.ts';
 import type { DTInputs } from '../../model/decisionTransformer.ts';
 import { Tensor } from '../../tensor/tensor.ts';
 import type { Dataset } from '../../train/dataset.ts';
 import { episodeReturn } from '../../train/dataset.ts';
 import { type WindowArrays, returnsToGo, writeWindow } from '../../train/sampler.ts';
-import { IDX_TO_ACTION, npRandom } from '../../env/index.ts';
+import { npRandom } from '../../env/index.ts';
+import { actionName } from '../dynamic/logitDirection.ts';
 import { type EpisodeFacts, TRACKED_OBJECTS, type TrackedObject, episodeFacts } from './envFacts.ts';
 
 /** One categorical label over the windows of a probe set. */
@@ -65,6 +67,24 @@ export interface ProbeSetOptions {
 const VIEW_CLASSES = ['not seen', 'remembered', 'in view'];
 const DIRECTIONS = ['east', 'south', 'west', 'north'];
 const RTG_BUCKETS = ['<0.25', '0.25-0.5', '0.5-0.75', '>=0.75'];
+
+/**
+ * Checks that a dataset was recorded in the model's environment (same env id, observation shape and
+ * action count); a dataset of another model is a typed one-line error.
+ */
+export function checkDatasetFits(model: { arch: DTArchitecture; envId: string }, dataset: Dataset): void {
+  const shape = (s: readonly number[]) => `[${s.join(', ')}]`;
+  check(
+    dataset.env.envId === model.envId,
+    'BAD_DATASET',
+    `the dataset was recorded in ${dataset.env.envId}, the model plays ${model.envId}`,
+  );
+  check(
+    shape(dataset.obsShape) === shape(model.arch.obsShape) && dataset.nActions === model.arch.nActions,
+    'BAD_DATASET',
+    `the dataset's observations ${shape(dataset.obsShape)} and ${dataset.nActions} actions do not fit the model's ${shape(model.arch.obsShape)} and ${model.arch.nActions}`,
+  );
+}
 
 /** Builds the windows and labels of a dtlens-collected dataset (episodes replayed for env facts). */
 export function buildProbeSet(dataset: Dataset, options: ProbeSetOptions): ProbeSet {
@@ -163,7 +183,7 @@ function buildLabel(
   const ahead = /^action\+(\d+)$/.exec(name);
   if (ahead) {
     const k = Number(ahead[1]);
-    const classes = Array.from({ length: dataset.nActions }, (_, a) => IDX_TO_ACTION[a] ?? String(a));
+    const classes = Array.from({ length: dataset.nActions }, (_, a) => actionName(a));
     return per(classes, (e, t) => {
       const acts = dataset.episodes[e].actions;
       return t + k < acts.length ? acts[t + k] : -1;

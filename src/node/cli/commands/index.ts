@@ -8,6 +8,7 @@ import { registerEnvReplay } from './envReplay.ts';
 import { registerEvaluate } from './evaluate.ts';
 import { registerForward } from './forward.ts';
 import { registerInfo } from './info.ts';
+import { registerProbe } from './probe.ts';
 import { registerRtgScan } from './rtgScan.ts';
 import { registerSteer } from './steer.ts';
 import { registerTrain } from './train.ts';
@@ -26,4 +27,5 @@ export const commands: RegisterCommand[] = [
   registerEvaluate,
   registerRtgScan,
   registerSteer,
+  registerProbe,
 ];
