@@ -7,6 +7,7 @@
  */
 import { check } from '../../errors.ts';
 import type { Gemm } from '../../tensor/gemm.ts';
+import { accumulateBiasGrad } from '../../train/grad/linear.ts';
 import { AdamW } from '../../train/optimizer.ts';
 
 /** One label: its class count and the class of each row (-1 = no label). */
@@ -26,7 +27,9 @@ export interface SoftmaxModel {
 }
 
 export interface FitOptions {
+  /** Passes over the training rows (default 10), raised until at least `minSteps` updates (default 200). */
   epochs?: number;
+  minSteps?: number;
   batchSize?: number;
   lr?: number;
   weightDecay?: number;
@@ -75,7 +78,7 @@ export function fitSoftmax(
   blocks: readonly LabelBlock[],
   options: FitOptions = {},
 ): SoftmaxModel {
-  const { epochs = 10, batchSize = 512, lr = 0.02, weightDecay = 1e-3 } = options;
+  const { epochs = 10, minSteps = 200, batchSize = 512, lr = 0.05, weightDecay = 1e-3 } = options;
   check(rows.length > 0, 'BAD_INPUT', 'a probe needs at least one training row');
   const offsets = blockOffsets(blocks);
   const C = offsets[offsets.length - 1];
@@ -87,11 +90,13 @@ export function fitSoftmax(
     ],
     { weightDecay },
   );
-  for (let epoch = 0; epoch < epochs; epoch++) {
+  const Xtrain = gatherRows(X, d, rows);
+  const batches = Math.ceil(rows.length / batchSize);
+  for (let epoch = 0; epoch < Math.max(epochs, Math.ceil(minSteps / batches)); epoch++) {
     for (let s = 0; s < rows.length; s += batchSize) {
       const batch = rows.subarray(s, Math.min(rows.length, s + batchSize));
       const n = batch.length;
-      const Xb = gatherRows(X, d, batch);
+      const Xb = Xtrain.subarray(s * d, (s + n) * d);
       const g = logits(gemm, m, Xb, n);
       blocks.forEach((blk, k) => {
         const lo = offsets[k];
@@ -112,7 +117,7 @@ export function fitSoftmax(
       });
       const dW = gemm.matmul(Xb, g, d, n, C, { transA: true });
       const db = new Float32Array(C);
-      for (let i = 0; i < n; i++) for (let j = 0; j < C; j++) db[j] += g[i * C + j];
+      accumulateBiasGrad(g, db);
       opt.update(
         new Map([
           ['W', dW],
