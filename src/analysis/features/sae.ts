@@ -195,16 +195,16 @@ export async function trainSae(
   );
   const batch = Math.min(options.batchSize ?? 1024, N);
   const lr = options.lr ?? 1e-3;
-  const rng = npRandom((options.seed ?? 0) + optimizer.step);
+  const seed = options.seed ?? 0;
   const xb = new Float32Array(batch * dIn);
   const yb = new Float32Array(batch * dOut);
-  // A batch is rows first + i·stride (mod N) from one random draw per step: spread over the data
-  // without one draw per row (the numpy-exact generator is slow); stride coprime with N.
+  // A batch is rows first + i·stride (mod N), `first` hashed from (seed, step): spread over the data,
+  // and a resumed run draws exactly the batches of an uninterrupted one. Stride coprime with N.
   let stride = 7919;
   while (gcd(stride, N) !== 1) stride += 2;
   await forEachChunk(options.steps, { chunkRows: 50, ...control }, (start, end) => {
     for (let s = start; s < end; s++) {
-      const first = rng.integers(0, N);
+      const first = hashStep(seed, optimizer.step) % N;
       for (let i = 0; i < batch; i++) {
         const r = (first + i * stride) % N;
         xb.set(x.subarray(r * dIn, (r + 1) * dIn), i * dIn);
@@ -252,3 +252,11 @@ export async function trainSae(
 }
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/** A well-mixed non-negative 31-bit integer of (seed, step) (murmur3 finaliser). */
+function hashStep(seed: number, step: number): number {
+  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(step + 1, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 1;
+}
