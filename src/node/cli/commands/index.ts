@@ -9,6 +9,7 @@ import { registerEvaluate } from './evaluate.ts';
 import { registerForward } from './forward.ts';
 import { registerInfo } from './info.ts';
 import { registerProbe } from './probe.ts';
+import { registerSae } from './sae.ts';
 import { registerRtgScan } from './rtgScan.ts';
 import { registerSteer } from './steer.ts';
 import { registerTrain } from './train.ts';
@@ -28,4 +29,5 @@ export const commands: RegisterCommand[] = [
   registerRtgScan,
   registerSteer,
   registerProbe,
+  registerSae,
 ];
