@@ -14,6 +14,8 @@ import { loadCheckpoint } from '../src/io/checkpoint.ts';
 import { createModel } from '../src/model/load.ts';
 import { nodeGemm } from '../src/node/gemm.ts';
 import { collectDemonstrations } from '../src/train/collect.ts';
+import { initSae, startTraining, trainSae } from '../src/analysis/features/sae.ts';
+import { saeStatistics } from '../src/analysis/features/saeMetrics.ts';
 import { printTable } from './harness.ts';
 
 const MODEL = resolve('models/MiniGrid-MemoryS7FixedStart-v0.safetensors');
@@ -61,4 +63,36 @@ export default async function run(): Promise<void> {
       ],
     ],
   );
+  await saeBench(model.gemm, tables[hooks.indexOf('blocks.0.hook_resid_post')].data);
+}
+
+/**
+ * SAE training on 100,000 activations of width 128 (the probe set's blocks.0.hook_resid_post rows
+ * tiled to 100,000 with a small deterministic perturbation), 1,024 latents (TopK k = 16, or ReLU + L1),
+ * batch 1,024, 300 steps (about three passes), then the metrics.
+ */
+async function saeBench(gemm: Parameters<typeof trainSae>[0], acts: Float32Array): Promise<void> {
+  const d = 128;
+  const N = 100_000;
+  const x = new Float32Array(N * d);
+  for (let i = 0; i < x.length; i++) x[i] = acts[i % acts.length] * (1 + 0.01 * Math.sin(i));
+  const rows: string[][] = [];
+  for (const kind of ['topk', 'relu'] as const) {
+    const sae = initSae({ kind, dIn: d, dOut: d, latents: 1024, k: 16, l1: 0.01 }, 0);
+    const t = performance.now();
+    await trainSae(gemm, startTraining(sae), x, undefined, { steps: 300, batchSize: 1024 });
+    const s = (performance.now() - t) / 1000;
+    const stats = saeStatistics(gemm, sae, x);
+    rows.push([
+      kind,
+      String(N),
+      '1024',
+      '300',
+      s.toFixed(1),
+      stats.explainedVariance.toFixed(3),
+      stats.l0.toFixed(1),
+      '60',
+    ]);
+  }
+  printTable(['SAE training', 'rows', 'latents', 'steps', 'seconds', 'explained var', 'L0', 'budget'], rows);
 }

@@ -2,6 +2,7 @@
  * Figures of the features layer: probe accuracy by hook point (one line per label, or per model and
  * label when comparing models), with the controls as their own series.
  */
+import type { ProbesAcrossTraining } from '../features/acrossTraining.ts';
 import type { ProbeScore, ProbeSweepResult } from '../features/probe.ts';
 import type { Cell, FigureSpec } from './figure.ts';
 import { lineFigure } from './charts.ts';
@@ -62,6 +63,35 @@ export function probeAccuracyFigure(
     columns: ['hook point', 'series', 'accuracy'],
     rows,
     x: { column: 0, domain: hooks, label: 'hook point' },
+    y: 2,
+    series: 1,
+  });
+}
+
+/**
+ * Probe accuracy against training step: per label, the best held-out accuracy over the probed hook
+ * points (or at one hook point), one line per label.
+ */
+export function acrossTrainingFigure(
+  result: ProbesAcrossTraining,
+  options: { labels?: readonly string[]; hook?: string } = {},
+): FigureSpec {
+  const labels = options.labels ?? result.sweeps[0].labels.map((l) => l.name);
+  const rows: Cell[][] = [];
+  result.sweeps.forEach((sweep, i) => {
+    for (const label of labels) {
+      const scores = sweep.scores.filter(
+        (s) => s.label === label && (!options.hook || s.hook === options.hook),
+      );
+      if (scores.length)
+        rows.push([String(result.steps[i]), label, Math.max(...scores.map((s) => s.accuracy))]);
+    }
+  });
+  return lineFigure({
+    title: `Probe accuracy across training (${options.hook ? shortHook(options.hook) : 'best hook point'})`,
+    columns: ['step', 'label', 'accuracy'],
+    rows,
+    x: { column: 0, domain: result.steps.map(String), label: 'training step' },
     y: 2,
     series: 1,
   });

@@ -10,6 +10,7 @@ import { registerForward } from './forward.ts';
 import { registerInfo } from './info.ts';
 import { registerProbe } from './probe.ts';
 import { registerSae } from './sae.ts';
+import { registerAcrossTraining } from './acrossTraining.ts';
 import { registerRtgScan } from './rtgScan.ts';
 import { registerSteer } from './steer.ts';
 import { registerTrain } from './train.ts';
@@ -30,4 +31,5 @@ export const commands: RegisterCommand[] = [
   registerSteer,
   registerProbe,
   registerSae,
+  registerAcrossTraining,
 ];
