@@ -18,7 +18,7 @@ describe('dtlens probe', () => {
   it('collects the datasets', () => {
     expect(collect('MiniGrid-MemoryS7FixedStart-v0', mem).status).toBe(0);
     expect(collect('MiniGrid-Dynamic-Obstacles-8x8-v0', dyn).status).toBe(0);
-  });
+  }, 300_000);
 
   it('probes hook points and writes the result and the figure', () => {
     const out = join(dir, 'probe.json');
@@ -53,7 +53,7 @@ describe('dtlens probe', () => {
     // The direction the agent faces is in the observation: decodable from the embedding already.
     expect(scores[0].accuracy).toBeGreaterThan(0.9);
     expect(readFileSync(join(dir, 'p.csv'), 'utf8').split('\r\n')[0]).toBe('hook point,series,accuracy');
-  });
+  }, 300_000);
 
   it('rejects a dataset of another model, a missing hook point and a bad label with one line', () => {
     const base = ['probe', '--model', model, '--output', join(dir, 'x.json'), '--quiet'];
@@ -69,5 +69,5 @@ describe('dtlens probe', () => {
     const label = runCli([...base, '--dataset', mem, '--labels', 'colour']);
     expect(label.stderr.trim().split('\n')).toHaveLength(1);
     expect(label.stderr).toContain('unknown label "colour"');
-  });
+  }, 300_000);
 });
