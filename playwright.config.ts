@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs';
 import { defineConfig } from '@playwright/test';
 
 const chromium = process.env.CHROMIUM_PATH ?? execSync('command -v chromium || true').toString().trim();
-const PORT = 4173;
+/** Port of the test server (DTLENS_E2E_PORT when several checkouts test at once). */
+const PORT = Number(process.env.DTLENS_E2E_PORT ?? 4173);
 /** Reference checkpoints; specs that need them skip with a reason where they are absent. */
 const sharedModels = `${process.env.DTLENS_SHARED ?? '../shared'}/models`;
 const modelsArg = existsSync(sharedModels) ? ` --models ${sharedModels}` : '';

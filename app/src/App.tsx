@@ -1,24 +1,36 @@
 /**
- * The dtlens app shell: model choice, the play loop (keys, buttons, the model acting), the prediction,
- * the trajectory, and the open analysis panels. All computation happens in the engine worker; this
- * component only sends commands and shows the latest result. The shareable state lives in the URL.
+ * The dtlens workbench shell: the play area (grid, agent view, prediction, window) stays in view on the
+ * left while analyses are browsed, searched and opened side by side on the right. All computation
+ * happens in the engine worker; this component sends commands and shows the latest results. The
+ * shareable state (model, weights, episode, position, open panels and their settings) lives in the URL;
+ * values a link cannot use are named in a notice.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { WeightVariant } from '../../src/model/processing.ts';
 import type {
   EngineCommand,
   EngineResult,
   Frame,
   ModelInfo,
-  PanelRequest,
+  PanelOutcome,
 } from '../../src/session/protocol.ts';
-import { type ShareableState, decodeState, encodeState } from '../../src/session/urlState.ts';
+import {
+  type ShareableState,
+  type UrlPanel,
+  decodeState,
+  defaultPanel,
+  encodeState,
+} from '../../src/session/urlState.ts';
 import { ModelBar } from './components/ModelBar.tsx';
 import { ModelInfoCard } from './components/ModelInfoCard.tsx';
 import { PanelArea } from './components/PanelArea.tsx';
+import { PanelBrowser } from './components/PanelBrowser.tsx';
 import { PlayCard } from './components/PlayCard.tsx';
+import { PositionBar } from './components/PositionBar.tsx';
 import { PredictionCard } from './components/PredictionCard.tsx';
 import { TrajectoryCard } from './components/TrajectoryCard.tsx';
 import { EngineClient, EngineFailure } from './engineClient.ts';
+import { download } from './figures/exportFigure.ts';
 import { SCROLL_KEYS, actionForKey, isTypingTarget } from './keys.ts';
 import { type ServedModel, fetchServedModel, listServedModels } from './modelSource.ts';
 import { PANEL_VIEWS } from './panels/registry.tsx';
@@ -40,28 +52,39 @@ export function App() {
   const [served, setServed] = useState<ServedModel[] | null>(null);
   const [model, setModel] = useState<ModelInfo | null>(null);
   const [result, setResult] = useState<EngineResult | null>(null);
+  const [results, setResults] = useState<Record<string, PanelOutcome>>({});
   const [frames, setFrames] = useState<Frame[]>([]);
-  const [panels, setPanels] = useState<PanelRequest[]>(() =>
-    initial.panels
-      .filter((id) => PANEL_VIEWS[id])
-      .map((id) => ({ id, params: { ...PANEL_VIEWS[id].defaultParams } })),
+  const [panels, setPanels] = useState<UrlPanel[]>(() =>
+    initial.state.panels.filter((p) => PANEL_VIEWS[p.id]),
   );
-  const [seed, setSeed] = useState(initial.seed);
-  const [initialRtg, setInitialRtg] = useState(initial.initialRtg);
+  const [position, setPosition] = useState<string | null>(initial.state.position);
+  const [seed, setSeed] = useState(initial.state.seed);
+  const [initialRtg, setInitialRtg] = useState(initial.state.initialRtg);
   const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const [notices, setNotices] = useState<string[]>(initial.notices);
   const [busy, setBusy] = useState(false);
-  /** Requests in flight (the worker answers them in order; held-down keys do not repeat). */
   const inFlight = useRef(0);
   const [running, setRunning] = useState(false);
   const runningRef = useRef(false);
   const panelsRef = useRef(panels);
   panelsRef.current = panels;
   /** A URL state waiting for its model file to be opened from disk. */
-  const pendingRestore = useRef<ShareableState | null>(initial.model ? initial : null);
+  const pendingRestore = useRef<ShareableState | null>(initial.state.model ? initial.state : null);
+
+  /** The chosen token (label); the worker resolves it in each window. */
+  const positionRef = useRef(position);
+  positionRef.current = position;
+  const unknownPosition = !!position && !!result && !result.view.window.some((t) => t.label === position);
+
+  useEffect(() => {
+    client.onPanels = (update) => setResults((prev) => ({ ...prev, ...update }));
+  }, [client]);
 
   const apply = useCallback((r: EngineResult) => {
-    if (r.model) setModel(r.model);
+    if (r.model) {
+      setModel(r.model);
+      setResults({});
+    }
     setFrames((prev) => [...prev.slice(0, r.view.frames.from), ...r.view.frames.items]);
     setResult(r);
     setSeed(r.view.seed);
@@ -71,13 +94,15 @@ export function App() {
   const send = useCallback(
     async (
       command: EngineCommand,
-      panelList: PanelRequest[] = panelsRef.current,
+      panelList: UrlPanel[] = panelsRef.current,
+      pos: string | null = positionRef.current,
     ): Promise<EngineResult | null> => {
       inFlight.current++;
-      const busyTimer = command.type === 'load' ? undefined : setTimeout(() => setBusy(true), BUSY_DELAY_MS);
+      const slow = command.type === 'load' || command.type === 'setWeights';
+      const busyTimer = slow ? undefined : setTimeout(() => setBusy(true), BUSY_DELAY_MS);
       if (!busyTimer) setBusy(true);
       try {
-        const r = await client.send(command, panelList);
+        const r = await client.send(command, panelList, pos);
         apply(r);
         setError(null);
         return r;
@@ -95,7 +120,6 @@ export function App() {
 
   const loadBytes = useCallback(
     async (bytes: Uint8Array, fileName: string, restore: ShareableState | null) => {
-      setNotice(null);
       const r = await send({
         type: 'load',
         bytes,
@@ -103,10 +127,16 @@ export function App() {
         seed: restore?.seed ?? seed,
         initialRtg: restore?.initialRtg ?? initialRtg,
         actions: restore?.actions ?? [],
+        weights: restore?.weights ?? model?.weights,
       });
       if (r) pendingRestore.current = null;
+      if (r && restore && restore.actions.length > r.view.steps)
+        setNotices((n) => [
+          ...n,
+          `actions: only the first ${r.view.steps} of ${restore.actions.length} could be replayed (the episode ended or an action does not exist)`,
+        ]);
     },
-    [send, seed, initialRtg],
+    [send, seed, initialRtg, model],
   );
 
   const loadServed = useCallback(
@@ -134,13 +164,17 @@ export function App() {
     void listServedModels().then((list) => {
       if (cancelled) return;
       setServed(list);
-      const want = initial.model;
-      if (want && list?.some((m) => m.name === want)) void loadServed(want, initial);
-      else if (want) setNotice(`Open ${want} from disk (file picker or drag and drop) to restore this link.`);
+      const want = initial.state.model;
+      if (want && list?.some((m) => m.name === want)) void loadServed(want, initial.state);
+      else if (want)
+        setNotices((n) => [
+          ...n,
+          `Open ${want} from disk (file picker or drag and drop) to restore this link.`,
+        ]);
       else if (list?.length) {
         const preferred =
           PREFERRED_MODELS.map((name) => list.find((m) => m.name === name)).find(Boolean) ?? list[0];
-        void loadServed(preferred.name, { ...initial, model: preferred.name });
+        void loadServed(preferred.name, { ...initial.state, model: preferred.name });
       }
     });
     return () => {
@@ -154,17 +188,19 @@ export function App() {
     if (!model || !result) return;
     const query = encodeState({
       model: model.fileName,
+      weights: model.weights,
       seed: result.view.seed,
       initialRtg: result.view.initialRtg,
       actions: result.view.trajectory.actions,
-      panels: panels.map((p) => p.id),
+      position,
+      panels,
     });
     const url = `${window.location.pathname}${query ? `?${query}` : ''}`;
     if (url === `${window.location.pathname}${window.location.search}`) return;
     // Debounced: replaceState costs milliseconds, so it stays off the keypress-to-update path.
     const timer = setTimeout(() => window.history.replaceState(null, '', url), URL_DEBOUNCE_MS);
     return () => clearTimeout(timer);
-  }, [model, result, panels]);
+  }, [model, result, panels, position]);
 
   const canPlay = !!result && !result.view.episodeEnd && !running;
   const act = useCallback(
@@ -199,13 +235,61 @@ export function App() {
   }, [send]);
 
   const setPanelList = useCallback(
-    (next: PanelRequest[]) => {
+    (next: UrlPanel[]) => {
       setPanels(next);
       panelsRef.current = next;
       if (result) void send({ type: 'refresh' }, next);
     },
     [result, send],
   );
+
+  const togglePanel = useCallback(
+    (id: string) => {
+      const open = panelsRef.current.some((p) => p.id === id);
+      const panel = defaultPanel(id);
+      if (!open && !panel) return;
+      setPanelList(open ? panelsRef.current.filter((p) => p.id !== id) : [...panelsRef.current, panel!]);
+    },
+    [setPanelList],
+  );
+
+  const choosePosition = useCallback(
+    (label: string | null) => {
+      setPosition(label);
+      positionRef.current = label;
+      if (result) void send({ type: 'refresh' });
+    },
+    [result, send],
+  );
+
+  const saveFile = useCallback(
+    async (kind: 'exportWindow' | 'report') => {
+      try {
+        const bytes = await client.file(kind);
+        const stem = `${model?.fileName.replace(/\.[^.]+$/, '') ?? 'model'}-seed${seed}-t${result?.view.time ?? 0}`;
+        download(
+          new Blob([bytes as BlobPart], {
+            type: kind === 'report' ? 'text/html' : 'application/octet-stream',
+          }),
+          kind === 'report' ? `report-${stem}.html` : `window-${stem}.safetensors`,
+        );
+      } catch (e) {
+        setError(e instanceof Error ? e.message : String(e));
+      }
+    },
+    [client, model, seed, result],
+  );
+
+  // A linked position this model's window does not have: named in a notice, then the default.
+  useEffect(() => {
+    if (!unknownPosition || !result) return;
+    const w = result.view.window;
+    setNotices((n) => [
+      ...n,
+      `pos=${position}: no such token in this model's window (${w[0].label}..${w.at(-1)!.label}); using the last S token`,
+    ]);
+    choosePosition(null);
+  }, [unknownPosition]);
 
   return (
     <div className="app">
@@ -219,6 +303,10 @@ export function App() {
         onOpenFile={(f) => void openFile(f)}
         onReset={() => void send({ type: 'reset', seed })}
         canReset={!!model}
+        weights={model?.weights ?? initial.state.weights}
+        onWeights={(weights: WeightVariant) => void send({ type: 'setWeights', weights })}
+        onExportWindow={model ? () => void saveFile('exportWindow') : undefined}
+        onSaveReport={model ? () => void saveFile('report') : undefined}
       />
       {error && (
         <div className="banner error" role="alert">
@@ -228,8 +316,20 @@ export function App() {
           </button>
         </div>
       )}
-      {notice && <div className="banner notice">{notice}</div>}
-      {!model && !busy && !notice && (
+      {notices.length > 0 && (
+        <div className="banner notice" role="status" data-testid="url-notices">
+          <strong>This link has values the app cannot use:</strong>
+          <ul>
+            {notices.map((n) => (
+              <li key={n}>{n}</li>
+            ))}
+          </ul>
+          <button type="button" className="chip" onClick={() => setNotices([])} aria-label="dismiss notices">
+            ✕
+          </button>
+        </div>
+      )}
+      {!model && !busy && (
         <div className="empty">
           <h2>Open a Decision Transformer checkpoint</h2>
           <p>
@@ -239,8 +339,8 @@ export function App() {
         </div>
       )}
       {model && result && (
-        <>
-          <main className="main-grid">
+        <div className="workbench">
+          <aside className="play-column" aria-label="play area">
             <PlayCard
               model={model}
               view={result.view}
@@ -259,10 +359,21 @@ export function App() {
             />
             <PredictionCard model={model} view={result.view} computeMs={result.computeMs} />
             <TrajectoryCard model={model} view={result.view} frames={frames} />
+          </aside>
+          <main className="analysis-column" aria-label="analyses">
+            <PanelBrowser open={new Set(panels.map((p) => p.id))} onToggle={togglePanel} />
+            <PositionBar view={result.view} position={position} onChange={choosePosition} />
+            <PanelArea
+              model={model}
+              view={result.view}
+              panels={panels}
+              results={results}
+              onChange={setPanelList}
+              runJob={(panel, progress) => client.runJob(panel, positionRef.current, progress)}
+            />
+            <ModelInfoCard model={model} />
           </main>
-          <PanelArea model={model} panels={panels} results={result.panels} onChange={setPanelList} />
-          <ModelInfoCard model={model} />
-        </>
+        </div>
       )}
       <footer>
         dtlens · Decision Transformer interpretability in the browser · keys: ← → ↑ move, P pickup, D drop, T

@@ -13,6 +13,11 @@ export interface JobControl {
   signal?: AbortSignal;
   /** Rows per chunk (bounds memory); default 256. */
   chunkRows?: number;
+  /**
+   * Awaited after each chunk: the app's worker yields to its message loop here, so cancel messages
+   * and play commands are handled while a job runs.
+   */
+  yieldToEvents?: () => Promise<void>;
 }
 
 export const DEFAULT_CHUNK_ROWS = 256;
@@ -42,5 +47,6 @@ export async function forEachChunk(
     const end = Math.min(total, start + size);
     await fn(start, end);
     control?.onProgress?.(end, total);
+    await control?.yieldToEvents?.();
   }
 }

@@ -57,8 +57,11 @@ const badCkpt = (message: string) => new DtlensError('BAD_CHECKPOINT', message);
 
 /** Loads any supported checkpoint; dispatches on content (zip -> torch, otherwise safetensors). */
 export function loadCheckpoint(bytes: Uint8Array, fileName?: string): Checkpoint {
-  const ckpt =
-    isZip(bytes) || isLegacyTorch(bytes) ? loadTorchCheckpoint(bytes, fileName) : loadNative(bytes);
+  const torch = isZip(bytes) || isLegacyTorch(bytes);
+  // A safetensors file starts with an 8-byte header length, then the JSON header's '{'.
+  if (!torch && !(bytes.length > 8 && bytes[8] === 0x7b))
+    throw badCkpt('not a model file: expected a PyTorch .pt zip or a .safetensors file');
+  const ckpt = torch ? loadTorchCheckpoint(bytes, fileName) : loadNative(bytes);
   validateCheckpoint(ckpt);
   if (fileName !== undefined) ckpt.provenance.file = fileName;
   return ckpt;

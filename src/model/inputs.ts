@@ -47,21 +47,54 @@ export function inputsFromTensors(tensors: ReadonlyMap<string, RawTensor>, prefi
   };
 }
 
+/**
+ * The inverse of `inputsFromTensors`: a batch of windows as `<prefix>states [B,T,X,Y,C]` (F32),
+ * `<prefix>rtgs [B,T,1]` (F32), `<prefix>timesteps [B,T,1]` (I64) and, unless `inputs.actions` is
+ * null, `<prefix>actions [B,Ta,1]` (I64), the layout `dtlens forward` and `analyze` read.
+ */
+export function inputsToTensors(inputs: DTInputs, prefix = 'inputs.'): Record<string, RawTensor> {
+  const [B, T] = inputs.states.shape;
+  const ints = (v: ArrayLike<number>) => BigInt64Array.from(v, (x) => BigInt(x));
+  const out: Record<string, RawTensor> = {
+    [`${prefix}states`]: { dtype: 'F32', shape: [...inputs.states.shape], data: inputs.states.data },
+    [`${prefix}rtgs`]: { dtype: 'F32', shape: [B, T, 1], data: Float32Array.from(inputs.rtgs) },
+    [`${prefix}timesteps`]: { dtype: 'I64', shape: [B, T, 1], data: ints(inputs.timesteps) },
+  };
+  if (inputs.actions)
+    out[`${prefix}actions`] = {
+      dtype: 'I64',
+      shape: [B, inputs.actions.length / B, 1],
+      data: ints(inputs.actions),
+    };
+  return out;
+}
+
 /** Window `i` of a batch of inputs, as a batch of one. */
-export function selectWindow(inputs: DTInputs, i: number, what = 'window index'): DTInputs {
-  const [B, T, ...obs] = inputs.states.shape;
+export function selectWindow(inputs: DTInputs, i: number, what = 'window'): DTInputs {
+  const B = inputs.states.shape[0];
   check(
     Number.isInteger(i) && i >= 0 && i < B,
     'BAD_INPUT',
     `${what} ${i} is outside the ${B} window(s) of the input`,
   );
+  return sliceWindows(inputs, i, i + 1);
+}
+
+/** Windows start..end-1 of a batch of inputs (copies). */
+export function sliceWindows(inputs: DTInputs, start: number, end: number): DTInputs {
+  const [B, T, ...obs] = inputs.states.shape;
+  check(
+    0 <= start && start < end && end <= B,
+    'BAD_INPUT',
+    `windows ${start}..${end - 1} are outside 0..${B - 1}`,
+  );
   const perState = inputs.states.size / B;
   const Ta = inputs.actions ? inputs.actions.length / B : 0;
   return {
-    states: new Tensor(inputs.states.data.slice(i * perState, (i + 1) * perState), [1, T, ...obs]),
-    actions: inputs.actions ? inputs.actions.slice(i * Ta, (i + 1) * Ta) : null,
-    rtgs: inputs.rtgs.slice(i * T, (i + 1) * T),
-    timesteps: inputs.timesteps.slice(i * T, (i + 1) * T),
+    states: new Tensor(inputs.states.data.slice(start * perState, end * perState), [end - start, T, ...obs]),
+    actions: inputs.actions ? inputs.actions.slice(start * Ta, end * Ta) : null,
+    rtgs: inputs.rtgs.slice(start * T, end * T),
+    timesteps: inputs.timesteps.slice(start * T, end * T),
   };
 }
 

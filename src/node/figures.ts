@@ -1,16 +1,12 @@
 /**
- * Node rendering of figure specs: SVG through linkedom's DOM (static: hover values as SVG <title>s)
- * and PNG rasterised by resvg with the system fonts.
+ * Node rendering of figure specs: SVG through linkedom's DOM (`src/analysis/figures/svg.ts`, static:
+ * hover values as SVG <title>s) and PNG rasterised by resvg with the system fonts.
  */
 import { Resvg } from '@resvg/resvg-js';
-import { parseHTML } from 'linkedom';
-import { type FigureSpec, renderFigure, svgString } from '../analysis/figures/figure.ts';
+import type { FigureSpec } from '../analysis/figures/figure.ts';
+import { renderFigureSvg } from '../analysis/figures/svg.ts';
 
-/** The figure as a standalone SVG document. */
-export function renderFigureSvg(spec: FigureSpec): string {
-  const { document } = parseHTML('<!doctype html><html><body></body></html>');
-  return svgString(renderFigure(spec, { document: document as unknown as Document }));
-}
+export { renderFigureSvg };
 
 /** The figure as PNG bytes, `scale` device pixels per SVG pixel (default 2), on a white background. */
 export function renderFigurePng(spec: FigureSpec, options: { scale?: number } = {}): Uint8Array {

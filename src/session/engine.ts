@@ -1,21 +1,26 @@
 /**
- * The engine behind the app, isomorphic and synchronous: the browser runs it in a Web Worker, tests
- * call it directly. It owns the loaded model and play session, executes one command per request, then
- * runs the window once (caching only what the open panels need) and computes those panels.
+ * The engine behind the app, isomorphic: the browser runs it in a Web Worker, tests call it directly.
+ * It owns the loaded model and play session. `handle` executes one command and runs the window once
+ * (caching what the open window panels need) to answer with the new view and prediction; `computePanels`
+ * then computes the open panels whose inputs changed (window panels from that run, model panels once per
+ * model and settings); `runJob` runs a job panel with progress and cancellation.
  */
-import type { AnalysisRun } from '../analysis/dynamic/run.ts';
+import { type AnalysisRun, resolveIndex } from '../analysis/dynamic/run.ts';
+import type { JobControl } from '../analysis/jobs.ts';
 import { parameterCount } from '../model/weights.ts';
-import { tokenLabels as positionLabels } from '../model/tokens.ts';
+import { lastStatePosition, tokenLabels as positionLabels } from '../model/tokens.ts';
 import { IDX_TO_ACTION } from '../env/core/actions.ts';
 import { renderGridSvg, renderObservationSvg } from '../env/render/index.ts';
 import { DtlensError } from '../errors.ts';
 import { type Checkpoint, loadCheckpoint } from '../io/checkpoint.ts';
 import { envConfigToJson, modelConfigToJson } from '../model/config.ts';
 import { type NameFilter, matchesFilter } from '../model/hooks.ts';
+import { WEIGHT_VARIANTS, type WeightVariant } from '../model/processing.ts';
 import type { Gemm } from '../tensor/gemm.ts';
 import { frameTokenLabels, stepsTaken } from './history.ts';
 import { openSession } from './openSession.ts';
-import { type PanelNeeds, panelById } from './panels.ts';
+import { PANELS, type PanelNeeds, type PanelSpec, type WindowPanel } from './panels/index.ts';
+import { normalizeParams } from './params.ts';
 import type { PlaySession } from './playSession.ts';
 import { predictionFrom } from './playSession.ts';
 import {
@@ -28,23 +33,46 @@ import {
   type PanelOutcome,
   type PanelRequest,
   type SessionView,
+  type TokenPosition,
   type WindowToken,
   toEngineError,
 } from './protocol.ts';
+import { buildReport } from '../report/html.ts';
+import { replayEpisode } from './replay.ts';
+import { actionsTaken, windowFile } from './windowFile.ts';
 
-const WEIGHTS = 'processed';
+/** The app's default weights variant (the trained weights as stored, as the CLI's default). */
+export const DEFAULT_APP_WEIGHTS: WeightVariant = 'raw';
 
 export class Engine {
+  private ckpt: Checkpoint | null = null;
+  private fileName = '';
+  private weights: WeightVariant = DEFAULT_APP_WEIGHTS;
   private session: PlaySession | null = null;
   private seed = 0;
   private frames: Frame[] = [];
+  /** Bumped whenever the model or its weights change (model panels recompute). */
+  private modelVersion = 0;
+  /** Bumped whenever the window changes (window panels recompute). */
+  private windowVersion = 0;
+  /** The latest forward pass, with the cache the open window panels need. */
+  private lastRun: AnalysisRun | null = null;
+  /** Per open panel, the key of the inputs of the outcome last returned (unchanged panels are skipped). */
+  private readonly sent = new Map<string, string>();
+  private readonly modelOutcomes = new Map<string, PanelOutcome>();
 
   constructor(
     private readonly gemm: Gemm,
     private readonly now: () => number = () => Date.now(),
+    /** The panel registry (tests pass their own). */
+    private readonly registry: readonly PanelSpec[] = PANELS,
   ) {}
 
-  /** Handles one request; never throws (errors become `{ ok: false, error }` replies). */
+  private spec(id: string): PanelSpec | undefined {
+    return this.registry.find((p) => p.id === id);
+  }
+
+  /** Handles one command; never throws (errors become `{ ok: false, error }` replies). */
   handle(request: EngineRequest): EngineReply {
     try {
       return { id: request.id, ok: true, result: this.execute(request.command, request.panels) };
@@ -57,26 +85,36 @@ export class Engine {
     const start = this.now();
     let model: ModelInfo | undefined;
     let framesFrom = this.frames.length;
-    if (command.type === 'load') {
-      const ckpt = loadCheckpoint(command.bytes, command.fileName);
+    if (command.type === 'load' || command.type === 'setWeights') {
+      const ckpt = command.type === 'load' ? loadCheckpoint(command.bytes, command.fileName) : this.loaded();
+      const weights = command.weights ?? DEFAULT_APP_WEIGHTS;
+      if (!WEIGHT_VARIANTS.includes(weights))
+        throw new DtlensError(
+          'BAD_INPUT',
+          `weights must be one of ${WEIGHT_VARIANTS.join(', ')}, got "${weights}"`,
+        );
+      const previous = command.type === 'setWeights' ? this.current() : null;
       // Build everything before replacing the current session, so a bad file leaves the app as it was.
       const session = openSession(ckpt, {
         gemm: this.gemm,
-        weights: WEIGHTS,
-        initialRtg: command.initialRtg,
+        weights,
+        initialRtg: command.type === 'load' ? command.initialRtg : previous!.initialRtg,
       });
-      session.reset(command.seed);
-      const frames = [this.frame(session)];
-      for (const a of command.actions) {
-        if (session.episodeEnd || !Number.isInteger(a) || a < 0 || a >= session.env.nActions) break;
-        session.step(a);
-        frames.push(this.frame(session));
-      }
-      model = modelInfo(ckpt, command.fileName, session);
+      const seed = command.type === 'load' ? command.seed : this.seed;
+      const actions = command.type === 'load' ? command.actions : actionsTaken(previous!);
+      const frames: Frame[] = [];
+      replayEpisode(session, seed, actions, () => frames.push(this.frame(session)));
+      this.ckpt = ckpt;
+      if (command.type === 'load') this.fileName = command.fileName;
+      this.weights = weights;
+      model = modelInfo(ckpt, this.fileName, session, weights);
       this.session = session;
-      this.seed = command.seed;
+      this.seed = seed;
       this.frames = frames;
       framesFrom = 0;
+      this.modelVersion++;
+      this.modelOutcomes.clear();
+      this.sent.clear();
     } else {
       const session = this.current();
       switch (command.type) {
@@ -102,8 +140,139 @@ export class Engine {
           throw new DtlensError('BAD_INPUT', `unknown command ${(command as { type: unknown }).type}`);
       }
     }
-    const { view, panels: outcomes } = this.observe(framesFrom, panels);
-    return { model, view, panels: outcomes, computeMs: this.now() - start };
+    if (command.type !== 'refresh') this.windowVersion++;
+    const view = this.observe(framesFrom, panels);
+    return { model, view, computeMs: this.now() - start };
+  }
+
+  /**
+   * Outcomes of the open panels whose inputs changed since they were last returned (window panels
+   * from the latest `handle`'s forward pass at `position`, model panels once per model and settings;
+   * unknown ids get an error). Panels left out of `panels` are forgotten.
+   */
+  computePanels(
+    panels: PanelRequest[],
+    position: TokenPosition = null,
+  ): { panels: Record<string, PanelOutcome>; computeMs: number } {
+    const start = this.now();
+    const out: Record<string, PanelOutcome> = {};
+    const open = new Set(panels.map((p) => p.id));
+    for (const id of [...this.sent.keys()]) if (!open.has(id)) this.sent.delete(id);
+    for (const request of panels) {
+      const spec = this.spec(request.id);
+      if (!spec) {
+        out[request.id] = {
+          ok: false,
+          error: { code: 'BAD_INPUT', message: `unknown panel "${request.id}"` },
+        };
+        continue;
+      }
+      if (spec.scope === 'job') continue;
+      const params = normalizeParams(spec.params, request.params);
+      const paramKey = JSON.stringify(params);
+      const key =
+        spec.scope === 'model'
+          ? `m${this.modelVersion}|${paramKey}`
+          : `m${this.modelVersion}|w${this.windowVersion}|p${position}|${paramKey}`;
+      if (this.sent.get(spec.id) === key) continue;
+      out[spec.id] =
+        spec.scope === 'model'
+          ? this.modelOutcome(spec, key, params)
+          : this.windowOutcome(spec, params, position);
+      this.sent.set(spec.id, key);
+    }
+    return { panels: out, computeMs: this.now() - start };
+  }
+
+  /**
+   * Runs a job panel on the current model and a snapshot of the current window; progress and
+   * cancellation go through `control`. Never throws (errors, `CANCELLED` included, become outcomes).
+   */
+  async runJob(request: PanelRequest, position: TokenPosition, control: JobControl): Promise<PanelOutcome> {
+    try {
+      const spec = this.spec(request.id);
+      if (!spec || spec.scope !== 'job')
+        throw new DtlensError('BAD_INPUT', `"${request.id}" is not a job panel`);
+      const session = this.current();
+      const inputs = session.window();
+      const P = this.lastRun?.transformerOut.shape[1] ?? session.model.arch.nCtx;
+      const ctx = {
+        model: session.model,
+        inputs,
+        position: resolvePosition(position, P),
+        weights: this.weights,
+      };
+      return { ok: true, data: await spec.run(ctx, normalizeParams(spec.params, request.params), control) };
+    } catch (e) {
+      return { ok: false, error: toEngineError(e) };
+    }
+  }
+
+  /** The current window as safetensors in the `inputs.*` layout (what `dtlens window` writes). */
+  windowFile(): Uint8Array {
+    return windowFile(this.current(), {
+      model: this.fileName,
+      envId: this.loaded().env.envId,
+      weights: this.weights,
+      seed: this.seed,
+    });
+  }
+
+  /** The HTML report of the model (its weights variant) with the current window, as UTF-8 bytes. */
+  report(generated: Date): Uint8Array {
+    const session = this.current();
+    const html = buildReport({
+      fileName: this.fileName,
+      ckpt: this.loaded(),
+      model: session.model,
+      weights: this.weights,
+      windows: [
+        {
+          label: `the app's window: seed ${this.seed}, initial RTG ${session.initialRtg}, ${session.steps} step(s)`,
+          inputs: session.window(),
+        },
+      ],
+      generated,
+    });
+    return new TextEncoder().encode(html);
+  }
+
+  private modelOutcome(
+    spec: PanelSpec & { scope: 'model' },
+    key: string,
+    params: Record<string, string | number>,
+  ): PanelOutcome {
+    const cacheKey = `${spec.id}|${key}`;
+    let outcome = this.modelOutcomes.get(cacheKey);
+    if (!outcome) {
+      try {
+        outcome = { ok: true, data: spec.compute(this.current().model, params) };
+      } catch (e) {
+        outcome = { ok: false, error: toEngineError(e) };
+      }
+      this.modelOutcomes.set(cacheKey, outcome);
+    }
+    return outcome;
+  }
+
+  private windowOutcome(
+    spec: WindowPanel,
+    params: Record<string, string | number>,
+    position: TokenPosition,
+  ): PanelOutcome {
+    try {
+      const run = this.lastRun;
+      if (!run) throw new DtlensError('BAD_INPUT', 'no model is loaded: open a model first');
+      const P = run.transformerOut.shape[1];
+      return { ok: true, data: spec.compute(run, params, { position: resolvePosition(position, P) }) };
+    } catch (e) {
+      return { ok: false, error: toEngineError(e) };
+    }
+  }
+
+  private loaded(): Checkpoint {
+    if (!this.ckpt) throw new DtlensError('BAD_INPUT', 'no model is loaded: open a model first');
+    return this.ckpt;
   }
 
   private current(): PlaySession {
@@ -119,52 +288,34 @@ export class Engine {
     };
   }
 
-  /** Runs the window once, caching what the open panels need, and computes them. */
-  private observe(
-    framesFrom: number,
-    requests: PanelRequest[],
-  ): { view: SessionView; panels: Record<string, PanelOutcome> } {
+  /** Runs the window once, caching what the open window panels need; the view with the prediction. */
+  private observe(framesFrom: number, requests: PanelRequest[]): SessionView {
     const session = this.current();
     const model = session.model;
     const inputs = session.window();
-    const known = requests.flatMap((r) => {
-      const panel = panelById(r.id);
-      return panel ? [{ request: r, panel }] : [];
+    const needs = requests.flatMap((r) => {
+      const spec = this.spec(r.id);
+      return spec?.scope === 'window' ? [spec.needs(model.arch, normalizeParams(spec.params, r.params))] : [];
     });
-    const needs = known.map(({ panel, request }) => panel.needs(model.arch, request.params));
     const result = model.run(inputs, { cache: unionFilter(needs) });
-    const panels: Record<string, PanelOutcome> = {};
-    for (const r of requests) if (!panelById(r.id)) panels[r.id] = unknownPanel(r.id);
-    if (known.length) {
-      const run: AnalysisRun = {
-        model,
-        inputs,
-        transformerOut: result.transformerOut,
-        actionPreds: result.actionPreds!,
-        cache: result.cache!,
-        tokenLabels: positionLabels(result.transformerOut.shape[1]),
-      };
-      for (const { panel, request } of known) {
-        try {
-          panels[panel.id] = { ok: true, data: panel.compute(run, request.params) };
-        } catch (e) {
-          panels[panel.id] = { ok: false, error: toEngineError(e) };
-        }
-      }
-    }
+    this.lastRun = {
+      model,
+      inputs,
+      transformerOut: result.transformerOut,
+      actionPreds: result.actionPreds!,
+      cache: result.cache!,
+      tokenLabels: positionLabels(result.transformerOut.shape[1]),
+    };
     const prediction = predictionFrom(result.actionPreds!);
     return {
-      view: {
-        ...this.describe(session, inputs.actions),
-        prediction: {
-          logits: Array.from(prediction.logits),
-          probs: Array.from(prediction.probs),
-          entropy: prediction.entropy,
-          greedyAction: prediction.greedyAction,
-        },
-        frames: { from: framesFrom, items: this.frames.slice(framesFrom) },
+      ...this.describe(session, inputs.actions),
+      prediction: {
+        logits: Array.from(prediction.logits),
+        probs: Array.from(prediction.probs),
+        entropy: prediction.entropy,
+        greedyAction: prediction.greedyAction,
       },
-      panels,
+      frames: { from: framesFrom, items: this.frames.slice(framesFrom) },
     };
   }
 
@@ -213,8 +364,21 @@ export class Engine {
   }
 }
 
-function unknownPanel(id: string): PanelOutcome {
-  return { ok: false, error: { code: 'BAD_INPUT', message: `unknown panel "${id}"` } };
+/**
+ * The chosen token position: null = the last S token, a token label (`S7`) or an index, checked against
+ * the P tokens of the window.
+ */
+function resolvePosition(position: TokenPosition, P: number): number {
+  if (position === null) return lastStatePosition(P);
+  if (typeof position === 'number') return resolveIndex(position, P, 'token position');
+  const labels = positionLabels(P);
+  const i = labels.indexOf(position);
+  if (i < 0)
+    throw new DtlensError(
+      'BAD_INPUT',
+      `no token ${position} in this window (${labels[0]}..${labels[P - 1]})`,
+    );
+  return i;
 }
 
 /** One cache filter covering every panel's needs (false when no panel is open). */
@@ -225,7 +389,12 @@ function unionFilter(needs: PanelNeeds[]): boolean | NameFilter {
   return (name: string) => filters.some((f) => matchesFilter(f, name));
 }
 
-function modelInfo(ckpt: Checkpoint, fileName: string, session: PlaySession): ModelInfo {
+function modelInfo(
+  ckpt: Checkpoint,
+  fileName: string,
+  session: PlaySession,
+  weights: WeightVariant,
+): ModelInfo {
   const arch = session.model.arch;
   const nParams = parameterCount(ckpt.weights);
   const rows = (prefix: string, json: Record<string, unknown>): [string, string][] =>
@@ -244,6 +413,6 @@ function modelInfo(ckpt: Checkpoint, fileName: string, session: PlaySession): Mo
     nParams,
     config: [...rows('model', modelConfigToJson(ckpt.model)), ...rows('env', envConfigToJson(ckpt.env))],
     hookNames: session.model.hookNames,
-    weights: WEIGHTS,
+    weights,
   };
 }

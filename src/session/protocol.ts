@@ -1,7 +1,11 @@
 /**
- * The typed message protocol between the UI and the engine worker. Every request carries an id and the
- * open panels; the reply echoes the id with either a result or an error `{ code, message }`.
+ * The typed message protocol between the UI and the engine worker. A command request carries an id and
+ * the open panels; the worker answers first with a `reply` (the new view and prediction, or an error
+ * `{ code, message }`), then, unless a newer command is already waiting, with `panels` (the outcomes of
+ * the open panels that changed). Jobs run on request, report `progress`, end with `job`, and stop on
+ * `cancel`.
  */
+import type { WeightVariant } from '../model/processing.ts';
 
 /** A panel the user has open, with its own parameters (plain data). */
 export interface PanelRequest {
@@ -11,12 +15,23 @@ export interface PanelRequest {
 
 export type EngineCommand =
   /** Loads a checkpoint, resets with `seed` and replays `actions` (a restored URL; extra actions are dropped). */
-  | { type: 'load'; bytes: Uint8Array; fileName: string; seed: number; initialRtg: number; actions: number[] }
+  | {
+      type: 'load';
+      bytes: Uint8Array;
+      fileName: string;
+      seed: number;
+      initialRtg: number;
+      actions: number[];
+      /** Weights variant (default `raw`). */
+      weights?: WeightVariant;
+    }
   | { type: 'reset'; seed: number }
   | { type: 'step'; action: number }
   /** The model takes its greedy action (DTI's evaluation policy). */
   | { type: 'act' }
   | { type: 'setRtg'; initialRtg: number }
+  /** Rebuilds the model with another weights variant and replays the episode. */
+  | { type: 'setWeights'; weights: WeightVariant }
   /** Recomputes the prediction and the open panels (after opening a panel or changing its parameters). */
   | { type: 'refresh' };
 
@@ -24,7 +39,35 @@ export interface EngineRequest {
   id: number;
   command: EngineCommand;
   panels: PanelRequest[];
+  /** Token position every window panel looks at. */
+  position?: TokenPosition;
 }
+
+/** A token of the window: its label (`S7`), its index, or null for the last S token. */
+export type TokenPosition = string | number | null;
+
+/** Messages from the UI to the worker. */
+export type ToEngine =
+  | ({ kind: 'command' } & EngineRequest)
+  /** Runs a job panel on the current model and a snapshot of the current window. */
+  | { kind: 'job'; jobId: number; panel: PanelRequest; position: TokenPosition }
+  | { kind: 'cancel'; jobId: number }
+  /** The current window as safetensors in the `inputs.*` layout (`dtlens forward` reads it). */
+  | { kind: 'exportWindow'; id: number }
+  /** The HTML report (`dtlens report`) of the model with the current window. */
+  | { kind: 'report'; id: number };
+
+/** Messages from the worker to the UI. */
+export type FromEngine =
+  | ({ kind: 'reply' } & EngineReply)
+  | { kind: 'panels'; id: number; panels: Record<string, PanelOutcome>; computeMs: number }
+  | { kind: 'progress'; jobId: number; done: number; total: number }
+  | { kind: 'job'; jobId: number; outcome: PanelOutcome }
+  | {
+      kind: 'file';
+      id: number;
+      outcome: { ok: true; bytes: Uint8Array } | { ok: false; error: EngineError };
+    };
 
 export interface EngineError {
   code: string;
@@ -50,7 +93,7 @@ export interface ModelInfo {
   config: [string, string][];
   hookNames: string[];
   /** Weight processing used by the app. */
-  weights: string;
+  weights: WeightVariant;
 }
 
 /** One token of the window fed to the model. */
@@ -89,11 +132,10 @@ export interface SessionView {
 }
 
 export interface EngineResult {
-  /** Present after a load. */
+  /** Present after a load or a weights change. */
   model?: ModelInfo;
   view: SessionView;
-  panels: Record<string, PanelOutcome>;
-  /** Worker time for the command, prediction and panels (ms). */
+  /** Worker time for the command and the forward pass (ms). */
   computeMs: number;
 }
 

@@ -1,56 +1,134 @@
 /**
- * The shareable app state in a URL query: model, seed, actions taken, initial RTG and open panels.
- * `?model=MemoryGatedMLP.pt&seed=3&rtg=0.9&actions=2221&panels=attention,cache`. Parsing never throws:
- * malformed fields fall back to defaults, so a hand-edited link still opens the app.
+ * The shareable app state in a URL query: model, weights variant, seed, actions taken, initial RTG,
+ * the chosen token position, the open panels and every panel setting that differs from its default:
+ * `?model=MemoryGatedMLP.pt&seed=3&rtg=0.9&actions=2221&pos=S7&panels=attention,logit-lens&attention.values=scores`.
+ * Decoding never throws: a value that cannot be used is dropped and reported in `notices` (naming the
+ * parameter and the value) for the app to show; the rest of the link still applies.
  */
+import { WEIGHT_VARIANTS, type WeightVariant } from '../model/processing.ts';
+import { panelById } from './panels/index.ts';
+import { type ParamValues, defaultParams, parseParam } from './params.ts';
 import { DEFAULT_INITIAL_RTG } from './playSession.ts';
+
+export interface UrlPanel {
+  id: string;
+  /** Every setting of the panel (defaults filled in). */
+  params: ParamValues;
+}
 
 export interface ShareableState {
   /** Model name (a served model, or the file name of one opened from disk); null if none. */
   model: string | null;
+  weights: WeightVariant;
   seed: number;
   initialRtg: number;
   /** Actions taken since the reset, in order (ids 0-9). */
   actions: number[];
-  /** Ids of the open panels, in display order. */
-  panels: string[];
+  /** Token label every window panel looks at (e.g. `S7`); null = the last S token. */
+  position: string | null;
+  /** The open panels, in display order. */
+  panels: UrlPanel[];
 }
 
 export const DEFAULT_STATE: Readonly<ShareableState> = {
   model: null,
+  weights: 'raw',
   seed: 0,
   initialRtg: DEFAULT_INITIAL_RTG,
   actions: [],
+  position: null,
   panels: [],
 };
 
-const PANEL_ID = /^[a-z][a-z0-9-]{0,39}$/;
 const MAX_ACTIONS = 10_000;
+const POSITION = /^[RSA][1-9][0-9]{0,3}$/;
+const GLOBAL_KEYS = new Set(['model', 'weights', 'seed', 'rtg', 'actions', 'pos', 'panels']);
 
-/** Query string (without '?') for a state; default fields are omitted. */
+/** A panel with its default settings (null for an unknown id). */
+export function defaultPanel(id: string): UrlPanel | null {
+  const spec = panelById(id);
+  return spec ? { id, params: defaultParams(spec.params) } : null;
+}
+
+/** Query string (without '?') for a state; defaults are omitted. */
 export function encodeState(s: ShareableState): string {
   const q = new URLSearchParams();
   if (s.model) q.set('model', s.model);
+  if (s.weights !== DEFAULT_STATE.weights) q.set('weights', s.weights);
   if (s.seed !== DEFAULT_STATE.seed) q.set('seed', String(s.seed));
   if (s.initialRtg !== DEFAULT_STATE.initialRtg) q.set('rtg', String(s.initialRtg));
   if (s.actions.length) q.set('actions', s.actions.join(''));
-  if (s.panels.length) q.set('panels', s.panels.join(','));
+  if (s.position) q.set('pos', s.position);
+  if (s.panels.length) q.set('panels', s.panels.map((p) => p.id).join(','));
+  for (const p of s.panels) {
+    const spec = panelById(p.id);
+    if (!spec) continue;
+    for (const [k, v] of Object.entries(p.params))
+      if (spec.params[k] && v !== spec.params[k].default) q.set(`${p.id}.${k}`, String(v));
+  }
   return q.toString();
 }
 
-/** The state a query string describes (a leading '?' is accepted). */
-export function decodeState(query: string): ShareableState {
+/** The state a query string describes (a leading '?' is accepted) and a notice per refused value. */
+export function decodeState(query: string): { state: ShareableState; notices: string[] } {
   const q = new URLSearchParams(query);
+  const notices: string[] = [];
+  const refuse = (key: string, value: string, why: string) =>
+    notices.push(`${key}=${value.length > 40 ? `${value.slice(0, 40)}…` : value}: ${why}`);
+  const state: ShareableState = { ...DEFAULT_STATE, panels: [] };
+
   const model = q.get('model');
-  const seed = Number(q.get('seed') ?? NaN);
-  const rtg = Number(q.get('rtg') ?? NaN);
-  const actions = q.get('actions') ?? '';
-  const panels = (q.get('panels') ?? '').split(',').filter((p) => PANEL_ID.test(p));
-  return {
-    model: model && model.length <= 255 ? model : null,
-    seed: Number.isSafeInteger(seed) && seed >= 0 ? seed : DEFAULT_STATE.seed,
-    initialRtg: q.has('rtg') && Number.isFinite(rtg) ? rtg : DEFAULT_STATE.initialRtg,
-    actions: /^[0-9]*$/.test(actions) && actions.length <= MAX_ACTIONS ? Array.from(actions, Number) : [],
-    panels: [...new Set(panels)],
-  };
+  if (model !== null) {
+    if (model.length > 0 && model.length <= 255) state.model = model;
+    else refuse('model', model, 'not a model name');
+  }
+  const weights = q.get('weights');
+  if (weights !== null) {
+    if ((WEIGHT_VARIANTS as readonly string[]).includes(weights)) state.weights = weights as WeightVariant;
+    else refuse('weights', weights, `not one of ${WEIGHT_VARIANTS.join(', ')}; using raw`);
+  }
+  const seed = q.get('seed');
+  if (seed !== null) {
+    const n = /^\d+$/.test(seed) ? Number(seed) : NaN;
+    if (Number.isSafeInteger(n)) state.seed = n;
+    else refuse('seed', seed, 'not a non-negative integer; using 0');
+  }
+  const rtg = q.get('rtg');
+  if (rtg !== null) {
+    const n = rtg.trim() === '' ? NaN : Number(rtg);
+    if (Number.isFinite(n)) state.initialRtg = n;
+    else refuse('rtg', rtg, `not a finite number; using ${DEFAULT_INITIAL_RTG}`);
+  }
+  const actions = q.get('actions');
+  if (actions !== null) {
+    if (/^[0-9]*$/.test(actions) && actions.length <= MAX_ACTIONS)
+      state.actions = Array.from(actions, Number);
+    else refuse('actions', actions, 'not a string of action digits 0-9; no actions replayed');
+  }
+  const pos = q.get('pos');
+  if (pos !== null) {
+    if (POSITION.test(pos)) state.position = pos;
+    else refuse('pos', pos, 'not a token label such as S9; using the last S token');
+  }
+
+  const ids = (q.get('panels') ?? '').split(',').filter(Boolean);
+  for (const id of new Set(ids)) {
+    const panel = defaultPanel(id);
+    if (panel) state.panels.push(panel);
+    else refuse('panels', id, 'no such panel');
+  }
+  for (const [key, value] of q) {
+    if (GLOBAL_KEYS.has(key)) continue;
+    const dot = key.indexOf('.');
+    const panel = state.panels.find((p) => p.id === key.slice(0, dot));
+    const spec = dot > 0 ? panelById(key.slice(0, dot))?.params[key.slice(dot + 1)] : undefined;
+    if (!panel || !spec) {
+      refuse(key, value, panel ? 'no such setting' : 'not a setting of an open panel');
+      continue;
+    }
+    const parsed = parseParam(spec, value);
+    if (parsed.ok) panel.params[key.slice(dot + 1)] = parsed.value;
+    else refuse(key, value, `${parsed.reason}; using ${spec.default}`);
+  }
+  return { state, notices };
 }

@@ -5,7 +5,7 @@
  * and the action is the argmax of the last s-token's logits. Episode i uses env seed `seed + i`.
  */
 import type { Env } from '../env/index.ts';
-import { makeDtiEnv } from '../env/index.ts';
+import { makeDtiEnv, npRandom } from '../env/index.ts';
 import type { EnvConfig } from '../model/config.ts';
 import type { DecisionTransformer } from '../model/decisionTransformer.ts';
 import { Tensor } from '../tensor/tensor.ts';
@@ -28,6 +28,10 @@ export interface RolloutOptions {
   seed: number;
   /** Cut an episode after this many steps (counts as a failure); default: the env's max_steps. */
   maxEpisodeSteps?: number;
+  /** Probability of a uniformly random action instead of the argmax (numpy PCG64 stream seeded with `seed`); default 0. */
+  epsilon?: number;
+  /** Sees every step's batch of windows: row b is episode `episodes[b]` at step `step`. */
+  onWindows?: (w: WindowArrays, episodes: readonly number[], step: number) => void;
 }
 
 interface Live {
@@ -59,6 +63,8 @@ export function evaluateAtRtg(model: DecisionTransformer, targetRtg: number, o: 
     };
   });
   const cap = Math.min(o.maxEpisodeSteps ?? Infinity, o.env.maxSteps, model.maxTimestep + 1);
+  const epsilon = o.epsilon ?? 0;
+  const rng = npRandom(o.seed);
   for (let step = 0; step < cap; step++) {
     const active = live.filter((e) => !e.done);
     if (active.length === 0) break;
@@ -79,6 +85,11 @@ export function evaluateAtRtg(model: DecisionTransformer, targetRtg: number, o: 
         rtg: (t) => e.rtgs[t],
       }),
     );
+    o.onWindows?.(
+      w,
+      active.map((e) => live.indexOf(e)),
+      step,
+    );
     const { actionPreds } = model.run({
       states: new Tensor(w.states, [B, T, X, Y, C]),
       actions: T > 1 ? w.actions : new Int32Array(0),
@@ -91,8 +102,9 @@ export function evaluateAtRtg(model: DecisionTransformer, targetRtg: number, o: 
       const o2 = (b * Tp + Tp - 1) * A;
       let best = 0;
       for (let a = 1; a < A; a++) if (actionPreds!.data[o2 + a] > actionPreds!.data[o2 + best]) best = a;
-      const r = e.env.step(best);
-      e.actions.push(best);
+      const action = epsilon > 0 && rng.random() < epsilon ? rng.integers(0, A) : best;
+      const r = e.env.step(action);
+      e.actions.push(action);
       e.ret += r.reward;
       if (r.terminated || r.truncated) {
         e.done = true;

@@ -1,5 +1,6 @@
 /** Top bar: served model picker, file open (picker and drag and drop anywhere), seed and reset. */
 import { useEffect, useRef, useState } from 'react';
+import { WEIGHT_VARIANTS, type WeightVariant } from '../../../src/model/processing.ts';
 import type { ServedModel } from '../modelSource.ts';
 
 interface Props {
@@ -12,6 +13,12 @@ interface Props {
   onOpenFile: (file: File) => void;
   onReset: () => void;
   canReset: boolean;
+  weights: WeightVariant;
+  onWeights: (weights: WeightVariant) => void;
+  /** Downloads the current window as safetensors (absent before a model is loaded). */
+  onExportWindow?: () => void;
+  /** Downloads the HTML report of the model with the current window. */
+  onSaveReport?: () => void;
 }
 
 export function ModelBar(p: Props) {
@@ -81,6 +88,40 @@ export function ModelBar(p: Props) {
       />
       {p.current && !p.served?.some((m) => m.name === p.current) && (
         <span className="muted">{p.current}</span>
+      )}
+      <label className="field">
+        <span>Weights</span>
+        <select
+          aria-label="weights variant"
+          value={p.weights}
+          disabled={!p.canReset || p.busy}
+          onChange={(e) => p.onWeights(e.target.value as WeightVariant)}
+          title="raw: as trained · processed: TransformerLens folding (same function) · dti-compat: DTI's app, quirks included"
+        >
+          {WEIGHT_VARIANTS.map((w) => (
+            <option key={w}>{w}</option>
+          ))}
+        </select>
+      </label>
+      {p.onExportWindow && (
+        <button
+          type="button"
+          className="btn"
+          onClick={p.onExportWindow}
+          title="the window fed to the model, as safetensors in the inputs.* layout that dtlens forward/analyze read"
+        >
+          Export window
+        </button>
+      )}
+      {p.onSaveReport && (
+        <button
+          type="button"
+          className="btn"
+          onClick={p.onSaveReport}
+          title="one self-contained HTML file: config, every static figure, the current window's figures"
+        >
+          Save report
+        </button>
       )}
       <span className="spacer" />
       <label className="field">

@@ -1,6 +1,7 @@
 /** Model info: config table, parameter count and hook names. */
 import { memo } from 'react';
 import type { ModelInfo } from '../../../src/session/protocol.ts';
+import { countOf } from '../../../src/text.ts';
 
 export const ModelInfoCard = memo(function ModelInfoCard({ model }: { model: ModelInfo }) {
   return (
@@ -8,8 +9,9 @@ export const ModelInfoCard = memo(function ModelInfoCard({ model }: { model: Mod
       <summary>
         <h2>Model info</h2>
         <span className="muted">
-          {model.fileName} · {model.nParams.toLocaleString('en-US')} parameters · {model.nLayers} layers ×{' '}
-          {model.nHeads} heads · n_ctx {model.nCtx} · {model.weights} weights
+          {model.fileName} · {countOf(model.nParams, 'parameter')} · {countOf(model.nLayers, 'layer')} ×{' '}
+          {countOf(model.nHeads, 'head')} · n_ctx {model.nCtx} ·{' '}
+          <span data-testid="weights-active">{model.weights} weights</span>
         </span>
       </summary>
       <div className="info-grid">

@@ -78,8 +78,8 @@ export function PlayCard({ model, view, frame, canPlay, running, initialRtg, ...
           <span>Initial RTG</span>
           <input
             type="range"
-            min={0}
-            max={1}
+            min={Math.min(0, initialRtg)}
+            max={Math.max(1, initialRtg)}
             step={0.01}
             value={initialRtg}
             aria-label="initial RTG"

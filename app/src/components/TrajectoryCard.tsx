@@ -1,6 +1,7 @@
 /** The window fed to the model (with DTI's left padding), the history timeline, and trajectory details. */
 import { useEffect, useState } from 'react';
 import type { Frame, ModelInfo, SessionView, WindowToken } from '../../../src/session/protocol.ts';
+import { countOf } from '../../../src/text.ts';
 
 function tokenText(t: WindowToken, actions: string[]): string {
   if (t.kind === 'R') return t.value.toFixed(2);
@@ -30,7 +31,7 @@ export function TrajectoryCard({
       <div className="card-head">
         <h2>Trajectory</h2>
         <span className="muted">
-          {view.steps} step{view.steps === 1 ? '' : 's'} · window of {model.maxLen} timesteps
+          {countOf(view.steps, 'step')} · window of {countOf(model.maxLen, 'timestep')}
         </span>
       </div>
       <h3>Window fed to the model</h3>
@@ -51,9 +52,7 @@ export function TrajectoryCard({
         open={showHistory}
         onToggle={(e) => setShowHistory(e.currentTarget.open)}
       >
-        <summary>
-          History ({frames.length} frame{frames.length === 1 ? '' : 's'})
-        </summary>
+        <summary>History ({countOf(frames.length, 'frame')})</summary>
         {showHistory && frame && (
           <div className="history">
             <div className="history-frames">

@@ -2,7 +2,7 @@
 
 export type ExportFormat = 'svg' | 'png' | 'csv' | 'json';
 
-function download(blob: Blob, fileName: string): void {
+export function download(blob: Blob, fileName: string): void {
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;

@@ -12,7 +12,9 @@ const MASKED = -1e4;
 export function AttentionView({ data, params, setParams }: PanelViewProps) {
   const r = data as AttentionResult;
   const [hover, setHover] = useState<number | null>(null);
-  const [locked, setLocked] = useState<number | null>(null);
+  const head = params.head as number;
+  const locked = head >= 0 && head < r.headLabels.length ? head : null;
+  const setLocked = (h: number | null) => setParams({ ...params, head: h ?? -1 });
   const focus = hover ?? locked ?? 0;
   const P = r.tokenLabels.length;
   const block = P * P;

@@ -11,7 +11,12 @@ export function CacheView({ model, data, params, setParams }: PanelViewProps) {
   const fixedText = Object.entries(s.fixed)
     .map(([k, v]) => `${k}=${v}`)
     .join(', ');
-  const choose = (key: 'rows' | 'cols', dim: string) => setParams({ ...params, [key]: dim, fixed: {} });
+  const choose = (key: 'rows' | 'cols', dim: string) => setParams({ ...params, [key]: dim, fixed: '' });
+  /** `dim:i,...` of the fixed indices (the panel's URL form). */
+  const fixedParam = (fixed: Record<string, number>) =>
+    Object.entries(fixed)
+      .map(([k, v]) => `${k}:${v}`)
+      .join(',');
   return (
     <div className="cache">
       <div className="row">
@@ -20,7 +25,7 @@ export function CacheView({ model, data, params, setParams }: PanelViewProps) {
           <select
             aria-label="hook point"
             value={s.hook}
-            onChange={(e) => setParams({ hook: e.target.value })}
+            onChange={(e) => setParams({ hook: e.target.value, rows: '', cols: '', fixed: '' })}
           >
             {model.hookNames.map((h) => (
               <option key={h}>{h}</option>
@@ -60,7 +65,7 @@ export function CacheView({ model, data, params, setParams }: PanelViewProps) {
                   ...params,
                   rows: s.rows,
                   cols: s.cols,
-                  fixed: { ...s.fixed, [dim]: Number(e.target.value) },
+                  fixed: fixedParam({ ...s.fixed, [dim]: Number(e.target.value) }),
                 })
               }
             />

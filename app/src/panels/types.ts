@@ -1,18 +1,23 @@
 import type { ComponentType } from 'react';
-import type { ModelInfo } from '../../../src/session/protocol.ts';
+import type { ParamValues } from '../../../src/session/params.ts';
+import type { ModelInfo, SessionView } from '../../../src/session/protocol.ts';
 
 export interface PanelViewProps {
   model: ModelInfo;
-  /** What the panel's `compute` returned in the worker. */
+  view: SessionView;
+  /** What the panel's `compute` (or job `run`) returned in the worker. */
   data: unknown;
-  params: Record<string, unknown>;
-  setParams: (params: Record<string, unknown>) => void;
+  /** The panel's settings (every key of its schema). */
+  params: ParamValues;
+  setParams: (params: ParamValues) => void;
 }
 
-/** The UI half of a panel; the worker half (same id) is in `src/session/panels.ts`. */
+/**
+ * The UI half of a panel; the worker half (same id, with title, group, help and settings schema) is
+ * in `src/session/panels/`. Without `ownsSettings` the shell draws a form for the settings schema.
+ */
 export interface PanelView {
-  title: string;
-  description: string;
-  defaultParams: Record<string, unknown>;
   View: ComponentType<PanelViewProps>;
+  /** The view draws its own controls for every setting. */
+  ownsSettings?: boolean;
 }

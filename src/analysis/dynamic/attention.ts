@@ -8,6 +8,7 @@
  * by 1/√d_head, masked entries (key after query) set to −1e5.
  */
 import { check } from '../../errors.ts';
+import type { Tensor } from '../../tensor/tensor.ts';
 import { type AnalysisRun, type NdArray, resolveIndex, runDims } from './run.ts';
 import { type TokenKind, lastStatePosition, tokenKind } from '../../model/tokens.ts';
 
@@ -67,7 +68,7 @@ export function attentionPatterns(run: AnalysisRun, options: AttentionOptions = 
   const { B, P } = runDims(run);
   const b = resolveIndex(options.batch ?? 0, B, 'batch index');
   const query = resolveIndex(options.query ?? lastStatePosition(P), P, 'query position');
-  const { nLayers: L, nHeads: H, dHead: dh } = run.model.arch;
+  const { nLayers: L, nHeads: H } = run.model.arch;
   const block = H * P * P;
   const data = new Float32Array(L * block);
   const summaries: HeadSummary[] = [];
@@ -77,14 +78,9 @@ export function attentionPatterns(run: AnalysisRun, options: AttentionOptions = 
     const pattern = slice('hook_pattern');
     data.set(values === 'pattern' ? pattern : slice('hook_attn_scores'), l * block);
     if (weighting !== 'none') {
-      const v = run.cache.get(`blocks.${l}.attn.hook_v`).data; // [B, P, H, dh]
+      const v = run.cache.get(`blocks.${l}.attn.hook_v`);
       for (let h = 0; h < H; h++) {
-        const norms = new Float64Array(P);
-        for (let p = 0; p < P; p++) {
-          let s = 0;
-          for (let e = 0; e < dh; e++) s += v[((b * P + p) * H + h) * dh + e] ** 2;
-          norms[p] = Math.sqrt(s);
-        }
+        const norms = valueNorms(v, b, h);
         for (let q = 0; q < P; q++)
           for (let k = 0; k < P; k++)
             data[l * block + (h * P + q) * P + k] *= norms[weighting === 'key' ? k : q];
@@ -107,6 +103,18 @@ export function attentionPatterns(run: AnalysisRun, options: AttentionOptions = 
     data: { shape: [L, H, P, P], data },
     summaries,
   };
+}
+
+/** ‖v[b, p, h]‖ for every position p of batch row b: the value norms of head h ([B, P, H, dh] hook_v). */
+export function valueNorms(v: Tensor, b: number, h: number): Float64Array {
+  const [, P, H, dh] = v.shape;
+  const norms = new Float64Array(P);
+  for (let p = 0; p < P; p++) {
+    let s = 0;
+    for (let e = 0; e < dh; e++) s += v.data[((b * P + p) * H + h) * dh + e] ** 2;
+    norms[p] = Math.sqrt(s);
+  }
+  return norms;
 }
 
 function rowStats(head: Float32Array, P: number, q: number): RowStats {

@@ -7,7 +7,7 @@
  */
 import { check } from '../../errors.ts';
 import type { DTInputs, DecisionTransformer } from '../../model/decisionTransformer.ts';
-import { Tensor } from '../../tensor/tensor.ts';
+import { hookLayout } from '../causal/intervention.ts';
 import type { JobControl } from '../jobs.ts';
 import { coefficientScan } from '../scans/steering.ts';
 import { type PositionKind, positionOf } from './activations.ts';
@@ -65,10 +65,13 @@ export async function probeSteering(
   check(c >= 0, 'BAD_INPUT', `"${target}" is not a class of ${probe.label} (${probe.classes.join(', ')})`);
   const u = classDirection(probe, c);
   const d = u.length;
+  check(
+    hookLayout(probe.hook) !== 'heads',
+    'UNSUPPORTED',
+    `steering adds one vector per position; ${probe.hook} holds one per head (probe a residual or MLP hook)`,
+  );
   const P = model.toTokens(window).shape[1];
   const position = positionOf(kind, P);
-  const vector = new Float32Array(P * d);
-  for (let j = 0; j < d; j++) vector[position * d + j] = u[j] * probe.meanNorm;
   const min = options.min ?? -2;
   const max = options.max ?? 2;
   const n = options.n ?? 21;
@@ -76,7 +79,7 @@ export async function probeSteering(
   const scan = await coefficientScan(
     model,
     window,
-    { hook: probe.hook, vector: new Tensor(vector, [P, d]), positions: [position] },
+    { hook: probe.hook, vector: Array.from(u, (v) => v * probe.meanNorm), positions: [position] },
     { min, max, n, levels: [] },
     control,
   );

@@ -9,6 +9,7 @@ import { check } from '../../errors.ts';
 import type { DecompositionLevel } from '../dynamic/decomposition.ts';
 import type { ScanRows } from '../scans/batchedScan.ts';
 import type { CorrelationResult } from '../scans/correlation.ts';
+import type { RankAttentionResult } from '../scans/rankAttention.ts';
 import { normalizeResponses } from '../scans/normalize.ts';
 import { heatmapFigure } from './charts.ts';
 import { type Cell, type FigureSpec, col, divergingColor, hover, titleMark } from './figure.ts';
@@ -52,8 +53,36 @@ export function scanFigure(
   }
 }
 
-/** Lines over a numeric x axis, one per series, with a rule at y = 0. */
-function seriesFigure(title: string, columns: [string, string, string], rows: Cell[][]): FigureSpec {
+/**
+ * Marks of one line per series (rows `[x, series, y, ...]`), labelled at its last point, with a dot per
+ * row carrying the hover values.
+ */
+export function labelledLines(
+  rows: Cell[][],
+  columns: string[],
+  interactive: boolean,
+  r: number,
+): Plot.Markish[] {
+  return [
+    Plot.line(rows, { x: col(0), y: col(2), z: col(1), stroke: col(1) }),
+    Plot.text(
+      rows,
+      Plot.selectLast({
+        x: col(0),
+        y: col(2),
+        z: col(1),
+        text: col(1),
+        fill: col(1),
+        textAnchor: 'start',
+        dx: 4,
+      }),
+    ),
+    Plot.dot(rows, { x: col(0), y: col(2), fill: col(1), r, ...hover(columns, interactive) }),
+  ];
+}
+
+/** Lines over a numeric x axis, one per series, with a rule at y = 0 (rows `[x, series, y]`). */
+export function seriesFigure(title: string, columns: [string, string, string], rows: Cell[][]): FigureSpec {
   return {
     title,
     table: { columns, rows },
@@ -66,24 +95,7 @@ function seriesFigure(title: string, columns: [string, string, string], rows: Ce
       x: { label: columns[0], grid: true },
       y: { label: columns[2], grid: true, labelAnchor: 'center' },
       color: { legend: false },
-      marks: [
-        Plot.ruleY([0]),
-        Plot.line(rows, { x: col(0), y: col(2), z: col(1), stroke: col(1) }),
-        Plot.text(
-          rows,
-          Plot.selectLast({
-            x: col(0),
-            y: col(2),
-            z: col(1),
-            text: col(1),
-            fill: col(1),
-            textAnchor: 'start',
-            dx: 4,
-          }),
-        ),
-        Plot.dot(rows, { x: col(0), y: col(2), fill: col(1), r: 1.5, ...hover(columns, interactive) }),
-        titleMark(title),
-      ],
+      marks: [Plot.ruleY([0]), ...labelledLines(rows, columns, interactive, 1.5), titleMark(title)],
     }),
   };
 }
@@ -207,4 +219,15 @@ function attentionScanFigure(r: ScanResult, a: ScanAxis, weighted: boolean): Fig
     value: 3,
     cellSize: 6,
   });
+}
+
+/** Rank-k attention: each head's pattern distance (mean total variation) to the full pattern vs k. */
+export function rankAttentionFigure(r: RankAttentionResult): FigureSpec {
+  const rows: Cell[][] = [];
+  r.heads.forEach((h, i) => r.ranks.forEach((k, j) => rows.push([k, h, r.distance[i][j]])));
+  return seriesFigure(
+    'attention pattern at rank k of W_QK: distance to the full pattern (mean total variation over queries)',
+    ['rank k', 'head', 'total variation distance'],
+    rows,
+  );
 }

@@ -4,15 +4,15 @@
  * action logits `W_U x + b` and probabilities, the logit difference `x · dir` (no bias, DTI), its
  * decomposition at the requested levels (`logitDiffAttributions`, with or without LN scaling) and,
  * optionally, the attention of one query to every key for every head (plain and value-weighted).
- * RTG scans, coefficient (steering) scans and other sweeps over one window are built on it.
+ * RTG scans run their input variants with `runScan`; coefficient (steering) scans run intervention rows
+ * through the causal layer's `runSweep` and read each chunk with the same `ScanReader`.
  */
 import { check } from '../../errors.ts';
-import type { DTInputs, DecisionTransformer } from '../../model/decisionTransformer.ts';
-import type { Hook } from '../../model/hooks.ts';
-import { lastStatePosition, tokenLabels } from '../../model/tokens.ts';
+import type { DTInputs, DecisionTransformer, RunResult } from '../../model/decisionTransformer.ts';
+import { lastStatePosition, tokenKind, tokenLabels } from '../../model/tokens.ts';
 import { softmaxRowsInPlace } from '../../tensor/ops.ts';
 import { type JobControl, forEachChunk } from '../jobs.ts';
-import { type ValueWeighting, attentionPatterns } from '../dynamic/attention.ts';
+import { type ValueWeighting, valueNorms } from '../dynamic/attention.ts';
 import {
   DECOMPOSITION_LEVELS,
   type DecompositionLevel,
@@ -25,15 +25,13 @@ import {
   actionName,
   logitDirection,
 } from '../dynamic/logitDirection.ts';
-import { type AnalysisRun, type NdArray, dot, resolveIndex } from '../dynamic/run.ts';
+import { type NdArray, dot, resolveIndex } from '../dynamic/run.ts';
 
 /** The rows of a scan: n variants of one window. */
 export interface ScanVariants {
   n: number;
   /** Model inputs of scan rows [start, end) (batch row i is scan row start + i). */
   inputs(start: number, end: number): DTInputs;
-  /** Hooks of rows [start, end), e.g. a per-row steering addition. */
-  hooks?(start: number, end: number): Hook[];
 }
 
 export interface ScanReadout {
@@ -73,7 +71,7 @@ export interface ScanRows {
   tokenLabels: string[];
   actionNames: string[];
   direction: { positive: number; negative: number | null; label: string };
-  /** [n, A] action logits at `position` (predictor bias included) */
+  /** [n, A] action logits at `position`: the model's prediction at an S token, else W_U x + b */
   logits: NdArray;
   /** [n, A] softmax of the logits */
   probabilities: NdArray;
@@ -84,138 +82,171 @@ export interface ScanRows {
 }
 
 /** Activations the read-out needs (everything else is not cached). */
-function cacheFilter(readout: ScanReadout): (name: string) => boolean {
+export function scanCacheFilter(readout: ScanReadout): (name: string) => boolean {
   const want =
     /^(hook_embed|hook_pos_embed|ln_final\.hook_scale|blocks\.\d+\.(hook_attn_out|hook_mlp_out|attn\.hook_z|mlp\.hook_post))$/;
   const attn = /^blocks\.\d+\.attn\.hook_(pattern|v)$/;
   return (name) => want.test(name) || (readout.attention !== undefined && attn.test(name));
 }
 
-/** Runs the scan's rows in chunks and reads each at one position. */
+/**
+ * Collects the read-out of a scan's rows from batched runs cached with `scanCacheFilter`: `read(run,
+ * rows)` takes a run whose batch row i is scan row `rows[i]` (any order); `result()` assembles them.
+ */
+export class ScanReader {
+  private readonly levels: readonly DecompositionLevel[];
+  private readonly lnScaled: boolean;
+  private readonly logits: Float32Array;
+  private readonly logitDiff: number[];
+  private readonly decomposition: Partial<Record<DecompositionLevel, ScanDecomposition>> = {};
+  private meta: Omit<
+    ScanRows,
+    'logits' | 'probabilities' | 'logitDiff' | 'decomposition' | 'attention'
+  > | null = null;
+  private dir: Float32Array | null = null;
+  private attention: ScanAttention | undefined;
+  private done = 0;
+
+  constructor(
+    private readonly model: DecisionTransformer,
+    private readonly n: number,
+    private readonly readout: ScanReadout = {},
+  ) {
+    check(Number.isInteger(n) && n >= 1, 'BAD_INPUT', `a scan needs at least one row, got ${n}`);
+    this.levels = readout.levels ?? DECOMPOSITION_LEVELS;
+    this.lnScaled = (readout.applyLn ?? false) && model.arch.normalization !== null;
+    this.logits = new Float32Array(n * model.weights.actionPredictor.W.shape[0]);
+    this.logitDiff = Array<number>(n).fill(0);
+  }
+
+  read(res: RunResult, rows: readonly number[]): void {
+    const { model, n } = this;
+    const W = model.weights.actionPredictor.W;
+    const bias = model.weights.actionPredictor.b;
+    const [A, d] = W.shape;
+    const x = res.transformerOut;
+    const [B, P] = x.shape;
+    check(B === rows.length, 'BAD_SHAPE', `a scan chunk of ${rows.length} rows gave a batch of ${B}`);
+    const meta = this.meta ?? this.init(res, P, A);
+    check(P === meta.tokenLabels.length, 'BAD_SHAPE', 'every scan row must have the same token count');
+    const p = meta.position;
+    const dir = this.dir!;
+    // At an S token the logits are the model's own action prediction; elsewhere W_U x + b.
+    const preds = res.actionPreds;
+    const t = tokenKind(p) === 'S' ? (p - 1) / 3 : -1;
+    const Tp = preds?.shape[1] ?? 0;
+    rows.forEach((row, b) => {
+      const off = (b * P + p) * d;
+      for (let a = 0; a < A; a++)
+        this.logits[row * A + a] =
+          t >= 0 && t < Tp
+            ? preds!.data[(b * Tp + t) * A + a]
+            : dot(x.data, off, W.data.subarray(a * d, (a + 1) * d)) + (bias ? bias.data[a] : 0);
+      this.logitDiff[row] = dot(x.data, off, dir);
+    });
+    const attributions = logitDiffAttributions(res.cache!, model, p, dir, {
+      applyLn: this.lnScaled,
+      levels: this.levels,
+    });
+    for (const level of this.levels) {
+      const a = attributions[level]!;
+      const target = (this.decomposition[level] ??= {
+        labels: a.labels,
+        values: a.labels.map(() => Array<number>(n).fill(0)),
+        lnScaled: this.lnScaled,
+      });
+      a.values.forEach((v, c) => rows.forEach((row, b) => (target.values[c][row] = v[b])));
+    }
+    if (this.attention) this.readAttention(res, rows);
+    this.done += rows.length;
+  }
+
+  result(): ScanRows {
+    check(this.meta && this.done === this.n, 'BAD_INPUT', `the scan read ${this.done} of ${this.n} rows`);
+    const A = this.logits.length / this.n;
+    const probabilities = this.logits.slice();
+    softmaxRowsInPlace(probabilities, A);
+    return {
+      ...this.meta,
+      logits: { shape: [this.n, A], data: this.logits },
+      probabilities: { shape: [this.n, A], data: probabilities },
+      logitDiff: this.logitDiff,
+      decomposition: this.decomposition,
+      ...(this.attention && { attention: this.attention }),
+    };
+  }
+
+  /** Position, direction, labels and the attention buffers, from the first chunk. */
+  private init(res: RunResult, P: number, A: number): NonNullable<ScanReader['meta']> {
+    const { readout, n } = this;
+    const p = resolveIndex(readout.position ?? lastStatePosition(P), P, 'token position');
+    const dir = logitDirection(res.cache!, readout.direction ?? DEFAULT_LOGIT_DIRECTION);
+    const labels = tokenLabels(P);
+    this.dir = dir.vector;
+    this.meta = {
+      n,
+      position: p,
+      tokenLabel: labels[p],
+      tokenLabels: labels,
+      actionNames: Array.from({ length: A }, (_, a) => actionName(a)),
+      direction: { positive: dir.positive, negative: dir.negative, label: dir.label },
+    };
+    if (readout.attention) {
+      const { nLayers: L, nHeads: H } = this.model.arch;
+      const q = resolveIndex(readout.attention.query ?? p, P, 'query position');
+      const empty = () => ({ shape: [L * H, n, P], data: new Float32Array(L * H * n * P) });
+      this.attention = {
+        query: q,
+        queryLabel: labels[q],
+        heads: Array.from({ length: L * H }, (_, i) => `L${Math.floor(i / H)}H${i % H}`),
+        weighting: readout.attention.weighting ?? 'key',
+        pattern: empty(),
+        weighted: empty(),
+      };
+    }
+    return this.meta;
+  }
+
+  /** The query row of every head's pattern and its value-weighted version, for a chunk's rows. */
+  private readAttention(res: RunResult, rows: readonly number[]): void {
+    const at = this.attention!;
+    const { nLayers: L, nHeads: H } = this.model.arch;
+    const [, P] = res.transformerOut.shape;
+    const q = at.query;
+    for (let l = 0; l < L; l++) {
+      const pattern = res.cache!.get(`blocks.${l}.attn.hook_pattern`).data; // [B, H, P, P]
+      const v = res.cache!.get(`blocks.${l}.attn.hook_v`);
+      rows.forEach((row, b) => {
+        for (let h = 0; h < H; h++) {
+          const norms = valueNorms(v, b, h);
+          const src = ((b * H + h) * P + q) * P;
+          const dst = ((l * H + h) * this.n + row) * P;
+          for (let k = 0; k < P; k++) {
+            const a = pattern[src + k];
+            at.pattern.data[dst + k] = a;
+            at.weighted.data[dst + k] = a * norms[at.weighting === 'key' ? k : q];
+          }
+        }
+      });
+    }
+  }
+}
+
+/** Runs the scan's input variants in chunks (`forEachChunk`) and reads each at one position. */
 export async function runScan(
   model: DecisionTransformer,
   variants: ScanVariants,
   readout: ScanReadout = {},
   control?: JobControl,
 ): Promise<ScanRows> {
-  const { n } = variants;
-  check(Number.isInteger(n) && n >= 1, 'BAD_INPUT', `a scan needs at least one row, got ${n}`);
-  const levels = readout.levels ?? DECOMPOSITION_LEVELS;
-  const lnScaled = (readout.applyLn ?? false) && model.arch.normalization !== null;
-  const W = model.weights.actionPredictor.W;
-  const bias = model.weights.actionPredictor.b;
-  const [A, d] = W.shape;
-  const { nLayers: L, nHeads: H } = model.arch;
-  const logits = new Float32Array(n * A);
-  const logitDiff: number[] = [];
-  const decomposition: Partial<Record<DecompositionLevel, ScanDecomposition>> = {};
-  let out: Omit<ScanRows, 'logits' | 'probabilities' | 'logitDiff' | 'decomposition' | 'attention'> | null =
-    null;
-  let attention: ScanAttention | undefined;
-  let dirVector: Float32Array | undefined;
-  const filter = cacheFilter(readout);
-  await forEachChunk(n, control, (start, end) => {
-    const inputs = variants.inputs(start, end);
-    const res = model.run(inputs, { hooks: variants.hooks?.(start, end), cache: filter });
-    const x = res.transformerOut;
-    const [B, P] = x.shape;
-    check(B === end - start, 'BAD_SHAPE', `scan rows ${start}..${end} gave a batch of ${B}`);
-    if (!out) {
-      const p = resolveIndex(readout.position ?? lastStatePosition(P), P, 'token position');
-      const dir = logitDirection(res.cache!, readout.direction ?? DEFAULT_LOGIT_DIRECTION);
-      const labels = tokenLabels(P);
-      out = {
-        n,
-        position: p,
-        tokenLabel: labels[p],
-        tokenLabels: labels,
-        actionNames: Array.from({ length: A }, (_, a) => actionName(a)),
-        direction: { positive: dir.positive, negative: dir.negative, label: dir.label },
-      };
-      dirVector = dir.vector;
-      if (readout.attention) {
-        const q = resolveIndex(readout.attention.query ?? p, P, 'query position');
-        const heads = Array.from({ length: L * H }, (_, i) => `L${Math.floor(i / H)}H${i % H}`);
-        const empty = () => ({ shape: [L * H, n, P], data: new Float32Array(L * H * n * P) });
-        attention = {
-          query: q,
-          queryLabel: labels[q],
-          heads,
-          weighting: readout.attention.weighting ?? 'key',
-          pattern: empty(),
-          weighted: empty(),
-        };
-      }
-    }
-    const p = out.position;
-    check(
-      x.shape[1] === out.tokenLabels.length,
-      'BAD_SHAPE',
-      'every scan row must have the same token count',
+  const reader = new ScanReader(model, variants.n, readout);
+  const cache = scanCacheFilter(readout);
+  await forEachChunk(variants.n, control, (start, end) => {
+    const res = model.run(variants.inputs(start, end), { cache });
+    reader.read(
+      res,
+      Array.from({ length: end - start }, (_, i) => start + i),
     );
-    for (let b = 0; b < B; b++) {
-      const row = start + b;
-      const off = (b * P + p) * d;
-      for (let a = 0; a < A; a++)
-        logits[row * A + a] =
-          dot(x.data, off, W.data.subarray(a * d, (a + 1) * d)) + (bias ? bias.data[a] : 0);
-      logitDiff.push(dot(x.data, off, dirVector!));
-    }
-    const attributions = logitDiffAttributions(res.cache!, model, p, dirVector!, {
-      applyLn: lnScaled,
-      levels,
-    });
-    for (const level of levels) {
-      const a = attributions[level]!;
-      const target = (decomposition[level] ??= {
-        labels: a.labels,
-        values: a.labels.map(() => []),
-        lnScaled,
-      });
-      a.values.forEach((v, i) => target.values[i].push(...v));
-    }
-    if (attention) readAttention(attention, model, inputs, res, start, n);
   });
-  const probabilities = logits.slice();
-  softmaxRowsInPlace(probabilities, A);
-  return {
-    ...out!,
-    logits: { shape: [n, A], data: logits },
-    probabilities: { shape: [n, A], data: probabilities },
-    logitDiff,
-    decomposition,
-    ...(attention && { attention }),
-  };
-}
-
-/** Copies the query row of every head's pattern (and its value-weighted version) for a chunk's rows. */
-function readAttention(
-  target: ScanAttention,
-  model: DecisionTransformer,
-  inputs: DTInputs,
-  res: ReturnType<DecisionTransformer['run']>,
-  start: number,
-  n: number,
-): void {
-  const [B, P] = res.transformerOut.shape;
-  const run: AnalysisRun = {
-    model,
-    inputs,
-    transformerOut: res.transformerOut,
-    actionPreds: res.actionPreds!,
-    cache: res.cache!,
-    tokenLabels: tokenLabels(P),
-  };
-  const q = target.query;
-  const heads = target.heads.length;
-  for (let b = 0; b < B; b++) {
-    for (const [weighting, dest] of [
-      ['none', target.pattern],
-      [target.weighting, target.weighted],
-    ] as const) {
-      const data = attentionPatterns(run, { batch: b, valueWeighting: weighting, query: q }).data.data; // [L, H, P, P]
-      for (let h = 0; h < heads; h++)
-        dest.data.set(data.subarray((h * P + q) * P, (h * P + q + 1) * P), (h * n + start + b) * P);
-    }
-  }
+  return reader.result();
 }

@@ -1,83 +1,73 @@
 /**
- * Activation steering (AVEC, DTI `dti_spec.md` §5.4) and its coefficient scan: a steering vector
- * `[P, width]` added with coefficient c at a hook point, at all or chosen positions. From a pair of
- * windows it is `corrupted − clean` at the hook (DTI: `blocks.l.hook_resid_pre`), so c = 0 is the
- * clean run and c = 1 puts the corrupted activation there. The scan runs `linspace(min, max, n)`
- * coefficients as one batched scan (`runScan`) with the decomposition and clustergram of the RTG scan.
+ * Activation steering (AVEC, DTI `dti_spec.md` §5.4) and its coefficient scan. A steering is the causal
+ * layer's `add` intervention at one hook point (all or chosen positions) with a coefficient c: from a
+ * clean/corrupted pair the vector is `corrupted − clean` at the hook (DTI: `blocks.l.hook_resid_pre`),
+ * so c = 0 is the clean run and c = 1 puts the corrupted activation there; a literal vector (a saved
+ * direction) is added at every steered position. The scan runs `linspace(min, max, n)` coefficients as
+ * one sweep (`runSweep`, chunked) read by the RTG scan's `ScanReader` (decomposition and clustergram).
  */
-import { check } from '../../errors.ts';
 import type { DTInputs, DecisionTransformer } from '../../model/decisionTransformer.ts';
-import type { Hook } from '../../model/hooks.ts';
-import { repeatWindow } from '../../model/inputs.ts';
-import { Tensor, shapeString } from '../../tensor/tensor.ts';
+import { check } from '../../errors.ts';
+import type { SourceCaches } from '../causal/apply.ts';
+import type { Intervention, InterventionOp } from '../causal/intervention.ts';
+import { runSweep } from '../causal/sweep.ts';
 import type { JobControl } from '../jobs.ts';
-import { type ScanReadout, type ScanRows, runScan } from './batchedScan.ts';
+import { type ScanReadout, type ScanRows, ScanReader, scanCacheFilter } from './batchedScan.ts';
 import { type ClusterMethod, type CorrelationResult, responseCorrelation } from './correlation.ts';
 import { linspace } from './grid.ts';
 
-export interface SteeringVector {
+/** A steering addition: `hook` += c · vector at `positions` (default all). */
+export interface Steering {
   /** Full hook name, e.g. `blocks.0.hook_resid_pre` */
   hook: string;
-  /** [P, ...per-position shape] the vector added per position */
-  vector: Tensor;
-  /** Token positions steered (default: all) */
-  positions?: readonly number[];
+  /** A literal vector (broadcast along the hook's last axis) or `source − minus` of named caches */
+  vector: Extract<InterventionOp, { kind: 'add' }>['vector'];
+  positions?: number[];
+  /** The caches a pair vector reads */
+  sources?: SourceCaches;
 }
 
-/** `corrupted − clean` at `hook` ([P, ...]): DTI's AVEC `act_diff` from a clean/corrupted pair of windows. */
-export function pairSteeringVector(
+/** The steering's intervention at coefficient `c` (an exact no-op at c = 0). */
+export function steeringIntervention(s: Steering, coefficient: number): Intervention {
+  return {
+    hook: s.hook,
+    op: { kind: 'add', coefficient, vector: s.vector },
+    ...(s.positions && { where: { positions: s.positions } }),
+  };
+}
+
+/** DTI's AVEC steering from a pair of single windows: `corrupted − clean` at `hook`. */
+export function pairSteering(
   model: DecisionTransformer,
   clean: DTInputs,
   corrupted: DTInputs,
   hook: string,
-): SteeringVector {
+  positions?: number[],
+): Steering {
   check(model.hookNames.includes(hook), 'BAD_INPUT', `unknown hook point "${hook}"`);
-  const at = (inputs: DTInputs) => model.run(inputs, { cache: [hook] }).cache!.get(hook);
-  const a = at(clean);
-  const b = at(corrupted);
+  const cached = (inputs: DTInputs) => model.run(inputs, { cache: [hook] }).cache!;
+  const sources = { clean: cached(clean), corrupted: cached(corrupted) };
+  const [a, b] = [sources.clean.get(hook), sources.corrupted.get(hook)];
   check(
-    a.shape[0] === 1 && shapeString(a.shape) === shapeString(b.shape),
+    a.shape[0] === 1 && a.shape.join() === b.shape.join(),
     'BAD_SHAPE',
-    `the clean and corrupted windows must be single windows of the same shape, got ${shapeString(a.shape)} and ${shapeString(b.shape)}`,
+    `the clean and corrupted windows must be single windows of the same length, got [${a.shape}] and [${b.shape}]`,
   );
-  const diff = b.data.map((v, i) => v - a.data[i]);
-  return { hook, vector: new Tensor(diff, a.shape.slice(1)) };
+  return { hook, vector: { source: 'corrupted', minus: 'clean' }, positions, sources };
 }
 
-/**
- * A hook adding `coeff(row) · vector` at the steered positions of every batch row. Coefficient 0 adds
- * nothing (the row is left bit-identical). Throws BAD_SHAPE if the vector's width does not match.
- */
-export function steeringHook(steering: SteeringVector, coeff: (row: number) => number): Hook {
-  return {
-    name: steering.hook,
-    fn: (act) => {
-      const [B, P] = act.shape;
-      const width = act.size / (B * P);
-      const v = steering.vector;
-      check(
-        v.size === P * width && v.shape[0] === P,
-        'BAD_SHAPE',
-        () =>
-          `steering vector ${shapeString(v.shape)} does not fit ${steering.hook} ${shapeString(act.shape)} (need [${P}, ${act.shape.slice(2).join(', ')}])`,
-      );
-      const positions = steering.positions ?? Array.from({ length: P }, (_, p) => p);
-      for (const p of positions)
-        check(
-          Number.isInteger(p) && p >= 0 && p < P,
-          'BAD_INPUT',
-          `steered position ${p} is outside 0..${P - 1}`,
-        );
-      for (let b = 0; b < B; b++) {
-        const c = coeff(b);
-        if (c === 0) continue;
-        for (const p of positions) {
-          const o = (b * P + p) * width;
-          for (let j = 0; j < width; j++) act.data[o + j] += c * v.data[p * width + j];
-        }
-      }
-    },
-  };
+/** L2 norm of the steering vector over the steered elements of one window of `P` positions. */
+export function steeringNorm(s: Steering, P: number): number {
+  const positions = s.positions ?? Array.from({ length: P }, (_, p) => p);
+  if (Array.isArray(s.vector)) return Math.sqrt(positions.length * s.vector.reduce((a, v) => a + v * v, 0));
+  const { source, minus } = s.vector;
+  const plus = s.sources![source].get(s.hook);
+  const sub = minus ? s.sources![minus].get(s.hook).data : null;
+  const width = plus.size / P;
+  let sum = 0;
+  for (const p of positions)
+    for (let j = 0; j < width; j++) sum += (plus.data[p * width + j] - (sub ? sub[p * width + j] : 0)) ** 2;
+  return Math.sqrt(sum);
 }
 
 export interface CoefficientScanOptions extends ScanReadout {
@@ -92,7 +82,7 @@ export interface CoefficientScanResult extends ScanRows {
   hook: string;
   /** [n] coefficients */
   coeff: number[];
-  /** L2 norm of the whole steering vector */
+  /** L2 norm of the steering vector over the steered positions */
   vectorNorm: number;
   correlation: CorrelationResult | null;
 }
@@ -101,27 +91,29 @@ export interface CoefficientScanResult extends ScanRows {
 export async function coefficientScan(
   model: DecisionTransformer,
   window: DTInputs,
-  steering: SteeringVector,
+  steering: Steering,
   options: CoefficientScanOptions = {},
   control?: JobControl,
 ): Promise<CoefficientScanResult> {
   const coeff = linspace(options.min ?? -1, options.max ?? 2, options.n ?? 128, 'coefficient range');
-  const rows = await runScan(
+  const tokens = model.toTokens(window);
+  check(tokens.shape[0] === 1, 'BAD_SHAPE', `expected one window, got a batch of ${tokens.shape[0]}`);
+  const reader = new ScanReader(model, coeff.length, options);
+  await runSweep(
     model,
-    {
-      n: coeff.length,
-      inputs: (start, end) => repeatWindow(window, end - start),
-      hooks: (start) => [steeringHook(steering, (b) => coeff[start + b])],
-    },
-    options,
-    control,
+    { tokens, noActions: window.actions === null },
+    coeff.map((c) => [steeringIntervention(steering, c)]),
+    (run, rows) => reader.read(run, rows),
+    // The decomposition reads every layer's outputs, so every row runs from the tokens.
+    { ...control, sources: steering.sources, cache: scanCacheFilter(options), prefixReuse: false },
   );
+  const rows = reader.result();
   const components = rows.decomposition.components;
   return {
     ...rows,
     hook: steering.hook,
     coeff,
-    vectorNorm: Math.sqrt(steering.vector.data.reduce((a, v) => a + v * v, 0)),
+    vectorNorm: steeringNorm(steering, tokens.shape[1]),
     correlation: components ? responseCorrelation(components, { method: options.cluster }) : null,
   };
 }

@@ -10,8 +10,12 @@ import { Command, InvalidArgumentError } from 'commander';
 import { createServerApp } from './app.ts';
 import { buildApp, needsBuild } from './build.ts';
 import { listModels } from './models.ts';
+import { countOf } from '../../text.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** The app's default port: clear of common dev servers (Vite 5173/4173, 3000, 8000, 8080, Jupyter 8888, Streamlit 8501). */
+export const DEFAULT_PORT = 6180;
 const appDir = resolve(repoRoot, 'app');
 
 function parsePort(value: string): number {
@@ -23,7 +27,7 @@ function parsePort(value: string): number {
 
 const program = new Command('dtlens-app')
   .description('Serve the dtlens web app on 127.0.0.1 with the models of ./models and --models folders.')
-  .option('-p, --port <port>', 'port to listen on (0 = any free port)', parsePort, 5173)
+  .option('-p, --port <port>', `port to listen on (0 = any free port)`, parsePort, DEFAULT_PORT)
   .option(
     '-m, --models <dir>',
     'also serve the model files in this folder (repeatable)',
@@ -44,11 +48,26 @@ const program = new Command('dtlens-app')
     const app = createServerApp({ staticDir: resolve(appDir, 'dist'), modelDirs });
     const server = serve({ fetch: app.fetch, port: opts.port, hostname: '127.0.0.1' }, (info) => {
       const n = listModels(modelDirs).length;
-      console.log(`dtlens app: http://127.0.0.1:${info.port}/  (${n} model${n === 1 ? '' : 's'} served)`);
+      console.log(`dtlens app: http://127.0.0.1:${info.port}/  (${countOf(n, 'model')} served)`);
+    });
+    server.on('error', (e: NodeJS.ErrnoException) => {
+      const message = listenErrorMessage(e, opts.port);
+      process.stderr.write(`${message}\n`);
+      process.exit(1);
     });
     const stop = () => server.close(() => process.exit(0));
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
 
-await program.parseAsync();
+/** One line for an error of listening on `port` (EADDRINUSE and EACCES name `--port`). */
+export function listenErrorMessage(e: NodeJS.ErrnoException, port: number): string {
+  if (e.code === 'EADDRINUSE')
+    return `dtlens app: port ${port} is already in use: choose another with --port N (--port 0 picks a free one)`;
+  if (e.code === 'EACCES')
+    return `dtlens app: no permission to listen on port ${port}: choose another with --port N`;
+  return `dtlens app: cannot listen on 127.0.0.1:${port}: ${e.message}`;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url))
+  await program.parseAsync();

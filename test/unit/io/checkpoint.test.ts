@@ -153,4 +153,13 @@ describe('native checkpoints', () => {
       DtlensError,
     );
   });
+
+  it('says plainly when a file is neither a PyTorch checkpoint nor safetensors', () => {
+    for (const text of ['# a README\nwith text', '{"json": true}', '', 'x'])
+      expectError(
+        () => loadCheckpoint(new TextEncoder().encode(text)),
+        'BAD_CHECKPOINT',
+        'not a model file: expected a PyTorch .pt zip or a .safetensors file',
+      );
+  });
 });

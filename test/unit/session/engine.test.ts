@@ -74,7 +74,7 @@ describeWithShared('engine protocol', () => {
     expect(r.view.frames.items[0].gridSvg).toMatch(/^<svg/);
     const expected = softmax(golden.logits.subarray(0, 7));
     r.view.prediction.probs.forEach((p, a) => expect(p).toBeCloseTo(expected[a], 5));
-    expect(r.panels).toEqual({});
+    expect(engine.computePanels([]).panels).toEqual({});
   });
 
   it('keeps the loaded model usable after a bad file', () => {
@@ -131,12 +131,12 @@ describeWithShared('engine protocol', () => {
 
   it('computes open panels only, and reports panel errors without failing the request', () => {
     ok(load([]));
-    const r = ok(
-      send({ type: 'refresh' }, [
-        { id: 'cache', params: { hook: 'blocks.1.attn.hook_pattern' } },
-        { id: 'nope', params: {} },
-      ]),
-    );
+    const panels = [
+      { id: 'cache', params: { hook: 'blocks.1.attn.hook_pattern' } },
+      { id: 'nope', params: {} },
+    ];
+    ok(send({ type: 'refresh' }, panels));
+    const r = engine.computePanels(panels);
     expect(Object.keys(r.panels).sort()).toEqual(['cache', 'nope']);
     expect(r.panels.nope).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
     const cache = r.panels.cache;
@@ -153,7 +153,75 @@ describeWithShared('engine protocol', () => {
       for (let q = 0; q < 26; q++)
         expect(slice.data.data.subarray(q * 26, q * 26 + 26).reduce((a, b) => a + b)).toBeCloseTo(1, 5);
     }
-    const bad = ok(send({ type: 'refresh' }, [{ id: 'cache', params: { hook: 'blocks.9.hook_resid_pre' } }]));
-    expect(bad.panels.cache).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
+    const badPanels = [{ id: 'cache', params: { hook: 'blocks.9.hook_resid_pre' } }];
+    ok(send({ type: 'refresh' }, badPanels));
+    expect(engine.computePanels(badPanels).panels.cache).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_INPUT' },
+    });
+  });
+
+  it('recomputes only panels whose window, position or settings changed', () => {
+    ok(load([]));
+    const attention = { id: 'attention', params: {} };
+    const lens = { id: 'logit-lens', params: { positive: 2, negative: 0 } };
+    ok(send({ type: 'refresh' }, [attention, lens]));
+    expect(Object.keys(engine.computePanels([attention, lens]).panels).sort()).toEqual([
+      'attention',
+      'logit-lens',
+    ]);
+    // nothing changed: nothing recomputed
+    ok(send({ type: 'refresh' }, [attention, lens]));
+    expect(engine.computePanels([attention, lens]).panels).toEqual({});
+    // one panel's settings changed: only that one
+    const lens2 = { ...lens, params: { positive: 2, negative: 1 } };
+    ok(send({ type: 'refresh' }, [attention, lens2]));
+    expect(Object.keys(engine.computePanels([attention, lens2]).panels)).toEqual(['logit-lens']);
+    // the window changed: both
+    ok(send({ type: 'step', action: golden.actions[0] }, [attention, lens2]));
+    expect(Object.keys(engine.computePanels([attention, lens2]).panels).sort()).toEqual([
+      'attention',
+      'logit-lens',
+    ]);
+    // a closed and reopened panel is sent again
+    ok(send({ type: 'refresh' }, [lens2]));
+    expect(engine.computePanels([lens2]).panels).toEqual({});
+    ok(send({ type: 'refresh' }, [attention, lens2]));
+    expect(Object.keys(engine.computePanels([attention, lens2]).panels)).toEqual(['attention']);
+  });
+
+  it('points window panels at the chosen position, and refuses one outside the window', () => {
+    ok(load(golden.actions.slice(0, 3)));
+    const lens = { id: 'logit-lens', params: {} };
+    ok(send({ type: 'refresh' }, [lens]));
+    const at = (position: number | null) => {
+      const o = engine.computePanels([lens], position).panels['logit-lens'];
+      if (!o.ok) throw new Error(o.error.message);
+      return (o.data as { lens: { position: number } }).lens.position;
+    };
+    expect(at(null)).toBe(25); // the last S token of 26
+    expect(at(4)).toBe(4);
+    expect(engine.computePanels([lens], 26).panels['logit-lens']).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_INPUT', message: /token position 26 is outside 0..25/ },
+    });
+  });
+
+  it('switches weights variants keeping the episode; raw and processed predict the same', () => {
+    const raw = ok(load(golden.actions.slice(0, 4)));
+    expect(raw.model!.weights).toBe('raw');
+    const processed = ok(send({ type: 'setWeights', weights: 'processed' }));
+    expect(processed.model!.weights).toBe('processed');
+    expect(processed.view.trajectory.actions).toEqual(golden.actions.slice(0, 4));
+    processed.view.prediction.logits.forEach((l, a) =>
+      expect(Math.abs(l - raw.view.prediction.logits[a])).toBeLessThan(1e-4),
+    );
+    const compat = ok(send({ type: 'setWeights', weights: 'dti-compat' }));
+    expect(compat.view.steps).toBe(4);
+    expect(send({ type: 'setWeights', weights: 'folded' as never })).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_INPUT', message: /weights must be one of raw, processed, dti-compat/ },
+    });
+    expect(ok(send({ type: 'refresh' })).view.steps).toBe(4);
   });
 });

@@ -1,11 +1,12 @@
-/** The panel system's contract: every worker panel has a view (and vice versa), with distinct ids. */
+/** The panel system's contract: every worker panel has a view (and vice versa), distinct ids, help and settings that survive the URL. */
 import { describe, expect, it } from 'vitest';
 import { PANEL_VIEWS } from '../../../app/src/panels/registry.tsx';
-import { PANELS, panelById } from '../../../src/session/panels.ts';
-import { decodeState } from '../../../src/session/urlState.ts';
+import { PANELS, PANEL_GROUPS, panelById } from '../../../src/session/panels/index.ts';
+import { defaultParams, parseParam } from '../../../src/session/params.ts';
+import { decodeState, encodeState, DEFAULT_STATE } from '../../../src/session/urlState.ts';
 
 describe('panel registry', () => {
-  it('pairs each worker computation with a UI view under the same id', () => {
+  it('pairs each worker panel with a UI view under the same id', () => {
     const ids = PANELS.map((p) => p.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(Object.keys(PANEL_VIEWS).sort()).toEqual([...ids].sort());
@@ -13,8 +14,23 @@ describe('panel registry', () => {
     expect(panelById('nope')).toBeUndefined();
   });
 
-  it('uses ids that survive the URL state', () => {
-    const ids = PANELS.map((p) => p.id);
-    expect(decodeState(`panels=${ids.join(',')}`).panels).toEqual(ids);
+  it('gives every panel a group, a help paragraph naming what it computes, and valid defaults', () => {
+    for (const p of PANELS) {
+      expect(PANEL_GROUPS).toContain(p.group);
+      expect(p.help.length, p.id).toBeGreaterThan(80);
+      expect(p.help, p.id).toMatch(/weights/);
+      for (const [name, spec] of Object.entries(p.params))
+        expect(parseParam(spec, String(spec.default)), `${p.id}.${name}`).toEqual({
+          ok: true,
+          value: spec.default,
+        });
+    }
+  });
+
+  it('uses ids and settings that survive the URL state', () => {
+    const panels = PANELS.map((p) => ({ id: p.id, params: defaultParams(p.params) }));
+    const { state, notices } = decodeState(encodeState({ ...DEFAULT_STATE, panels }));
+    expect(notices).toEqual([]);
+    expect(state.panels).toEqual(panels);
   });
 });

@@ -1,36 +1,79 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_STATE, decodeState, encodeState } from '../../../src/session/urlState.ts';
+import {
+  DEFAULT_STATE,
+  type ShareableState,
+  decodeState,
+  defaultPanel,
+  encodeState,
+} from '../../../src/session/urlState.ts';
+
+const attention = defaultPanel('attention')!;
+const lens = defaultPanel('logit-lens')!;
 
 describe('shareable URL state', () => {
-  it('writes a readable query and reads it back', () => {
-    const state = {
+  it('writes a readable query with every non-default setting and reads it back', () => {
+    const state: ShareableState = {
       model: 'MemoryGatedMLP.pt',
+      weights: 'processed',
       seed: 3,
       initialRtg: 0.5,
       actions: [2, 2, 1, 0],
-      panels: ['cache', 'attention'],
+      position: 'S7',
+      panels: [
+        {
+          id: 'cache',
+          params: { ...defaultPanel('cache')!.params, hook: 'blocks.1.attn.hook_z', fixed: 'head:2' },
+        },
+        { ...attention, params: { ...attention.params, values: 'scores', head: 5 } },
+        { ...lens, params: { positive: 2, negative: -1 } },
+      ],
     };
     const query = encodeState(state);
-    expect(query).toBe('model=MemoryGatedMLP.pt&seed=3&rtg=0.5&actions=2210&panels=cache%2Cattention');
-    expect(decodeState('?' + query)).toEqual(state);
+    expect(decodeURIComponent(query)).toBe(
+      'model=MemoryGatedMLP.pt&weights=processed&seed=3&rtg=0.5&actions=2210&pos=S7&panels=cache,attention,logit-lens' +
+        '&cache.hook=blocks.1.attn.hook_z&cache.fixed=head:2&attention.values=scores&attention.head=5' +
+        '&logit-lens.positive=2&logit-lens.negative=-1',
+    );
+    expect(decodeState('?' + query)).toEqual({ state, notices: [] });
   });
 
   it('omits defaults and restores them from an empty query', () => {
     expect(encodeState({ ...DEFAULT_STATE })).toBe('');
-    expect(decodeState('')).toEqual(DEFAULT_STATE);
+    expect(decodeState('')).toEqual({ state: DEFAULT_STATE, notices: [] });
   });
 
-  it('keeps a zero or negative RTG and escapes model names', () => {
-    const s = decodeState(encodeState({ ...DEFAULT_STATE, model: 'a b&c=d.pt', initialRtg: 0 }));
-    expect(s.model).toBe('a b&c=d.pt');
-    expect(s.initialRtg).toBe(0);
-    expect(decodeState('rtg=-0.25').initialRtg).toBe(-0.25);
+  it('keeps a zero, negative or out-of-slider RTG as given and escapes model names', () => {
+    const { state } = decodeState(encodeState({ ...DEFAULT_STATE, model: 'a b&c=d.pt', initialRtg: 0 }));
+    expect(state.model).toBe('a b&c=d.pt');
+    expect(state.initialRtg).toBe(0);
+    expect(decodeState('rtg=-0.25').state.initialRtg).toBe(-0.25);
+    expect(decodeState('rtg=5')).toEqual({ state: { ...DEFAULT_STATE, initialRtg: 5 }, notices: [] });
   });
 
-  it('falls back to defaults field by field on malformed input', () => {
-    const s = decodeState('seed=-4&rtg=abc&actions=22x1&panels=cache,<script>,Cache,cache&model=');
-    expect(s).toEqual({ ...DEFAULT_STATE, panels: ['cache'] });
-    expect(decodeState('seed=1.5').seed).toBe(0);
-    expect(decodeState('rtg=Infinity').initialRtg).toBe(DEFAULT_STATE.initialRtg);
+  it('names every refused value in a notice and keeps the rest of the link', () => {
+    const { state, notices } = decodeState(
+      'seed=-4&rtg=abc&actions=22x1&panels=cache,<script>,Cache,cache,attention&model=&weights=folded' +
+        '&pos=X3&attention.values=bogus&attention.colour=red&lens.positive=1&logit-lens.positive=2',
+    );
+    expect(state).toEqual({ ...DEFAULT_STATE, panels: [defaultPanel('cache'), attention] });
+    expect(notices).toEqual([
+      'model=: not a model name',
+      'weights=folded: not one of raw, processed, dti-compat; using raw',
+      'seed=-4: not a non-negative integer; using 0',
+      'rtg=abc: not a finite number; using 0.9',
+      'actions=22x1: not a string of action digits 0-9; no actions replayed',
+      'pos=X3: not a token label such as S9; using the last S token',
+      'panels=<script>: no such panel',
+      'panels=Cache: no such panel',
+      'attention.values=bogus: not one of pattern, scores; using pattern',
+      'attention.colour=red: no such setting',
+      'lens.positive=1: not a setting of an open panel',
+      'logit-lens.positive=2: not a setting of an open panel',
+    ]);
+    expect(decodeState('seed=1.5').notices).toEqual(['seed=1.5: not a non-negative integer; using 0']);
+    expect(decodeState('rtg=Infinity').state.initialRtg).toBe(DEFAULT_STATE.initialRtg);
+    expect(decodeState('panels=attention&attention.head=1.5').notices).toEqual([
+      'attention.head=1.5: not an integer; using -1',
+    ]);
   });
 });

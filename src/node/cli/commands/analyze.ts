@@ -26,16 +26,19 @@ import { WEIGHT_VARIANTS, type WeightVariant } from '../../../model/processing.t
 import { nodeGemm } from '../../gemm.ts';
 import { readModelFile } from '../../modelFile.ts';
 import { directionFromOptions, readWindow, writeOutputs } from '../analysisIo.ts';
+import { DATASET_ANALYSES, type DatasetAnalysis, analyseDataset } from './analyzeDataset.ts';
 import { parseChoice } from '../options.ts';
 
-const ANALYSES = ['logit-lens', 'attention', 'decompose'] as const;
-type Analysis = (typeof ANALYSES)[number];
+const WINDOW_ANALYSES = ['logit-lens', 'attention', 'decompose'] as const;
+type Analysis = (typeof WINDOW_ANALYSES)[number];
+const ANALYSES = [...WINDOW_ANALYSES, ...DATASET_ANALYSES];
 const LEVELS = ['layers', 'components', 'neurons', 'dti', 'heads'] as const;
 type Level = (typeof LEVELS)[number];
 
 interface AnalyzeOptions {
   model: string;
-  input: string;
+  input?: string;
+  dataset?: string;
   prefix: string;
   index: string;
   weights: string;
@@ -110,14 +113,15 @@ export function registerAnalyze(program: Command): void {
   program
     .command('analyze')
     .description(
-      'Run a dynamic analysis (logit lens, attention, logit-difference decomposition) on one input window',
+      'Run a dynamic analysis (logit lens, attention, logit-difference decomposition) on one input window, or a dataset analysis (norms, kurtosis, head types) over a window dataset',
     )
     .argument('<analysis>', ANALYSES.join(' | '))
     .requiredOption('--model <file>', 'checkpoint (.pt or dtlens .safetensors)')
-    .requiredOption(
+    .option(
       '--input <file>',
       'safetensors with <prefix>states [B,T,7,7,C], <prefix>actions [B,T-1,1], <prefix>rtgs [B,T,1], <prefix>timesteps [B,T,1]',
     )
+    .option('--dataset <file>', 'window dataset (dtlens dataset) for norms, kurtosis, head-types')
     .option(
       '--prefix <p>',
       'tensor name prefix in the input file (e.g. clean. for golden analysis pairs)',
@@ -147,16 +151,29 @@ export function registerAnalyze(program: Command): void {
         '  dtlens analyze logit-lens --model MemoryGatedMLP.pt --input traj.safetensors --index 4 --output lens.json --svg lens.svg\n' +
         '  dtlens analyze decompose --model M.pt --input pairA.safetensors --prefix clean. --weights dti-compat --output dla.json',
     )
-    .action((analysisArg: string, opts: AnalyzeOptions) => {
-      const analysis = parseChoice<Analysis>(analysisArg, ANALYSES, 'the analysis');
+    .action(async (analysisArg: string, opts: AnalyzeOptions) => {
+      const analysis = parseChoice(analysisArg, ANALYSES, 'the analysis');
       const weights = parseChoice<WeightVariant>(opts.weights, WEIGHT_VARIANTS, '--weights');
       const model = createModel(readModelFile(opts.model), { weights, gemm: nodeGemm('auto') });
-      const inputs = readWindow(opts.input, opts.prefix, opts.index);
-      const { result, figure, summary } = analyse(analysis, analysisRun(model, inputs), opts);
-      const index = Number(opts.index);
+      const isDataset = (DATASET_ANALYSES as readonly string[]).includes(analysis);
+      const source = isDataset ? opts.dataset : opts.input;
+      check(
+        source !== undefined,
+        'BAD_INPUT',
+        `${analysis} needs ${isDataset ? '--dataset' : '--input'} <file>`,
+      );
+      const { result, figure, summary } = isDataset
+        ? await analyseDataset(analysis as DatasetAnalysis, model, source)
+        : analyse(
+            analysis as Analysis,
+            analysisRun(model, readWindow(source, opts.prefix, opts.index)),
+            opts,
+          );
       const written = writeOutputs(
         opts,
-        { analysis, model: opts.model, weights, input: opts.input, index, result },
+        isDataset
+          ? { analysis, model: opts.model, weights, dataset: source, result }
+          : { analysis, model: opts.model, weights, input: source, index: Number(opts.index), result },
         () => figure,
       );
       process.stdout.write(`${summary}\nwrote ${written.join(', ')}\n`);

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { DtlensError } from '../../../errors.ts';
 import { loadCheckpoint, saveNativeCheckpoint } from '../../../io/checkpoint.ts';
 import { readModelFile } from '../../modelFile.ts';
+import { countOf } from '../../../text.ts';
 
 export function registerConvert(program: Command): void {
   program
@@ -34,7 +35,7 @@ export function registerConvert(program: Command): void {
       const m = ckpt.model;
       process.stdout.write(
         `${input} (${ckpt.format}) -> ${output}: ${ckpt.weights.size} tensors, ${bytes.length} bytes; ` +
-          `${m.nLayers} layers x ${m.nHeads} heads, d_model ${m.dModel}, env ${ckpt.env.envId}\n`,
+          `${countOf(m.nLayers, 'layer')} x ${countOf(m.nHeads, 'head')}, d_model ${m.dModel}, env ${ckpt.env.envId}\n`,
       );
     });
 }

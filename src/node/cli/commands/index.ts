@@ -8,12 +8,19 @@ import { registerEnvReplay } from './envReplay.ts';
 import { registerEvaluate } from './evaluate.ts';
 import { registerForward } from './forward.ts';
 import { registerInfo } from './info.ts';
-import { registerProbe } from './probe.ts';
-import { registerSae } from './sae.ts';
-import { registerAcrossTraining } from './acrossTraining.ts';
+import { registerTrain } from './train.ts';
+// issue 9: the app's window and the HTML report
+import { registerReport } from './report.ts';
+import { registerWindow } from './window.ts';
+// issue 13: scans and window datasets
+import { registerDataset } from './dataset.ts';
+import { registerRankAttention } from './rankAttention.ts';
 import { registerRtgScan } from './rtgScan.ts';
 import { registerSteer } from './steer.ts';
-import { registerTrain } from './train.ts';
+// issue 16: features and circuits
+import { registerAcrossTraining } from './acrossTraining.ts';
+import { registerProbe } from './probe.ts';
+import { registerSae } from './sae.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -27,8 +34,15 @@ export const commands: RegisterCommand[] = [
   registerCollect,
   registerTrain,
   registerEvaluate,
+  // issue 9
+  registerWindow,
+  registerReport,
+  // issue 13
   registerRtgScan,
   registerSteer,
+  registerDataset,
+  registerRankAttention,
+  // issue 16
   registerProbe,
   registerSae,
   registerAcrossTraining,

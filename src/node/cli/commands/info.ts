@@ -4,6 +4,7 @@ import { createModel } from '../../../model/load.ts';
 import { TsGemm } from '../../../tensor/gemmTs.ts';
 import { readModelFile } from '../../modelFile.ts';
 import { parameterCount } from '../../../model/weights.ts';
+import { countOf } from '../../../text.ts';
 
 export function registerInfo(program: Command): void {
   program
@@ -34,8 +35,8 @@ export function registerInfo(program: Command): void {
       const lines = [
         `${path} (${ckpt.format})`,
         `  environment   ${ckpt.env.envId}  obs ${ckpt.obsShape.join('x')}${ckpt.env.oneHotObs ? ' one-hot' : ''}  ${ckpt.nActions} actions  max_steps ${ckpt.env.maxSteps}`,
-        `  transformer   ${m.nLayers} layers x ${m.nHeads} heads, d_model ${m.dModel}, d_head ${m.dHead}, d_mlp ${m.dMlp}${m.gatedMlp ? ' (gated)' : ''}, ${m.activationFn}, norm ${m.layerNorm ?? 'none'}`,
-        `  context       n_ctx ${m.nCtx} tokens = ${model.maxLen} timesteps; time embedding ${m.timeEmbeddingType}`,
+        `  transformer   ${countOf(m.nLayers, 'layer')} x ${countOf(m.nHeads, 'head')}, d_model ${m.dModel}, d_head ${m.dHead}, d_mlp ${m.dMlp}${m.gatedMlp ? ' (gated)' : ''}, ${m.activationFn}, norm ${m.layerNorm ?? 'none'}`,
+        `  context       n_ctx ${m.nCtx} tokens = ${countOf(model.maxLen, 'timestep')}; time embedding ${m.timeEmbeddingType}`,
         `  parameters    ${info.parameters.toLocaleString('en-US')}`,
         ...Object.entries(ckpt.provenance).map(([k, v]) => `  ${k.padEnd(13)} ${v}`),
         `  hook points (${model.hookNames.length}):`,

@@ -5,19 +5,9 @@
 import type { Command } from 'commander';
 import { type RtgTokens, rtgScan } from '../../../analysis/scans/rtgScan.ts';
 import { SCAN_FIGURES, type ScanFigure, scanFigure } from '../../../analysis/figures/scanFigures.ts';
-import { createModel } from '../../../model/load.ts';
-import { WEIGHT_VARIANTS, type WeightVariant } from '../../../model/processing.ts';
-import { nodeGemm } from '../../gemm.ts';
-import { readModelFile } from '../../modelFile.ts';
 import { readWindow, writeOutputs } from '../analysisIo.ts';
 import { parseChoice, parseCount, parseNumber } from '../options.ts';
-import {
-  SCAN_OUTPUT_OPTIONS,
-  type ScanCliOptions,
-  parseScanReadout,
-  scanJson,
-  scanSummary,
-} from './scanCli.ts';
+import { SCAN_OUTPUT_OPTIONS, type ScanCliOptions, scanSetup, scanJson, scanSummary } from './scanCli.ts';
 
 interface RtgScanCliOptions extends ScanCliOptions {
   input: string;
@@ -55,11 +45,10 @@ export function registerRtgScan(program: Command): void {
       '\nExample:\n  dtlens rtg-scan --model MemoryGatedMLP.pt --input pairA.safetensors --prefix clean. --weights dti-compat --output scan.json --svg scan.svg',
     )
     .action(async (opts: RtgScanCliOptions) => {
-      const weights = parseChoice<WeightVariant>(opts.weights, WEIGHT_VARIANTS, '--weights');
-      const model = createModel(readModelFile(opts.model), { weights, gemm: nodeGemm('auto') });
+      const { weights, model, readout } = scanSetup(opts);
       const window = readWindow(opts.input, opts.prefix, opts.index);
       const result = await rtgScan(model, window, {
-        ...parseScanReadout(opts, weights),
+        ...readout,
         min: parseNumber(opts.min, '--min'),
         max: parseNumber(opts.max, '--max'),
         tokens: parseChoice<RtgTokens>(opts.tokens, ['all', 'current'], '--tokens'),

@@ -7,6 +7,10 @@ import { normalizeResponses } from '../../../analysis/scans/normalize.ts';
 import { SCAN_FIGURES } from '../../../analysis/figures/scanFigures.ts';
 import type { WeightVariant } from '../../../model/processing.ts';
 import { WEIGHT_VARIANTS } from '../../../model/processing.ts';
+import type { DecisionTransformer } from '../../../model/decisionTransformer.ts';
+import { createModel } from '../../../model/load.ts';
+import { nodeGemm } from '../../gemm.ts';
+import { readModelFile } from '../../modelFile.ts';
 import { directionFromOptions } from '../analysisIo.ts';
 import { parseChoice, parseCount } from '../options.ts';
 import { check } from '../../../errors.ts';
@@ -63,6 +67,17 @@ export function parseSignedIndex(value: string, name: string): number {
   const n = /^-?\d+$/.test(value.trim()) ? Number(value) : NaN;
   check(Number.isSafeInteger(n), 'BAD_INPUT', `${name} must be an integer, got '${value}'`);
   return n;
+}
+
+/** The model (with the `--weights` variant) and the read-out options of a scan command. */
+export function scanSetup(opts: ScanCliOptions): {
+  weights: WeightVariant;
+  model: DecisionTransformer;
+  readout: ReturnType<typeof parseScanReadout>;
+} {
+  const weights = parseChoice<WeightVariant>(opts.weights, WEIGHT_VARIANTS, '--weights');
+  const model = createModel(readModelFile(opts.model), { weights, gemm: nodeGemm('auto') });
+  return { weights, model, readout: parseScanReadout(opts, weights) };
 }
 
 /** The read-out options of a scan command. */

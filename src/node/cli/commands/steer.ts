@@ -4,22 +4,12 @@
  * added with each coefficient at all (or chosen) positions of the clean window.
  */
 import type { Command } from 'commander';
-import { coefficientScan, pairSteeringVector } from '../../../analysis/scans/steering.ts';
+import { coefficientScan, pairSteering } from '../../../analysis/scans/steering.ts';
 import { SCAN_FIGURES, type ScanFigure, scanFigure } from '../../../analysis/figures/scanFigures.ts';
 import { actName } from '../../../model/hooks.ts';
-import { createModel } from '../../../model/load.ts';
-import { WEIGHT_VARIANTS, type WeightVariant } from '../../../model/processing.ts';
-import { nodeGemm } from '../../gemm.ts';
-import { readModelFile } from '../../modelFile.ts';
 import { readWindow, writeOutputs } from '../analysisIo.ts';
 import { parseChoice, parseCount, parseCountList, parseNumber } from '../options.ts';
-import {
-  SCAN_OUTPUT_OPTIONS,
-  type ScanCliOptions,
-  parseScanReadout,
-  scanJson,
-  scanSummary,
-} from './scanCli.ts';
+import { SCAN_OUTPUT_OPTIONS, type ScanCliOptions, scanSetup, scanJson, scanSummary } from './scanCli.ts';
 
 const HOOKS = ['resid_pre', 'resid_mid', 'resid_post', 'attn_out', 'mlp_out'] as const;
 
@@ -59,18 +49,15 @@ export function registerSteer(program: Command): void {
       '\nExample:\n  dtlens steer --model MemoryGatedMLP.pt --input pairA.safetensors --layer 0 --weights dti-compat --output steer.json',
     )
     .action(async (opts: SteerCliOptions) => {
-      const weights = parseChoice<WeightVariant>(opts.weights, WEIGHT_VARIANTS, '--weights');
-      const model = createModel(readModelFile(opts.model), { weights, gemm: nodeGemm('auto') });
-      const readout = parseScanReadout(opts, weights);
+      const { weights, model, readout } = scanSetup(opts);
       const layer = parseCount(opts.layer, '--layer');
       const hookPoint = parseChoice(opts.hook, HOOKS, '--hook');
       const clean = readWindow(opts.input, opts.clean, opts.index);
       const corrupted = readWindow(opts.input, opts.corrupted, opts.index);
       const hook = actName(hookPoint, layer);
-      const steering = {
-        ...pairSteeringVector(model, clean, corrupted, hook),
-        ...(opts.positions !== undefined && { positions: parseCountList(opts.positions, '--positions') }),
-      };
+      const positions =
+        opts.positions === undefined ? undefined : parseCountList(opts.positions, '--positions');
+      const steering = pairSteering(model, clean, corrupted, hook, positions);
       const result = await coefficientScan(model, clean, steering, {
         ...readout,
         min: parseNumber(opts.coeffMin, '--coeff-min'),
@@ -85,7 +72,7 @@ export function registerSteer(program: Command): void {
           weights,
           input: opts.input,
           hook: result.hook,
-          positions: steering.positions ?? 'all',
+          positions: positions ?? 'all',
           vectorNorm: result.vectorNorm,
           coeff: result.coeff,
           ...scanJson(result, opts.normalize),

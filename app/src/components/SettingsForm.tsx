@@ -1,0 +1,52 @@
+/** A form for a panel's settings schema (choices, numbers, text), for panels whose view draws none. */
+import type { ParamSchema, ParamValues } from '../../../src/session/params.ts';
+import { parseParam } from '../../../src/session/params.ts';
+
+interface Props {
+  schema: ParamSchema;
+  params: ParamValues;
+  onChange: (params: ParamValues) => void;
+  disabled?: boolean;
+}
+
+export function SettingsForm({ schema, params, onChange, disabled }: Props) {
+  const entries = Object.entries(schema);
+  if (entries.length === 0) return null;
+  const set = (key: string, raw: string) => {
+    const parsed = parseParam(schema[key], raw);
+    if (parsed.ok) onChange({ ...params, [key]: parsed.value });
+  };
+  return (
+    <div className="row settings">
+      {entries.map(([key, spec]) => (
+        <label key={key} className="field">
+          <span>{spec.label ?? key}</span>
+          {spec.kind === 'choice' ? (
+            <select
+              aria-label={spec.label ?? key}
+              value={String(params[key])}
+              disabled={disabled}
+              onChange={(e) => set(key, e.target.value)}
+            >
+              {spec.choices.map((c) => (
+                <option key={c}>{c}</option>
+              ))}
+            </select>
+          ) : (
+            <input
+              aria-label={spec.label ?? key}
+              type={spec.kind === 'text' ? 'text' : 'number'}
+              min={spec.kind === 'text' ? undefined : spec.min}
+              max={spec.kind === 'text' ? undefined : spec.max}
+              step={spec.kind === 'int' ? 1 : 'any'}
+              defaultValue={String(params[key])}
+              disabled={disabled}
+              onBlur={(e) => set(key, e.target.value)}
+              onKeyDown={(e) => e.key === 'Enter' && set(key, e.currentTarget.value)}
+            />
+          )}
+        </label>
+      ))}
+    </div>
+  );
+}

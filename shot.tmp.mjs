@@ -1,0 +1,10 @@
+import { chromium } from '@playwright/test';
+const [url, out] = process.argv.slice(2);
+const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox','--disable-gpu'] });
+const p = await b.newPage({ viewport: { width: 1480, height: 1000 } });
+p.on('console', (m) => console.log('console:', m.type(), m.text()));
+await p.goto(url);
+await p.getByTestId('current-time').waitFor({ timeout: 60000 });
+await p.waitForTimeout(2500);
+await p.screenshot({ path: out, fullPage: false });
+await b.close();

@@ -1,0 +1,26 @@
+/**
+ * The panel registry (worker side): every analysis panel of the app, one entry each, in display order
+ * within its group. A panel's UI view has the same id in `app/src/panels/registry.tsx`. How to add one:
+ * `docs/app-panels.md`.
+ */
+import { attentionPanel, cachePanel, logitLensPanel, observationPanel } from './dynamic.ts';
+import { headTypesPanel, rtgScanPanel } from './scans.ts';
+import type { PanelSpec } from './types.ts';
+
+export * from './types.ts';
+
+export const PANELS: readonly PanelSpec[] = [
+  // Play / Dynamic
+  attentionPanel,
+  logitLensPanel,
+  observationPanel,
+  cachePanel,
+  headTypesPanel,
+  // Weights (static analyses)
+  // Causal
+  // Scans
+  rtgScanPanel,
+  // Dataset
+];
+
+export const panelById = (id: string): PanelSpec | undefined => PANELS.find((p) => p.id === id);

@@ -1,0 +1,72 @@
+/**
+ * Scans panels: the RTG scan of the current window (a job: 128 batched runs with progress and cancel)
+ * and the per-window head types (attention mass by query kind and key category).
+ */
+import { headTypesFromPatterns } from '../../analysis/scans/headTypes.ts';
+import { type RtgTokens, rtgScan } from '../../analysis/scans/rtgScan.ts';
+import type { ClusterMethod } from '../../analysis/scans/correlation.ts';
+import { DIRECTION_PARAMS, direction } from './dynamic.ts';
+import type { JobPanel, WindowPanel } from './types.ts';
+
+export const rtgScanPanel: JobPanel = {
+  id: 'rtg-scan',
+  title: 'RTG scan',
+  group: 'scans',
+  scope: 'job',
+  help:
+    'The current window run with n target returns-to-go (DTI “Scan Reward-to-Go”, fixed: any range, every ' +
+    'RTG token or only the current one) as one batched run: the action logits and probabilities vs RTG at ' +
+    'the chosen position, the decomposition of the logit difference vs RTG at three levels (layers = ' +
+    '`decompose_resid`; components = heads, MLPs, embeddings, bias = `get_full_resid_decomposition`; ' +
+    'neurons), without LN scaling as DTI or with it, and the clustergram of the components’ responses ' +
+    '(average linkage on 1 − correlation, or DTI’s single linkage). Uses the active weights variant.',
+  params: {
+    min: { kind: 'number', default: 0, min: -10, max: 10 },
+    max: { kind: 'number', default: 1, min: -10, max: 10 },
+    n: { kind: 'int', default: 128, min: 2, max: 4096 },
+    tokens: { kind: 'choice', default: 'all', choices: ['all', 'current'] },
+    ln: { kind: 'choice', default: 'none', choices: ['none', 'apply'] },
+    cluster: { kind: 'choice', default: 'average', choices: ['average', 'dti'] },
+    level: { kind: 'choice', default: 'components', choices: ['layers', 'components', 'neurons'] },
+    ...DIRECTION_PARAMS,
+  },
+  run: (ctx, p, control) =>
+    rtgScan(
+      ctx.model,
+      ctx.inputs,
+      {
+        min: p.min as number,
+        max: p.max as number,
+        n: p.n as number,
+        tokens: p.tokens as RtgTokens,
+        applyLn: p.ln === 'apply',
+        cluster: p.cluster as ClusterMethod,
+        position: ctx.position,
+        direction: direction(p),
+      },
+      control,
+    ),
+};
+
+export const headTypesPanel: WindowPanel = {
+  id: 'head-types',
+  title: 'Head types (this window)',
+  group: 'dynamic',
+  scope: 'window',
+  help:
+    'For every head, the attention mass (`hook_pattern`) that R, S and A queries of this window put on RTG ' +
+    'tokens, RTG tokens with value > 0, state tokens, action tokens, the previous token, the same timestep ' +
+    'and the first token, and the head’s type: the category with the most mass at or above the threshold ' +
+    '(else mixed). `dtlens analyze head-types` gives the same over a dataset of windows. Active weights.',
+  params: { threshold: { kind: 'number', default: 0.5, min: 0.05, max: 1 } },
+  needs: () => (name) => name.endsWith('attn.hook_pattern'),
+  compute: (run, p) => {
+    const { nLayers: L, nHeads: H } = run.model.arch;
+    const [B, T] = run.inputs.states.shape;
+    const P = run.tokenLabels.length;
+    const patterns = Array.from({ length: L }, (_, l) => run.cache.get(`blocks.${l}.attn.hook_pattern`).data);
+    return headTypesFromPatterns(patterns, { B, H, P, T }, run.inputs.rtgs, {
+      threshold: p.threshold as number,
+    });
+  },
+};

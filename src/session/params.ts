@@ -1,0 +1,72 @@
+/**
+ * Panel settings: a small schema per panel, its defaults, and the text form settings take in the URL
+ * (`<panel id>.<name>=value`). Parsing reports why a value was refused, so the app can show a notice
+ * naming it instead of silently falling back.
+ */
+
+export type ParamSpec =
+  /** An integer in [min, max] (inclusive; both optional). */
+  (
+    | { kind: 'int'; default: number; min?: number; max?: number }
+    /** A finite number in [min, max]. */
+    | { kind: 'number'; default: number; min?: number; max?: number }
+    | { kind: 'choice'; default: string; choices: readonly string[] }
+    /** Free text matching `pattern` (e.g. a hook name), at most 200 characters. */
+    | { kind: 'text'; default: string; pattern?: RegExp }
+  ) & {
+    /** Label of the app's generic settings form (default: the setting's name). */
+    label?: string;
+  };
+
+/** Settings of one panel, by name. */
+export type ParamSchema = Readonly<Record<string, ParamSpec>>;
+export type ParamValue = number | string;
+export type ParamValues = Record<string, ParamValue>;
+
+const MAX_TEXT = 200;
+
+/** Every setting at its default. */
+export function defaultParams(schema: ParamSchema): ParamValues {
+  return Object.fromEntries(Object.entries(schema).map(([k, s]) => [k, s.default]));
+}
+
+/** The value a URL string stands for, or the reason it is refused. */
+export function parseParam(
+  spec: ParamSpec,
+  raw: string,
+): { ok: true; value: ParamValue } | { ok: false; reason: string } {
+  switch (spec.kind) {
+    case 'int':
+    case 'number': {
+      const n = raw.trim() === '' ? NaN : Number(raw);
+      if (spec.kind === 'int' ? !Number.isSafeInteger(n) : !Number.isFinite(n))
+        return { ok: false, reason: spec.kind === 'int' ? 'not an integer' : 'not a number' };
+      if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max))
+        return { ok: false, reason: `outside ${spec.min ?? '-∞'}..${spec.max ?? '∞'}` };
+      return { ok: true, value: n };
+    }
+    case 'choice':
+      return spec.choices.includes(raw)
+        ? { ok: true, value: raw }
+        : { ok: false, reason: `not one of ${spec.choices.join(', ')}` };
+    case 'text':
+      return raw.length <= MAX_TEXT && (!spec.pattern || spec.pattern.test(raw))
+        ? { ok: true, value: raw }
+        : { ok: false, reason: 'not a valid value' };
+  }
+}
+
+/**
+ * Settings as the worker receives them: every schema key present, values that do not fit the schema
+ * replaced by defaults (the UI has already reported them), unknown keys dropped.
+ */
+export function normalizeParams(schema: ParamSchema, params: Readonly<Record<string, unknown>>): ParamValues {
+  const out = defaultParams(schema);
+  for (const [k, spec] of Object.entries(schema)) {
+    const v = params[k];
+    if (v === undefined) continue;
+    const parsed = parseParam(spec, String(v));
+    if (parsed.ok) out[k] = parsed.value;
+  }
+  return out;
+}

@@ -1,0 +1,242 @@
+/**
+ * Window datasets and the analyses over them: the file round-trips and is validated, rollout windows
+ * are the windows the greedy model acted on, norms equal hand-computed ones, kurtosis of known
+ * distributions and rotation invariance, head types of hand-built patterns, typed errors.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  excessKurtosis,
+  kurtosisScan,
+  randomRotation,
+  residualNorms,
+} from '../../../src/analysis/scans/cacheStats.ts';
+import { headTypes, headTypesFromPatterns, windowHeadTypes } from '../../../src/analysis/scans/headTypes.ts';
+import {
+  checkDatasetFits,
+  readWindowDataset,
+  windowsFromEpisodes,
+  windowsFromRollouts,
+  writeWindowDataset,
+} from '../../../src/analysis/scans/windowDataset.ts';
+import { npRandom } from '../../../src/env/index.ts';
+import { DtlensError } from '../../../src/errors.ts';
+import type { RawTensor } from '../../../src/io/rawTensor.ts';
+import { writeSafetensors, readSafetensors } from '../../../src/io/safetensors.ts';
+import { DEFAULT_ENV_CONFIG } from '../../../src/model/config.ts';
+import { selectWindow } from '../../../src/model/inputs.ts';
+import { collectDemonstrations } from '../../../src/train/collect.ts';
+import { randomModel, tinyArch } from '../../support/randomModel.ts';
+
+const ENV = { ...DEFAULT_ENV_CONFIG, envId: 'MiniGrid-Empty-5x5-v0', viewSize: 3, maxSteps: 12 };
+/** A tiny model fitting the Empty-5x5 env with a 3x3 view: obs [3, 3, 3], 3 timesteps. */
+const arch = tinyArch({ obsShape: [3, 3, 3], nActions: 7 });
+const model = randomModel(arch, { variant: 'processed' });
+const rollouts = () =>
+  windowsFromRollouts(model, { env: ENV, seed: 3, episodes: 2, rtgs: [0, 1], maxEpisodeSteps: 5 });
+
+describe('window datasets', () => {
+  it('rollout windows are what the greedy model acted on; the file round-trips', () => {
+    const ds = rollouts();
+    const [N, T] = ds.inputs.states.shape;
+    expect(N).toBe(2 * 2 * 5); // 2 RTGs x 2 episodes x 5 steps (capped)
+    expect(T).toBe(3);
+    expect([...new Set(ds.episode)]).toEqual([0, 1, 2, 3]);
+    const preds = model.run(ds.inputs).actionPreds!; // [N, T, A]
+    let checked = 0;
+    for (let w = 0; w + 1 < N; w++) {
+      if (ds.episode[w + 1] !== ds.episode[w]) continue;
+      checked++;
+      const last = preds.data.subarray((w * T + T - 1) * 7, (w * T + T) * 7);
+      const greedy = last.indexOf(Math.max(...last));
+      expect(ds.inputs.actions![(w + 1) * (T - 1) + T - 2]).toBe(greedy); // the next window's last input action
+    }
+    expect(checked).toBe(N - 4);
+    expect(Array.from(ds.firstReal.slice(0, 3))).toEqual([2, 1, 0]);
+    const back = readWindowDataset(writeWindowDataset(ds));
+    expect(back.inputs.states.data).toEqual(ds.inputs.states.data);
+    expect(back.inputs.actions).toEqual(ds.inputs.actions);
+    expect(back.inputs.rtgs).toEqual(ds.inputs.rtgs);
+    expect(Array.from(back.inputs.timesteps)).toEqual(Array.from(ds.inputs.timesteps));
+    expect(back.firstReal).toEqual(ds.firstReal);
+    expect(back.env.envId).toBe(ENV.envId);
+  });
+
+  it('epsilon rollouts are seeded; expert episodes give one window per step with RTG = return-to-go', () => {
+    const a = windowsFromRollouts(model, {
+      env: ENV,
+      seed: 1,
+      episodes: 2,
+      rtgs: [1],
+      epsilon: 0.5,
+      maxEpisodeSteps: 6,
+    });
+    const b = windowsFromRollouts(model, {
+      env: ENV,
+      seed: 1,
+      episodes: 2,
+      rtgs: [1],
+      epsilon: 0.5,
+      maxEpisodeSteps: 6,
+    });
+    expect(a.inputs.actions).toEqual(b.inputs.actions);
+    const demos = collectDemonstrations({
+      env: ENV,
+      episodes: 3,
+      policy: 'expert',
+      epsilon: 0,
+      wrongFraction: 0,
+      randomFraction: 0,
+      seed: 2,
+    });
+    const ds = windowsFromEpisodes(demos, 3);
+    expect(ds.inputs.states.shape[0]).toBe(demos.episodes.reduce((n, e) => n + e.actions.length, 0));
+    const ret = demos.episodes[0].rewards.reduce((s, r) => s + r, 0);
+    expect(ds.inputs.rtgs[2]).toBeCloseTo(ret, 6); // first window's real (last) timestep: full return
+    expect(ds.targetRtg[0]).toBeCloseTo(ret, 6);
+  });
+
+  it('rejects files that are not window datasets, corrupt ones and datasets of another model shape', () => {
+    const bytes = writeWindowDataset(rollouts());
+    const { tensors, metadata } = readSafetensors(bytes);
+    const rewrite = (change: (t: Map<string, RawTensor>, m: Record<string, string>) => void) => {
+      const t = new Map(tensors);
+      const m = { ...metadata };
+      change(t, m);
+      return writeSafetensors(Object.fromEntries(t), m);
+    };
+    expect(() => readWindowDataset(rewrite((_, m) => delete m['dtlens.windows']))).toThrow(
+      /not a dtlens window dataset/,
+    );
+    expect(() =>
+      readWindowDataset(
+        rewrite((t) =>
+          t.set('windows.first_real', { ...t.get('windows.first_real')!, data: new Int32Array(20).fill(9) }),
+        ),
+      ),
+    ).toThrow(/first_real 9 is outside/);
+    expect(() => readWindowDataset(rewrite((t) => t.delete('inputs.rtgs')))).toThrow(DtlensError);
+    const other = randomModel(tinyArch({ obsShape: [3, 3, 3], nActions: 7, nCtx: 11 }));
+    expect(() => checkDatasetFits(other, readWindowDataset(bytes))).toThrow(/another model's shape/);
+  });
+});
+
+describe('cache characterisation', () => {
+  it('norms: mean and std over real tokens equal the hand-computed values', async () => {
+    const ds = rollouts();
+    const r = await residualNorms(model, ds, { chunkRows: 7 });
+    const N = ds.inputs.states.shape[0];
+    const run = model.run(ds.inputs, { cache: ['blocks.1.hook_resid_mid', 'blocks.0.hook_mlp_out'] });
+    const check = (hook: string, stats: typeof r.states, label: string) => {
+      const x = run.cache!.get(hook).data;
+      const i = stats.labels.indexOf(label);
+      for (const p of [0, 4, 7]) {
+        const vals: number[] = [];
+        for (let w = 0; w < N; w++)
+          if (Math.floor(p / 3) >= ds.firstReal[w])
+            vals.push(Math.hypot(...x.subarray((w * 8 + p) * 8, (w * 8 + p + 1) * 8)));
+        const mean = vals.reduce((a, v) => a + v, 0) / vals.length;
+        const std = Math.sqrt(vals.reduce((a, v) => a + (v - mean) ** 2, 0) / vals.length);
+        expect(stats.count[p]).toBe(vals.length);
+        expect(stats.mean[i][p]).toBeCloseTo(mean, 5);
+        expect(stats.std[i][p]).toBeCloseTo(std, 4);
+      }
+    };
+    check('blocks.1.hook_resid_mid', r.states, '1_mid');
+    check('blocks.0.hook_mlp_out', r.components, '0_mlp_out');
+    expect(r.components.labels).toEqual([
+      'embed',
+      'pos_embed',
+      '0_attn_out',
+      '0_mlp_out',
+      '1_attn_out',
+      '1_mlp_out',
+      'L0H0',
+      'L0H1',
+      'L1H0',
+      'L1H1',
+    ]);
+    expect(r.states.count[0]).toBe(N - 2 * 4); // R1 is padding in the first two windows of each episode
+  });
+
+  it('excess kurtosis of known distributions by hand', () => {
+    expect(excessKurtosis([1, -1, 1, -1], 0, 4)).toBeCloseTo(-2, 12); // two-point: kurtosis 1
+    expect(excessKurtosis([1, 0, 0, 0], 0, 4)).toBeCloseTo(7 / 3 - 3, 12); // one-hot of d: (d²-3d+3)/(d-1)
+    const n = 1000;
+    const uniform = Array.from({ length: n }, (_, i) => i);
+    expect(excessKurtosis(uniform, 0, n)).toBeCloseTo((-6 * (n * n + 1)) / (5 * (n * n - 1)), 9);
+    expect(excessKurtosis([2, 2, 2], 0, 3)).toBeNaN();
+    const rng = npRandom(4);
+    const gauss = Array.from(
+      { length: 200000 },
+      () => Math.sqrt(-2 * Math.log(1 - rng.random())) * Math.cos(2 * Math.PI * rng.random()),
+    );
+    expect(Math.abs(excessKurtosis(gauss, 0, gauss.length))).toBeLessThan(0.05);
+  });
+
+  it('random rotations are orthogonal; a one-hot basis is privileged, a rotated one is not', async () => {
+    const rng = npRandom(1);
+    const d = 16;
+    const R = randomRotation(d, () => rng.random());
+    for (let i = 0; i < d; i++)
+      for (let j = 0; j < d; j++) {
+        let s = 0;
+        for (let k = 0; k < d; k++) s += R[i * d + k] * R[j * d + k];
+        expect(s).toBeCloseTo(i === j ? 1 : 0, 5);
+      }
+    const ds = rollouts();
+    const r = await kurtosisScan(model, ds, { rotations: 3, seed: 2, maxTokens: 64 });
+    const again = await kurtosisScan(model, ds, { rotations: 3, seed: 2, maxTokens: 64 });
+    expect(again).toEqual(r);
+    expect(r.hooks.map((h) => h.hook)).toContain('blocks.1.mlp.hook_post');
+    for (const h of r.hooks) {
+      expect(h.rotated.values).toHaveLength(3);
+      expect(h.tokens).toBeGreaterThan(10);
+      expect(h.privileged).toBe(h.excess > h.rotated.max);
+      expect(h.width).toBe(h.hook.endsWith('hook_post') && h.hook.includes('mlp') ? 12 : 8);
+    }
+    await expect(kurtosisScan(model, ds, { rotations: 0 })).rejects.toThrow(DtlensError);
+  });
+});
+
+describe('head types', () => {
+  it('a hand-built pattern: previous-token, first-token and RTG heads with exact masses', () => {
+    // One window of T = 3 (P = 8: R1 S1 A1 R2 S2 A2 R3 S3), one layer of 3 heads.
+    const P = 8;
+    const H = 3;
+    const pattern = new Float32Array(H * P * P);
+    for (let q = 0; q < P; q++) {
+      pattern[(0 * P + q) * P + Math.max(0, q - 1)] = 1; // head 0: previous token (itself at q = 0)
+      pattern[(1 * P + q) * P + 0] = 1; // head 1: first token
+      const rtgKey = 3 * Math.floor(q / 3); // head 2: the R token of its timestep
+      pattern[(2 * P + q) * P + rtgKey] = 1;
+    }
+    const rtgs = Float32Array.from([0.9, 0.9, 0]); // R3 has RTG 0
+    const r = headTypesFromPatterns([pattern], { B: 1, H, P, T: 3 }, rtgs);
+    expect(r.types).toEqual(['previous', 'first', 'same-step']);
+    const S = r.queryKinds.indexOf('S');
+    const cat = (c: string) => r.categories.indexOf(c as never);
+    expect(r.mass[0][S][cat('previous')]).toBe(1);
+    expect(r.mass[2][S][cat('rtg')]).toBe(1);
+    // S queries: S1, S2 read R1, R2 (RTG 0.9 > 0); S3 reads R3 (RTG 0): 2/3 on RTG > 0.
+    expect(r.mass[2][S][cat('rtg>0')]).toBeCloseTo(2 / 3, 12);
+    expect(r.std[2][S][cat('rtg>0')]).toBeCloseTo(Math.sqrt(2 / 9), 12);
+    expect(r.queries).toEqual([3, 3, 2]);
+    // Every query of head 1 except q = 0 puts mass 1 on R1, which is an RTG token: rtg >= first, first wins ties.
+    expect(r.mass[1][S][cat('rtg')]).toBe(1);
+    expect(headTypesFromPatterns([pattern], { B: 1, H, P, T: 3 }, rtgs, { threshold: 1 }).types[1]).toBe(
+      'first',
+    );
+    expect(() => headTypesFromPatterns([pattern], { B: 1, H, P, T: 3 }, rtgs, { threshold: 0 })).toThrow(
+      DtlensError,
+    );
+  });
+
+  it('over a dataset the masses of each query sum to 1 across R, S and A keys; one window works too', async () => {
+    const ds = rollouts();
+    const r = await headTypes(model, ds);
+    for (const byKind of r.mass) for (const m of byKind) expect(m[0] + m[2] + m[3]).toBeCloseTo(1, 5); // rtg + state + action
+    const one = windowHeadTypes(model, selectWindow(ds.inputs, 5));
+    expect(one.heads).toEqual(r.heads);
+    expect(one.queries.reduce((a, v) => a + v, 0)).toBe(8);
+  });
+});

@@ -1,0 +1,39 @@
+/** The Scans panels' worker halves on a tiny model: the RTG scan job reports progress and honours its settings; head types match the library. */
+import { describe, expect, it } from 'vitest';
+import { analysisRun } from '../../../src/analysis/dynamic/run.ts';
+import { windowHeadTypes } from '../../../src/analysis/scans/headTypes.ts';
+import type { RtgScanResult } from '../../../src/analysis/scans/rtgScan.ts';
+import { selectWindow } from '../../../src/model/inputs.ts';
+import { panelById } from '../../../src/session/panels/index.ts';
+import type { JobPanel, WindowPanel } from '../../../src/session/panels/types.ts';
+import { normalizeParams } from '../../../src/session/params.ts';
+import { randomModel, tinyArch } from '../../support/randomModel.ts';
+import { windowInputs } from '../analysis/support.ts';
+
+const arch = tinyArch();
+const model = randomModel(arch, { variant: 'processed' });
+const window = selectWindow(windowInputs(arch, 2), 1);
+
+describe('scan panels', () => {
+  it('rtg-scan runs the scan of the job window with its settings, with progress', async () => {
+    const panel = panelById('rtg-scan') as JobPanel;
+    const params = normalizeParams(panel.params, { n: 6, min: -1, tokens: 'current', ln: 'apply' });
+    const seen: number[] = [];
+    const r = (await panel.run({ model, inputs: window, position: 4, weights: 'processed' }, params, {
+      chunkRows: 4,
+      onProgress: (done) => seen.push(done),
+    })) as RtgScanResult;
+    expect(seen).toEqual([4, 6]);
+    expect(r.rtg[0]).toBe(-1);
+    expect(r.tokens).toBe('current');
+    expect(r.tokenLabel).toBe('S2');
+    expect(r.decomposition.layers!.lnScaled).toBe(true);
+  });
+
+  it('head-types computes the per-window head types of the cached run', () => {
+    const panel = panelById('head-types') as WindowPanel;
+    const run = analysisRun(model, window);
+    const r = panel.compute(run, normalizeParams(panel.params, { threshold: 0.3 }), { position: 7 });
+    expect(r).toEqual(windowHeadTypes(model, window, { threshold: 0.3 }));
+  });
+});
