@@ -14,6 +14,7 @@ import { collectDemonstrations } from '../../../src/train/collect.ts';
 import { collectActivations, positionOf, vectorHooks } from '../../../src/analysis/features/activations.ts';
 import { episodeSplit, fitProbes } from '../../../src/analysis/features/probe.ts';
 import { type ProbeLabel, buildProbeSet } from '../../../src/analysis/features/probeSet.ts';
+import { classDirection, probeSteering } from '../../../src/analysis/features/probeSteering.ts';
 import { randomInputs, randomModel, seededRandom, tinyArch } from '../../support/randomModel.ts';
 
 const gemm = new TsGemm();
@@ -212,5 +213,44 @@ describe('activations at a token kind', () => {
     );
     expect(vectorHooks(model)).not.toContain('blocks.0.attn.hook_pattern');
     expect(vectorHooks(model)).toContain('blocks.0.hook_resid_pre');
+  });
+});
+
+describe('steering along a probe direction', () => {
+  const arch = tinyArch({ nCtx: 8 });
+  const model = randomModel(arch);
+  const window = randomInputs(arch, 1, 3);
+  const d = arch.dModel;
+  // A two-class probe on blocks.1.hook_resid_mid whose class-1 direction is e0 − e1.
+  const W = new Float32Array(d * 2);
+  W[0 * 2 + 1] = 1;
+  W[1 * 2 + 1] = -1;
+  const probe = {
+    hook: 'blocks.1.hook_resid_mid',
+    label: 'toy',
+    classes: ['no', 'yes'],
+    W,
+    b: new Float32Array(2),
+    meanNorm: 2,
+  };
+
+  it('coefficient 0 is the clean run; the probe read-out rises with the coefficient', async () => {
+    const r = await probeSteering(model, window, probe, 'yes', 'S', { min: -1, max: 1, n: 5 });
+    const clean = model.run(window).actionPreds!;
+    const A = arch.nActions;
+    const logits = Array.from(clean.data.subarray(clean.size - A));
+    const m = Math.max(...logits);
+    const p = logits.map((v) => Math.exp(v - m));
+    const s = p.reduce((a, v) => a + v, 0);
+    r.probabilities[2].forEach((v, a) => expect(v).toBeCloseTo(p[a] / s, 6));
+    for (let i = 1; i < 5; i++) expect(r.probeTarget[i]).toBeGreaterThan(r.probeTarget[i - 1]);
+    expect(classDirection(probe, 1)[0]).toBeCloseTo(Math.SQRT1_2, 6);
+  });
+
+  it('rejects an unknown class and per-head hooks', async () => {
+    await expect(probeSteering(model, window, probe, 'maybe', 'S')).rejects.toThrow(/not a class of toy/);
+    await expect(
+      probeSteering(model, window, { ...probe, hook: 'blocks.0.attn.hook_z' }, 'yes', 'S'),
+    ).rejects.toThrow(/one per head/);
   });
 });
