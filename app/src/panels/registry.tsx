@@ -7,6 +7,7 @@ import { CacheView } from './CacheView.tsx';
 import { LogitLensView } from './LogitLensView.tsx';
 import { ObservationView } from './ObservationView.tsx';
 import { HeadTypesView, RtgScanView } from './ScanViews.tsx';
+import { ProbeSweepView } from './FeatureViews.tsx';
 import type { PanelView } from './types.ts';
 
 export const PANEL_VIEWS: Record<string, PanelView> = {
@@ -21,4 +22,5 @@ export const PANEL_VIEWS: Record<string, PanelView> = {
   // Scans
   'rtg-scan': { View: RtgScanView },
   // Dataset
+  'probe-sweep': { View: ProbeSweepView },
 };

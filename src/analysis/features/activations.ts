@@ -32,6 +32,20 @@ export function vectorHooks(model: DecisionTransformer): string[] {
   return model.hookNames.filter((h) => ['resid', 'heads', 'neurons'].includes(hookLayout(h)));
 }
 
+/** `residual` (resid_pre of layer 0, then resid_mid and resid_post of every layer), `all`, or names. */
+export function selectHooks(model: DecisionTransformer, value: string): string[] {
+  if (value === 'all') return vectorHooks(model);
+  if (value === 'residual')
+    return [
+      'blocks.0.hook_resid_pre',
+      ...Array.from({ length: model.arch.nLayers }, (_, l) => [
+        `blocks.${l}.hook_resid_mid`,
+        `blocks.${l}.hook_resid_post`,
+      ]).flat(),
+    ];
+  return value.split(',').map((s) => s.trim());
+}
+
 /** Checks that every name is a vector hook point of the model (typed one-line error otherwise). */
 export function checkVectorHooks(model: DecisionTransformer, hooks: readonly string[]): void {
   check(hooks.length > 0, 'BAD_INPUT', 'at least one hook point is needed');

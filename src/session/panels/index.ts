@@ -5,6 +5,7 @@
  */
 import { attentionPanel, cachePanel, logitLensPanel, observationPanel } from './dynamic.ts';
 import { headTypesPanel, rtgScanPanel } from './scans.ts';
+import { probeSweepPanel } from './features.ts';
 import type { PanelSpec } from './types.ts';
 
 export * from './types.ts';
@@ -21,6 +22,7 @@ export const PANELS: readonly PanelSpec[] = [
   // Scans
   rtgScanPanel,
   // Dataset
+  probeSweepPanel,
 ];
 
 export const panelById = (id: string): PanelSpec | undefined => PANELS.find((p) => p.id === id);

@@ -3,7 +3,7 @@
  * --series-every`) over one `dtlens collect` dataset, drawn against the training step.
  */
 import type { Command } from 'commander';
-import { type PositionKind, POSITION_KINDS } from '../../../analysis/features/activations.ts';
+import { type PositionKind, POSITION_KINDS, selectHooks } from '../../../analysis/features/activations.ts';
 import { type SeriesModel, probesAcrossTraining } from '../../../analysis/features/acrossTraining.ts';
 import { buildProbeSet, checkDatasetFits, DEFAULT_LABELS } from '../../../analysis/features/probeSet.ts';
 import { acrossTrainingFigure } from '../../../analysis/figures/featureFigures.ts';
@@ -12,7 +12,6 @@ import { readDataset } from '../../../train/dataset.ts';
 import { readFileChecked, readModelFile } from '../../modelFile.ts';
 import { writeOutputs } from '../analysisIo.ts';
 import { BACKEND_OPTION, backendFromOption, parseChoice, parseCount } from '../options.ts';
-import { selectHooks } from './probe.ts';
 
 interface AcrossOptions {
   series: string[];

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { type PositionKind, POSITION_KINDS, vectorHooks } from '../../../analysis/features/activations.ts';
+import { type PositionKind, POSITION_KINDS, selectHooks } from '../../../analysis/features/activations.ts';
 import { type ProbeSweepResult, probeSweep } from '../../../analysis/features/probe.ts';
 import {
   type ProbeSet,
@@ -66,20 +66,6 @@ interface ProbeCliOptions {
   png?: string;
   csv?: string;
   quiet?: boolean;
-}
-
-/** `residual` (resid_pre of layer 0, then resid_mid and resid_post of every layer), `all`, or names. */
-export function selectHooks(model: DecisionTransformer, value: string): string[] {
-  if (value === 'all') return vectorHooks(model);
-  if (value === 'residual')
-    return [
-      'blocks.0.hook_resid_pre',
-      ...Array.from({ length: model.arch.nLayers }, (_, l) => [
-        `blocks.${l}.hook_resid_mid`,
-        `blocks.${l}.hook_resid_post`,
-      ]).flat(),
-    ];
-  return value.split(',').map((s) => s.trim());
 }
 
 export function registerProbe(program: Command): void {
