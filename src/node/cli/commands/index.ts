@@ -21,6 +21,7 @@ import { registerSteer } from './steer.ts';
 import { registerAcrossTraining } from './acrossTraining.ts';
 import { registerProbe } from './probe.ts';
 import { registerSae } from './sae.ts';
+import { registerTwoRtgs } from './twoRtgs.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -46,4 +47,5 @@ export const commands: RegisterCommand[] = [
   registerProbe,
   registerSae,
   registerAcrossTraining,
+  registerTwoRtgs,
 ];
