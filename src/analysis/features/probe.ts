@@ -271,15 +271,42 @@ export function fitProbes(
   const trainPred = predictSoftmax(gemm, probe, Z, split.train);
   const shuffledPred = testPred.slice(labels.length);
 
+  // The sparse probes (k best features per label) and the random-direction controls (k Gaussian
+  // projections shared by every label) read disjoint column groups of one matrix, fitted as one masked model.
+  const features = labels.map((label) => topFeatures(Z, d, label, split.train, k));
   const normal = normalSampler(npRandom(seed + 7919));
   const R = Float32Array.from({ length: d * k }, normal);
   const Zr = gemm.matmul(Z, R, Z.length / d, d, k);
-  const randomPred = predictSoftmax(
+  const groups = [...features.map((f) => selectColumns(Z, d, f)), Zr];
+  const widths = [...features.map((f) => f.length), k];
+  const D = widths.reduce((a, w) => a + w, 0);
+  const N = Z.length / d;
+  const small = new Float32Array(N * D);
+  let col = 0;
+  groups.forEach((g, gi) => {
+    const w = widths[gi];
+    for (let i = 0; i < N; i++) small.set(g.subarray(i * w, (i + 1) * w), i * D + col);
+    col += w;
+  });
+  const smallBlocks = [...blocks, ...blocks];
+  const C = smallBlocks.reduce((a, b) => a + b.classes, 0);
+  const mask = new Uint8Array(D * C);
+  const starts = widths.map((_, gi) => widths.slice(0, gi).reduce((a, w) => a + w, 0));
+  let c0 = 0;
+  smallBlocks.forEach((b, bi) => {
+    const gi = bi < labels.length ? bi : labels.length;
+    for (let j = starts[gi]; j < starts[gi] + widths[gi]; j++)
+      mask.fill(1, j * C + c0, j * C + c0 + b.classes);
+    c0 += b.classes;
+  });
+  const smallPred = predictSoftmax(
     gemm,
-    fitSoftmax(gemm, Zr, k, split.train, blocks, options),
-    Zr,
+    fitSoftmax(gemm, small, D, split.train, smallBlocks, { ...options, mask }),
+    small,
     split.test,
   );
+  const sparsePreds = smallPred.slice(0, labels.length);
+  const randomPred = smallPred.slice(labels.length);
 
   let norm = 0;
   for (let i = 0; i < X.length / d; i++) {
@@ -290,10 +317,6 @@ export function fitProbes(
   const meanNorm = norm / (X.length / d);
 
   const scores = labels.map((label, i): ProbeScore => {
-    const features = topFeatures(Z, d, label, split.train, k);
-    const Zs = selectColumns(Z, d, features);
-    const sparseModel = fitSoftmax(gemm, Zs, features.length, split.train, [blocks[i]], options);
-    const sparsePred = predictSoftmax(gemm, sparseModel, Zs, split.test)[0];
     const labelled = (rows: Int32Array) => rows.filter((r) => label.values[r] >= 0).length;
     return {
       hook: table.hook,
@@ -302,7 +325,11 @@ export function fitProbes(
       nTest: labelled(split.test),
       accuracy: accuracyOf(testPred[i], label.values, split.test),
       trainAccuracy: accuracyOf(trainPred[i], label.values, split.train),
-      sparse: { k: features.length, features, accuracy: accuracyOf(sparsePred, label.values, split.test) },
+      sparse: {
+        k: features[i].length,
+        features: features[i],
+        accuracy: accuracyOf(sparsePreds[i], label.values, split.test),
+      },
       shuffled: accuracyOf(shuffledPred[i], label.values, split.test),
       randomDirections: accuracyOf(randomPred[i], label.values, split.test),
       chance: chanceOf(label, split),

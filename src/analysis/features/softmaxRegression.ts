@@ -33,6 +33,11 @@ export interface FitOptions {
   batchSize?: number;
   lr?: number;
   weightDecay?: number;
+  /**
+   * [d, ΣC] 1 where a weight may be non-zero (default all): blocks that read disjoint feature subsets
+   * are then fitted together as one model, each block staying a probe of its own features.
+   */
+  mask?: Uint8Array;
 }
 
 /** Column offsets of consecutive blocks (last entry = total columns). */
@@ -116,6 +121,7 @@ export function fitSoftmax(
         }
       });
       const dW = gemm.matmul(Xb, g, d, n, C, { transA: true });
+      if (options.mask) for (let i = 0; i < dW.length; i++) if (!options.mask[i]) dW[i] = 0;
       const db = new Float32Array(C);
       accumulateBiasGrad(g, db);
       opt.update(
