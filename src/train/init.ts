@@ -12,6 +12,14 @@ import { npRandom } from '../env/rng/index.ts';
 
 const INIT_STD = 0.02;
 
+/** Standard normal draws (Box-Muller) from a uniform generator. */
+export function normalSampler(rng: { random(): number }): () => number {
+  return () => {
+    const u = 1 - rng.random();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.random());
+  };
+}
+
 export function initialCheckpoint(
   model: ModelConfig,
   env: EnvConfig,
@@ -19,11 +27,7 @@ export function initialCheckpoint(
   obsShape: [number, number, number],
   seed: number,
 ): Checkpoint {
-  const rng = npRandom(seed);
-  const normal = () => {
-    const u = 1 - rng.random();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.random());
-  };
+  const normal = normalSampler(npRandom(seed));
   const base = { model, env, nActions, obsShape };
   const weights = new Map<string, RawTensor>();
   for (const [name, { shape, kind }] of expectedStateDict(base)) {

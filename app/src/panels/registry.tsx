@@ -10,6 +10,7 @@ import { LogitLensView } from './LogitLensView.tsx';
 import { ObservationView } from './ObservationView.tsx';
 import { StaticView } from './StaticView.tsx';
 import { HeadTypesView, RtgScanView } from './ScanViews.tsx';
+import { ProbeSweepView } from './FeatureViews.tsx';
 import type { PanelView } from './types.ts';
 
 export const PANEL_VIEWS: Record<string, PanelView> = {
@@ -39,4 +40,5 @@ export const PANEL_VIEWS: Record<string, PanelView> = {
   // Scans
   'rtg-scan': { View: RtgScanView },
   // Dataset
+  'probe-sweep': { View: ProbeSweepView },
 };

@@ -1,7 +1,8 @@
 /**
  * The update loop of `dtlens train`: runs a `Trainer` up to update `until` with a progress bar (or a
  * line every 100 updates with `quiet`), rollout evaluations every `evalEvery` updates and a training-state
- * checkpoint every `checkpointEvery` updates (both before the last update; the caller handles the end).
+ * checkpoint every `checkpointEvery` updates (both before the last update; the caller handles the end),
+ * and a model of the checkpoint series every `seriesEvery` updates (including the last one).
  */
 import cliProgress from 'cli-progress';
 import type { Trainer } from '../../train/trainer.ts';
@@ -19,6 +20,9 @@ export interface TrainLoopOptions {
   quiet: boolean;
   evaluate: () => EvaluationPoint[];
   saveState: () => void;
+  /** Updates between models of the checkpoint series (0: no series). */
+  seriesEvery?: number;
+  saveSeries?: (step: number) => void;
 }
 
 export interface TrainLoopStats {
@@ -63,6 +67,7 @@ export function runTrainLoop(trainer: Trainer, o: TrainLoopOptions): TrainLoopSt
       );
     }
     if (o.checkpointEvery > 0 && s.step % o.checkpointEvery === 0 && beforeEnd) o.saveState();
+    if (o.seriesEvery && (s.step % o.seriesEvery === 0 || !beforeEnd)) o.saveSeries?.(s.step);
   }
   bar?.stop();
   return stats;

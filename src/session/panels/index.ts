@@ -7,6 +7,7 @@ import { attentionPanel, cachePanel, logitLensPanel, observationPanel } from './
 import { ablationPanel, activationPatchingPanel, counterfactualAttentionPanel } from './causal.ts';
 import { headTypesPanel, rtgScanPanel } from './scans.ts';
 import { attributionPatchingPanel, pathPatchingPanel } from './causal2.ts';
+import { probeSweepPanel } from './features.ts';
 import type { PanelSpec } from './types.ts';
 import { WEIGHTS_PANELS } from './weights.ts';
 
@@ -30,6 +31,7 @@ export const PANELS: readonly PanelSpec[] = [
   // Scans
   rtgScanPanel,
   // Dataset
+  probeSweepPanel,
 ];
 
 export const panelById = (id: string): PanelSpec | undefined => PANELS.find((p) => p.id === id);

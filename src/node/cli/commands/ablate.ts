@@ -4,7 +4,6 @@
  * pair): one window each, results as JSON, figures as SVG/PNG. Both take `--interventions FILE.json` (one
  * row, `interventionsFromJson`) and `--dataset` (a batch of windows, the source cache `dataset`).
  */
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
   type AblationSpec,
@@ -30,6 +29,7 @@ import { check } from '../../../errors.ts';
 import { renderFigurePng, renderFigureSvg } from '../../figures.ts';
 import { readFileChecked, readModelFile } from '../../modelFile.ts';
 import { BACKEND_OPTION, backendFromOption, parseChoice, parseCount, parseCountList } from '../options.ts';
+import { writeOutputFile } from '../../fsErrors.ts';
 
 interface CommonOptions {
   model: string;
@@ -49,13 +49,13 @@ const toJson = (value: unknown): string =>
 const figurePath = (base: string, name: string) => base.replace(/(\.[^./]+)?$/, `.${name}$1`);
 
 function writeOutputs(o: CommonOptions, result: unknown, figures: Record<string, FigureSpec>): string[] {
-  writeFileSync(o.output, toJson(result));
+  writeOutputFile(o.output, toJson(result));
   const written = [o.output];
   const many = Object.keys(figures).length > 1;
   for (const [name, fig] of Object.entries(figures)) {
     const path = (base: string) => (many ? figurePath(base, name) : base);
-    if (o.svg) writeFileSync(path(o.svg), renderFigureSvg(fig));
-    if (o.png) writeFileSync(path(o.png), renderFigurePng(fig));
+    if (o.svg) writeOutputFile(path(o.svg), renderFigureSvg(fig));
+    if (o.png) writeOutputFile(path(o.png), renderFigurePng(fig));
     written.push(...[o.svg, o.png].filter((f): f is string => f !== undefined).map(path));
   }
   return written;

@@ -4,7 +4,6 @@
  * the settings of `computeStatic` / `staticFigure` (shared with the app's Weights panels), registered
  * here together; saved directions are read from and written to .safetensors files.
  */
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { FigureSpec } from '../../../analysis/figures/figure.ts';
 import { staticFigure } from '../../../analysis/figures/staticFigures.ts';
@@ -26,6 +25,7 @@ import {
 import { readSafetensors, writeSafetensors } from '../../../io/safetensors.ts';
 import { readFileChecked } from '../../modelFile.ts';
 import { parseCount } from '../options.ts';
+import { writeOutputFile } from '../../fsErrors.ts';
 
 export { STATIC_ANALYSES, type StaticAnalysis };
 
@@ -126,7 +126,7 @@ export function analyseStatic(
     const name = opts.saveDirections.replace(/^.*\//, '').replace(/\.safetensors$/, '');
     const saved = pcaDirections(data.pca, name, parseCount(opts.directionsCount, '--directions-count'));
     const { tensors, metadata } = directionsToTensors(saved);
-    writeFileSync(opts.saveDirections, writeSafetensors(tensors, metadata));
+    writeOutputFile(opts.saveDirections, writeSafetensors(tensors, metadata));
   }
   return { result: data, figure: staticFigure(data, settings), summary: staticSummary(data) };
 }

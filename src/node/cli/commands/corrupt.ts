@@ -4,7 +4,6 @@
  * env (`--env`, `--seeds clean,corrupted`, `--actions`). Writes `clean.*` and `corrupted.*` (`states`,
  * `actions`, `rtgs`, `timesteps`) in the layout of the golden analysis pairs.
  */
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
   type StateEdit,
@@ -22,6 +21,7 @@ import { createModel } from '../../../model/load.ts';
 import { TsGemm } from '../../../tensor/gemmTs.ts';
 import { readFileChecked, readModelFile } from '../../modelFile.ts';
 import { parseCount, parseCountList, parseNumber } from '../options.ts';
+import { writeOutputFile } from '../../fsErrors.ts';
 
 interface CorruptOptions {
   input?: string;
@@ -188,7 +188,7 @@ export function registerCorrupt(program: Command): void {
       }
       if (sameWindow(clean, corrupted))
         process.stderr.write('warning: clean and corrupted windows are identical\n');
-      writeFileSync(
+      writeOutputFile(
         o.output,
         writeSafetensors(
           { ...inputsToTensors(clean, 'clean.'), ...inputsToTensors(corrupted, 'corrupted.') },

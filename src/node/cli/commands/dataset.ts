@@ -3,7 +3,6 @@
  * head-types`), from the model's own rollouts (seeds x target RTGs, greedy or epsilon), from the
  * scripted expert, or from a DTI trajectory file; one safetensors file (format in docs/scans.md).
  */
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
   type WindowDataset,
@@ -18,6 +17,7 @@ import { collectDemonstrations } from '../../../train/collect.ts';
 import { loadDataset } from '../../dataFile.ts';
 import { readModelFile } from '../../modelFile.ts';
 import { BACKEND_OPTION, backendFromOption, parseCount, parseFraction, parseNumberList } from '../options.ts';
+import { writeOutputFile } from '../../fsErrors.ts';
 
 interface DatasetCliOptions {
   model?: string;
@@ -105,7 +105,7 @@ export function registerDataset(program: Command): void {
           maxEpisodeSteps: maxSteps,
         });
       }
-      writeFileSync(o.output, writeWindowDataset(ds));
+      writeOutputFile(o.output, writeWindowDataset(ds));
       const [N, T] = ds.inputs.states.shape;
       const rates = ds.source.success_rate_by_rtg as number[] | undefined;
       process.stdout.write(

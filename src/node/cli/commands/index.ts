@@ -27,6 +27,11 @@ import { registerAttributionPatch } from './attributionPatch.ts';
 import { registerPathPatch } from './pathPatch.ts';
 import { registerRollouts } from './rollouts.ts';
 import { registerScrub } from './scrub.ts';
+// issue 16: features and circuits
+import { registerAcrossTraining } from './acrossTraining.ts';
+import { registerProbe } from './probe.ts';
+import { registerSae } from './sae.ts';
+import { registerTwoRtgs } from './twoRtgs.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -58,4 +63,9 @@ export const commands: RegisterCommand[] = [
   registerRollouts,
   registerAttributionPatch,
   registerScrub,
+  // issue 16
+  registerProbe,
+  registerSae,
+  registerAcrossTraining,
+  registerTwoRtgs,
 ];

@@ -4,7 +4,6 @@
  * as safetensors under the golden manifest's names (`patch.<mode>.tl.<fn>`, `patch.<mode>.dti.<fn>`) with
  * the raw patched metric beside each (`….patched`) and the clean/corrupted logit differences.
  */
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { type PatchMode, PATCH_MODES, patchPair } from '../../../analysis/causal/patching.ts';
 import { patchingSuite } from '../../../analysis/causal/patchingSuite.ts';
@@ -18,6 +17,7 @@ import { renderFigurePng, renderFigureSvg } from '../../figures.ts';
 import { readFileChecked, readModelFile } from '../../modelFile.ts';
 import { BACKEND_OPTION, backendFromOption, parseChoice, parseCount } from '../options.ts';
 import { withProgressBar } from '../progress.ts';
+import { writeOutputFile } from '../../fsErrors.ts';
 
 interface PatchOptions {
   model: string;
@@ -100,14 +100,14 @@ export function registerPatch(program: Command): void {
           out['corrupted.logit_dif'] = f32(Float32Array.of(r.corrupted), [1]);
         }
       }
-      writeFileSync(
+      writeOutputFile(
         opts.output,
         writeSafetensors(out, { model: opts.model, weights, modes: modes.join(',') }),
       );
       const written = [opts.output];
       for (const [key, fig] of figures) {
-        if (opts.svg) writeFileSync(figurePath(opts.svg, key), renderFigureSvg(fig));
-        if (opts.png) writeFileSync(figurePath(opts.png, key), renderFigurePng(fig));
+        if (opts.svg) writeOutputFile(figurePath(opts.svg, key), renderFigureSvg(fig));
+        if (opts.png) writeOutputFile(figurePath(opts.png, key), renderFigurePng(fig));
       }
       if (opts.svg) written.push(`${figures.length} SVG figures ${figurePath(opts.svg, '*')}`);
       if (opts.png) written.push(`${figures.length} PNG figures ${figurePath(opts.png, '*')}`);

@@ -4,7 +4,6 @@
  * `1 − m` as DTI plots them, plus `path.metric.*` = m) or, with `--senders`/`--receivers`, any sender
  * set -> receiver set (`path.custom`, `path.custom_metric`), as safetensors.
  */
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { patchPair } from '../../../analysis/causal/patching.ts';
 import { parseReceivers, parseSenders } from '../../../analysis/causal/pathNodes.ts';
@@ -19,6 +18,7 @@ import { nodeGemm } from '../../gemm.ts';
 import { readModelFile } from '../../modelFile.ts';
 import { directionFromOptions, readWindow } from '../analysisIo.ts';
 import { parseChoice } from '../options.ts';
+import { writeOutputFile } from '../../fsErrors.ts';
 
 interface PathPatchCliOptions {
   model: string;
@@ -110,8 +110,8 @@ export function registerPathPatch(program: Command): void {
       tensors['path.clean_logit_dif'] = f32([shown.clean], [1]);
       tensors['path.corrupted_logit_dif'] = f32([shown.corrupted], [1]);
       metadata.metric = shown.metricLabel;
-      writeFileSync(opts.output, writeSafetensors(tensors, metadata));
-      if (opts.svg) writeFileSync(opts.svg, renderFigureSvg(pathGridFigure(shown)));
+      writeOutputFile(opts.output, writeSafetensors(tensors, metadata));
+      if (opts.svg) writeOutputFile(opts.svg, renderFigureSvg(pathGridFigure(shown)));
       process.stdout.write(
         `${shown.metricLabel}: clean ${shown.clean.toFixed(4)}, corrupted ${shown.corrupted.toFixed(4)}; ` +
           `largest 1 − m ${Math.max(...shown.plotted).toFixed(4)} (${shown.senders[shown.plotted.indexOf(Math.max(...shown.plotted))]})\n` +

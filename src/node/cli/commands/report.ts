@@ -3,7 +3,6 @@
  * config, weights variant and dtlens version, every static figure, and the dynamic figures of the
  * windows of `--input` (or of a few default greedy rollouts).
  */
-import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { check } from '../../../errors.ts';
@@ -16,6 +15,7 @@ import { buildReport } from '../../../report/html.ts';
 import { nodeGemm } from '../../gemm.ts';
 import { readFileChecked, readModelFile } from '../../modelFile.ts';
 import { parseChoice, parseCount } from '../options.ts';
+import { writeOutputFile } from '../../fsErrors.ts';
 
 interface ReportOptions {
   model: string;
@@ -73,7 +73,7 @@ export function registerReport(program: Command): void {
         windows,
         generated: new Date(),
       });
-      writeFileSync(opts.output, html);
+      writeOutputFile(opts.output, html);
       const kb = (Buffer.byteLength(html) / 1024).toFixed(0);
       const s = ((performance.now() - start) / 1000).toFixed(1);
       process.stdout.write(`wrote ${opts.output}: ${kb} KiB, ${windows.length} window(s), ${s} s\n`);

@@ -2,7 +2,6 @@
  * `dtlens static`: every weights-only analysis of a model (composition scores, OV/QK circuits, SVDs,
  * full circuits of every vocabulary, ...) written to one safetensors file.
  */
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { staticResults } from '../../../analysis/static/staticTensors.ts';
 import type { RawTensor } from '../../../io/rawTensor.ts';
@@ -12,6 +11,7 @@ import { WEIGHT_VARIANTS, type WeightVariant } from '../../../model/processing.t
 import { nodeGemm } from '../../gemm.ts';
 import { readModelFile } from '../../modelFile.ts';
 import { parseChoice } from '../options.ts';
+import { writeOutputFile } from '../../fsErrors.ts';
 
 interface StaticOptions {
   model: string;
@@ -36,7 +36,7 @@ export function registerStatic(program: Command): void {
       for (const [name, t] of Object.entries(results.tensors))
         tensors[name] = { dtype: 'F32', shape: [...t.shape], data: t.data };
       const labels = JSON.stringify(results.labels);
-      writeFileSync(opts.output, writeSafetensors(tensors, { model: opts.model, weights, labels }));
+      writeOutputFile(opts.output, writeSafetensors(tensors, { model: opts.model, weights, labels }));
       process.stdout.write(`wrote ${opts.output}: ${Object.keys(tensors).length} tensors\n`);
     });
 }

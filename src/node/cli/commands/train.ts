@@ -62,6 +62,7 @@ interface TrainCliOptions {
   evalRtgs: string;
   evalMaxSteps: string;
   checkpointEvery: string;
+  seriesEvery: string;
   until?: string;
   resume?: string;
   initFrom?: string;
@@ -144,6 +145,11 @@ export function registerTrain(program: Command): void {
       '--until <n>',
       'stop after update n (default --steps), keeping the --steps schedule; writes <output>.resume.safetensors',
     )
+    .option(
+      '--series-every <n>',
+      'checkpoint series: write <output>.step<N>.safetensors every n updates and at the last (0: none)',
+      '0',
+    )
     .option('--resume <file>', 'continue from a training-state file (its config wins over the flags)')
     .option(
       '--init-from <file>',
@@ -202,6 +208,14 @@ export function registerTrain(program: Command): void {
         quiet: o.quiet ?? false,
         evaluate,
         saveState: () => saveState(stages),
+        seriesEvery: parseCount(o.seriesEvery, '--series-every'),
+        saveSeries: (step) =>
+          writeOutputFile(
+            seriesPath(o.output, step),
+            saveNativeCheckpoint(
+              trainer.checkpoint({ trainer: 'dtlens train', updates: step, series: true }),
+            ),
+          ),
       });
       const seconds = (performance.now() - started) / 1000;
       const trainSeconds = stats.updateSeconds;
@@ -244,3 +258,7 @@ export function registerTrain(program: Command): void {
       );
     });
 }
+
+/** File of the checkpoint-series model at update `step`: `<output>.step000500.safetensors`. */
+export const seriesPath = (output: string, step: number): string =>
+  `${output}.step${String(step).padStart(6, '0')}.safetensors`;

@@ -5,7 +5,7 @@
  * `analyze` read. The model fixes the window length and the observation encoding; without `--model`
  * dtlens's default model for the env (`models/<env>.safetensors`) is used.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -18,6 +18,7 @@ import { IDX_TO_ACTION } from '../../../env/core/actions.ts';
 import { nodeGemm } from '../../gemm.ts';
 import { readModelFile } from '../../modelFile.ts';
 import { parseCount, parseCountList, parseNumber } from '../options.ts';
+import { writeOutputFile } from '../../fsErrors.ts';
 
 interface WindowOptions {
   env: string;
@@ -86,7 +87,7 @@ export function registerWindow(program: Command): void {
             ? `the episode ended after ${played} step(s)`
             : `the env has actions 0..${session.env.nActions - 1}`),
       );
-      writeFileSync(
+      writeOutputFile(
         opts.output,
         windowFile(session, { model: basename(modelPath), envId: opts.env, weights: 'raw', seed }),
       );

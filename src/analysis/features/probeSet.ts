@@ -1,0 +1,215 @@
+/**
+ * A probe set: windows of recorded episodes (one per episode step, built exactly like training and
+ * rollout windows by `writeWindow`) with labels that come from the environment (`envFacts.ts`) and
+ * from the episode itself. A label is categorical: class names and one class index per window
+ * (-1 where it is undefined, e.g. the action k steps ahead past the episode end).
+ */
+import { DtlensError, check } from '../../errors.ts';
+import type { DTArchitecture } from '../../model/architecture.ts';
+import type { DTInputs } from '../../model/decisionTransformer.ts';
+import { Tensor } from '../../tensor/tensor.ts';
+import type { Dataset } from '../../train/dataset.ts';
+import { episodeReturn } from '../../train/dataset.ts';
+import { type WindowArrays, returnsToGo, writeWindow } from '../../train/sampler.ts';
+import { npRandom } from '../../env/index.ts';
+import { actionName } from '../dynamic/logitDirection.ts';
+import { type EpisodeFacts, TRACKED_OBJECTS, type TrackedObject, episodeFacts } from './envFacts.ts';
+
+/** One categorical label over the windows of a probe set. */
+export interface ProbeLabel {
+  name: string;
+  classes: string[];
+  /** [N] class index per window, -1 = undefined for that window */
+  values: Int32Array;
+}
+
+export interface ProbeSet {
+  /** Windows (one per kept episode step). */
+  n: number;
+  /** [N] episode index of each window (held-out splits are by episode). */
+  episode: Int32Array;
+  /** [N] the window's last step within its episode. */
+  step: Int32Array;
+  labels: ProbeLabel[];
+  /** Model inputs of windows [start, end). */
+  inputs(start: number, end: number): DTInputs;
+}
+
+/**
+ * Label names: `instruction` (Memory: the start-room object), `key` / `ball` / `door` (in view, seen
+ * earlier in the window = remembered, or not seen), `agent_x`, `agent_y`, `agent_dir`, `action+k`
+ * (the action taken k steps after the window's last step; `action+0` is the one the model predicts),
+ * `success` (the episode ends with a positive reward), `rtg` (the window's last RTG in quarter buckets).
+ */
+export const DEFAULT_LABELS = [
+  'instruction',
+  'key',
+  'ball',
+  'door',
+  'agent_x',
+  'agent_y',
+  'agent_dir',
+  'action+0',
+  'action+2',
+  'success',
+  'rtg',
+] as const;
+
+export interface ProbeSetOptions {
+  /** Timesteps per window (the model's `maxLen`). */
+  maxLen: number;
+  labels?: readonly string[];
+  /** Keep at most this many windows (a seeded random subset, in dataset order). */
+  maxWindows?: number;
+  seed?: number;
+}
+
+const VIEW_CLASSES = ['not seen', 'remembered', 'in view'];
+const DIRECTIONS = ['east', 'south', 'west', 'north'];
+const RTG_BUCKETS = ['<0.25', '0.25-0.5', '0.5-0.75', '>=0.75'];
+
+/**
+ * Checks that a dataset was recorded in the model's environment (same env id, observation shape and
+ * action count); a dataset of another model is a typed one-line error.
+ */
+export function checkDatasetFits(model: { arch: DTArchitecture; envId: string }, dataset: Dataset): void {
+  const shape = (s: readonly number[]) => `[${s.join(', ')}]`;
+  check(
+    dataset.env.envId === model.envId,
+    'BAD_DATASET',
+    `the dataset was recorded in ${dataset.env.envId}, the model plays ${model.envId}`,
+  );
+  check(
+    shape(dataset.obsShape) === shape(model.arch.obsShape) && dataset.nActions === model.arch.nActions,
+    'BAD_DATASET',
+    `the dataset's observations ${shape(dataset.obsShape)} and ${dataset.nActions} actions do not fit the model's ${shape(model.arch.obsShape)} and ${model.arch.nActions}`,
+  );
+}
+
+/** Builds the windows and labels of a dtlens-collected dataset (episodes replayed for env facts). */
+export function buildProbeSet(dataset: Dataset, options: ProbeSetOptions): ProbeSet {
+  const { maxLen: T } = options;
+  const names = options.labels ?? DEFAULT_LABELS;
+  check(names.length > 0, 'BAD_INPUT', 'at least one label is needed');
+  const facts = episodeFacts(dataset);
+  const rtgs = dataset.episodes.map((e) => returnsToGo(e.rewards));
+  const all: [number, number][] = [];
+  dataset.episodes.forEach((e, i) => e.actions.forEach((_, t) => all.push([i, t])));
+  check(all.length > 0, 'BAD_DATASET', 'the dataset has no steps');
+  const kept = subset(all, options.maxWindows, options.seed ?? 0);
+  const episode = Int32Array.from(kept, ([i]) => i);
+  const step = Int32Array.from(kept, ([, t]) => t);
+  const labels = names.map((name) => buildLabel(name, dataset, facts, rtgs, episode, step, T));
+  const [X, Y, C] = dataset.obsShape;
+  const cell = X * Y * C;
+  const pad = dataset.nActions;
+  return {
+    n: kept.length,
+    episode,
+    step,
+    labels,
+    inputs(start, end) {
+      const B = end - start;
+      const w: WindowArrays = {
+        states: new Float32Array(B * T * cell),
+        actions: new Int32Array(B * (T - 1)).fill(pad),
+        rtgs: new Float32Array(B * T),
+        timesteps: new Int32Array(B * T),
+        targets: new Int32Array(B * T).fill(pad),
+        T,
+        cell,
+      };
+      for (let b = 0; b < B; b++) {
+        const e = dataset.episodes[episode[start + b]];
+        const r = rtgs[episode[start + b]];
+        writeWindow(w, b, step[start + b], {
+          observation: (t) => e.observations.subarray(t * cell, (t + 1) * cell),
+          action: (t) => e.actions[t],
+          rtg: (t) => r[t],
+        });
+      }
+      return {
+        states: new Tensor(w.states, [B, T, X, Y, C]),
+        actions: T > 1 ? w.actions : new Int32Array(0),
+        rtgs: w.rtgs,
+        timesteps: w.timesteps,
+      };
+    },
+  };
+}
+
+function buildLabel(
+  name: string,
+  dataset: Dataset,
+  facts: EpisodeFacts[],
+  rtgs: Float32Array[],
+  episode: Int32Array,
+  step: Int32Array,
+  T: number,
+): ProbeLabel {
+  const n = episode.length;
+  const per = (classes: string[], f: (e: number, t: number) => number): ProbeLabel => ({
+    name,
+    classes,
+    values: Int32Array.from({ length: n }, (_, i) => f(episode[i], step[i])),
+  });
+  const at = (e: number, t: number) => facts[e].steps[t];
+  if (name === 'instruction') {
+    check(
+      facts.every((f) => f.instruction !== null),
+      'BAD_INPUT',
+      `label "instruction" exists only for Memory envs, not ${dataset.env.envId}`,
+    );
+    return per(['key', 'ball'], (e) => (facts[e].instruction === 'key' ? 0 : 1));
+  }
+  if ((TRACKED_OBJECTS as readonly string[]).includes(name)) {
+    const o = name as TrackedObject;
+    return per(VIEW_CLASSES, (e, t) => {
+      if (at(e, t).inView[o]) return 2;
+      for (let s = Math.max(0, t - T + 1); s < t; s++) if (at(e, s).inView[o]) return 1;
+      return 0;
+    });
+  }
+  if (name === 'agent_x' || name === 'agent_y') {
+    const key = name === 'agent_x' ? 'agentX' : 'agentY';
+    let max = 0;
+    for (const f of facts) for (const s of f.steps) max = Math.max(max, s[key]);
+    return per(
+      Array.from({ length: max + 1 }, (_, i) => String(i)),
+      (e, t) => at(e, t)[key],
+    );
+  }
+  if (name === 'agent_dir') return per(DIRECTIONS, (e, t) => at(e, t).agentDir);
+  const ahead = /^action\+(\d+)$/.exec(name);
+  if (ahead) {
+    const k = Number(ahead[1]);
+    const classes = Array.from({ length: dataset.nActions }, (_, a) => actionName(a));
+    return per(classes, (e, t) => {
+      const acts = dataset.episodes[e].actions;
+      return t + k < acts.length ? acts[t + k] : -1;
+    });
+  }
+  if (name === 'success')
+    return per(['failure', 'success'], (e) => (episodeReturn(dataset.episodes[e]) > 0 ? 1 : 0));
+  if (name === 'rtg') return per(RTG_BUCKETS, (e, t) => Math.min(3, Math.max(0, Math.floor(rtgs[e][t] * 4))));
+  throw new DtlensError(
+    'BAD_INPUT',
+    `unknown label "${name}"; labels: ${DEFAULT_LABELS.join(', ')} (action+k for any k)`,
+  );
+}
+
+/** At most `max` items, a seeded random subset kept in order. */
+function subset<T>(items: T[], max: number | undefined, seed: number): T[] {
+  if (max === undefined || items.length <= max) return items;
+  check(Number.isInteger(max) && max > 0, 'BAD_INPUT', `max windows must be a positive integer, got ${max}`);
+  const rng = npRandom(seed);
+  const idx = items.map((_, i) => i);
+  for (let i = idx.length - 1; i > 0; i--) {
+    const j = Math.floor(rng.random() * (i + 1));
+    [idx[i], idx[j]] = [idx[j], idx[i]];
+  }
+  return idx
+    .slice(0, max)
+    .sort((a, b) => a - b)
+    .map((i) => items[i]);
+}

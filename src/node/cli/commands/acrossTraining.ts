@@ -1,0 +1,91 @@
+/**
+ * `dtlens across-training`: the probe sweep on every checkpoint of a series (`dtlens train
+ * --series-every`) over one `dtlens collect` dataset, drawn against the training step.
+ */
+import type { Command } from 'commander';
+import { type PositionKind, POSITION_KINDS, selectHooks } from '../../../analysis/features/activations.ts';
+import { type SeriesModel, probesAcrossTraining } from '../../../analysis/features/acrossTraining.ts';
+import { buildProbeSet, checkDatasetFits, DEFAULT_LABELS } from '../../../analysis/features/probeSet.ts';
+import { acrossTrainingFigure } from '../../../analysis/figures/featureFigures.ts';
+import { createModel } from '../../../model/load.ts';
+import { readDataset } from '../../../train/dataset.ts';
+import { readFileChecked, readModelFile } from '../../modelFile.ts';
+import { writeOutputs } from '../analysisIo.ts';
+import { BACKEND_OPTION, backendFromOption, parseChoice, parseCount } from '../options.ts';
+
+interface AcrossOptions {
+  series: string[];
+  dataset: string;
+  labels: string;
+  hooks: string;
+  position: string;
+  maxWindows?: string;
+  seed: string;
+  backend: string;
+  output: string;
+  svg?: string;
+  png?: string;
+  csv?: string;
+}
+
+export function registerAcrossTraining(program: Command): void {
+  program
+    .command('across-training')
+    .description('Probe accuracy on every checkpoint of a training series, against the training step')
+    .requiredOption('--series <files...>', 'checkpoints of one run (dtlens train --series-every)')
+    .requiredOption('--dataset <file>', "episodes from `dtlens collect` in the models' environment")
+    .option('--labels <names>', 'comma-separated environment labels', DEFAULT_LABELS.join(','))
+    .option('--hooks <which>', 'residual | all | comma-separated hook names', 'residual')
+    .option('--position <kind>', 'token read in each window: S | R | A', 'S')
+    .option('--max-windows <n>', 'keep at most this many windows (seeded random subset)')
+    .option('--seed <n>', 'seed of the split, controls and subset', '0')
+    .option(...BACKEND_OPTION)
+    .requiredOption('--output <file>', 'JSON result')
+    .option('--svg <file>', 'accuracy-vs-step figure as SVG')
+    .option('--png <file>', 'figure as PNG')
+    .option('--csv <file>', 'figure data as CSV')
+    .action(async (o: AcrossOptions) => {
+      const position = parseChoice<PositionKind>(o.position, POSITION_KINDS, '--position');
+      const backend = backendFromOption(o.backend);
+      const dataset = readDataset(readFileChecked(o.dataset, 'dataset'));
+      const series: SeriesModel[] = o.series.map((name, i) => {
+        const ckpt = readModelFile(name);
+        const model = createModel(ckpt, backend);
+        checkDatasetFits({ arch: model.arch, envId: ckpt.env.envId }, dataset);
+        const updates = ckpt.offline?.updates;
+        return { name, step: typeof updates === 'number' ? updates : i, model };
+      });
+      const first = series[0].model;
+      const set = buildProbeSet(dataset, {
+        maxLen: first.maxLen,
+        labels: o.labels.split(',').map((s) => s.trim()),
+        maxWindows: o.maxWindows === undefined ? undefined : parseCount(o.maxWindows, '--max-windows'),
+        seed: parseCount(o.seed, '--seed'),
+      });
+      const result = await probesAcrossTraining(series, set, selectHooks(first, o.hooks), position, {
+        seed: parseCount(o.seed, '--seed'),
+      });
+      const written = writeOutputs(
+        o,
+        {
+          command: 'across-training',
+          dataset: o.dataset,
+          position,
+          steps: result.steps,
+          checkpoints: result.names,
+          scores: result.sweeps.map((s) => s.scores),
+        },
+        () => acrossTrainingFigure(result),
+      );
+      for (const [i, step] of result.steps.entries()) {
+        const best = set.labels.map((l) => {
+          const acc = Math.max(
+            ...result.sweeps[i].scores.filter((s) => s.label === l.name).map((s) => s.accuracy),
+          );
+          return `${l.name} ${acc.toFixed(3)}`;
+        });
+        process.stdout.write(`step ${step}: ${best.join(', ')}\n`);
+      }
+      process.stdout.write(`wrote ${written.join(', ')}\n`);
+    });
+}

@@ -1,0 +1,164 @@
+/**
+ * `dtlens sae train|eval`, `dtlens train --series-every` and `dtlens across-training` end to end on
+ * small runs; typed one-line errors for an SAE of another model and a series of different architectures.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../support/cli.ts';
+
+const model = resolve('models/MiniGrid-MemoryS7FixedStart-v0.safetensors');
+const dir = mkdtempSync(join(tmpdir(), 'dtlens-sae-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const mem = join(dir, 'mem.safetensors');
+const env = 'MiniGrid-MemoryS7FixedStart-v0';
+const quiet = ['--quiet', '--backend', 'ts'];
+
+describe('dtlens sae and across-training', () => {
+  it('collects a dataset and trains a tiny series', () => {
+    const c = runCli([
+      'collect',
+      '--env',
+      env,
+      '--one-hot',
+      '--episodes',
+      '20',
+      '--epsilon',
+      '0.2',
+      '--output',
+      mem,
+    ]);
+    expect(c.status).toBe(0);
+    const t = runCli([
+      'train',
+      '--env',
+      env,
+      '--data',
+      mem,
+      '--output',
+      join(dir, 'tiny.safetensors'),
+      '--steps',
+      '20',
+      '--series-every',
+      '10',
+      '--n-layers',
+      '1',
+      '--d-model',
+      '32',
+      '--n-heads',
+      '2',
+      '--d-mlp',
+      '32',
+      '--batch-size',
+      '8',
+      '--warm-up-steps',
+      '2',
+      '--eval-episodes',
+      '1',
+      '--eval-rtgs',
+      '1',
+      ...quiet,
+    ]);
+    expect(t.stderr).toBe('');
+    for (const s of ['000010', '000020'])
+      expect(existsSync(join(dir, `tiny.safetensors.step${s}.safetensors`))).toBe(true);
+  }, 300_000);
+
+  it('trains an SAE, evaluates it, and refuses it for another model', () => {
+    const sae = join(dir, 'sae.safetensors');
+    const t = runCli([
+      'sae',
+      'train',
+      '--model',
+      model,
+      '--dataset',
+      mem,
+      '--hook',
+      'blocks.0.hook_resid_post',
+      '--latents',
+      '64',
+      '--k',
+      '4',
+      '--steps',
+      '50',
+      '--batch',
+      '128',
+      '--output',
+      sae,
+      ...quiet,
+    ]);
+    expect(t.stderr).toBe('');
+    expect(t.stdout).toMatch(/trained 50 steps on \d+ windows/);
+    const out = join(dir, 'eval.json');
+    const e = runCli([
+      'sae',
+      'eval',
+      '--model',
+      model,
+      '--dataset',
+      mem,
+      '--sae',
+      sae,
+      '--features',
+      '0,1',
+      '--output',
+      out,
+      ...quiet,
+    ]);
+    expect(e.status).toBe(0);
+    const json = JSON.parse(readFileSync(out, 'utf8'));
+    expect(json.statistics.l0).toBeLessThanOrEqual(4);
+    expect(json.dashboards.map((d: { latent: number }) => d.latent)).toEqual([0, 1]);
+    expect(json.dashboards[0].actions).toHaveLength(7);
+    const other = runCli([
+      'sae',
+      'eval',
+      '--model',
+      join(dir, 'tiny.safetensors'),
+      '--dataset',
+      mem,
+      '--sae',
+      sae,
+      '--output',
+      out,
+      ...quiet,
+    ]);
+    expect(other.status).toBe(1);
+    expect(other.stderr.trim().split('\n')).toHaveLength(1);
+    expect(other.stderr).toContain('the SAE was trained on a model');
+  }, 300_000);
+
+  it('probes a series against the training step; refuses mixed architectures', () => {
+    const series = ['000010', '000020'].map((s) => join(dir, `tiny.safetensors.step${s}.safetensors`));
+    const out = join(dir, 'across.json');
+    const r = runCli([
+      'across-training',
+      '--series',
+      ...series,
+      '--dataset',
+      mem,
+      '--labels',
+      'agent_dir',
+      '--output',
+      out,
+      '--backend',
+      'ts',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(readFileSync(out, 'utf8')).steps).toEqual([10, 20]);
+    const mixed = runCli([
+      'across-training',
+      '--series',
+      series[0],
+      model,
+      '--dataset',
+      mem,
+      '--output',
+      out,
+    ]);
+    expect(mixed.stderr.trim()).toMatch(
+      /^dtlens: checkpoint .* has dModel = 128, .* has 32: a series must share one architecture$/,
+    );
+  }, 300_000);
+});
