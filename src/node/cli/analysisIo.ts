@@ -2,15 +2,20 @@
  * Shared plumbing of the analysis commands (`analyze`, `rtg-scan`, `steer`, ...): one window read from
  * an input file, the logit-direction options, and the JSON + figure outputs.
  */
+import type { Command } from 'commander';
+import { type PatchPair, patchPair } from '../../analysis/causal/patching.ts';
 import type { LogitDirectionSpec } from '../../analysis/dynamic/logitDirection.ts';
 import { type FigureSpec, figureCsv } from '../../analysis/figures/figure.ts';
-import type { DTInputs } from '../../model/decisionTransformer.ts';
+import type { DTInputs, DecisionTransformer } from '../../model/decisionTransformer.ts';
+import { createModel } from '../../model/load.ts';
+import { WEIGHT_VARIANTS, type WeightVariant } from '../../model/processing.ts';
+import { nodeGemm } from '../gemm.ts';
 import { inputsFromTensors, selectWindow } from '../../model/inputs.ts';
 import { readSafetensors } from '../../io/safetensors.ts';
 import { renderFigurePng, renderFigureSvg } from '../figures.ts';
 import { writeOutputFile } from '../fsErrors.ts';
-import { loadFileWith } from '../modelFile.ts';
-import { parseCount } from './options.ts';
+import { loadFileWith, readModelFile } from '../modelFile.ts';
+import { parseChoice, parseCount } from './options.ts';
 
 /** Window `index` (a `--index` value) of the input file's `<prefix>*` tensors, as a batch of one. */
 export function readWindow(path: string, prefix: string, index: string): DTInputs {
@@ -51,4 +56,45 @@ export function writeOutputs(files: OutputFiles, json: unknown, figure?: () => F
     written.push(...[files.svg, files.png, files.csv].filter((f): f is string => f !== undefined));
   }
   return written;
+}
+
+/** The options of a command that reads a model and a clean/corrupted pair of windows. */
+export interface PairCliOptions {
+  model: string;
+  input: string;
+  clean: string;
+  corrupted: string;
+  index: string;
+  weights: string;
+  positive: string;
+  negative: string;
+}
+
+/** Adds the model, pair, weights and logit-direction options of `PairCliOptions` to `command`. */
+export function addPairOptions(command: Command): Command {
+  return command
+    .requiredOption('--model <file>', 'checkpoint (.pt or dtlens .safetensors)')
+    .requiredOption('--input <file>', 'safetensors holding the pair: <clean prefix>* and <corrupted prefix>*')
+    .option('--clean <prefix>', 'prefix of the clean window', 'clean.')
+    .option('--corrupted <prefix>', 'prefix of the corrupted window', 'corrupted.')
+    .option('--index <i>', 'window of each batch', '0')
+    .option('--weights <variant>', `weight processing: ${WEIGHT_VARIANTS.join(' | ')}`, 'raw')
+    .option('--positive <action>', 'logit direction: positive action', '0')
+    .option('--negative <action>', "negative action, or 'none'", '1');
+}
+
+/** The model (with its weights variant) and the pair's clean and corrupted runs. */
+export function readPairSetup(o: PairCliOptions): {
+  weights: WeightVariant;
+  model: DecisionTransformer;
+  pair: PatchPair;
+} {
+  const weights = parseChoice<WeightVariant>(o.weights, WEIGHT_VARIANTS, '--weights');
+  const model = createModel(readModelFile(o.model), { weights, gemm: nodeGemm('auto') });
+  const pair = patchPair(
+    model,
+    readWindow(o.input, o.clean, o.index),
+    readWindow(o.input, o.corrupted, o.index),
+  );
+  return { weights, model, pair };
 }

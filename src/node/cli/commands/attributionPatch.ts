@@ -11,13 +11,14 @@ import {
   type PatchMode,
   type PatchSweepKind,
   type PatchSweepRequest,
-  patchPair,
 } from '../../../analysis/causal/patching.ts';
-import { createModel } from '../../../model/load.ts';
-import { WEIGHT_VARIANTS, type WeightVariant } from '../../../model/processing.ts';
-import { nodeGemm } from '../../gemm.ts';
-import { readModelFile } from '../../modelFile.ts';
-import { directionFromOptions, readWindow, writeOutputs } from '../analysisIo.ts';
+import {
+  type PairCliOptions,
+  addPairOptions,
+  directionFromOptions,
+  readPairSetup,
+  writeOutputs,
+} from '../analysisIo.ts';
 import { parseChoice, parseCount } from '../options.ts';
 
 /** `kind` or `kind:layer` (the MLP layer of neuron sweeps). */
@@ -29,15 +30,7 @@ function parseSweep(term: string): PatchSweepRequest {
   };
 }
 
-interface AttributionCliOptions {
-  model: string;
-  input: string;
-  clean: string;
-  corrupted: string;
-  index: string;
-  weights: string;
-  positive: string;
-  negative: string;
+interface AttributionCliOptions extends PairCliOptions {
   mode: string;
   sweeps?: string;
   compare: boolean;
@@ -45,19 +38,12 @@ interface AttributionCliOptions {
 }
 
 export function registerAttributionPatch(program: Command): void {
-  program
+  const command = program
     .command('attribution-patch')
     .description(
       'Attribution patching: first-order activation-patching sweeps from one backward pass, vs real patching',
-    )
-    .requiredOption('--model <file>', 'checkpoint (.pt or dtlens .safetensors)')
-    .requiredOption('--input <file>', 'safetensors holding the pair: <clean prefix>* and <corrupted prefix>*')
-    .option('--clean <prefix>', 'prefix of the clean window', 'clean.')
-    .option('--corrupted <prefix>', 'prefix of the corrupted window', 'corrupted.')
-    .option('--index <i>', 'window of each batch', '0')
-    .option('--weights <variant>', `weight processing: ${WEIGHT_VARIANTS.join(' | ')}`, 'raw')
-    .option('--positive <action>', 'logit direction: positive action', '0')
-    .option('--negative <action>', "negative action, or 'none'", '1')
+    );
+  addPairOptions(command)
     .option('--mode <m>', 'noise (run clean, patch corrupted in) | denoise', 'noise')
     .option(
       '--sweeps <list>',
@@ -66,9 +52,8 @@ export function registerAttributionPatch(program: Command): void {
     .option('--no-compare', 'skip the real patching sweeps')
     .requiredOption('--output <file>', 'results as JSON')
     .action(async (o: AttributionCliOptions) => {
-      const weights = parseChoice<WeightVariant>(o.weights, WEIGHT_VARIANTS, '--weights');
       const mode = parseChoice<PatchMode>(o.mode, PATCH_MODES, '--mode');
-      const model = createModel(readModelFile(o.model), { weights, gemm: nodeGemm('auto') });
+      const { weights, model, pair } = readPairSetup(o);
       const requests: PatchSweepRequest[] = o.sweeps
         ? o.sweeps.split(',').map(parseSweep)
         : [
@@ -80,11 +65,6 @@ export function registerAttributionPatch(program: Command): void {
               layer,
             })),
           ];
-      const pair = patchPair(
-        model,
-        readWindow(o.input, o.clean, o.index),
-        readWindow(o.input, o.corrupted, o.index),
-      );
       const direction = directionFromOptions(o);
       const estimates = attributionPatching(model, pair, mode, requests, direction);
       const compared = o.compare ? await compareWithPatching(model, pair, estimates, direction) : null;

@@ -5,30 +5,16 @@
  * set -> receiver set (`path.custom`, `path.custom_metric`), as safetensors.
  */
 import type { Command } from 'commander';
-import { patchPair } from '../../../analysis/causal/patching.ts';
 import { parseReceivers, parseSenders } from '../../../analysis/causal/pathNodes.ts';
 import { type PathGrid, dtiPathViews, pathPatchGrid } from '../../../analysis/causal/pathViews.ts';
 import { pathGridFigure } from '../../../analysis/figures/pathFigures.ts';
 import type { RawTensor } from '../../../io/rawTensor.ts';
 import { writeSafetensors } from '../../../io/safetensors.ts';
-import { createModel } from '../../../model/load.ts';
-import { WEIGHT_VARIANTS, type WeightVariant } from '../../../model/processing.ts';
 import { renderFigureSvg } from '../../figures.ts';
-import { nodeGemm } from '../../gemm.ts';
-import { readModelFile } from '../../modelFile.ts';
-import { directionFromOptions, readWindow } from '../analysisIo.ts';
-import { parseChoice } from '../options.ts';
+import { type PairCliOptions, addPairOptions, directionFromOptions, readPairSetup } from '../analysisIo.ts';
 import { writeOutputFile } from '../../fsErrors.ts';
 
-interface PathPatchCliOptions {
-  model: string;
-  input: string;
-  clean: string;
-  corrupted: string;
-  index: string;
-  weights: string;
-  positive: string;
-  negative: string;
+interface PathPatchCliOptions extends PairCliOptions {
   senders?: string;
   receivers: string;
   skipUnreachable?: boolean;
@@ -43,19 +29,12 @@ const f32 = (values: ArrayLike<number>, shape: number[]): RawTensor => ({
 });
 
 export function registerPathPatch(program: Command): void {
-  program
+  const command = program
     .command('path-patch')
     .description(
       "Path patching (two passes, DTI's path_patch): DTI's views or any sender set -> receiver set",
-    )
-    .requiredOption('--model <file>', 'checkpoint (.pt or dtlens .safetensors)')
-    .requiredOption('--input <file>', 'safetensors holding the pair: <clean prefix>* and <corrupted prefix>*')
-    .option('--clean <prefix>', 'prefix of the clean window', 'clean.')
-    .option('--corrupted <prefix>', 'prefix of the corrupted window', 'corrupted.')
-    .option('--index <i>', 'window of each batch', '0')
-    .option('--weights <variant>', `weight processing: ${WEIGHT_VARIANTS.join(' | ')}`, 'raw')
-    .option('--positive <action>', 'logit direction: positive action', '0')
-    .option('--negative <action>', "negative action, or 'none'", '1')
+    );
+  addPairOptions(command)
     .option(
       '--senders <list>',
       'sender set (blocks, heads, heads@each, mlps, embeds, L1H2, L1H2@25, mlp0, embed:R, ...)',
@@ -78,11 +57,7 @@ export function registerPathPatch(program: Command): void {
         '  dtlens path-patch --model M.pt --input pair.safetensors --senders heads --receivers L1H2.v,mlp1 --output p.safetensors',
     )
     .action(async (opts: PathPatchCliOptions) => {
-      const weights = parseChoice<WeightVariant>(opts.weights, WEIGHT_VARIANTS, '--weights');
-      const model = createModel(readModelFile(opts.model), { weights, gemm: nodeGemm('auto') });
-      const clean = readWindow(opts.input, opts.clean, opts.index);
-      const corrupted = readWindow(opts.input, opts.corrupted, opts.index);
-      const pair = patchPair(model, clean, corrupted);
+      const { model, pair } = readPairSetup(opts);
       const metric = { kind: 'logit-diff' as const, direction: directionFromOptions(opts) };
       const views = opts.senders === undefined ? (await dtiPathViews(model, pair, { metric })).views : null;
       const tensors: Record<string, RawTensor> = {};
