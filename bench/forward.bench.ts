@@ -17,7 +17,7 @@ import { createModel } from '../src/model/load.ts';
 import { GEMM_BACKENDS, nodeFusedCore, nodeGemm } from '../src/node/gemm.ts';
 import { Tensor } from '../src/tensor/tensor.ts';
 import { compareMs, printTable, targetStatus } from './harness.ts';
-import { randomModel, seededRandom } from '../test/support/randomModel.ts';
+import { MEMORY_GATED_MLP_ARCH, randomModel, seededRandom } from '../test/support/randomModel.ts';
 
 const LATENCY_TARGET_MS = 2;
 const THROUGHPUT_TARGET = 4500;
@@ -32,22 +32,7 @@ function buildModel(backend: (typeof GEMM_BACKENDS)[number], fused: boolean): De
   const fusedCore = fused ? nodeFusedCore(backend) : undefined;
   if (existsSync(MODEL_PATH))
     return createModel(loadCheckpoint(new Uint8Array(readFileSync(MODEL_PATH))), { gemm, fusedCore });
-  return randomModel(
-    {
-      dModel: 128,
-      nHeads: 4,
-      dHead: 32,
-      dMlp: 256,
-      nLayers: 2,
-      nCtx: 26,
-      normalization: 'LN',
-      gatedMlp: true,
-      activationFn: 'relu',
-      nActions: 7,
-      obsShape: [7, 7, 20],
-    },
-    { gemm, fusedCore },
-  );
+  return randomModel(MEMORY_GATED_MLP_ARCH, { gemm, fusedCore });
 }
 
 /** B full windows of 9 timesteps with one-hot observations (3 ones per cell). */

@@ -18,7 +18,7 @@ import { inputsFromTensors } from '../src/model/inputs.ts';
 import { createModel } from '../src/model/load.ts';
 import { nodeFusedCore, nodeGemm } from '../src/node/gemm.ts';
 import { Tensor } from '../src/tensor/tensor.ts';
-import { randomInputs, randomModel } from '../test/support/randomModel.ts';
+import { MEMORY_GATED_MLP_ARCH, randomInputs, randomModel } from '../test/support/randomModel.ts';
 import { compareMs, printTable } from './harness.ts';
 
 const SHARED = fileURLToPath(new URL('../../shared/', import.meta.url));
@@ -44,19 +44,7 @@ function setup(backend: 'auto' | 'wasm'): {
     const g = readSafetensors(new Uint8Array(readFileSync(PAIR_PATH))).tensors;
     return { model, clean: inputsFromTensors(g, 'clean.'), corrupted: inputsFromTensors(g, 'corrupted.') };
   }
-  const arch = {
-    dModel: 128,
-    nHeads: 4,
-    dHead: 32,
-    dMlp: 256,
-    nLayers: 2,
-    nCtx: 26,
-    normalization: 'LN',
-    gatedMlp: true,
-    activationFn: 'relu',
-    nActions: 7,
-    obsShape: [7, 7, 20],
-  } as const;
+  const arch = MEMORY_GATED_MLP_ARCH;
   const model = randomModel(arch, { gemm });
   return { model, clean: randomInputs(arch, 1, 9, 1), corrupted: randomInputs(arch, 1, 9, 2) };
 }

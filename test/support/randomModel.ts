@@ -31,6 +31,21 @@ export const tinyArch = (overrides: Partial<DTArchitecture> = {}): DTArchitectur
   ...overrides,
 });
 
+/** The shape of DTI's MemoryGatedMLP (random weights stand in for it where ../shared is absent). */
+export const MEMORY_GATED_MLP_ARCH: DTArchitecture = {
+  dModel: 128,
+  nHeads: 4,
+  dHead: 32,
+  dMlp: 256,
+  nLayers: 2,
+  nCtx: 26,
+  normalization: 'LN',
+  gatedMlp: true,
+  activationFn: 'relu',
+  nActions: 7,
+  obsShape: [7, 7, 20],
+};
+
 /** A state dict for `arch` with values uniform in [-scale, scale] (LN weights around 1). */
 export function randomStateDict(
   arch: DTArchitecture,
