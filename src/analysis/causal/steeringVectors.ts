@@ -12,6 +12,7 @@ import { ActivationCache } from '../../model/activationCache.ts';
 import type { DTInputs, DecisionTransformer } from '../../model/decisionTransformer.ts';
 import { Tensor, numelOf, shapeString } from '../../tensor/tensor.ts';
 import { type JobControl, forEachChunk } from '../jobs.ts';
+import { pairSteering } from '../scans/steering.ts';
 import type { SourceCaches } from './apply.ts';
 import type { ClosedLoopCondition } from './closedLoop.ts';
 import { hookRowShape } from './intervention.ts';
@@ -28,24 +29,23 @@ export interface SteeringVector {
   positions?: readonly number[];
 }
 
-/** `corrupted − clean` at `hook` ([P, ...]): DTI's AVEC `act_diff` from a clean/corrupted pair of windows. */
+/** `corrupted − clean` at `hook` ([P, ...]): DTI's AVEC `act_diff`, from the scans' `pairSteering`. */
 export function pairSteeringVector(
   model: DecisionTransformer,
   clean: DTInputs,
   corrupted: DTInputs,
   hook: string,
 ): SteeringVector {
-  checkHook(model, hook);
-  const at = (inputs: DTInputs) => model.run(inputs, { cache: [hook] }).cache!.get(hook);
-  const a = at(clean);
-  const b = at(corrupted);
-  check(
-    a.shape[0] === 1 && shapeString(a.shape) === shapeString(b.shape),
-    'BAD_SHAPE',
-    `the clean and corrupted windows must be single windows of the same shape, got ${shapeString(a.shape)} and ${shapeString(b.shape)}`,
-  );
-  const diff = b.data.map((v, i) => v - a.data[i]);
-  return { hook, vector: new Tensor(diff, a.shape.slice(1)) };
+  const { sources } = pairSteering(model, clean, corrupted, hook);
+  const a = sources!.clean.get(hook);
+  const b = sources!.corrupted.get(hook);
+  return {
+    hook,
+    vector: new Tensor(
+      b.data.map((v, i) => v - a.data[i]),
+      a.shape.slice(1),
+    ),
+  };
 }
 
 const checkHook = (model: DecisionTransformer, hook: string) =>

@@ -14,6 +14,7 @@ import { meanInterval, wilson } from '../../../src/analysis/causal/stats.ts';
 import {
   directionVector,
   meanDifferenceVector,
+  pairSteeringVector,
   randomLike,
   steeringConditions,
 } from '../../../src/analysis/causal/steeringVectors.ts';
@@ -124,6 +125,28 @@ describe('closed-loop rollouts', () => {
       ),
     ).rejects.toThrow(/unknown hook point/);
     await expect(closedLoopRollouts(model, [], base)).rejects.toThrow(DtlensError);
+  });
+});
+
+describe('steering vectors from a pair', () => {
+  it('are corrupted − clean at the hook, position by position; an unknown hook is refused', () => {
+    const windows = windowsFromRollouts(model, {
+      env: ckpt.env,
+      seeds: [0, 1],
+      targetRtg: 0.9,
+      maxEpisodeSteps: 3,
+    });
+    const hook = 'blocks.1.hook_resid_pre';
+    const clean = selectWindow(windows.inputs, 0);
+    const corrupted = selectWindow(windows.inputs, windows.features.length - 1);
+    const v = pairSteeringVector(model, clean, corrupted, hook);
+    const at = (w: typeof clean) => model.run(w, { cache: [hook] }).cache!.get(hook);
+    const [a, b] = [at(clean), at(corrupted)];
+    expect(v.hook).toBe(hook);
+    expect(v.vector.shape).toEqual(a.shape.slice(1));
+    v.vector.data.forEach((x, i) => expect(x).toBe(Math.fround(b.data[i] - a.data[i])));
+    expect(v.vector.data.some((x) => x !== 0)).toBe(true);
+    expect(() => pairSteeringVector(model, clean, corrupted, 'blocks.7.hook_resid_pre')).toThrow(DtlensError);
   });
 });
 
