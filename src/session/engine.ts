@@ -20,12 +20,12 @@ import { type NameFilter, matchesFilter } from '../model/hooks.ts';
 import { WEIGHT_VARIANTS, type WeightVariant } from '../model/processing.ts';
 import type { Gemm } from '../tensor/gemm.ts';
 import { frameTokenLabels, stepsTaken } from './history.ts';
-import { openSession } from './openSession.ts';
+import { makeSessionEnv, openSession } from './openSession.ts';
 import { PANELS, type PanelNeeds, type PanelSpec, type WindowPanel } from './panels/index.ts';
+import type { JobContext } from './panels/types.ts';
 import { keepDirections } from './panels/weights.ts';
 import { normalizeParams } from './params.ts';
-import type { PlaySession } from './playSession.ts';
-import { predictionFrom } from './playSession.ts';
+import { PlaySession, predictionFrom } from './playSession.ts';
 import {
   type EngineCommand,
   type EngineReply,
@@ -206,11 +206,30 @@ export class Engine {
       const session = this.current();
       const inputs = session.window();
       const P = this.lastRun?.transformerOut.shape[1] ?? session.model.arch.nCtx;
-      const ctx = {
+      const ckpt = this.loaded();
+      const seed = this.seed;
+      const actions = actionsTaken(session);
+      const ctx: JobContext = {
         model: session.model,
         inputs,
         position: resolvePosition(position, P),
         weights: this.weights,
+        episode: {
+          env: ckpt.env,
+          seed,
+          actions,
+          initialRtg: session.initialRtg,
+          replay: () => {
+            const copy = new PlaySession(
+              session.model,
+              makeSessionEnv(ckpt),
+              session.initialRtg,
+              session.layout,
+            );
+            replayEpisode(copy, seed, actions);
+            return copy.env;
+          },
+        },
       };
       return { ok: true, data: await spec.run(ctx, normalizeParams(spec.params, request.params), control) };
     } catch (e) {

@@ -10,6 +10,8 @@
  *
  * `compute`/`run` return plain data (structured-clone safe); the UI view of the same id draws it.
  */
+import type { EnvConfig } from '../../config/config.ts';
+import type { Env } from '../../env/core/types.ts';
 import type { AnalysisRun } from '../../analysis/dynamic/run.ts';
 import type { JobControl } from '../../analysis/jobs.ts';
 import type { DTArchitecture } from '../../model/architecture.ts';
@@ -38,12 +40,25 @@ export interface WindowContext {
   position: number;
 }
 
-/** What a job runs on: the model and a snapshot of the window when the job was started. */
+/** The episode being played when a job started: enough to rebuild its env state exactly. */
+export interface JobEpisode {
+  /** The checkpoint's env config (what closed-loop rollouts and datasets play). */
+  env: EnvConfig;
+  seed: number;
+  /** Actions taken since the seeded reset. */
+  actions: readonly number[];
+  initialRtg: number;
+  /** A fresh env replayed to the current state (`reset(seed)` then `actions`); the live env is never touched. */
+  replay(): Env;
+}
+
+/** What a job runs on: the model and a snapshot of the window and episode when the job was started. */
 export interface JobContext {
   model: DecisionTransformer;
   inputs: DTInputs;
   position: number;
   weights: WeightVariant;
+  episode: JobEpisode;
 }
 
 interface PanelMeta {

@@ -3,6 +3,7 @@
  * on the same corruption, reports progress and stops on cancel; the attribution job returns the
  * comparison of its sweep; bad node lists are typed errors.
  */
+import { windowJobContext } from '../../support/jobContext.ts';
 import { describe, expect, it } from 'vitest';
 import { attributionPatching } from '../../../src/analysis/causal/attributionPatching.ts';
 import { parseReceivers, parseSenders } from '../../../src/analysis/causal/pathNodes.ts';
@@ -20,7 +21,7 @@ import { windowInputs } from '../analysis/support.ts';
 const arch = tinyArch({ gatedMlp: true, obsShape: [3, 3, 3] });
 const model = randomModel(arch);
 const inputs = windowInputs(arch, 1, 3, 5);
-const ctx = { model, inputs, position: 7, weights: 'raw' as const };
+const ctx = windowJobContext(model, inputs, 7);
 const corruption = { corruption: 'state', step: 1, x: 0, y: 2, object: 'key' };
 
 describe('issue-14 causal panels', () => {

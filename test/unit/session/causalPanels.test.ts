@@ -3,6 +3,7 @@
  * (matching the library run directly), reports progress and stops on cancel; counterfactual attention
  * and ablation compute from the window; bad settings are typed errors.
  */
+import { windowJobContext } from '../../support/jobContext.ts';
 import { describe, expect, it } from 'vitest';
 import { activationPatching, patchPair } from '../../../src/analysis/causal/patching.ts';
 import { corruptWindow } from '../../../src/analysis/causal/variations.ts';
@@ -22,7 +23,7 @@ import { windowInputs } from '../analysis/support.ts';
 const arch = tinyArch({ gatedMlp: true, obsShape: [3, 3, 3] });
 const model = randomModel(arch);
 const inputs = windowInputs(arch, 1, 3, 5);
-const ctx = { model, inputs, position: 7, weights: 'raw' as const };
+const ctx = windowJobContext(model, inputs, 7);
 
 describe('causal panels', () => {
   it('activation patching job: the requested sweep, as the library computes it, with the editor grids', async () => {

@@ -1,5 +1,6 @@
 /** The features panel's worker half on the default MemoryS7 model: the probe job collects, probes and reports progress; bad env is typed. */
 import { readFileSync } from 'node:fs';
+import { windowJobContext } from '../../support/jobContext.ts';
 import { describe, expect, it } from 'vitest';
 import type { ProbeSweepResult } from '../../../src/analysis/features/probe.ts';
 import { loadCheckpoint } from '../../../src/io/checkpoint.ts';
@@ -14,7 +15,7 @@ const ckpt = loadCheckpoint(
   new Uint8Array(readFileSync('models/MiniGrid-MemoryS7FixedStart-v0.safetensors')),
 );
 const model = createModel(ckpt, { gemm: new TsGemm() });
-const ctx = { model, inputs: randomInputs(model.arch, 1, 2), position: 4, weights: 'raw' as const };
+const ctx = windowJobContext(model, randomInputs(model.arch, 1, 2), 4);
 
 describe('features panels', () => {
   it('probe-sweep probes the residual stream for every label, with progress', async () => {

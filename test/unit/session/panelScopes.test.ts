@@ -6,7 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { forEachChunk } from '../../../src/analysis/jobs.ts';
+import { loadCheckpoint } from '../../../src/io/checkpoint.ts';
 import { Engine } from '../../../src/session/engine.ts';
+import { openSession } from '../../../src/session/openSession.ts';
+import { replayEpisode } from '../../../src/session/replay.ts';
 import type { JobPanel, ModelPanel, PanelSpec, WindowPanel } from '../../../src/session/panels/index.ts';
 import type { EngineCommand, EngineResult, PanelRequest } from '../../../src/session/protocol.ts';
 import { TsGemm } from '../../../src/tensor/gemmTs.ts';
@@ -52,7 +55,26 @@ const jobPanel: JobPanel = {
     return { rows, rtg: ctx.inputs.rtgs.at(-1), position: ctx.position };
   },
 };
-const REGISTRY: PanelSpec[] = [modelPanel, windowPanel, jobPanel];
+const episodePanel: JobPanel = {
+  id: 'test-episode',
+  title: 'Episode test panel',
+  group: 'scans',
+  scope: 'job',
+  help: 'test',
+  params: {},
+  async run(ctx) {
+    const env = ctx.episode.replay();
+    const u = env.unwrapped;
+    return {
+      seed: ctx.episode.seed,
+      actions: ctx.episode.actions,
+      envId: ctx.episode.env.envId,
+      agent: [...u.agentPos, u.agentDir],
+      image: Array.from(env.observe().image),
+    };
+  },
+};
+const REGISTRY: PanelSpec[] = [modelPanel, windowPanel, jobPanel, episodePanel];
 
 function setup() {
   const engine = new Engine(new TsGemm(), () => 0, REGISTRY);
@@ -139,6 +161,28 @@ describe('panel scopes', () => {
       ok: false,
       error: { code: 'BAD_INPUT', message: /not a job panel/ },
     });
+  });
+
+  it("gives a job the episode: a fresh env replayed to the live one's state", async () => {
+    const { engine, send } = setup();
+    send({ type: 'step', action: 2 });
+    const live = openSession(loadCheckpoint(bytes()), { gemm: new TsGemm() });
+    replayEpisode(live, 1, [2, 2]);
+    const u = live.env.unwrapped;
+    expect(await engine.runJob({ id: 'test-episode', params: {} }, null, {})).toEqual({
+      ok: true,
+      data: {
+        seed: 1,
+        actions: [2, 2],
+        envId: 'MiniGrid-Dynamic-Obstacles-8x8-v0',
+        agent: [...u.agentPos, u.agentDir],
+        image: Array.from(live.env.observe().image),
+      },
+    });
+    // the replay is a copy: a job that moves its agent leaves the live episode where it was
+    const before = send({ type: 'refresh' }).view;
+    await engine.runJob({ id: 'test-episode', params: {} }, null, {});
+    expect(send({ type: 'refresh' }).view.frames).toEqual(before.frames);
   });
 
   it('leaves job panels out of the per-command panel outcomes', () => {

@@ -1,4 +1,5 @@
 /** The Scans panels' worker halves on a tiny model: the RTG scan job reports progress and honours its settings; head types match the library. */
+import { windowJobContext } from '../../support/jobContext.ts';
 import { describe, expect, it } from 'vitest';
 import { analysisRun } from '../../../src/analysis/dynamic/run.ts';
 import { windowHeadTypes } from '../../../src/analysis/scans/headTypes.ts';
@@ -19,7 +20,7 @@ describe('scan panels', () => {
     const panel = panelById('rtg-scan') as JobPanel;
     const params = normalizeParams(panel.params, { n: 6, min: -1, tokens: 'current', ln: 'apply' });
     const seen: number[] = [];
-    const r = (await panel.run({ model, inputs: window, position: 4, weights: 'processed' }, params, {
+    const r = (await panel.run(windowJobContext(model, window, 4, 'processed'), params, {
       chunkRows: 4,
       onProgress: (done) => seen.push(done),
     })) as RtgScanResult;
