@@ -6,14 +6,9 @@
  * values a link cannot use are named in a notice.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { flushSync } from 'react-dom';
 import type { WeightVariant } from '../../src/model/processing.ts';
-import type {
-  EngineCommand,
-  EngineResult,
-  Frame,
-  ModelInfo,
-  PanelOutcome,
-} from '../../src/session/protocol.ts';
+import type { EngineCommand, EngineResult, Frame, ModelInfo } from '../../src/session/protocol.ts';
 import {
   type ShareableState,
   type UrlPanel,
@@ -29,9 +24,10 @@ import { PlayCard } from './components/PlayCard.tsx';
 import { PositionBar } from './components/PositionBar.tsx';
 import { PredictionCard } from './components/PredictionCard.tsx';
 import { TrajectoryCard } from './components/TrajectoryCard.tsx';
-import { EngineClient, EngineFailure } from './engineClient.ts';
+import { EngineClient, EngineFailure, type FileRequest } from './engineClient.ts';
 import { download } from './figures/exportFigure.ts';
 import { SCROLL_KEYS, actionForKey, isTypingTarget } from './keys.ts';
+import { PanelResults } from './panelResults.ts';
 import { type ServedModel, fetchServedModel, listServedModels } from './modelSource.ts';
 import { PANEL_VIEWS } from './panels/registry.tsx';
 
@@ -52,7 +48,7 @@ export function App() {
   const [served, setServed] = useState<ServedModel[] | null>(null);
   const [model, setModel] = useState<ModelInfo | null>(null);
   const [result, setResult] = useState<EngineResult | null>(null);
-  const [results, setResults] = useState<Record<string, PanelOutcome>>({});
+  const results = useMemo(() => new PanelResults(), []);
   const [frames, setFrames] = useState<Frame[]>([]);
   const [panels, setPanels] = useState<UrlPanel[]>(() =>
     initial.state.panels.filter((p) => PANEL_VIEWS[p.id]),
@@ -77,19 +73,22 @@ export function App() {
   const unknownPosition = !!position && !!result && !result.view.window.some((t) => t.label === position);
 
   useEffect(() => {
-    client.onPanels = (update) => setResults((prev) => ({ ...prev, ...update }));
-  }, [client]);
+    client.onPanels = (update) => results.update(update);
+  }, [client, results]);
 
-  const apply = useCallback((r: EngineResult) => {
-    if (r.model) {
-      setModel(r.model);
-      setResults({});
-    }
-    setFrames((prev) => [...prev.slice(0, r.view.frames.from), ...r.view.frames.items]);
-    setResult(r);
-    setSeed(r.view.seed);
-    setInitialRtg(r.view.initialRtg);
-  }, []);
+  const apply = useCallback(
+    (r: EngineResult) => {
+      if (r.model) {
+        setModel(r.model);
+        results.clear();
+      }
+      setFrames((prev) => [...prev.slice(0, r.view.frames.from), ...r.view.frames.items]);
+      setResult(r);
+      setSeed(r.view.seed);
+      setInitialRtg(r.view.initialRtg);
+    },
+    [results],
+  );
 
   const send = useCallback(
     async (
@@ -103,7 +102,8 @@ export function App() {
       if (!busyTimer) setBusy(true);
       try {
         const r = await client.send(command, panelList, pos);
-        apply(r);
+        // Drawn at once, before the panel messages that follow it are handled: the prediction first.
+        flushSync(() => apply(r));
         setError(null);
         return r;
       } catch (e) {
@@ -202,6 +202,7 @@ export function App() {
     return () => clearTimeout(timer);
   }, [model, result, panels, position]);
 
+  const openIds = useMemo(() => new Set(panels.map((p) => p.id)), [panels]);
   const canPlay = !!result && !result.view.episodeEnd && !running;
   const act = useCallback(
     (action: number) => {
@@ -263,15 +264,20 @@ export function App() {
   );
 
   const saveFile = useCallback(
-    async (kind: 'exportWindow' | 'report') => {
+    async (request: FileRequest) => {
       try {
-        const bytes = await client.file(kind);
+        const bytes = await client.file(request);
         const stem = `${model?.fileName.replace(/\.[^.]+$/, '') ?? 'model'}-seed${seed}-t${result?.view.time ?? 0}`;
+        const name = {
+          report: `report-${stem}.html`,
+          exportWindow: `window-${stem}.safetensors`,
+          exportPair: `pair-${stem}.safetensors`,
+        }[request.kind];
         download(
           new Blob([bytes as BlobPart], {
-            type: kind === 'report' ? 'text/html' : 'application/octet-stream',
+            type: request.kind === 'report' ? 'text/html' : 'application/octet-stream',
           }),
-          kind === 'report' ? `report-${stem}.html` : `window-${stem}.safetensors`,
+          name,
         );
       } catch (e) {
         setError(e instanceof Error ? e.message : String(e));
@@ -305,8 +311,8 @@ export function App() {
         canReset={!!model}
         weights={model?.weights ?? initial.state.weights}
         onWeights={(weights: WeightVariant) => void send({ type: 'setWeights', weights })}
-        onExportWindow={model ? () => void saveFile('exportWindow') : undefined}
-        onSaveReport={model ? () => void saveFile('report') : undefined}
+        onExportWindow={model ? () => void saveFile({ kind: 'exportWindow' }) : undefined}
+        onSaveReport={model ? () => void saveFile({ kind: 'report' }) : undefined}
       />
       {error && (
         <div className="banner error" role="alert">
@@ -361,7 +367,7 @@ export function App() {
             <TrajectoryCard model={model} view={result.view} frames={frames} />
           </aside>
           <main className="analysis-column" aria-label="analyses">
-            <PanelBrowser open={new Set(panels.map((p) => p.id))} onToggle={togglePanel} />
+            <PanelBrowser open={openIds} onToggle={togglePanel} />
             <PositionBar view={result.view} position={position} onChange={choosePosition} />
             <PanelArea
               model={model}
@@ -371,6 +377,7 @@ export function App() {
               onChange={setPanelList}
               runJob={(panel, progress) => client.runJob(panel, positionRef.current, progress)}
               command={(c) => void send(c)}
+              exportPair={(panel) => void saveFile({ kind: 'exportPair', panel })}
             />
             <ModelInfoCard model={model} />
           </main>

@@ -14,6 +14,10 @@ import type {
   TokenPosition,
 } from '../../src/session/protocol.ts';
 
+/** A file the worker writes: the window, the report, or a causal panel's pair. */
+export type FileRequest =
+  { kind: 'exportWindow' } | { kind: 'report' } | { kind: 'exportPair'; panel: PanelRequest };
+
 export class EngineFailure extends Error {
   constructor(readonly error: EngineError) {
     super(error.message);
@@ -118,12 +122,15 @@ export class EngineClient {
     return { outcome, cancel: () => this.post({ kind: 'cancel', jobId }) };
   }
 
-  /** The current window as safetensors (`inputs.*` layout), or the HTML report. */
-  file(kind: 'exportWindow' | 'report'): Promise<Uint8Array> {
+  /**
+   * The current window as safetensors (`inputs.*` layout), the HTML report, or the clean/corrupted pair
+   * under a causal panel's settings.
+   */
+  file(request: FileRequest): Promise<Uint8Array> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.files.set(id, { resolve, reject });
-      this.post({ kind, id });
+      this.post({ ...request, id });
     });
   }
 }

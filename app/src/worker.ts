@@ -1,11 +1,12 @@
 /// <reference lib="webworker" />
 /**
  * The engine worker: one `Engine`. A command gets its reply (view and prediction) at once; the open
- * panels follow in a separate message, skipped when a newer command is already queued. Jobs run
+ * panels that changed follow one message each, every one in its own task, so the page draws each panel
+ * as it arrives and a newer queued command supersedes the panels not yet computed. Jobs run
  * chunk by chunk, yielding between chunks so cancel messages and play commands get through.
  */
 import { Engine } from '../../src/session/engine.ts';
-import type { FromEngine, ToEngine } from '../../src/session/protocol.ts';
+import type { FromEngine, PanelOutcome, ToEngine } from '../../src/session/protocol.ts';
 import { toEngineError } from '../../src/session/protocol.ts';
 import { TsGemm } from '../../src/tensor/gemmTs.ts';
 import { WasmGemm, isWasmGemmSupported } from '../../src/tensor/wasmGemm.ts';
@@ -16,7 +17,29 @@ const jobs = new Map<number, AbortController>();
 let latestCommand = 0;
 
 const post = (message: FromEngine, transfer: Transferable[] = []) => self.postMessage(message, transfer);
-const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+/** Resolves in a new task (a message to ourselves: no 4 ms clamp, unlike nested `setTimeout`s). */
+const tick = new MessageChannel();
+const waiting: (() => void)[] = [];
+tick.port1.onmessage = () => waiting.shift()?.();
+const nextTask = () =>
+  new Promise<void>((resolve) => {
+    waiting.push(resolve);
+    tick.port2.postMessage(null);
+  });
+
+/** Posts each panel outcome in its own task, until a newer command arrives. */
+async function postPanels(id: number, updates: Iterator<[string, PanelOutcome]>): Promise<void> {
+  for (;;) {
+    // A separate task: the reply (or the panel before) is on its way first.
+    await nextTask();
+    if (latestCommand !== id) return;
+    const start = performance.now();
+    const next = updates.next();
+    if (next.done) return;
+    const [panel, outcome] = next.value;
+    post({ kind: 'panels', id, panels: { [panel]: outcome }, computeMs: performance.now() - start });
+  }
+}
 
 self.onmessage = (event: MessageEvent<ToEngine>) => {
   const m = event.data;
@@ -26,11 +49,7 @@ self.onmessage = (event: MessageEvent<ToEngine>) => {
       const reply = engine.handle(m);
       post({ kind: 'reply', ...reply });
       if (!reply.ok) return;
-      // A separate task: the reply is on its way first, and a queued newer command supersedes this one.
-      setTimeout(() => {
-        if (latestCommand !== m.id) return;
-        post({ kind: 'panels', id: m.id, ...engine.computePanels(m.panels, m.position ?? null) });
-      }, 0);
+      void postPanels(m.id, engine.panelUpdates(m.panels, m.position ?? null));
       return;
     }
     case 'job': {
@@ -52,9 +71,15 @@ self.onmessage = (event: MessageEvent<ToEngine>) => {
       jobs.get(m.jobId)?.abort();
       return;
     case 'exportWindow':
+    case 'exportPair':
     case 'report':
       try {
-        const bytes = m.kind === 'report' ? engine.report(new Date()) : engine.windowFile();
+        const bytes =
+          m.kind === 'report'
+            ? engine.report(new Date())
+            : m.kind === 'exportPair'
+              ? engine.pairFile(m.panel)
+              : engine.windowFile();
         post({ kind: 'file', id: m.id, outcome: { ok: true, bytes } }, [bytes.buffer as ArrayBuffer]);
       } catch (e) {
         post({ kind: 'file', id: m.id, outcome: { ok: false, error: toEngineError(e) } });

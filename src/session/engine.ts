@@ -1,8 +1,8 @@
 /**
  * The engine behind the app, isomorphic: the browser runs it in a Web Worker, tests call it directly.
  * It owns the loaded model and play session. `handle` executes one command and runs the window once
- * (caching what the open window panels need) to answer with the new view and prediction; `computePanels`
- * then computes the open panels whose inputs changed (window panels from that run, model panels once per
+ * (caching what the open window panels need) to answer with the new view and prediction; `panelUpdates`
+ * then computes, one by one, the open panels whose inputs changed (window panels from that run, model panels once per
  * model and settings); `runJob` runs a job panel with progress and cancellation.
  */
 import { type AnalysisRun, resolveIndex } from '../analysis/dynamic/run.ts';
@@ -13,6 +13,7 @@ import { IDX_TO_ACTION } from '../env/core/actions.ts';
 import { renderGridSvg, renderObservationSvg } from '../env/render/index.ts';
 import { DtlensError } from '../errors.ts';
 import { directionsFromTensors } from '../analysis/static/directions.ts';
+import { pairFile } from '../io/pairFile.ts';
 import { readSafetensors } from '../io/safetensors.ts';
 import { type Checkpoint, loadCheckpoint } from '../io/checkpoint.ts';
 import { envConfigToJson, modelConfigToJson } from '../config/config.ts';
@@ -23,6 +24,7 @@ import { frameTokenLabels, stepsTaken } from './history.ts';
 import { makeSessionEnv, openSession } from './openSession.ts';
 import { PANELS, type PanelNeeds, type PanelSpec, type WindowPanel } from './panels/index.ts';
 import type { JobContext } from './panels/types.ts';
+import { corrupt } from './panels/causal.ts';
 import { keepDirections } from './panels/weights.ts';
 import { normalizeParams } from './params.ts';
 import { PlaySession, predictionFrom } from './playSession.ts';
@@ -164,6 +166,16 @@ export class Engine {
   ): { panels: Record<string, PanelOutcome>; computeMs: number } {
     const start = this.now();
     const out: Record<string, PanelOutcome> = {};
+    for (const [id, outcome] of this.panelUpdates(panels, position)) out[id] = outcome;
+    return { panels: out, computeMs: this.now() - start };
+  }
+
+  /**
+   * `computePanels` one panel at a time, each computed only when the next is asked for: the worker
+   * posts each outcome as soon as it is ready and stops asking once a newer command is waiting (the
+   * panels it did not reach are computed after that command).
+   */
+  *panelUpdates(panels: PanelRequest[], position: TokenPosition = null): Generator<[string, PanelOutcome]> {
     const open = new Set(panels.map((p) => p.id));
     for (const id of [...this.sent.keys()]) if (!open.has(id)) this.sent.delete(id);
     const late = (r: PanelRequest) =>
@@ -171,10 +183,10 @@ export class Engine {
     for (const request of [...panels].sort((a, b) => late(a) - late(b))) {
       const spec = this.spec(request.id);
       if (!spec) {
-        out[request.id] = {
-          ok: false,
-          error: { code: 'BAD_INPUT', message: `unknown panel "${request.id}"` },
-        };
+        yield [
+          request.id,
+          { ok: false, error: { code: 'BAD_INPUT', message: `unknown panel "${request.id}"` } },
+        ];
         continue;
       }
       if (spec.scope === 'job') continue;
@@ -185,13 +197,13 @@ export class Engine {
           ? `m${this.modelVersion}|${spec.stateKey?.(this.current().model) ?? ''}|${paramKey}`
           : `m${this.modelVersion}|w${this.windowVersion}|p${position}|${paramKey}`;
       if (this.sent.get(spec.id) === key) continue;
-      out[spec.id] =
+      const outcome =
         spec.scope === 'model'
           ? this.modelOutcome(spec, key, params)
           : this.windowOutcome(spec, params, position);
       this.sent.set(spec.id, key);
+      yield [spec.id, outcome];
     }
-    return { panels: out, computeMs: this.now() - start };
   }
 
   /**
@@ -244,6 +256,28 @@ export class Engine {
       envId: this.loaded().env.envId,
       weights: this.weights,
       seed: this.seed,
+    });
+  }
+
+  /**
+   * The current window and its corruption under the corruption settings of `panel` (a causal panel) as
+   * a pair file (`clean.*`, `corrupted.*`: what `dtlens patch` and `path-patch` read).
+   */
+  pairFile(panel: PanelRequest): Uint8Array {
+    const spec = this.spec(panel.id);
+    if (!spec || !('corruption' in spec.params))
+      throw new DtlensError('BAD_INPUT', `"${panel.id}" has no corruption settings to export a pair of`);
+    const session = this.current();
+    const clean = session.window();
+    const variation = corrupt(session.model, clean, normalizeParams(spec.params, panel.params));
+    return pairFile(clean, variation.corrupted, {
+      model: this.fileName,
+      weights: this.weights,
+      env: this.loaded().env.envId,
+      seed: String(this.seed),
+      initial_rtg: String(session.initialRtg),
+      actions: actionsTaken(session).join(','),
+      changes: variation.changes.join('; '),
     });
   }
 

@@ -1,8 +1,8 @@
 /**
  * The typed message protocol between the UI and the engine worker. A command request carries an id and
  * the open panels; the worker answers first with a `reply` (the new view and prediction, or an error
- * `{ code, message }`), then, unless a newer command is already waiting, with `panels` (the outcomes of
- * the open panels that changed). Jobs run on request, report `progress`, end with `job`, and stop on
+ * `{ code, message }`), then with one `panels` message per open panel that changed (its outcome), each
+ * computed in its own task and dropped once a newer command is waiting. Jobs run on request, report `progress`, end with `job`, and stop on
  * `cancel`.
  */
 import type { WeightVariant } from '../model/processing.ts';
@@ -57,7 +57,9 @@ export type ToEngine =
   /** The current window as safetensors in the `inputs.*` layout (`dtlens forward` reads it). */
   | { kind: 'exportWindow'; id: number }
   /** The HTML report (`dtlens report`) of the model with the current window. */
-  | { kind: 'report'; id: number };
+  | { kind: 'report'; id: number }
+  /** The current window and its corruption under a causal panel's settings (`dtlens corrupt`'s pair file). */
+  | { kind: 'exportPair'; id: number; panel: PanelRequest };
 
 /** Messages from the worker to the UI. */
 export type FromEngine =

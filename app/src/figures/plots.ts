@@ -12,6 +12,7 @@ import {
   sequentialScale,
   signedScale,
 } from '../../../src/analysis/figures/colours.ts';
+import { canvasHeatmap } from './canvasHeatmap.ts';
 
 export interface Cell {
   row: string;
@@ -52,38 +53,82 @@ export interface HeatmapOptions {
   text?: boolean;
 }
 
+/** Geometry and colour limit shared by the SVG heatmap and its canvas form. */
+export interface HeatmapLayout {
+  cellW: number;
+  cellH: number;
+  marginLeft: number;
+  marginTop: number;
+  marginBottom: number;
+  width: number;
+  height: number;
+  maxAbs: number;
+  /** The labels that get a tick (every label up to 40, then about 20). */
+  ticks: (labels: string[]) => string[];
+}
+
+export function heatmapLayout(cells: Cell[], o: HeatmapOptions): HeatmapLayout {
+  const cellW = Math.max(4, Math.min(28, 640 / Math.max(o.colLabels.length, 1)));
+  const cellH = Math.max(14, Math.min(28, 520 / Math.max(o.rowLabels.length, 1)));
+  const tickEvery = (n: number) => (n > 40 ? Math.ceil(n / 20) : 1);
+  return {
+    cellW,
+    cellH,
+    marginLeft: 70,
+    marginTop: 20,
+    // room below the axis label for descenders and underscores (d_model)
+    marginBottom: 58,
+    width: o.width ?? 90 + cellW * o.colLabels.length,
+    height: o.height ?? 118 + cellH * o.rowLabels.length,
+    maxAbs: o.limit || dataMaxAbs(cells.map((c) => c.value)) || 1e-9,
+    ticks: (labels) => labels.filter((_, i) => i % tickEvery(labels.length) === 0),
+  };
+}
+
 /** A heatmap with its colour legend below it (one element; exports stack both into one SVG). */
 export function heatmap(cells: Cell[], o: HeatmapOptions): HTMLElement {
-  const maxAbs = o.limit || dataMaxAbs(cells.map((c) => c.value)) || 1e-9;
-  const colour = (o.scheme === 'sequential' ? sequentialScale : signedScale)(maxAbs, o.legend ?? 'value');
+  const layout = heatmapLayout(cells, o);
+  const colour = (o.scheme === 'sequential' ? sequentialScale : signedScale)(
+    layout.maxAbs,
+    o.legend ?? 'value',
+  );
   const wrap = document.createElement('div');
   wrap.className = 'heatmap';
   wrap.append(
-    heatmapPlot(cells, o, colour, maxAbs),
+    heatmapPlot(cells, o, colour, layout),
     legendSvg(document, colour, { masked: cells.some((c) => Number.isNaN(c.value)) }),
   );
   return wrap;
+}
+
+/**
+ * `draw` and `exportDraw` of a heatmap `Figure`: above `RASTER_ABOVE` cells (without printed values) it
+ * is drawn on screen to a canvas (`canvasHeatmap`), exports stay SVG.
+ */
+export function heatmapDraws(
+  cells: Cell[],
+  o: HeatmapOptions,
+): { draw: () => HTMLElement; exportDraw: () => HTMLElement } {
+  const exportDraw = () => heatmap(cells, o);
+  if (cells.length <= RASTER_ABOVE || o.text) return { draw: exportDraw, exportDraw };
+  return { draw: () => canvasHeatmap(cells, o, heatmapLayout(cells, o)), exportDraw };
 }
 
 function heatmapPlot(
   cells: Cell[],
   o: HeatmapOptions,
   colour: Plot.ScaleOptions,
-  maxAbs: number,
+  layout: HeatmapLayout,
 ): SVGSVGElement | HTMLElement {
   const sequential = o.scheme === 'sequential';
-  const cellW = Math.max(4, Math.min(28, 640 / Math.max(o.colLabels.length, 1)));
-  const cellH = Math.max(14, Math.min(28, 520 / Math.max(o.rowLabels.length, 1)));
-  const tickEvery = (n: number) => (n > 40 ? Math.ceil(n / 20) : 1);
-  const ticks = (labels: string[]) => labels.filter((_, i) => i % tickEvery(labels.length) === 0);
-  if (cells.length > RASTER_ABOVE && !o.text)
-    return rasterHeatmap(cells, o, colour, maxAbs, cellW, cellH, ticks);
+  const { maxAbs, ticks } = layout;
+  if (cells.length > RASTER_ABOVE && !o.text) return rasterHeatmap(cells, o, colour, layout);
   return Plot.plot({
-    width: o.width ?? 90 + cellW * o.colLabels.length,
-    height: o.height ?? 118 + cellH * o.rowLabels.length,
-    marginLeft: 70,
-    // room below the axis label for descenders and underscores (d_model)
-    marginBottom: 58,
+    width: layout.width,
+    height: layout.height,
+    marginLeft: layout.marginLeft,
+    marginTop: layout.marginTop,
+    marginBottom: layout.marginBottom,
     style: { fontSize: '11px' },
     x: { domain: o.colLabels, label: o.xLabel ?? null, tickRotate: -45, ticks: ticks(o.colLabels) },
     y: { domain: o.rowLabels, label: o.yLabel ?? null, ticks: ticks(o.rowLabels) },
@@ -215,11 +260,9 @@ function rasterHeatmap(
   cells: Cell[],
   o: HeatmapOptions,
   colour: Plot.ScaleOptions,
-  maxAbs: number,
-  cellW: number,
-  cellH: number,
-  ticks: (labels: string[]) => string[],
+  layout: HeatmapLayout,
 ): SVGSVGElement | HTMLElement {
+  const { maxAbs, ticks } = layout;
   const R = o.rowLabels.length;
   const C = o.colLabels.length;
   const values = new Float64Array(R * C).fill(NaN);
@@ -229,10 +272,11 @@ function rasterHeatmap(
     return labels.flatMap((l, i) => (keep.has(l) ? [i + 0.5] : []));
   };
   return Plot.plot({
-    width: o.width ?? 90 + cellW * C,
-    height: o.height ?? 118 + cellH * R,
-    marginLeft: 70,
-    marginBottom: 58,
+    width: layout.width,
+    height: layout.height,
+    marginLeft: layout.marginLeft,
+    marginTop: layout.marginTop,
+    marginBottom: layout.marginBottom,
     style: { fontSize: '11px' },
     x: {
       domain: [0, C],

@@ -4,7 +4,7 @@ import type { AttentionResult } from '../../../src/analysis/dynamic/attention.ts
 import { Figure } from '../figures/Figure.tsx';
 import { maxAbs, sequentialRgb, signedRgb } from '../../../src/analysis/figures/colours.ts';
 import { MiniMatrix } from '../figures/miniMatrix.tsx';
-import { heatmap, matrixCells } from '../figures/plots.ts';
+import { heatmapDraws, matrixCells } from '../figures/plots.ts';
 import type { PanelViewProps } from './types.ts';
 
 /** Attention to a later token (key after query) is masked. */
@@ -93,20 +93,18 @@ export function AttentionView({ model, data, params, setParams }: PanelViewProps
         settings={`values=${r.values}, weighting=${r.valueWeighting}, query ${r.tokenLabels[r.query]}, weights ${model.weights}`}
         rows={cells.map((c) => ({ head: label, query: c.row, key: c.col, value: c.value }))}
         deps={[r, focus]}
-        draw={() =>
-          heatmap(
-            cells.map((c) => ({ ...c, value: masked(c.r, c.c) ? NaN : c.value })),
-            {
-              rowLabels: r.tokenLabels,
-              colLabels: r.tokenLabels,
-              xLabel: 'key',
-              yLabel: 'query',
-              scheme: scores ? 'diverging' : 'sequential',
-              limit,
-              legend: scores ? 'attention score' : 'attention probability',
-            },
-          )
-        }
+        {...heatmapDraws(
+          cells.map((c) => ({ ...c, value: masked(c.r, c.c) ? NaN : c.value })),
+          {
+            rowLabels: r.tokenLabels,
+            colLabels: r.tokenLabels,
+            xLabel: 'key',
+            yLabel: 'query',
+            scheme: scores ? 'diverging' : 'sequential',
+            limit,
+            legend: scores ? 'attention score' : 'attention probability',
+          },
+        )}
       />
     </div>
   );

@@ -1,7 +1,7 @@
 /** Cache browser: any hook point as a heatmap; pick the row and column dimensions and fix the others. */
 import type { CacheSlice } from '../../../src/analysis/dynamic/cacheBrowser.ts';
 import { Figure } from '../figures/Figure.tsx';
-import { heatmap, matrixCells } from '../figures/plots.ts';
+import { heatmapDraws, matrixCells } from '../figures/plots.ts';
 import type { PanelViewProps } from './types.ts';
 
 export function CacheView({ model, data, params, setParams }: PanelViewProps) {
@@ -81,19 +81,17 @@ export function CacheView({ model, data, params, setParams }: PanelViewProps) {
         settings={`weights ${model.weights}`}
         rows={cells.map((c) => ({ [s.rows]: c.row, [s.cols]: c.col, value: c.value }))}
         deps={[s]}
-        draw={() =>
-          heatmap(
-            cells.map((c) => ({ ...c, value: c.value <= -1e4 ? NaN : c.value })),
-            {
-              rowLabels: s.rowLabels,
-              colLabels: s.colLabels,
-              xLabel: s.cols,
-              yLabel: s.rows,
-              legend: s.hook,
-              text: R * C <= 100,
-            },
-          )
-        }
+        {...heatmapDraws(
+          cells.map((c) => ({ ...c, value: c.value <= -1e4 ? NaN : c.value })),
+          {
+            rowLabels: s.rowLabels,
+            colLabels: s.colLabels,
+            xLabel: s.cols,
+            yLabel: s.rows,
+            legend: s.hook,
+            text: R * C <= 100,
+          },
+        )}
       />
     </div>
   );

@@ -60,8 +60,8 @@ export function variationOf(p: ParamValues): Variation {
   }
 }
 
-/** The corrupted window of the current one. */
-function corrupt(model: DecisionTransformer, inputs: DTInputs, p: ParamValues) {
+/** The corrupted window of the current one (also what the app's "Export pair" writes). */
+export function corrupt(model: DecisionTransformer, inputs: DTInputs, p: ParamValues) {
   return corruptWindow(inputs, [variationOf(p)], {
     nActions: model.arch.nActions,
     maxTimestep: model.maxTimestep,

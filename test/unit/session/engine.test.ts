@@ -215,6 +215,52 @@ describeWithShared('engine protocol', () => {
     expect(Object.keys(engine.computePanels([attention, lens2]).panels)).toEqual(['attention']);
   });
 
+  it('computes panels one at a time: the ones not reached when the worker stops follow the next command', () => {
+    const { engine, send, load } = session();
+    ok(load([]));
+    const attention = { id: 'attention', params: {} };
+    const lens = { id: 'logit-lens', params: {} };
+    ok(send({ type: 'step', action: golden.actions[0] }, [attention, lens]));
+    const updates = engine.panelUpdates([attention, lens]);
+    const first = updates.next();
+    expect(first.done).toBe(false);
+    expect(first.value![0]).toBe('attention');
+    expect(first.value![1]).toMatchObject({ ok: true });
+    // the worker stops here (a newer command is waiting): the logit lens was never computed nor sent
+    ok(send({ type: 'refresh' }, [attention, lens]));
+    expect(Object.keys(engine.computePanels([attention, lens]).panels)).toEqual(['logit-lens']);
+  });
+
+  it('exports the window and its corruption under a causal panel’s settings as a pair file', () => {
+    const { engine, load } = session();
+    ok(load(golden.actions.slice(0, 4)));
+    const params = { corruption: 'all-rtg', value: 0 };
+    const file = readSafetensors(engine.pairFile({ id: 'path-patching', params }));
+    const window = readSafetensors(engine.windowFile()).tensors;
+    for (const name of ['states', 'rtgs', 'timesteps', 'actions']) {
+      const clean = file.tensors.get(`clean.${name}`)!;
+      expect(clean.shape, name).toEqual(window.get(`inputs.${name}`)!.shape);
+      expect(Array.from(clean.data as ArrayLike<unknown>), name).toEqual(
+        Array.from(window.get(`inputs.${name}`)!.data as ArrayLike<unknown>),
+      );
+    }
+    expect(Array.from(toFloat32(file.tensors.get('corrupted.rtgs')!))).toEqual(
+      new Array(file.tensors.get('corrupted.rtgs')!.shape[1]).fill(0),
+    );
+    expect(Array.from(file.tensors.get('corrupted.states')!.data as Float32Array)).toEqual(
+      Array.from(file.tensors.get('clean.states')!.data as Float32Array),
+    );
+    expect(file.metadata).toMatchObject({
+      model: `${NAME}.pt`,
+      seed: '0',
+      actions: golden.actions.slice(0, 4).join(','),
+    });
+    expect(file.metadata.changes).toMatch(/RTG/i);
+    expect(() => engine.pairFile({ id: 'attention', params: {} })).toThrow(
+      '"attention" has no corruption settings to export a pair of',
+    );
+  });
+
   it('points window panels at the chosen position, and refuses one outside the window', () => {
     const { engine, send, load } = session();
     ok(load(golden.actions.slice(0, 3)));

@@ -14,9 +14,10 @@ import {
   sameWindow,
 } from '../../../analysis/causal/variations.ts';
 import { check } from '../../../errors.ts';
-import { readSafetensors, writeSafetensors } from '../../../io/safetensors.ts';
+import { pairFile } from '../../../io/pairFile.ts';
+import { readSafetensors } from '../../../io/safetensors.ts';
 import type { DTInputs } from '../../../model/decisionTransformer.ts';
-import { inputsFromTensors, inputsToTensors, selectWindow } from '../../../model/inputs.ts';
+import { inputsFromTensors, selectWindow } from '../../../model/inputs.ts';
 import { createModel } from '../../../model/load.ts';
 import { TsGemm } from '../../../tensor/gemmTs.ts';
 import { readFileChecked, readModelFile } from '../../modelFile.ts';
@@ -188,13 +189,7 @@ export function registerCorrupt(program: Command): void {
       }
       if (sameWindow(clean, corrupted))
         process.stderr.write('warning: clean and corrupted windows are identical\n');
-      writeOutputFile(
-        o.output,
-        writeSafetensors(
-          { ...inputsToTensors(clean, 'clean.'), ...inputsToTensors(corrupted, 'corrupted.') },
-          { changes: changes.join('; ') },
-        ),
-      );
+      writeOutputFile(o.output, pairFile(clean, corrupted, { changes: changes.join('; ') }));
       process.stdout.write(`${changes.join('\n')}\nwrote ${o.output}\n`);
     });
 }
