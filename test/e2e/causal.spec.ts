@@ -2,8 +2,10 @@
  * The Causal panels in Chromium on golden pairA's clean window (MemoryS7 seed 1 after four forward
  * steps): activation patching run from a link (DTI's key -> ball edit of the instruction at S5), its
  * grid editor and heatmap, the exported CSV matching the golden sweep; counterfactual attention and
- * ablation drawn next to it.
+ * ablation drawn next to it. The pair exported from the path-patching panel, fed to `dtlens path-patch`,
+ * gives the panel's numbers.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -65,4 +67,57 @@ test('activation patching from a link reproduces golden pairA; counterfactual at
   const ablation = page.locator('[data-panel="ablation"]');
   await expect(ablation.locator('[data-figure="ablation-prediction"]')).toBeVisible();
   await expect(ablation).toContainText('left − right');
+});
+
+test('the exported pair fed to dtlens path-patch gives the path-patching panel’s numbers', async ({
+  page,
+}) => {
+  await page.goto(
+    `/?model=${MODEL}&seed=1&actions=2222&weights=raw&panels=path-patching&path-patching.step=4`,
+  );
+  await expect(page.getByTestId('current-time')).toHaveText('4', { timeout: 30_000 });
+  const panel = page.locator('[data-panel="path-patching"]');
+  await panel.getByRole('button', { name: 'Run' }).click();
+  const figure = panel.locator('[data-figure^="path-patching-"]');
+  await expect(figure).toBeVisible({ timeout: 60_000 });
+  const dir = mkdtempSync(join(tmpdir(), 'dtlens-e2e-'));
+  const save = async (click: () => Promise<void>) => {
+    const [download] = await Promise.all([page.waitForEvent('download'), click()]);
+    const path = join(dir, download.suggestedFilename());
+    await download.saveAs(path);
+    return path;
+  };
+  const csv = readFileSync(await save(() => figure.getByRole('button', { name: 'CSV' }).click()), 'utf8')
+    .trim()
+    .split(/\r?\n/)
+    .map((l) => l.split(','));
+  expect(csv[0]).toEqual(['layer', 'head', '1 − m', 'sender']);
+  const pair = await save(() => panel.getByRole('button', { name: 'Export pair' }).click());
+  expect(pair).toMatch(/pair-.*\.safetensors$/);
+  const out = join(dir, 'path.safetensors');
+  const r = spawnSync(
+    process.execPath,
+    [
+      'bin/dtlens.js',
+      'path-patch',
+      '--model',
+      resolve(SHARED, 'models', MODEL),
+      '--input',
+      pair,
+      '--senders',
+      'heads',
+      '--receivers',
+      'final',
+      '--output',
+      out,
+    ],
+    { encoding: 'utf8' },
+  );
+  expect(r.status, r.stderr).toBe(0);
+  const cli = toFloat32(readSafetensors(new Uint8Array(readFileSync(out))).tensors.get('path.custom')!);
+  expect(cli.length).toBe(csv.length - 1);
+  let worst = 0;
+  csv.slice(1).forEach((row, i) => (worst = Math.max(worst, Math.abs(Number(row[2]) - cli[i]))));
+  console.log(`exported pair -> dtlens path-patch: worst |app - CLI| 1 − m = ${worst.toExponential(2)}`);
+  expect(worst).toBeLessThan(1e-5);
 });
