@@ -8,7 +8,7 @@ import type { FigureSpec } from '../analysis/figures/figure.ts';
 import type { DecisionTransformer } from '../model/decisionTransformer.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { staticFigure } from '../analysis/figures/staticFigures.ts';
-import type { StaticData } from '../analysis/static/requests.ts';
+import { STATIC_ANALYSES, type StaticAnalysis, type StaticData } from '../analysis/static/requests.ts';
 import { type ParamValues, defaultParams } from '../session/params.ts';
 import { WEIGHTS_PANELS } from '../session/panels/weights.ts';
 
@@ -55,23 +55,45 @@ const weightNorms: StaticFigureProducer = {
   },
 };
 
-/** Weights panels in the report, with the settings of each figure (the panel's defaults otherwise). */
-const REPORTED_PANELS: [string, ParamValues[]][] = [
-  ['composition', [{ figure: 'map' }, { figure: 'strip' }, { figure: 'graph' }]],
-  ['meta-composition', [{ figure: 'bars' }]],
-  ['svd', [{ circuit: 'OV' }, { circuit: 'QK' }]],
-  ['parameters', [{ metric: 'negLogStd' }]],
-];
+/**
+ * The figures of each static analysis in the report: compact settings (one head, selected vocabularies,
+ * no per-timestep strips) that keep the file a few MB and hold for any model; typed by the analysis
+ * registry, so a new static analysis needs its entry here.
+ */
+const REPORTED: Record<StaticAnalysis, ParamValues[]> = {
+  composition: [{ figure: 'map' }, { figure: 'strip' }, { figure: 'graph' }],
+  'meta-composition': [{ figure: 'bars' }],
+  'mlp-composition': [{ layer: 0, figure: 'into' }],
+  'ov-circuit': [
+    { vocab: 'state', figure: 'gridmap', channels: '' },
+    { vocab: 'action', figure: 'strip' },
+    { vocab: 'rtg', figure: 'strip' },
+    { vocab: 'position', figure: 'heatmap' },
+  ],
+  'qk-circuit': [
+    { vocab: 'state', keyVocab: 'rtg', selectKeys: '', figure: 'heatmap' },
+    { vocab: 'position', keyVocab: 'position', selectKeys: '', figure: 'heatmap' },
+  ],
+  svd: [{ circuit: 'OV' }, { circuit: 'QK' }],
+  congruence: [{ vocab: 'position' }, { vocab: 'action' }, { reader: 'heads' }],
+  embeddings: [
+    { vocab: 'state', select: '', figure: 'pca' },
+    { vocab: 'state', select: '', figure: 'scree' },
+    { vocab: 'action', select: '', figure: 'cosine' },
+  ],
+  parameters: [{ metric: 'negLogStd' }],
+  neurons: [{ figure: 'residual' }],
+};
 
-/** A report section per reported Weights panel: its help as description, its figures at fixed settings. */
-const weightsPanelFigures: StaticFigureProducer[] = REPORTED_PANELS.map(([id, variants]) => {
+/** A report section per static analysis: its panel's help as description, its figures at `REPORTED`. */
+const weightsPanelFigures: StaticFigureProducer[] = STATIC_ANALYSES.map((id) => {
   const panel = WEIGHTS_PANELS.find((p) => p.id === id)!;
   return {
     id,
     title: panel.title,
     description: panel.help,
     figures: (model) =>
-      variants.map((v) => {
+      REPORTED[id].map((v) => {
         const params = { ...defaultParams(panel.params), ...v };
         return staticFigure(panel.compute(model, params) as StaticData, params);
       }),

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parseHTML } from 'linkedom';
 import { describe, expect, it } from 'vitest';
+import { STATIC_ANALYSES } from '../../../src/analysis/static/requests.ts';
 import { loadCheckpoint } from '../../../src/io/checkpoint.ts';
 import { toFloat32 } from '../../../src/io/rawTensor.ts';
 import { createModel } from '../../../src/model/load.ts';
@@ -64,6 +65,14 @@ describe('HTML report', () => {
       const section = document.querySelector(`[data-static="${p.id}"]`);
       expect(section, p.id).not.toBeNull();
       expect(section!.querySelectorAll('figure > svg').length).toBe(p.figures(model).length);
+    }
+  });
+
+  it('has a section with figures for every static analysis of the registry', () => {
+    for (const analysis of STATIC_ANALYSES) {
+      const section = document.querySelector(`[data-static="${analysis}"]`);
+      expect(section, analysis).not.toBeNull();
+      expect(section!.querySelectorAll('figure > svg').length, analysis).toBeGreaterThan(0);
     }
   });
 
