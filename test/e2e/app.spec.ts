@@ -1,7 +1,7 @@
 /**
  * The app end to end with MemoryGatedMLP: play a MemoryS7 episode to the goal with the keyboard
- * (prediction and attention panel update at every step), export a figure as SVG, reload to restore
- * the state from the URL, and open a bad file without breaking anything. Screenshots go to test-results/.
+ * (prediction and attention panel update at every step), export a figure as SVG (a canvas heatmap too),
+ * reload to restore the state from the URL, and open a bad file without breaking anything. Screenshots go to test-results/.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -76,6 +76,32 @@ test('exports a figure as a valid SVG', async ({ page }) => {
   }, text);
   expect(check).toMatchObject({ error: null, root: 'svg', ns: 'http://www.w3.org/2000/svg' });
   expect(check.bars).toBeGreaterThanOrEqual(7);
+});
+
+test('a large heatmap is drawn to a canvas on screen and still exports as SVG with title and legend', async ({
+  page,
+}) => {
+  await openModel(page, `?model=${MODEL}&seed=0&panels=cache`);
+  const figure = page.locator('[data-figure^="cache-"]');
+  await expect(figure.locator('canvas')).toBeVisible();
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    figure.getByRole('button', { name: 'SVG' }).click(),
+  ]);
+  const text = await readFile((await download.path())!, 'utf8');
+  const check = await page.evaluate((svg) => {
+    const doc = new DOMParser().parseFromString(svg, 'image/svg+xml');
+    return {
+      error: doc.querySelector('parsererror')?.textContent ?? null,
+      root: doc.documentElement.nodeName,
+      text: doc.documentElement.textContent ?? '',
+      cells: doc.querySelectorAll('image, rect').length,
+    };
+  }, text);
+  expect(check).toMatchObject({ error: null, root: 'svg' });
+  expect(check.text).toContain('blocks.0.hook_resid_post'); // title and legend label
+  expect(check.text).toContain('weights raw'); // settings line
+  expect(check.cells).toBeGreaterThan(0);
 });
 
 test('restores model, seed, actions, RTG and panels from the URL on reload', async ({ page }) => {
