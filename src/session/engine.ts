@@ -1,9 +1,10 @@
 /**
  * The engine behind the app, isomorphic: the browser runs it in a Web Worker, tests call it directly.
  * It owns the loaded model and play session. `handle` executes one command and runs the window once
- * (caching what the open window panels need) to answer with the new view and prediction; `panelUpdates`
- * then computes, one by one, the open panels whose inputs changed (window panels from that run, model panels once per
- * model and settings); `runJob` runs a job panel with progress and cancellation.
+ * (caching what the open window panels need) to answer with the new view and prediction;
+ * `panelUpdates` then computes, one at a time, the open panels whose inputs changed (window panels from
+ * that run, model panels once per model and settings); `runJob` runs a job panel with progress and
+ * cancellation; `windowFile`, `pairFile` and `report` write the app's exports.
  */
 import { type AnalysisRun, resolveIndex } from '../analysis/dynamic/run.ts';
 import type { JobControl } from '../analysis/jobs.ts';

@@ -2,8 +2,8 @@
  * The typed message protocol between the UI and the engine worker. A command request carries an id and
  * the open panels; the worker answers first with a `reply` (the new view and prediction, or an error
  * `{ code, message }`), then with one `panels` message per open panel that changed (its outcome), each
- * computed in its own task and dropped once a newer command is waiting. Jobs run on request, report `progress`, end with `job`, and stop on
- * `cancel`.
+ * computed in its own task and dropped once a newer command is waiting. Jobs run on request, report
+ * `progress`, end with `job`, and stop on `cancel`. Files (window, pair, report) come back as `file`.
  */
 import type { WeightVariant } from '../model/processing.ts';
 
