@@ -38,20 +38,22 @@ export function canvasHeatmap(cells: Cell[], o: HeatmapOptions, layout: HeatmapL
   canvas.width = pixels.width;
   canvas.height = pixels.height;
   canvas.getContext('2d')!.putImageData(pixels, 0, 0);
+  // percentages of the figure: it scales down to fit its panel as the SVG heatmaps do
+  const pct = (v: number, of: number) => `${(100 * v) / of}%`;
   Object.assign(canvas.style, {
     position: 'absolute',
-    left: `${marginLeft}px`,
-    top: `${marginTop}px`,
-    width: `${C * cellW}px`,
-    height: `${R * cellH}px`,
+    left: pct(marginLeft, width),
+    top: pct(marginTop, height),
+    width: pct(C * cellW, width),
+    height: pct(R * cellH, height),
     imageRendering: 'pixelated',
   });
   canvas.setAttribute('role', 'img');
   canvas.setAttribute('aria-label', `heatmap ${o.yLabel ?? 'rows'} × ${o.xLabel ?? 'columns'}`);
   canvas.addEventListener('mousemove', (e) => {
     const box = canvas.getBoundingClientRect();
-    const c = Math.floor((e.clientX - box.left) / cellW);
-    const r = Math.floor((e.clientY - box.top) / cellH);
+    const c = Math.floor(((e.clientX - box.left) / box.width) * C);
+    const r = Math.floor(((e.clientY - box.top) / box.height) * R);
     const d = r >= 0 && r < R && c >= 0 && c < C ? grid[r * C + c] : undefined;
     canvas.title = d
       ? `${o.yLabel ?? 'row'} ${d.row}, ${o.xLabel ?? 'column'} ${d.col}: ${Number.isNaN(d.value) ? 'masked' : d.value.toPrecision(4)}`
@@ -59,8 +61,10 @@ export function canvasHeatmap(cells: Cell[], o: HeatmapOptions, layout: HeatmapL
   });
 
   const axes = document.createElementNS(SVG_NS, 'svg');
-  axes.setAttribute('width', String(width));
-  axes.setAttribute('height', String(height));
+  axes.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  axes.setAttribute('width', '100%');
+  axes.setAttribute('height', '100%');
+  Object.assign(axes.style, { position: 'absolute', left: '0', top: '0' });
   axes.setAttribute('font-size', '11');
   axes.setAttribute('font-family', 'system-ui, sans-serif');
   const text = (content: string, attrs: Record<string, string | number>) => {
@@ -105,7 +109,12 @@ export function canvasHeatmap(cells: Cell[], o: HeatmapOptions, layout: HeatmapL
   }
 
   const plot = document.createElement('div');
-  Object.assign(plot.style, { position: 'relative', width: `${width}px`, height: `${height}px` });
+  Object.assign(plot.style, {
+    position: 'relative',
+    width: '100%',
+    maxWidth: `${width}px`,
+    aspectRatio: `${width} / ${height}`,
+  });
   plot.append(axes, canvas);
   const wrap = document.createElement('div');
   wrap.className = 'heatmap';
