@@ -22,7 +22,7 @@ import type { PatchPair } from '../patching.ts';
 import { acdcPrune } from './acdc.ts';
 import { edgeAttribution } from './eap.ts';
 import { edgePatchedValues } from './edgePatch.ts';
-import { type CircuitGraph, circuitGraph } from './graph.ts';
+import { type CircuitGraph, circuitGraph, edgesByLabel } from './graph.ts';
 
 export const CIRCUIT_METHODS = ['eap', 'acdc'] as const;
 export type CircuitMethod = (typeof CIRCUIT_METHODS)[number];
@@ -54,7 +54,8 @@ export interface CircuitEdgeResult {
 }
 
 export interface CircuitResult {
-  method: CircuitMethod;
+  /** `given`: a circuit evaluated with `evaluateCircuit` */
+  method: CircuitMethod | 'given';
   threshold: number;
   top: number | null;
   perPosition: boolean;
@@ -106,6 +107,79 @@ export async function circuitFaithfulness(
   return { values, faithfulness: values.map((v) => recovery(v, ends.corrupted, ends.clean)) };
 }
 
+/** What discovery and evaluation share: the reader, the graph and the normalised EAP of every edge. */
+function setup(
+  model: DecisionTransformer,
+  pair: PatchPair,
+  perPosition: boolean,
+  direction: LogitDirectionSpec,
+) {
+  const reader = metricReader(model, { kind: 'logit-diff', direction }, pair.clean);
+  const ends = metricEnds(reader, pair);
+  const graph = circuitGraph(model.arch, pair.cleanTokens.shape[1], perPosition);
+  const scale = ends.corrupted - ends.clean;
+  const attribution = edgeAttribution(model, pair, graph, direction).map((s) => s / scale);
+  return { reader, ends, graph, attribution };
+}
+
+/** Evaluates a circuit by real patching and reports it (edges ordered by |attribution|). */
+async function report(
+  model: DecisionTransformer,
+  pair: PatchPair,
+  s: ReturnType<typeof setup>,
+  circuit: number[],
+  settings: {
+    method: CircuitResult['method'];
+    threshold: number;
+    top: number | null;
+    direction: LogitDirectionSpec;
+  },
+  control: JobControl,
+): Promise<CircuitResult> {
+  const { graph, attribution, ends } = s;
+  const ordered = [...circuit].sort((a, b) => Math.abs(attribution[b]) - Math.abs(attribution[a]));
+  const { values, faithfulness } = await circuitFaithfulness(
+    model,
+    pair,
+    graph,
+    ordered,
+    settings.direction,
+    control,
+  );
+  const edges = ordered.map((e, i) => {
+    const edge = graph.edges[e];
+    const removal = faithfulness[0] - faithfulness[i + 1];
+    return {
+      label: edge.label,
+      sender: graph.senders[edge.sender].label,
+      receiver: graph.receivers[edge.receiver].label,
+      position: edge.position === null ? null : graph.tokenLabels[edge.position],
+      attribution: attribution[e],
+      removal,
+      confirmed: Math.abs(removal) >= settings.threshold,
+    };
+  });
+  return {
+    method: settings.method,
+    threshold: settings.threshold,
+    top: settings.top,
+    perPosition: graph.perPosition,
+    metricLabel: s.reader.label,
+    tokenLabels: graph.tokenLabels,
+    clean: ends.clean,
+    corrupted: ends.corrupted,
+    circuitValue: values[0],
+    faithfulness: faithfulness[0],
+    confirmedShare: edges.length === 0 ? 1 : edges.filter((e) => e.confirmed).length / edges.length,
+    graphEdges: graph.edges.length,
+    edges,
+  };
+}
+
+function checkThreshold(threshold: number): void {
+  check(Number.isFinite(threshold) && threshold >= 0, 'BAD_INPUT', `threshold must be ≥ 0, got ${threshold}`);
+}
+
 /** Discovers a circuit for the pair's logit difference (see the module comment). */
 export async function discoverCircuit(
   model: DecisionTransformer,
@@ -121,62 +195,52 @@ export async function discoverCircuit(
     onProgress,
     ...control
   } = options;
-  check(Number.isFinite(threshold) && threshold >= 0, 'BAD_INPUT', `threshold must be ≥ 0, got ${threshold}`);
+  checkThreshold(threshold);
   check(
     top === undefined || (Number.isInteger(top) && top > 0),
     'BAD_INPUT',
     `top must be a positive integer, got ${top}`,
   );
-  const reader = metricReader(model, { kind: 'logit-diff', direction }, pair.clean);
-  const ends = metricEnds(reader, pair);
-  const graph = circuitGraph(model.arch, pair.cleanTokens.shape[1], perPosition);
-  const scale = ends.corrupted - ends.clean;
-  const attribution = edgeAttribution(model, pair, graph, direction).map((s) => s / scale);
+  const s = setup(model, pair, perPosition, direction);
+  const { graph, attribution } = s;
   const phases = method === 'acdc' ? 2 : 1;
   const phase = (k: number) => (done: number, total: number) =>
     onProgress?.(((k + done / total) / phases) * 100, 100);
   let circuit: number[];
   if (method === 'acdc') {
-    const kept = await acdcPrune(model, pair, graph, reader, threshold, ends, {
+    const kept = await acdcPrune(model, pair, graph, s.reader, threshold, s.ends, {
       ...control,
       onProgress: phase(0),
     });
     circuit = graph.edges.flatMap((_, i) => (kept[i] ? [i] : []));
   } else {
-    circuit = graph.edges.flatMap((_, i) => (Math.abs(attribution[i]) >= threshold ? [i] : []));
+    circuit = graph.edges
+      .flatMap((_, i) => (Math.abs(attribution[i]) >= threshold ? [i] : []))
+      .sort((a, b) => Math.abs(attribution[b]) - Math.abs(attribution[a]))
+      .slice(0, top);
   }
-  circuit.sort((a, b) => Math.abs(attribution[b]) - Math.abs(attribution[a]));
-  if (top !== undefined && method === 'eap') circuit = circuit.slice(0, top);
-  const { values, faithfulness } = await circuitFaithfulness(model, pair, graph, circuit, direction, {
-    ...control,
-    onProgress: phase(phases - 1),
-  });
-  const edges = circuit.map((e, i) => {
-    const edge = graph.edges[e];
-    const removal = faithfulness[0] - faithfulness[i + 1];
-    return {
-      label: edge.label,
-      sender: graph.senders[edge.sender].label,
-      receiver: graph.receivers[edge.receiver].label,
-      position: edge.position === null ? null : graph.tokenLabels[edge.position],
-      attribution: attribution[e],
-      removal,
-      confirmed: Math.abs(removal) >= threshold,
-    };
-  });
-  return {
-    method,
-    threshold,
-    top: top ?? null,
-    perPosition,
-    metricLabel: reader.label,
-    tokenLabels: graph.tokenLabels,
-    clean: ends.clean,
-    corrupted: ends.corrupted,
-    circuitValue: values[0],
-    faithfulness: faithfulness[0],
-    confirmedShare: edges.length === 0 ? 1 : edges.filter((e) => e.confirmed).length / edges.length,
-    graphEdges: graph.edges.length,
-    edges,
-  };
+  const settings = { method, threshold, top: top ?? null, direction };
+  return report(model, pair, s, circuit, settings, { ...control, onProgress: phase(phases - 1) });
+}
+
+/**
+ * A given circuit (edge labels, e.g. from another pair's discovery) on this pair: its faithfulness, each
+ * edge's EAP score and real removal effect. Labels of nodes the model lacks are BAD_INPUT.
+ */
+export async function evaluateCircuit(
+  model: DecisionTransformer,
+  pair: PatchPair,
+  labels: readonly string[],
+  options: Omit<CircuitOptions, 'method' | 'top'> = {},
+): Promise<CircuitResult> {
+  const {
+    threshold = DEFAULT_CIRCUIT_THRESHOLD,
+    perPosition = true,
+    direction = DEFAULT_LOGIT_DIRECTION,
+    ...control
+  } = options;
+  checkThreshold(threshold);
+  const s = setup(model, pair, perPosition, direction);
+  const circuit = [...new Set(edgesByLabel(s.graph, labels))];
+  return report(model, pair, s, circuit, { method: 'given', threshold, top: null, direction }, control);
 }

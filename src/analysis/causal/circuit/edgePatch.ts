@@ -25,7 +25,7 @@ import { type JobControl, forEachChunk } from '../../jobs.ts';
 import type { MetricReader } from '../metrics.ts';
 import type { PatchPair } from '../patching.ts';
 import type { CircuitEdge, CircuitGraph, ReceiverNode } from './graph.ts';
-import { senderOutput } from './senders.ts';
+import { senderOutput, senderOutputAt } from './senders.ts';
 
 /** One row's patched edges, grouped by receiver. */
 type RowPatches = Map<number, CircuitEdge[]>;
@@ -92,26 +92,31 @@ export async function edgePatchedValues(
     senderOutput(model, s.node, (h) => pair.corrupted.cache!.get(h), 0),
   );
   const values = new Float64Array(rows.length);
+  const allPositions = Array.from({ length: P }, (_, p) => p);
   await forEachChunk(rows.length, control, (start, end) => {
     const B = end - start;
     const patches: RowPatches[] = rows.slice(start, end).map((row) => {
       const byReceiver: RowPatches = new Map();
       for (const e of row) {
         const edge = graph.edges[e];
-        byReceiver.set(edge.receiver, [...(byReceiver.get(edge.receiver) ?? []), edge]);
+        const list = byReceiver.get(edge.receiver);
+        if (list) list.push(edge);
+        else byReceiver.set(edge.receiver, [edge]);
       }
       return byReceiver;
     });
     const captured = new Map<string, Tensor>();
-    const diffs = new Map<string, Float32Array>();
-    /** out_s(current) − out_s(corrupted) of row b. */
-    const diff = (b: number, s: number): Float32Array => {
-      const key = `${b}:${s}`;
-      let v = diffs.get(key);
-      if (!v) {
-        v = senderOutput(model, graph.senders[s].node, (h) => captured.get(h)!, b);
-        for (let i = 0; i < v.length; i++) v[i] -= corrupted[s][i];
-        diffs.set(key, v);
+    const nSenders = graph.senders.length;
+    const diffs: (Float32Array | null | undefined)[] = new Array(B * nSenders * P);
+    /** out_s(current) − out_s(corrupted) of row b at position p, [d]; null where they are equal. */
+    const diff = (b: number, s: number, p: number): Float32Array | null => {
+      const key = (b * nSenders + s) * P + p;
+      let v = diffs[key];
+      if (v === undefined) {
+        v = senderOutputAt(model, graph.senders[s].node, (h) => captured.get(h)!, b, p);
+        let zero = true;
+        for (let j = 0; j < d; j++) zero = (v[j] -= corrupted[s][p * d + j]) === 0 && zero;
+        diffs[key] = v = zero ? null : v;
       }
       return v;
     };
@@ -119,15 +124,14 @@ export async function edgePatchedValues(
     const deltaOf = (b: number, r: number) => {
       const delta = new Float32Array(P * d);
       const touched = new Set<number>();
-      for (const e of patches[b].get(r) ?? []) {
-        const v = diff(b, e.sender);
-        for (let p = 0; p < P; p++) {
-          if (e.position !== null && e.position !== p) continue;
+      for (const e of patches[b].get(r) ?? [])
+        for (const p of e.position === null ? allPositions : [e.position]) {
+          const v = diff(b, e.sender, p);
+          if (v === null) continue; // a sender equal in both runs at p changes nothing there
           touched.add(p);
-          for (let j = p * d; j < (p + 1) * d; j++) delta[j] += v[j];
+          for (let j = 0; j < d; j++) delta[p * d + j] += v[j];
         }
-      }
-      return { delta, touched: [...touched].sort((a, b2) => a - b2) };
+      return { delta, touched: [...touched].sort((x, y) => x - y) };
     };
     /** LN(x − δ) of receiver r at the touched positions of row b: [touched, d]. */
     const normalizedInput = (b: number, r: number, touched: number[], delta: Float32Array) => {
@@ -169,16 +173,20 @@ export async function edgePatchedValues(
               if (node.kind === 'head') {
                 const { nHeads: H, dHead: dh } = arch;
                 const attn = model.weights.blocks[node.layer].attn;
+                const h = node.head;
                 const W = { q: attn.W_Q, k: attn.W_K, v: attn.W_V }[node.input].data;
                 const bias = { q: attn.b_Q, k: attn.b_K, v: attn.b_V }[node.input].data;
                 const xn = normalizedInput(b, r, touched, delta);
+                const proj = model.gemm.matmul(
+                  xn,
+                  W.subarray(h * d * dh, (h + 1) * d * dh),
+                  touched.length,
+                  d,
+                  dh,
+                );
                 touched.forEach((p, i) => {
-                  const o = ((b * P + p) * H + node.head) * dh;
-                  for (let e = 0; e < dh; e++) {
-                    let s = bias[node.head * dh + e];
-                    for (let j = 0; j < d; j++) s += xn[i * d + j] * W[(node.head * d + j) * dh + e];
-                    out.data[o + e] = s;
-                  }
+                  const o = ((b * P + p) * H + h) * dh;
+                  for (let e = 0; e < dh; e++) out.data[o + e] = proj[i * dh + e] + bias[h * dh + e];
                 });
               } else if (arch.normalization !== null) {
                 const xn = normalizedInput(b, r, touched, delta);

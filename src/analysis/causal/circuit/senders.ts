@@ -13,7 +13,37 @@ import type { SenderNode } from './graph.ts';
 /** The activations of one run by hook name (a cache, or what a run's hooks captured). */
 export type ActivationLookup = (hook: string) => Tensor;
 
-/** The sender's contribution to the residual stream of batch row `b`: a new [P * d] array. */
+/** The sender's contribution to the residual stream of batch row `b` at position `p`: a new [d] array. */
+export function senderOutputAt(
+  model: DecisionTransformer,
+  node: SenderNode,
+  act: ActivationLookup,
+  b: number,
+  p: number,
+): Float32Array {
+  const d = model.arch.dModel;
+  const at = (hook: string) => {
+    const t = act(hook);
+    const o = (b * t.shape[1] + p) * d;
+    return t.data.slice(o, o + d);
+  };
+  if (node.kind === 'pos') return at('hook_pos_embed');
+  if (node.kind === 'mlp') return at(`blocks.${node.layer}.hook_mlp_out`);
+  if (node.kind === 'embed') return tokenKind(p) === node.token ? at('hook_embed') : new Float32Array(d);
+  const { nHeads: H, dHead: dh } = model.arch;
+  const z = act(`blocks.${node.layer}.attn.hook_z`); // [B, P, H, dh]
+  const W = model.weights.blocks[node.layer].attn.W_O.data; // [H, dh, d]
+  const out = new Float32Array(d);
+  const zo = ((b * z.shape[1] + p) * H + node.head) * dh;
+  for (let e = 0; e < dh; e++) {
+    const ze = z.data[zo + e];
+    const wo = (node.head * dh + e) * d;
+    for (let j = 0; j < d; j++) out[j] += ze * W[wo + j];
+  }
+  return out;
+}
+
+/** The sender's contribution at every position of batch row `b`: a new [P * d] array. */
 export function senderOutput(
   model: DecisionTransformer,
   node: SenderNode,
@@ -21,30 +51,8 @@ export function senderOutput(
   b: number,
 ): Float32Array {
   const d = model.arch.dModel;
-  const rowOf = (hook: string) => {
-    const t = act(hook);
-    const n = t.size / t.shape[0];
-    return t.data.slice(b * n, (b + 1) * n);
-  };
-  if (node.kind === 'pos') return rowOf('hook_pos_embed');
-  if (node.kind === 'mlp') return rowOf(`blocks.${node.layer}.hook_mlp_out`);
-  if (node.kind === 'embed') {
-    const out = rowOf('hook_embed');
-    for (let p = 0; p < out.length / d; p++) if (tokenKind(p) !== node.token) out.fill(0, p * d, (p + 1) * d);
-    return out;
-  }
-  const { nHeads: H, dHead: dh } = model.arch;
-  const z = act(`blocks.${node.layer}.attn.hook_z`); // [B, P, H, dh]
-  const P = z.shape[1];
-  const W = model.weights.blocks[node.layer].attn.W_O.data; // [H, dh, d]
+  const P = act('hook_embed').shape[1];
   const out = new Float32Array(P * d);
-  for (let p = 0; p < P; p++) {
-    const zo = ((b * P + p) * H + node.head) * dh;
-    for (let e = 0; e < dh; e++) {
-      const ze = z.data[zo + e];
-      const wo = (node.head * dh + e) * d;
-      for (let j = 0; j < d; j++) out[p * d + j] += ze * W[wo + j];
-    }
-  }
+  for (let p = 0; p < P; p++) out.set(senderOutputAt(model, node, act, b, p), p * d);
   return out;
 }
