@@ -2,7 +2,8 @@
  * A discovered circuit drawn as a graph over token positions: one column per token (one "all positions"
  * column for a graph without per-position edges), one row per node in forward order (embeddings at the
  * bottom, the output at the top), an arrow per edge from its sender to its receiver in the edge's column,
- * coloured by the input it enters (q, k, v, MLP, output), as wide as its real removal effect.
+ * coloured by the input it enters (q, k, v, MLP, output), as wide as its real removal effect; a dashed
+ * grey link inside a head from a token it reads keys/values at to a token it writes at.
  */
 import * as Plot from '@observablehq/plot';
 import type { CircuitResult } from '../causal/circuit/discover.ts';
@@ -45,13 +46,20 @@ export function circuitGraphFigure(r: CircuitResult): FigureSpec {
   );
   const xs = r.perPosition ? r.tokenLabels : [ALL];
   const maxRemoval = Math.max(1e-9, ...r.edges.map((e) => Math.abs(e.removal)));
+  // A head reads keys/values at one token and writes at another: a dashed link inside the head per pair.
+  const moves: Cell[][] = [];
+  for (const head of nodes.filter((n) => /^L\d+H\d+$/.test(n))) {
+    const reads = new Set(rows.filter((row) => row[1] === head && row[2] !== 'q').map((row) => row[3]));
+    const writes = new Set(rows.filter((row) => row[0] === head).map((row) => row[3]));
+    for (const from of reads) for (const to of writes) if (from !== to) moves.push([head, from, to]);
+  }
   const dots = rows.flatMap((row) => [
     [row[0], row[3]],
     [row[1], row[3]],
   ]);
   return {
     title: `${r.method} circuit: ${r.edges.length} of ${r.graphEdges} edges, faithfulness ${r.faithfulness.toFixed(3)}, ${(100 * r.confirmedShare).toFixed(0)}% confirmed by patching`,
-    settings: `${r.metricLabel}; threshold ${r.threshold}${r.top === null ? '' : `, top ${r.top}`}; arrow colour = input (q gold, k cyan, v violet, MLP green, output black), width = real removal effect, faint = not confirmed`,
+    settings: `${r.metricLabel}; threshold ${r.threshold}${r.top === null ? '' : `, top ${r.top}`}; arrow colour = input (q gold, k cyan, v violet, MLP green, output black), width = real removal effect, faint = not confirmed, dashed = a head moving information between tokens`,
     table: { columns, rows },
     options: (interactive) => ({
       width: Math.max(360, 120 + 44 * xs.length),
@@ -72,6 +80,14 @@ export function circuitGraphFigure(r: CircuitResult): FigureSpec {
           bend: true,
           inset: 6,
           ...hover(columns, interactive),
+        }),
+        Plot.arrow(moves, {
+          x1: (m: Cell[]) => m[1],
+          x2: (m: Cell[]) => m[2],
+          y: (m: Cell[]) => m[0],
+          stroke: '#94a3b8',
+          strokeDasharray: '4,3',
+          inset: 6,
         }),
         Plot.dot(dots, {
           x: (d: Cell[]) => d[1],

@@ -17,6 +17,8 @@ import { patchPair } from '../../../src/analysis/causal/patching.ts';
 import { DtlensError } from '../../../src/errors.ts';
 import type { DTArchitecture } from '../../../src/model/architecture.ts';
 import { type DTInputs, invalidateDerivedWeights } from '../../../src/model/decisionTransformer.ts';
+import { circuitGraphFigure } from '../../../src/analysis/figures/circuitGraphFigures.ts';
+import { renderFigureSvg } from '../../../src/node/figures.ts';
 import { Tensor } from '../../../src/tensor/tensor.ts';
 import { randomModel, tinyArch } from '../../support/randomModel.ts';
 import { windowInputs } from './support.ts';
@@ -115,6 +117,22 @@ describe('circuit discovery on a hand-built model', () => {
         expect(r.edges.map((e) => e.label).sort()).toEqual(['L1H1 -> output @S3', 'embed:S -> L1H1.v @S1']);
         expect(r.faithfulness).toBeCloseTo(1, 5);
         expect(r.confirmedShare).toBe(1);
+        if (normalization === 'LN' && method === 'acdc') {
+          // drawn: one arrow per edge, one dashed link for L1H1 moving S1 to S3, a dot per node end
+          const svg = renderFigureSvg(circuitGraphFigure(r));
+          expect(svg.match(/<path/g)?.length).toBeGreaterThanOrEqual(3);
+          expect(circuitGraphFigure(r).table.rows).toEqual(
+            r.edges.map((e) => [
+              e.sender,
+              e.receiver === 'output' ? 'output' : 'L1H1',
+              e.receiver === 'output' ? 'output' : 'v',
+              e.position!,
+              e.attribution,
+              e.removal,
+              'yes',
+            ]),
+          );
+        }
         const coarse = await discoverCircuit(model, pair, { method, perPosition: false });
         expect(coarse.edges.map((e) => e.label).sort()).toEqual(['L1H1 -> output', 'embed:S -> L1H1.v']);
       });
