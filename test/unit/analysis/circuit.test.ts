@@ -8,6 +8,7 @@
  * corrupted metric; batched rows equal rows run one at a time.
  */
 import { describe, expect, it } from 'vitest';
+import { circuitData } from '../../../src/analysis/causal/circuit/dataset.ts';
 import { discoverCircuit, circuitFaithfulness } from '../../../src/analysis/causal/circuit/discover.ts';
 import { edgeAttribution } from '../../../src/analysis/causal/circuit/eap.ts';
 import { edgePatchedValues } from '../../../src/analysis/causal/circuit/edgePatch.ts';
@@ -24,6 +25,7 @@ import { randomModel, tinyArch } from '../../support/randomModel.ts';
 import { windowInputs } from './support.ts';
 
 const LD = { kind: 'logit-diff' as const };
+const DIR = { positive: 0, negative: 1 };
 
 /** Only L1H1 is live: uniform attention, value from the residual, output to the logits. */
 function handBuiltModel(normalization: DTArchitecture['normalization']) {
@@ -150,9 +152,9 @@ describe('faithfulness and real edge patching', () => {
 
   it('the full graph has faithfulness exactly 1; the empty circuit gives the corrupted metric', async () => {
     const all = graph.edges.map((_, i) => i);
-    const full = await circuitFaithfulness(model, pair, graph, all);
+    const full = await circuitFaithfulness(model, circuitData(model, pair, DIR), graph, all);
     expect(full.faithfulness[0]).toBe(1);
-    const empty = await circuitFaithfulness(model, pair, graph, []);
+    const empty = await circuitFaithfulness(model, circuitData(model, pair, DIR), graph, []);
     expect(empty.values[0]).toBeCloseTo(corrupted, 4);
     expect(Math.abs(clean - corrupted)).toBeGreaterThan(0.01);
   });
@@ -171,7 +173,7 @@ describe('faithfulness and real edge patching', () => {
       const p = patchPair(m, windowInputs(m.arch, 1, 3, 5), windowInputs(m.arch, 1, 3, 9));
       const g = circuitGraph(m.arch, 8, perPosition);
       const r = metricReader(m, LD, p.clean);
-      const eap = edgeAttribution(m, p, g, { positive: 0, negative: 1 });
+      const eap = edgeAttribution(m, p, g, DIR);
       const real = await edgePatchedValues(
         m,
         p,
@@ -188,6 +190,33 @@ describe('faithfulness and real edge patching', () => {
       expect(moved).toBeGreaterThan(0.1);
     });
 
+  it('on a dataset of pairs averages the metric: one pair twice = that pair; EAP = the mean of the pairs', async () => {
+    const other = patchPair(model, windowInputs(model.arch, 1, 3, 7), windowInputs(model.arch, 1, 3, 11));
+    const once = await discoverCircuit(model, pair, { method: 'acdc' });
+    const twice = await discoverCircuit(model, [pair, pair], { method: 'acdc' });
+    expect(twice.edges).toEqual(once.edges);
+    expect(twice.faithfulness).toBe(once.faithfulness);
+    expect(twice.pairs).toBe(2);
+    const both = circuitData(model, [pair, other], DIR);
+    const full = await circuitFaithfulness(
+      model,
+      both,
+      graph,
+      graph.edges.map((_, i) => i),
+    );
+    expect(full.faithfulness[0]).toBe(1);
+    const r = metricReader(model, LD, other.clean);
+    expect(both.clean).toBeCloseTo((clean + r.read(other.clean, 0)) / 2, 12);
+    const a = edgeAttribution(model, pair, graph, DIR);
+    const b = edgeAttribution(model, other, graph, DIR);
+    const mixed = await discoverCircuit(model, [pair, other], { top: 3 });
+    const scale = both.corrupted - both.clean;
+    for (const e of mixed.edges) {
+      const i = graph.edges.findIndex((x) => x.label === e.label);
+      expect(e.attribution).toBeCloseTo((a[i] + b[i]) / 2 / scale, 10);
+    }
+  });
+
   it('rejects pairs of another model, identical pairs, bad options, and stops when cancelled', async () => {
     const other = tinyArch({ obsShape: [4, 4, 2] });
     expect(() => patchPair(model, windowInputs(other, 1, 3, 5), windowInputs(other, 1, 3, 9))).toThrow(
@@ -197,6 +226,7 @@ describe('faithfulness and real edge patching', () => {
     await expect(edgePatchedValues(model, short, graph, [[]], reader)).rejects.toThrow(
       /graph is for windows of 8 tokens/,
     );
+    await expect(discoverCircuit(model, [pair, short])).rejects.toThrow(/windows of one length/);
     const same = patchPair(model, windowInputs(model.arch, 1, 3, 5), windowInputs(model.arch, 1, 3, 5));
     await expect(discoverCircuit(model, same)).rejects.toThrow(/does not change/);
     await expect(discoverCircuit(model, pair, { threshold: -1 })).rejects.toThrow(/threshold/);

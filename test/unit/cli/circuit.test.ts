@@ -1,6 +1,7 @@
 /**
  * `dtlens circuit` on the default MemoryS7 model and a pair of real rollouts: writes the circuit (JSON,
- * SVG) and evaluates a saved circuit to the same faithfulness; a circuit naming a node the model does not
+ * SVG) and evaluates a saved circuit to the same faithfulness, also on a dataset of the pair twice
+ * (`--all-windows`); a circuit naming a node the model does not
  * have, and a pair made for another model, fail with one typed line and exit code 1.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSafetensors, writeSafetensors } from '../../../src/io/safetensors.ts';
 import { runCli } from '../../support/cli.ts';
 
 const models = (name: string) =>
@@ -74,7 +76,38 @@ describe('dtlens circuit', () => {
     const g = JSON.parse(readFileSync(again, 'utf8')) as CircuitJson;
     expect(g.faithfulness).toBeCloseTo(c.faithfulness, 6);
     expect(g.edges.map((x) => x.label).sort()).toEqual(c.edges.map((x) => x.label).sort());
-  }, 120_000);
+    // the same pair twice as a dataset (--all-windows): the mean metric is that pair's
+    const tensors = readSafetensors(new Uint8Array(readFileSync(pair))).tensors;
+    const doubled = Object.fromEntries(
+      [...tensors].map(([name, t]) => {
+        const src = t.data as Float32Array; // same constructor for integer dtypes
+        const data = new (src.constructor as Float32ArrayConstructor)(2 * src.length);
+        data.set(src);
+        data.set(src, src.length);
+        return [name, { ...t, shape: [2 * t.shape[0], ...t.shape.slice(1)], data }];
+      }),
+    );
+    const twice = join(dir, 'twice.safetensors');
+    writeFileSync(twice, writeSafetensors(doubled));
+    const d = runCli([
+      'circuit',
+      '--model',
+      model,
+      '--input',
+      twice,
+      '--all-windows',
+      '--evaluate',
+      out,
+      '--output',
+      again,
+    ]);
+    expect(d.status, d.stderr).toBe(0);
+    expect(d.stdout).toMatch(/^2 pair\(s\)/);
+    expect((JSON.parse(readFileSync(again, 'utf8')) as CircuitJson).faithfulness).toBeCloseTo(
+      c.faithfulness,
+      6,
+    );
+  }, 180_000);
 
   it('names a node the model lacks, and rejects a pair of another model', () => {
     const bad = join(dir, 'bad.json');

@@ -2,7 +2,7 @@
  * ACDC-style pruning by real edge patching (Conmy et al. 2023), batched per receiver. Receivers are
  * visited from the output backwards (reverse forward order); for each, every incoming edge still in the
  * circuit is patched on its own on top of the current circuit (all removed edges patched), the whole
- * set as one batched run (`edgePatchedValues`). Edges whose removal moves the normalised metric
+ * set as one batched run (`meanEdgeValues`: every pair of the data). Edges whose removal moves the normalised metric
  * `(m − m_corrupted) / (m_clean − m_corrupted)` by less than `threshold` are removed together, and the
  * circuit's metric is measured again (one run). A head or MLP left without outgoing edges loses its
  * incoming edges without a run (its output no longer reaches anything).
@@ -12,9 +12,8 @@
  */
 import type { DecisionTransformer } from '../../../model/decisionTransformer.ts';
 import { type JobControl, throwIfCancelled } from '../../jobs.ts';
-import { type MetricReader, recovery } from '../metrics.ts';
-import type { PatchPair } from '../patching.ts';
-import { edgePatchedValues } from './edgePatch.ts';
+import { recovery } from '../metrics.ts';
+import { type CircuitData, meanEdgeValues } from './dataset.ts';
 import type { CircuitGraph } from './graph.ts';
 
 /** The sender a receiver belongs to (a head's q/k/v, an MLP's input), or −1 for the output. */
@@ -28,21 +27,16 @@ function ownSender(graph: CircuitGraph, r: number): number {
   );
 }
 
-/**
- * The edges ACDC keeps (1 = in the circuit), from the clean and corrupted raw metric values.
- * Progress counts receivers.
- */
+/** The edges ACDC keeps (1 = in the circuit). Progress counts receivers. */
 export async function acdcPrune(
   model: DecisionTransformer,
-  pair: PatchPair,
+  data: CircuitData,
   graph: CircuitGraph,
-  reader: MetricReader,
   threshold: number,
-  ends: { clean: number; corrupted: number },
   control: JobControl = {},
 ): Promise<Uint8Array> {
   const { onProgress, ...inner } = control;
-  const norm = (v: number) => recovery(v, ends.corrupted, ends.clean);
+  const norm = (v: number) => recovery(v, data.corrupted, data.clean);
   const kept = new Uint8Array(graph.edges.length).fill(1);
   const outgoing = new Int32Array(graph.senders.length);
   for (const e of graph.edges) outgoing[e.sender]++;
@@ -60,18 +54,17 @@ export async function acdcPrune(
     if (own >= 0 && outgoing[own] === 0) candidates.forEach(remove);
     else if (candidates.length > 0) {
       const base = removed();
-      const values = await edgePatchedValues(
+      const values = await meanEdgeValues(
         model,
-        pair,
+        data,
         graph,
         candidates.map((e) => [...base, e]),
-        reader,
         inner,
       );
       const weak = candidates.filter((_, i) => Math.abs(norm(values[i]) - current) < threshold);
       if (weak.length > 0) {
         weak.forEach(remove);
-        const [v] = await edgePatchedValues(model, pair, graph, [removed()], reader, inner);
+        const [v] = await meanEdgeValues(model, data, graph, [removed()], inner);
         current = norm(v);
       }
     }

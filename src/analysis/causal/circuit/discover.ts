@@ -1,5 +1,6 @@
 /**
- * Automatic circuit discovery on a clean/corrupted pair, for the logit difference (`direction`):
+ * Automatic circuit discovery on a clean/corrupted pair or a dataset of pairs (`dataset.ts`), for the
+ * logit difference (`direction`, averaged over the pairs):
  *
  * - `eap`: edges ranked by edge attribution patching (`eap.ts`, two cached forwards + one backward);
  *   the circuit is every edge whose estimated effect `|Δ| / |m_clean − m_corrupted|` is at least
@@ -17,11 +18,10 @@ import { check } from '../../../errors.ts';
 import type { DecisionTransformer } from '../../../model/decisionTransformer.ts';
 import { DEFAULT_LOGIT_DIRECTION, type LogitDirectionSpec } from '../../dynamic/logitDirection.ts';
 import type { JobControl } from '../../jobs.ts';
-import { type MetricReader, metricReader, recovery } from '../metrics.ts';
+import { recovery } from '../metrics.ts';
 import type { PatchPair } from '../patching.ts';
 import { acdcPrune } from './acdc.ts';
-import { edgeAttribution } from './eap.ts';
-import { edgePatchedValues } from './edgePatch.ts';
+import { type CircuitData, circuitData, meanEdgeAttribution, meanEdgeValues } from './dataset.ts';
 import { type CircuitGraph, circuitGraph, edgesByLabel } from './graph.ts';
 
 export const CIRCUIT_METHODS = ['eap', 'acdc'] as const;
@@ -61,7 +61,9 @@ export interface CircuitResult {
   perPosition: boolean;
   metricLabel: string;
   tokenLabels: string[];
-  /** Raw metric of the clean and corrupted runs and of the circuit alone */
+  /** Number of clean/corrupted pairs the metric is averaged over */
+  pairs: number;
+  /** Mean raw metric of the clean and corrupted runs and of the circuit alone */
   clean: number;
   corrupted: number;
   circuitValue: number;
@@ -74,78 +76,54 @@ export interface CircuitResult {
   edges: CircuitEdgeResult[];
 }
 
-/** The clean and corrupted values of the pair; BAD_INPUT when the corruption does not move the metric. */
-function metricEnds(reader: MetricReader, pair: PatchPair): { clean: number; corrupted: number } {
-  const ends = { clean: reader.read(pair.clean, 0), corrupted: reader.read(pair.corrupted, 0) };
-  check(
-    !pair.identical && Math.abs(ends.clean - ends.corrupted) > 1e-9,
-    'BAD_INPUT',
-    () =>
-      `the corruption does not change the ${reader.label} (${ends.clean.toFixed(6)}): there is no circuit to find`,
-  );
-  return ends;
-}
-
 /**
  * Faithfulness of a circuit (edge indices into `graph.edges`) and of the circuit without each of its
- * edges: `[faithfulness, ...without edge i]`, one batched run.
+ * edges: `values` (mean raw metric) and `faithfulness`, `[circuit, ...without edge i]`, one batched run
+ * per pair.
  */
 export async function circuitFaithfulness(
   model: DecisionTransformer,
-  pair: PatchPair,
+  data: CircuitData,
   graph: CircuitGraph,
   circuit: readonly number[],
-  direction: LogitDirectionSpec = DEFAULT_LOGIT_DIRECTION,
   control?: JobControl,
 ): Promise<{ values: Float64Array; faithfulness: Float64Array }> {
-  const reader = metricReader(model, { kind: 'logit-diff', direction }, pair.clean);
-  const ends = metricEnds(reader, pair);
   const inCircuit = new Set(circuit);
   const rest = graph.edges.flatMap((_, i) => (inCircuit.has(i) ? [] : [i]));
   const rows = [rest, ...circuit.map((e) => [...rest, e])];
-  const values = await edgePatchedValues(model, pair, graph, rows, reader, control);
-  return { values, faithfulness: values.map((v) => recovery(v, ends.corrupted, ends.clean)) };
+  const values = await meanEdgeValues(model, data, graph, rows, control);
+  return { values, faithfulness: values.map((v) => recovery(v, data.corrupted, data.clean)) };
 }
 
-/** What discovery and evaluation share: the reader, the graph and the normalised EAP of every edge. */
+/** What discovery and evaluation share: the data, the graph and the normalised EAP of every edge. */
 function setup(
   model: DecisionTransformer,
-  pair: PatchPair,
+  pairs: PatchPair | readonly PatchPair[],
   perPosition: boolean,
   direction: LogitDirectionSpec,
 ) {
-  const reader = metricReader(model, { kind: 'logit-diff', direction }, pair.clean);
-  const ends = metricEnds(reader, pair);
-  const graph = circuitGraph(model.arch, pair.cleanTokens.shape[1], perPosition);
-  const scale = ends.corrupted - ends.clean;
-  const attribution = edgeAttribution(model, pair, graph, direction).map((s) => s / scale);
-  return { reader, ends, graph, attribution };
+  const data = circuitData(model, pairs, direction);
+  const graph = circuitGraph(model.arch, data.nTokens, perPosition);
+  const scale = data.corrupted - data.clean;
+  const attribution = meanEdgeAttribution(model, data, graph).map((v) => v / scale);
+  return { data, graph, attribution };
 }
 
 /** Evaluates a circuit by real patching and reports it (edges ordered by |attribution|). */
 async function report(
   model: DecisionTransformer,
-  pair: PatchPair,
   s: ReturnType<typeof setup>,
   circuit: number[],
   settings: {
     method: CircuitResult['method'];
     threshold: number;
     top: number | null;
-    direction: LogitDirectionSpec;
   },
   control: JobControl,
 ): Promise<CircuitResult> {
-  const { graph, attribution, ends } = s;
+  const { graph, attribution, data } = s;
   const ordered = [...circuit].sort((a, b) => Math.abs(attribution[b]) - Math.abs(attribution[a]));
-  const { values, faithfulness } = await circuitFaithfulness(
-    model,
-    pair,
-    graph,
-    ordered,
-    settings.direction,
-    control,
-  );
+  const { values, faithfulness } = await circuitFaithfulness(model, data, graph, ordered, control);
   const edges = ordered.map((e, i) => {
     const edge = graph.edges[e];
     const removal = faithfulness[0] - faithfulness[i + 1];
@@ -164,10 +142,11 @@ async function report(
     threshold: settings.threshold,
     top: settings.top,
     perPosition: graph.perPosition,
-    metricLabel: s.reader.label,
+    metricLabel: data.metricLabel,
+    pairs: data.pairs.length,
     tokenLabels: graph.tokenLabels,
-    clean: ends.clean,
-    corrupted: ends.corrupted,
+    clean: data.clean,
+    corrupted: data.corrupted,
     circuitValue: values[0],
     faithfulness: faithfulness[0],
     confirmedShare: edges.length === 0 ? 1 : edges.filter((e) => e.confirmed).length / edges.length,
@@ -183,7 +162,7 @@ function checkThreshold(threshold: number): void {
 /** Discovers a circuit for the pair's logit difference (see the module comment). */
 export async function discoverCircuit(
   model: DecisionTransformer,
-  pair: PatchPair,
+  pairs: PatchPair | readonly PatchPair[],
   options: CircuitOptions = {},
 ): Promise<CircuitResult> {
   const {
@@ -201,14 +180,14 @@ export async function discoverCircuit(
     'BAD_INPUT',
     `top must be a positive integer, got ${top}`,
   );
-  const s = setup(model, pair, perPosition, direction);
+  const s = setup(model, pairs, perPosition, direction);
   const { graph, attribution } = s;
   const phases = method === 'acdc' ? 2 : 1;
   const phase = (k: number) => (done: number, total: number) =>
     onProgress?.(((k + done / total) / phases) * 100, 100);
   let circuit: number[];
   if (method === 'acdc') {
-    const kept = await acdcPrune(model, pair, graph, s.reader, threshold, s.ends, {
+    const kept = await acdcPrune(model, s.data, graph, threshold, {
       ...control,
       onProgress: phase(0),
     });
@@ -219,8 +198,8 @@ export async function discoverCircuit(
       .sort((a, b) => Math.abs(attribution[b]) - Math.abs(attribution[a]))
       .slice(0, top);
   }
-  const settings = { method, threshold, top: top ?? null, direction };
-  return report(model, pair, s, circuit, settings, { ...control, onProgress: phase(phases - 1) });
+  const settings = { method, threshold, top: top ?? null };
+  return report(model, s, circuit, settings, { ...control, onProgress: phase(phases - 1) });
 }
 
 /**
@@ -229,7 +208,7 @@ export async function discoverCircuit(
  */
 export async function evaluateCircuit(
   model: DecisionTransformer,
-  pair: PatchPair,
+  pairs: PatchPair | readonly PatchPair[],
   labels: readonly string[],
   options: Omit<CircuitOptions, 'method' | 'top'> = {},
 ): Promise<CircuitResult> {
@@ -240,7 +219,7 @@ export async function evaluateCircuit(
     ...control
   } = options;
   checkThreshold(threshold);
-  const s = setup(model, pair, perPosition, direction);
+  const s = setup(model, pairs, perPosition, direction);
   const circuit = [...new Set(edgesByLabel(s.graph, labels))];
-  return report(model, pair, s, circuit, { method: 'given', threshold, top: null, direction }, control);
+  return report(model, s, circuit, { method: 'given', threshold, top: null }, control);
 }

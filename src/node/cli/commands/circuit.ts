@@ -1,6 +1,7 @@
 /**
  * `dtlens circuit`: automatic circuit discovery on a clean/corrupted pair (edge attribution patching or
- * ACDC-style pruning by real edge patching), or `--evaluate` of a saved circuit on this pair; writes the
+ * ACDC-style pruning by real edge patching) on a pair or, with `--all-windows`, on every pair of the file,
+ * or `--evaluate` of a saved circuit; writes the
  * circuit, its faithfulness and the share of edges confirmed by real patching as JSON, and the circuit
  * graph over token positions as a figure.
  */
@@ -20,7 +21,7 @@ import {
   type PairCliOptions,
   addPairOptions,
   directionFromOptions,
-  readPairSetup,
+  readPairsSetup,
   writeOutputs,
 } from '../analysisIo.ts';
 import { parseChoice, parseCount, parseNumber } from '../options.ts';
@@ -32,6 +33,7 @@ interface CircuitCliOptions extends PairCliOptions, OutputFiles {
   top?: string;
   positions: boolean;
   evaluate?: string;
+  allWindows?: boolean;
 }
 
 /** Edge labels of a circuit file: this command's JSON (`edges[].label`) or a list of labels. */
@@ -71,6 +73,10 @@ export function registerCircuit(program: Command): void {
     .option('--top <k>', 'eap: keep at most the k largest edges')
     .option('--no-positions', 'edges over all positions instead of one per token position')
     .option(
+      '--all-windows',
+      'every window of the input as a dataset of pairs (the metric averaged over them)',
+    )
+    .option(
       '--evaluate <circuit.json>',
       'evaluate a saved circuit (or a JSON list of edge labels) on this pair',
     )
@@ -89,12 +95,12 @@ export function registerCircuit(program: Command): void {
       const threshold = parseNumber(o.threshold, '--threshold');
       const top = o.top === undefined ? undefined : parseCount(o.top, '--top');
       const labels = o.evaluate === undefined ? null : readCircuitLabels(o.evaluate);
-      const { weights, model, pair } = readPairSetup(o);
+      const { weights, model, pairs } = readPairsSetup(o, o.allWindows === true);
       const options = { threshold, perPosition: o.positions, direction: directionFromOptions(o) };
       const result = await withProgressBar('circuit', (control) =>
         labels
-          ? evaluateCircuit(model, pair, labels, { ...options, ...control })
-          : discoverCircuit(model, pair, { ...options, method, top, ...control }),
+          ? evaluateCircuit(model, pairs, labels, { ...options, ...control })
+          : discoverCircuit(model, pairs, { ...options, method, top, ...control }),
       );
       const written = writeOutputs(
         o,
@@ -102,7 +108,7 @@ export function registerCircuit(program: Command): void {
         () => circuitGraphFigure(result),
       );
       process.stdout.write(
-        `${result.metricLabel}: clean ${result.clean.toFixed(4)}, corrupted ${result.corrupted.toFixed(4)}, ` +
+        `${result.pairs} pair(s); mean ${result.metricLabel}: clean ${result.clean.toFixed(4)}, corrupted ${result.corrupted.toFixed(4)}, ` +
           `circuit ${result.circuitValue.toFixed(4)}\n` +
           `${result.method} circuit: ${result.edges.length} of ${result.graphEdges} edges, faithfulness ` +
           `${result.faithfulness.toFixed(4)}, ${(100 * result.confirmedShare).toFixed(0)}% confirmed by real patching\n` +
