@@ -80,7 +80,7 @@ describe('dtlens circuit', () => {
     const tensors = readSafetensors(new Uint8Array(readFileSync(pair))).tensors;
     const doubled = Object.fromEntries(
       [...tensors].map(([name, t]) => {
-        const src = t.data as Float32Array; // same constructor for integer dtypes
+        const src = t.data as Float32Array; // typed as float; its own class is kept below
         const data = new (src.constructor as Float32ArrayConstructor)(2 * src.length);
         data.set(src);
         data.set(src, src.length);
