@@ -8,10 +8,10 @@
  * - `acdc`: pruning by real edge patching (`acdc.ts`): edges whose removal moves the normalised metric
  *   by less than `threshold` are dropped.
  *
- * Then one batched run of real edge patching (`edgePatchedValues`) evaluates the circuit alone (every
- * other edge patched to the corrupted run) and the circuit without each of its edges. Reported:
- * faithfulness `(m_circuit − m_corrupted) / (m_clean − m_corrupted)` (1 for the full graph, 0 for the
- * empty one) and the share of circuit edges confirmed by real patching (removing the edge from the
+ * Then one batched run of real edge patching per pair (`meanEdgeValues`) evaluates the circuit alone
+ * (every other edge patched to the corrupted run) and the circuit without each of its edges. Reported:
+ * faithfulness `(m_circuit − m_corrupted) / (m_clean − m_corrupted)` (exactly 1 for the full graph, 0 up
+ * to rounding for the empty one) and the share of circuit edges confirmed by real patching (removing the edge from the
  * circuit moves faithfulness by at least `threshold`).
  */
 import { check } from '../../../errors.ts';
