@@ -19,6 +19,7 @@ import { check } from '../../../errors.ts';
 import type { DecisionTransformer } from '../../../model/decisionTransformer.ts';
 import type { Hook } from '../../../model/hooks.ts';
 import { type JobControl, forEachChunk } from '../../jobs.ts';
+import type { Tensor } from '../../../tensor/tensor.ts';
 import type { MetricReader } from '../metrics.ts';
 import type { PatchPair } from '../patching.ts';
 import { repeatRows } from '../sweep.ts';
@@ -33,6 +34,21 @@ function captureNames(nLayers: number): string[] {
     for (const h of ['attn.hook_z', 'hook_mlp_out', 'hook_resid_pre', 'hook_resid_mid', 'hook_resid_post'])
       names.push(`blocks.${l}.${h}`);
   return names;
+}
+
+/** `x[b, p] += sign · rows[i]` for the i-th of the positions `touched` (x [B, P, d], rows [touched, d]). */
+function addAt(
+  x: Tensor,
+  b: number,
+  P: number,
+  touched: readonly number[],
+  rows: Float64Array,
+  sign: number,
+) {
+  const d = x.shape[x.rank - 1];
+  touched.forEach((p, i) => {
+    for (let j = 0; j < d; j++) x.data[(b * P + p) * d + j] += sign * rows[i * d + j];
+  });
 }
 
 /**
@@ -69,7 +85,7 @@ export async function edgePatchedValues(
   await forEachChunk(rows.length, control, (start, end) => {
     const B = end - start;
     const patches = groupByReceiver(graph, rows.slice(start, end));
-    const inputs = new PatchedInputs(model, graph, corrupted, patches);
+    const inputs = new PatchedInputs(model, graph, corrupted, (h) => pair.corrupted.cache!.get(h), patches);
     const byHook = new Map<string, number[]>();
     for (const r of new Set(patches.flatMap((m) => [...m.keys()]))) {
       const hook = receiverHook(model, graph.receivers[r].node);
@@ -79,7 +95,7 @@ export async function edgePatchedValues(
       { name: captureNames(arch.nLayers), fn: (t, c) => void inputs.captured.set(c.name, t) },
     ];
     // Models without LN: δ taken off an MLP's input is added back to its output (per row).
-    const mlpDeltas = new Map<string, Float32Array>();
+    const mlpDeltas = new Map<string, { touched: number[]; delta: Float64Array }>();
     for (const [hook, receivers] of byHook)
       hooks.push({
         name: hook,
@@ -95,8 +111,8 @@ export async function edgePatchedValues(
                 const xn = inputs.normalized(b, r, touched, delta);
                 touched.forEach((p, i) => out.data.set(xn.subarray(i * d, (i + 1) * d), (b * P + p) * d));
               } else {
-                for (let i = 0; i < P * d; i++) out.data[b * P * d + i] -= delta[i];
-                if (node.kind === 'mlp') mlpDeltas.set(`${node.layer}:${b}`, delta);
+                addAt(out, b, P, touched, delta, -1);
+                if (node.kind === 'mlp') mlpDeltas.set(`${node.layer}:${b}`, { touched, delta });
               }
             }
           return out;
@@ -109,8 +125,8 @@ export async function edgePatchedValues(
           const layer = c.name.split('.')[1];
           const out = t.clone();
           for (let b = 0; b < B; b++) {
-            const delta = mlpDeltas.get(`${layer}:${b}`);
-            if (delta) for (let i = 0; i < P * d; i++) out.data[b * P * d + i] += delta[i];
+            const patched = mlpDeltas.get(`${layer}:${b}`);
+            if (patched) addAt(out, b, P, patched.touched, patched.delta, 1);
           }
           return out;
         },

@@ -10,7 +10,7 @@ import type { LayerNormWeights } from '../../../model/weights.ts';
 import { applyLayerNorm, layerNormStats } from '../../../tensor/ops.ts';
 import { Tensor } from '../../../tensor/tensor.ts';
 import type { CircuitEdge, CircuitGraph, ReceiverNode } from './graph.ts';
-import { senderOutputAt } from './senders.ts';
+import { type ActivationLookup, senderOutputAt } from './senders.ts';
 
 /** One row's patched edges, grouped by receiver. */
 export type RowPatches = Map<number, CircuitEdge[]>;
@@ -66,6 +66,8 @@ export class PatchedInputs {
     private readonly graph: CircuitGraph,
     /** Each sender's contribution in the corrupted run, [P * d] */
     private readonly corrupted: readonly Float32Array[],
+    /** The corrupted run's activations (its residual stream) */
+    private readonly corruptedRun: ActivationLookup,
     private readonly patches: readonly RowPatches[],
   ) {
     this.d = model.arch.dModel;
@@ -87,29 +89,62 @@ export class PatchedInputs {
     return v;
   }
 
-  /** δ of receiver r in row b ([P * d]) and the positions it touches (none: nothing to change). */
-  delta(b: number, r: number): { delta: Float32Array; touched: number[] } {
+  /**
+   * δ of receiver r in row b at the positions it touches (sorted; none: nothing to change) as
+   * `[touched, d]` (float64). When most of r's edges are patched it is computed from the kept ones: the residual r
+   * reads is the sum of its upstream senders (plus biases both runs share), so
+   * `δ = (x_current − x_corrupted) − Σ_kept (out_s(current) − out_s(corrupted))` (equal up to the float32
+   * rounding of the residual stream, ~1e-5 of the metric; much faster late in ACDC).
+   */
+  delta(b: number, r: number): { delta: Float64Array; touched: number[] } {
     const { d, P } = this;
-    const delta = new Float32Array(P * d);
-    const touched = new Set<number>();
-    for (const e of this.patches[b].get(r) ?? [])
-      for (let p = e.position ?? 0; p < (e.position === null ? P : e.position + 1); p++) {
-        const v = this.diff(b, e.sender, p);
-        if (v === null) continue;
-        touched.add(p);
-        for (let j = 0; j < d; j++) delta[p * d + j] += v[j];
+    const patched = this.patches[b].get(r) ?? [];
+    const incoming = this.graph.incoming[r];
+    const complement = 2 * patched.length > incoming.length;
+    const parts: { p: number; v: ArrayLike<number>; sign: number }[] = [];
+    const add = (edges: readonly CircuitEdge[], sign: number) => {
+      for (const e of edges)
+        for (let p = e.position ?? 0; p < (e.position === null ? P : e.position + 1); p++) {
+          const v = this.diff(b, e.sender, p);
+          if (v !== null) parts.push({ p, v, sign });
+        }
+    };
+    if (complement) {
+      const node = this.graph.receivers[r].node;
+      const name = receiverResidual(this.model, node);
+      const x = this.captured.get(name)!.data;
+      const xc = this.corruptedRun(name).data;
+      for (let p = 0; p < P; p++) {
+        const v = new Float64Array(d);
+        let zero = true;
+        for (let j = 0; j < d; j++) zero = (v[j] = x[(b * P + p) * d + j] - xc[p * d + j]) === 0 && zero;
+        if (!zero) parts.push({ p, v, sign: 1 });
       }
-    return { delta, touched: [...touched].sort((x, y) => x - y) };
+      const skip = new Set(patched);
+      add(
+        incoming.map((i) => this.graph.edges[i]).filter((e) => !skip.has(e)),
+        -1,
+      );
+    } else add(patched, 1);
+    const touched = [...new Set(parts.map((x) => x.p))].sort((x, y) => x - y);
+    const row = new Int32Array(P);
+    touched.forEach((p, i) => (row[p] = i));
+    const delta = new Float64Array(touched.length * d);
+    for (const { p, v, sign } of parts) {
+      const o = row[p] * d;
+      for (let j = 0; j < d; j++) delta[o + j] += sign * v[j];
+    }
+    return { delta, touched };
   }
 
   /** LN(x − δ) of receiver r at the touched positions of row b (x − δ without LN): [touched, d]. */
-  normalized(b: number, r: number, touched: readonly number[], delta: Float32Array): Float32Array {
+  normalized(b: number, r: number, touched: readonly number[], delta: Float64Array): Float32Array {
     const { d, P, model } = this;
     const node = this.graph.receivers[r].node;
     const x = this.captured.get(receiverResidual(model, node))!.data;
     const rowsIn = new Float32Array(touched.length * d);
     touched.forEach((p, i) => {
-      for (let j = 0; j < d; j++) rowsIn[i * d + j] = x[(b * P + p) * d + j] - delta[p * d + j];
+      for (let j = 0; j < d; j++) rowsIn[i * d + j] = x[(b * P + p) * d + j] - delta[i * d + j];
     });
     if (model.arch.normalization === null) return rowsIn;
     const t = new Tensor(rowsIn, [touched.length, d]);
@@ -118,7 +153,7 @@ export class PatchedInputs {
   }
 
   /** Writes a head's q/k/v recomputed from `LN1(x − δ)` into `out` [B, P, H, dh] at row b. */
-  writeHeadInput(out: Tensor, b: number, r: number, touched: readonly number[], delta: Float32Array): void {
+  writeHeadInput(out: Tensor, b: number, r: number, touched: readonly number[], delta: Float64Array): void {
     const node = this.graph.receivers[r].node;
     if (node.kind !== 'head') return;
     const { d, P, model } = this;
