@@ -5,7 +5,7 @@
 import { AttentionView } from './AttentionView.tsx';
 import { CacheView } from './CacheView.tsx';
 import { AblationView, CounterfactualAttentionView, PatchingView } from './CausalViews.tsx';
-import { AttributionPatchingView, PathPatchingView } from './Causal2Views.tsx';
+import { AttributionPatchingView, CircuitDiscoveryView, PathPatchingView } from './Causal2Views.tsx';
 import { LogitLensView } from './LogitLensView.tsx';
 import { ObservationView } from './ObservationView.tsx';
 import { StaticView } from './StaticView.tsx';
@@ -37,6 +37,7 @@ export const PANEL_VIEWS: Record<string, PanelView> = {
   ablation: { View: AblationView },
   'path-patching': { View: PathPatchingView },
   'attribution-patching': { View: AttributionPatchingView },
+  'circuit-discovery': { View: CircuitDiscoveryView },
   // Scans
   'rtg-scan': { View: RtgScanView },
   // Dataset

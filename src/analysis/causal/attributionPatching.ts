@@ -12,7 +12,7 @@
  * error: Pearson correlation and worst cells.
  */
 import { check } from '../../errors.ts';
-import type { DecisionTransformer } from '../../model/decisionTransformer.ts';
+import type { DecisionTransformer, RunResult } from '../../model/decisionTransformer.ts';
 import { Tensor } from '../../tensor/tensor.ts';
 import { backward } from '../../train/backward.ts';
 import {
@@ -53,6 +53,28 @@ export interface AttributionComparison extends AttributionResult {
 }
 
 /**
+ * ∂LD/∂activation at every hook point of `run` (one of the pair's two runs), `LD` the logit difference
+ * (`direction`, from the clean run) read at the last position: one backward pass.
+ */
+export function logitDiffGradients(
+  model: DecisionTransformer,
+  pair: PatchPair,
+  run: RunResult,
+  direction: LogitDirectionSpec,
+): Map<string, Tensor> {
+  const [, P, d] = pair.cleanTokens.shape;
+  // ∂LD/∂(transformer output) = the direction at the last position.
+  const dOut = new Float32Array(P * d);
+  dOut.set(logitDirection(pair.clean.cache!, direction).vector, (P - 1) * d);
+  return backward(
+    model,
+    run.cache!,
+    { transformerOut: new Tensor(dOut, [1, P, d]) },
+    { noActions: pair.cleanInputs.actions === null },
+  ).activationGrads;
+}
+
+/**
  * First-order scores of every requested sweep: one backward pass of the logit difference
  * (`direction`) from the run's cached forward.
  */
@@ -67,18 +89,8 @@ export function attributionPatching(
   const [run, src] = mode === 'noise' ? [pair.clean, pair.corrupted] : [pair.corrupted, pair.clean];
   const reader = metricReader(model, { kind: 'logit-diff', direction }, pair.clean);
   const [vRun, vSource] = [reader.read(run, 0), reader.read(src, 0)];
-  const [, P, d] = pair.cleanTokens.shape;
-  // ∂LD/∂(transformer output) = the direction at the last position.
-  const dOut = new Float32Array(P * d);
-  dOut.set(logitDirection(pair.clean.cache!, direction).vector, (P - 1) * d);
-  const grads = backward(
-    model,
-    run.cache!,
-    { transformerOut: new Tensor(dOut, [1, P, d]) },
-    {
-      noActions: pair.cleanInputs.actions === null,
-    },
-  ).activationGrads;
+  const P = pair.cleanTokens.shape[1];
+  const grads = logitDiffGradients(model, pair, run, direction);
   return requests.map((sweep) => {
     const { axes, rows } = patchSweepRows(sweep, model.arch, pair.tokenLabels, 'source');
     const attribution = Float64Array.from(rows, (row) => {

@@ -56,7 +56,7 @@ const residualName = (l: number, nLayers: number): string =>
   l < nLayers ? `blocks.${l}.hook_resid_pre` : `blocks.${nLayers - 1}.hook_resid_post`;
 
 /** `t` [1, P, d] repeated n times. */
-function repeatRows(t: Tensor, n: number): Tensor {
+export function repeatRows(t: Tensor, n: number): Tensor {
   const out = new Float32Array(t.size * n);
   for (let i = 0; i < n; i++) out.set(t.data, i * t.size);
   return new Tensor(out, [n, ...t.shape.slice(1)]);

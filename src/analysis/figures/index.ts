@@ -9,5 +9,6 @@ export * from './strip.ts';
 export * from './gridmap.ts';
 export * from './compositionFigures.ts';
 export * from './circuitFigures.ts';
+export * from './circuitGraphFigures.ts';
 export * from './embeddingFigures.ts';
 export * from './staticFigures.ts';

@@ -9,6 +9,7 @@ import { type FigureSpec, figureCsv } from '../../analysis/figures/figure.ts';
 import type { DTInputs, DecisionTransformer } from '../../model/decisionTransformer.ts';
 import { createModel } from '../../model/load.ts';
 import { WEIGHT_VARIANTS, type WeightVariant } from '../../model/processing.ts';
+import { check } from '../../errors.ts';
 import { nodeGemm } from '../gemm.ts';
 import { inputsFromTensors, selectWindow } from '../../model/inputs.ts';
 import { readSafetensors } from '../../io/safetensors.ts';
@@ -17,12 +18,16 @@ import { writeOutputFile } from '../fsErrors.ts';
 import { loadFileWith, readModelFile } from '../modelFile.ts';
 import { parseChoice, parseCount } from './options.ts';
 
-/** Window `index` (a `--index` value) of the input file's `<prefix>*` tensors, as a batch of one. */
-export function readWindow(path: string, prefix: string, index: string): DTInputs {
-  const all = loadFileWith(path, 'input file', (bytes) =>
+/** Every window of the input file's `<prefix>*` tensors. */
+function readWindows(path: string, prefix: string): DTInputs {
+  return loadFileWith(path, 'input file', (bytes) =>
     inputsFromTensors(readSafetensors(bytes).tensors, prefix),
   );
-  return selectWindow(all, parseCount(index, '--index'), '--index');
+}
+
+/** Window `index` (a `--index` value) of the input file's `<prefix>*` tensors, as a batch of one. */
+export function readWindow(path: string, prefix: string, index: string): DTInputs {
+  return selectWindow(readWindows(path, prefix), parseCount(index, '--index'), '--index');
 }
 
 /** `--positive` / `--negative` (a number or 'none'). */
@@ -97,4 +102,31 @@ export function readPairSetup(o: PairCliOptions): {
     readWindow(o.input, o.corrupted, o.index),
   );
   return { weights, model, pair };
+}
+
+/**
+ * As `readPairSetup`; with `allWindows` every window of the file instead of `--index`: one pair per
+ * index (clean window i with corrupted window i), a dataset of pairs.
+ */
+export function readPairsSetup(
+  o: PairCliOptions,
+  allWindows: boolean,
+): { weights: WeightVariant; model: DecisionTransformer; pairs: PatchPair[] } {
+  if (!allWindows) {
+    const { pair, ...rest } = readPairSetup(o);
+    return { ...rest, pairs: [pair] };
+  }
+  const weights = parseChoice<WeightVariant>(o.weights, WEIGHT_VARIANTS, '--weights');
+  const model = createModel(readModelFile(o.model), { weights, gemm: nodeGemm('auto') });
+  const [clean, corrupted] = [o.clean, o.corrupted].map((prefix) => readWindows(o.input, prefix));
+  const n = clean.states.shape[0];
+  check(
+    corrupted.states.shape[0] === n,
+    'BAD_SHAPE',
+    `the input holds ${n} clean and ${corrupted.states.shape[0]} corrupted windows`,
+  );
+  const pairs = Array.from({ length: n }, (_, i) =>
+    patchPair(model, selectWindow(clean, i), selectWindow(corrupted, i)),
+  );
+  return { weights, model, pairs };
 }

@@ -1,13 +1,20 @@
 /**
- * Causal panels of issue 14 (jobs on a corruption of the current window, the shared corruption settings):
- * path patching (any sender set -> receiver set, DTI's `1 − m`) and attribution patching against real
- * activation patching.
+ * Causal panels of issues 14 and 16 (jobs on a corruption of the current window, the shared corruption
+ * settings): path patching (any sender set -> receiver set, DTI's `1 − m`), attribution patching against
+ * real activation patching, and automatic circuit discovery (EAP or ACDC) with its faithfulness.
  */
 import {
   type AttributionComparison,
   attributionPatching,
   compareWithPatching,
 } from '../../analysis/causal/attributionPatching.ts';
+import {
+  CIRCUIT_METHODS,
+  type CircuitMethod,
+  type CircuitResult,
+  DEFAULT_CIRCUIT_THRESHOLD,
+  discoverCircuit,
+} from '../../analysis/causal/circuit/discover.ts';
 import { parseReceivers, parseSenders } from '../../analysis/causal/pathNodes.ts';
 import { type PathGrid, pathPatchGrid } from '../../analysis/causal/pathViews.ts';
 import {
@@ -93,5 +100,43 @@ export const attributionPatchingPanel: JobPanel = {
     );
     const [cmp] = await compareWithPatching(ctx.model, pair, estimates, dir, control);
     return cmp;
+  },
+};
+
+export const circuitDiscoveryPanel: JobPanel = {
+  id: 'circuit-discovery',
+  title: 'Circuit discovery',
+  group: 'causal',
+  scope: 'job',
+  help:
+    'Automatic circuit discovery on the computational graph (R/S/A token and position embeddings, every head ' +
+    'with its q/k/v inputs, every MLP, the action output; edges per token position): edge attribution patching ' +
+    '(EAP, one backward pass scores every edge) or ACDC-style pruning by real edge patching, for the logit ' +
+    'difference of the current window against its corruption. Shows the circuit over token positions, its ' +
+    'faithfulness (m_circuit − m_corrupted) / (m_clean − m_corrupted) with every other edge patched, and the ' +
+    'share of edges confirmed by real patching. top 0 = no limit. Uses the active weights variant.',
+  params: {
+    ...CORRUPTION_PARAMS,
+    method: { kind: 'choice', default: 'eap', choices: CIRCUIT_METHODS },
+    threshold: { kind: 'number', default: DEFAULT_CIRCUIT_THRESHOLD, min: 0, max: 10 },
+    top: {
+      kind: 'int',
+      default: 0,
+      min: 0,
+      max: 100000,
+      label: 'top edges (EAP, 0 = all above the threshold)',
+    },
+    edges: { kind: 'choice', default: 'per position', choices: ['per position', 'all positions'] },
+    ...DIRECTION_PARAMS,
+  },
+  async run(ctx, p, control): Promise<CircuitResult> {
+    return discoverCircuit(ctx.model, pairOf(ctx.model, ctx.inputs, p), {
+      ...control,
+      method: p.method as CircuitMethod,
+      threshold: p.threshold as number,
+      top: (p.top as number) > 0 ? (p.top as number) : undefined,
+      perPosition: p.edges === 'per position',
+      direction: direction(p),
+    });
   },
 };

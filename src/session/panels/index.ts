@@ -6,7 +6,7 @@
 import { attentionPanel, cachePanel, logitLensPanel, observationPanel } from './dynamic.ts';
 import { ablationPanel, activationPatchingPanel, counterfactualAttentionPanel } from './causal.ts';
 import { headTypesPanel, rtgScanPanel } from './scans.ts';
-import { attributionPatchingPanel, pathPatchingPanel } from './causal2.ts';
+import { attributionPatchingPanel, circuitDiscoveryPanel, pathPatchingPanel } from './causal2.ts';
 import { probeSweepPanel } from './features.ts';
 import type { PanelSpec } from './types.ts';
 import { WEIGHTS_PANELS } from './weights.ts';
@@ -28,6 +28,7 @@ export const PANELS: readonly PanelSpec[] = [
   ablationPanel,
   pathPatchingPanel,
   attributionPatchingPanel,
+  circuitDiscoveryPanel,
   // Scans
   rtgScanPanel,
   // Dataset

@@ -1,7 +1,8 @@
 /**
  * The issue-14 causal panels on a tiny random model's window: the path-patching job equals the library
  * on the same corruption, reports progress and stops on cancel; the attribution job returns the
- * comparison of its sweep; bad node lists are typed errors.
+ * comparison of its sweep; bad node lists are typed errors; the circuit job equals the library, reports
+ * progress and stops on cancel.
  */
 import { windowJobContext } from '../../support/jobContext.ts';
 import { describe, expect, it } from 'vitest';
@@ -14,7 +15,12 @@ import type { AttributionComparison } from '../../../src/analysis/causal/attribu
 import { DtlensError } from '../../../src/errors.ts';
 import { defaultParams } from '../../../src/session/params.ts';
 import { variationOf } from '../../../src/session/panels/causal.ts';
-import { attributionPatchingPanel, pathPatchingPanel } from '../../../src/session/panels/causal2.ts';
+import { type CircuitResult, discoverCircuit } from '../../../src/analysis/causal/circuit/discover.ts';
+import {
+  attributionPatchingPanel,
+  circuitDiscoveryPanel,
+  pathPatchingPanel,
+} from '../../../src/session/panels/causal2.ts';
 import { randomModel, tinyArch } from '../../support/randomModel.ts';
 import { windowInputs } from '../analysis/support.ts';
 
@@ -75,5 +81,28 @@ describe('issue-14 causal panels', () => {
     expect(Array.from(got.attribution)).toEqual(Array.from(est.attribution));
     expect(got.actual).toHaveLength(20);
     expect(got.worst.length).toBeGreaterThan(0);
+  });
+
+  it('circuit job = the library; progress; cancel', async () => {
+    const params = { ...defaultParams(circuitDiscoveryPanel.params), ...corruption, method: 'acdc', top: 0 };
+    const progress: number[] = [];
+    const got = (await circuitDiscoveryPanel.run(ctx, params, {
+      chunkRows: 8,
+      onProgress: (d) => progress.push(d),
+    })) as CircuitResult;
+    const corrupted = corruptWindow(inputs, [variationOf(params)], {
+      nActions: 3,
+      maxTimestep: 1000,
+    }).corrupted;
+    const want = await discoverCircuit(model, patchPair(model, inputs, corrupted), { method: 'acdc' });
+    expect(got.edges).toEqual(want.edges);
+    expect(got.faithfulness).toBe(want.faithfulness);
+    expect(progress.length).toBeGreaterThan(2);
+    expect(progress.at(-1)).toBe(100);
+    const abort = new AbortController();
+    abort.abort();
+    await expect(circuitDiscoveryPanel.run(ctx, params, { signal: abort.signal })).rejects.toThrow(
+      /cancelled/,
+    );
   });
 });

@@ -25,6 +25,7 @@ import { registerSteer } from './steer.ts';
 // causal analysis II (issue 14)
 import { registerAttributionPatch } from './attributionPatch.ts';
 import { registerPathPatch } from './pathPatch.ts';
+import { registerCircuit } from './circuit.ts';
 import { registerRollouts } from './rollouts.ts';
 import { registerScrub } from './scrub.ts';
 // issue 16: features and circuits
@@ -68,4 +69,5 @@ export const commands: RegisterCommand[] = [
   registerSae,
   registerAcrossTraining,
   registerTwoRtgs,
+  registerCircuit,
 ];
