@@ -41,6 +41,14 @@ async function postPanels(id: number, updates: Iterator<[string, PanelOutcome]>)
   }
 }
 
+/** An export's bytes; the report yields between its sections, so play commands go on meanwhile. */
+async function fileBytes(
+  m: ToEngine & { kind: 'exportWindow' | 'exportPair' | 'report' },
+): Promise<Uint8Array> {
+  if (m.kind === 'report') return engine.report(new Date(), { yieldToEvents: nextTask });
+  return m.kind === 'exportPair' ? engine.pairFile(m.panel) : engine.windowFile();
+}
+
 self.onmessage = (event: MessageEvent<ToEngine>) => {
   const m = event.data;
   switch (m.kind) {
@@ -73,16 +81,10 @@ self.onmessage = (event: MessageEvent<ToEngine>) => {
     case 'exportWindow':
     case 'exportPair':
     case 'report':
-      try {
-        const bytes =
-          m.kind === 'report'
-            ? engine.report(new Date())
-            : m.kind === 'exportPair'
-              ? engine.pairFile(m.panel)
-              : engine.windowFile();
-        post({ kind: 'file', id: m.id, outcome: { ok: true, bytes } }, [bytes.buffer as ArrayBuffer]);
-      } catch (e) {
-        post({ kind: 'file', id: m.id, outcome: { ok: false, error: toEngineError(e) } });
-      }
+      void fileBytes(m).then(
+        (bytes) =>
+          post({ kind: 'file', id: m.id, outcome: { ok: true, bytes } }, [bytes.buffer as ArrayBuffer]),
+        (e: unknown) => post({ kind: 'file', id: m.id, outcome: { ok: false, error: toEngineError(e) } }),
+      );
   }
 };

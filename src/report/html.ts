@@ -4,6 +4,7 @@
  * figure (`STATIC_REPORT_FIGURES`) and the dynamic figures of each window. Isomorphic: the CLI and the
  * app's worker render figures with `renderFigureSvg`.
  */
+import { type JobControl, forEachChunk } from '../analysis/jobs.ts';
 import type { FigureSpec } from '../analysis/figures/figure.ts';
 import { renderFigureSvg } from '../analysis/figures/svg.ts';
 import type { Checkpoint } from '../io/checkpoint.ts';
@@ -43,8 +44,12 @@ table{border-collapse:collapse;font-size:12px}td,th{padding:2px 10px 2px 0;text-
 th{color:#64748b;font-weight:500}figure{display:inline-block;margin:8px 16px 16px 0;vertical-align:top}
 p.muted{color:#64748b}svg{max-width:100%;height:auto}`;
 
-/** The report as an HTML document string. */
-export function buildReport(o: ReportInput): string {
+/**
+ * The report as an HTML document string. Built section by section through `forEachChunk` (progress is
+ * counted in sections: every static analysis, then every window), so it can be cancelled and the app
+ * stays playable while it is generated.
+ */
+export async function buildReport(o: ReportInput, control?: JobControl): Promise<string> {
   const config = [
     ...Object.entries(modelConfigToJson(o.ckpt.model)).map(([k, v]) => [`model.${k}`, v] as const),
     ...Object.entries(envConfigToJson(o.ckpt.env)).map(([k, v]) => [`env.${k}`, v] as const),
@@ -58,19 +63,27 @@ export function buildReport(o: ReportInput): string {
     ['generated', o.generated.toISOString()],
     ...config.map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
   ];
-  const staticSections = STATIC_REPORT_FIGURES.map(
-    (p) =>
-      `<section data-static="${escape(p.id)}"><h3>${escape(p.title)}</h3><p class="muted">${escape(p.description)}</p>` +
-      p.figures(o.model).map(figureHtml).join('') +
-      '</section>',
-  );
-  const windowSections = o.windows.map((w, i) => {
-    const { summary, figures } = windowFigures(o.model, w.inputs);
-    return (
-      `<section data-window="${i}"><h3>Window ${i + 1}: ${escape(w.label)}</h3><p>${escape(summary)}</p>` +
-      figures.map(figureHtml).join('') +
-      '</section>'
-    );
+  // One section per chunk, so the app's worker answers play commands between sections.
+  const staticSections: string[] = [];
+  const windowSections: string[] = [];
+  const nStatic = STATIC_REPORT_FIGURES.length;
+  await forEachChunk(nStatic + o.windows.length, { ...control, chunkRows: 1 }, (i) => {
+    if (i < nStatic) {
+      const p = STATIC_REPORT_FIGURES[i];
+      staticSections.push(
+        `<section data-static="${escape(p.id)}"><h3>${escape(p.title)}</h3><p class="muted">${escape(p.description)}</p>` +
+          p.figures(o.model).map(figureHtml).join('') +
+          '</section>',
+      );
+    } else {
+      const w = o.windows[i - nStatic];
+      const { summary, figures } = windowFigures(o.model, w.inputs);
+      windowSections.push(
+        `<section data-window="${i - nStatic}"><h3>Window ${i - nStatic + 1}: ${escape(w.label)}</h3><p>${escape(summary)}</p>` +
+          figures.map(figureHtml).join('') +
+          '</section>',
+      );
+    }
   });
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>dtlens report: ${escape(o.fileName)}</title>

@@ -282,22 +282,28 @@ export class Engine {
     });
   }
 
-  /** The HTML report of the model (its weights variant) with the current window, as UTF-8 bytes. */
-  report(generated: Date): Uint8Array {
+  /**
+   * The HTML report of the model (its weights variant) with the window current when it was asked for,
+   * as UTF-8 bytes; `control` yields between sections, so play goes on while it is built.
+   */
+  async report(generated: Date, control?: JobControl): Promise<Uint8Array> {
     const session = this.current();
-    const html = buildReport({
-      fileName: this.fileName,
-      ckpt: this.loaded(),
-      model: session.model,
-      weights: this.weights,
-      windows: [
-        {
-          label: `the app's window: seed ${this.seed}, initial RTG ${session.initialRtg}, ${session.steps} step(s)`,
-          inputs: session.window(),
-        },
-      ],
-      generated,
-    });
+    const html = await buildReport(
+      {
+        fileName: this.fileName,
+        ckpt: this.loaded(),
+        model: session.model,
+        weights: this.weights,
+        windows: [
+          {
+            label: `the app's window: seed ${this.seed}, initial RTG ${session.initialRtg}, ${session.steps} step(s)`,
+            inputs: session.window(),
+          },
+        ],
+        generated,
+      },
+      control,
+    );
     return new TextEncoder().encode(html);
   }
 

@@ -22,19 +22,27 @@ const ckpt = loadCheckpoint(
   FILE,
 );
 const gemm = new TsGemm();
+const model = createModel(ckpt, { weights: 'processed', gemm });
+const windows = defaultWindows(ckpt, { gemm, weights: 'processed', seeds: [0, 3], maxSteps: 5 });
+const progress: [number, number][] = [];
+const html = await buildReport(
+  { fileName: FILE, ckpt, model, weights: 'processed', windows, generated: new Date(0) },
+  { onProgress: (done, total) => progress.push([done, total]) },
+);
 
 describe('HTML report', () => {
-  const model = createModel(ckpt, { weights: 'processed', gemm });
-  const windows = defaultWindows(ckpt, { gemm, weights: 'processed', seeds: [0, 3], maxSteps: 5 });
-  const html = buildReport({
-    fileName: FILE,
-    ckpt,
-    model,
-    weights: 'processed',
-    windows,
-    generated: new Date(0),
-  });
   const { document } = parseHTML(html);
+
+  it('is built section by section: progress over every static analysis and window, and cancel', async () => {
+    const total = STATIC_REPORT_FIGURES.length + windows.length;
+    expect(progress).toEqual(Array.from({ length: total }, (_, i) => [i + 1, total]));
+    const controller = new AbortController();
+    const report = buildReport(
+      { fileName: FILE, ckpt, model, weights: 'processed', windows, generated: new Date(0) },
+      { signal: controller.signal, onProgress: (done) => done === 2 && controller.abort() },
+    );
+    await expect(report).rejects.toMatchObject({ code: 'CANCELLED' });
+  });
 
   it('is self-contained: no script and nothing loaded from elsewhere', () => {
     expect(html).not.toMatch(/<script/i);

@@ -45,7 +45,7 @@ export function registerReport(program: Command): void {
       'after',
       '\nExample:\n  dtlens report --model models/MiniGrid-MemoryS7FixedStart-v0.safetensors --input w.safetensors --output report.html',
     )
-    .action((opts: ReportOptions) => {
+    .action(async (opts: ReportOptions) => {
       const start = performance.now();
       const weights = parseChoice<WeightVariant>(opts.weights, WEIGHT_VARIANTS, '--weights');
       const maxWindows = parseCount(opts.maxWindows, '--max-windows');
@@ -65,7 +65,7 @@ export function registerReport(program: Command): void {
           inputs: selectWindow(all, i),
         }));
       } else windows = defaultWindows(ckpt, { gemm, weights });
-      const html = buildReport({
+      const html = await buildReport({
         fileName: basename(opts.model),
         ckpt,
         model,
