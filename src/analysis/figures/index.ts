@@ -11,3 +11,4 @@ export * from './compositionFigures.ts';
 export * from './circuitFigures.ts';
 export * from './embeddingFigures.ts';
 export * from './staticFigures.ts';
+export * from './neuronFigures.ts';
