@@ -10,6 +10,7 @@ import { LogitLensView } from './LogitLensView.tsx';
 import { ObservationView } from './ObservationView.tsx';
 import { StaticView } from './StaticView.tsx';
 import { HeadTypesView, RtgScanView } from './ScanViews.tsx';
+import { GatedMlpView, NeuronView, ProjectionView } from './NeuronViews.tsx';
 import { ProbeSweepView } from './FeatureViews.tsx';
 import type { PanelView } from './types.ts';
 
@@ -20,6 +21,9 @@ export const PANEL_VIEWS: Record<string, PanelView> = {
   observation: { View: ObservationView, ownsSettings: true },
   cache: { View: CacheView, ownsSettings: true },
   'head-types': { View: HeadTypesView },
+  neuron: { View: NeuronView },
+  projection: { View: ProjectionView },
+  'gated-mlp': { View: GatedMlpView },
   // Weights
   composition: { View: StaticView },
   'meta-composition': { View: StaticView },

@@ -44,7 +44,11 @@ export interface GatedMlpResult {
 
 export function gatedMlpView(run: AnalysisRun, options: GatedMlpOptions = {}): GatedMlpResult {
   const { arch, weights } = run.model;
-  check(arch.gatedMlp, 'BAD_INPUT', 'the gated-MLP view needs a model with gated MLPs (this one has plain MLPs)');
+  check(
+    arch.gatedMlp,
+    'BAD_INPUT',
+    'the gated-MLP view needs a model with gated MLPs (this one has plain MLPs)',
+  );
   const { B, P } = runDims(run);
   const b = resolveIndex(options.batch ?? 0, B, 'batch index');
   const p = resolveIndex(options.position ?? lastStatePosition(P), P, 'token position');

@@ -118,7 +118,11 @@ export function neuronActivation(run: AnalysisRun, options: NeuronActivationOpti
       kind,
       weight: r.weight,
       value,
-      components: { labels: [...full.labels, 'constant'], values, check: { sum: s, target: value, error: s - value } },
+      components: {
+        labels: [...full.labels, 'constant'],
+        values,
+        check: { sum: s, target: value, error: s - value },
+      },
       heads: Array.from({ length: l + 1 }, (_, i) => values.slice(i * H, (i + 1) * H)),
       layers: { labels: layers.labels, values: projectAt(layers, b, p, dir) },
       accumulated: {

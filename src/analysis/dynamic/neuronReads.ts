@@ -60,7 +60,11 @@ export function neuronReader(
   row: number,
 ): NeuronReader {
   const { dModel: d, dMlp: m } = arch;
-  check(neuronReadKinds(arch).includes(kind), 'BAD_INPUT', `a ${arch.gatedMlp ? 'gated' : 'plain'} MLP has no ${kind} read`);
+  check(
+    neuronReadKinds(arch).includes(kind),
+    'BAD_INPUT',
+    `a ${arch.gatedMlp ? 'gated' : 'plain'} MLP has no ${kind} read`,
+  );
   const { layer: l, index: n } = neuron;
   const mlp = weights.blocks[l].mlp;
   const W = kind === 'gate' ? mlp.W_gate! : mlp.W_in;

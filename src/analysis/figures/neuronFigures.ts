@@ -14,18 +14,33 @@ import type { Cell, FigureSpec } from './figure.ts';
 import { clustergramFigure } from './scanFigures.ts';
 import { stripFigure } from './strip.ts';
 
-export const NEURON_FIGURES = ['layers', 'accumulated', 'components', 'heads', 'neurons', 'observation'] as const;
+export const NEURON_FIGURES = [
+  'layers',
+  'accumulated',
+  'components',
+  'heads',
+  'neurons',
+  'observation',
+] as const;
 export type NeuronFigure = (typeof NEURON_FIGURES)[number];
 
 /** The read of `r` of this kind (default: the first: `pre`, or the gate of a gated MLP). */
 export function neuronRead(r: NeuronActivationResult, kind?: NeuronReadKind): NeuronReadAnalysis {
   const read = kind === undefined ? r.reads[0] : r.reads.find((x) => x.kind === kind);
-  check(read, 'BAD_INPUT', `${r.neuron.label} has no ${kind} read (it has ${r.reads.map((x) => x.kind).join(', ')})`);
+  check(
+    read,
+    'BAD_INPUT',
+    `${r.neuron.label} has no ${kind} read (it has ${r.reads.map((x) => x.kind).join(', ')})`,
+  );
   return read;
 }
 
 /** One figure of a neuron's input for one read. */
-export function neuronFigure(r: NeuronActivationResult, figure: NeuronFigure, kind?: NeuronReadKind): FigureSpec {
+export function neuronFigure(
+  r: NeuronActivationResult,
+  figure: NeuronFigure,
+  kind?: NeuronReadKind,
+): FigureSpec {
   const read = neuronRead(r, kind);
   const what = `${r.neuron.label} ${read.kind} (${read.weight}) at ${r.tokenLabel}`;
   const valueName = `contribution to ${read.kind}`;
@@ -76,7 +91,13 @@ export function neuronFigure(r: NeuronActivationResult, figure: NeuronFigure, ki
       return m ? [[l, `L${m[1]}`, read.components.values[i]] as Cell[]] : [];
     });
     check(rows.length > 0, 'BAD_INPUT', `no neurons feed into neurons in layer ${r.neuron.layer}`);
-    return stripFigure({ title: `earlier neurons’ contributions to ${what}`, columns: ['neuron', 'layer', valueName], rows, value: 2, group: 1 });
+    return stripFigure({
+      title: `earlier neurons’ contributions to ${what}`,
+      columns: ['neuron', 'layer', valueName],
+      rows,
+      value: 2,
+      group: 1,
+    });
   }
   const obs = read.observation;
   check(obs, 'BAD_INPUT', `${r.tokenLabel} is not a state token: no observation features`);

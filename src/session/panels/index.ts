@@ -6,6 +6,7 @@
 import { attentionPanel, cachePanel, logitLensPanel, observationPanel } from './dynamic.ts';
 import { ablationPanel, activationPatchingPanel, counterfactualAttentionPanel } from './causal.ts';
 import { headTypesPanel, rtgScanPanel } from './scans.ts';
+import { gatedMlpPanel, neuronPanel, projectionPanel } from './neurons.ts';
 import { attributionPatchingPanel, pathPatchingPanel } from './causal2.ts';
 import { probeSweepPanel } from './features.ts';
 import type { PanelSpec } from './types.ts';
@@ -20,6 +21,9 @@ export const PANELS: readonly PanelSpec[] = [
   observationPanel,
   cachePanel,
   headTypesPanel,
+  neuronPanel,
+  projectionPanel,
+  gatedMlpPanel,
   // Weights (static analyses)
   ...WEIGHTS_PANELS,
   // Causal

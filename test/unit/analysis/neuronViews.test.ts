@@ -104,7 +104,9 @@ describe('neuron activation analysis', () => {
       (v) => v !== 0,
     ).length;
     expect(obs.features.length).toBe(active);
-    expect(neuronActivation(run, { neuron: { layer: 0, index: 2 }, position: 3 }).reads[0].observation).toBeNull();
+    expect(
+      neuronActivation(run, { neuron: { layer: 0, index: 2 }, position: 3 }).reads[0].observation,
+    ).toBeNull();
     // layer 0: no earlier neurons feed it
     expect(pre.components.labels.some((l) => /N/.test(l))).toBe(false);
   });
@@ -145,10 +147,25 @@ describe('projection analysis', () => {
     expectClose([byState.projection[2][1]], [dotRv / r.stateNorms[2]], 1e-5);
     // cosine similarities: symmetric, 1 on the diagonal of non-zero components
     const s = r.similarity;
-    expect(s.labels).toEqual(['L0H0', 'L0H1', 'L1H0', 'L1H1', '0_mlp_out', '1_mlp_out', 'embed', 'pos_embed', 'bias']);
+    expect(s.labels).toEqual([
+      'L0H0',
+      'L0H1',
+      'L1H0',
+      'L1H1',
+      '0_mlp_out',
+      '1_mlp_out',
+      'embed',
+      'pos_embed',
+      'bias',
+    ]);
     s.values.forEach((rowV, i) => {
       expectClose([rowV[i]], [1], 1e-5);
-      expectClose(rowV, s.values.map((x) => x[i]), 1e-6, { metric: 'abs' });
+      expectClose(
+        rowV,
+        s.values.map((x) => x[i]),
+        1e-6,
+        { metric: 'abs' },
+      );
     });
     expect([...s.order].sort((a, b) => a - b)).toEqual(s.labels.map((_, i) => i));
   });
@@ -160,7 +177,9 @@ describe('gated-MLP view', () => {
     const r = gatedMlpView(run);
     const { dModel: d, dMlp: m, nActions: A } = run.model.arch;
     expect(r.labels.length).toBe(2 * m);
-    const rebuilt = r.gate.map((g, i) => g * r.linear[i] + run.model.weights.blocks[r.layer[i]].mlp.b_in.data[i % m]);
+    const rebuilt = r.gate.map(
+      (g, i) => g * r.linear[i] + run.model.weights.blocks[r.layer[i]].mlp.b_in.data[i % m],
+    );
     expectClose(rebuilt, r.post, 1e-5);
     const Wout = run.model.weights.blocks[1].mlp.W_out.data;
     const WU = run.model.weights.actionPredictor.W.data;

@@ -27,7 +27,12 @@ import { nodeGemm } from '../../gemm.ts';
 import { readModelFile } from '../../modelFile.ts';
 import { directionFromOptions, readWindow, writeOutputs } from '../analysisIo.ts';
 import { DATASET_ANALYSES, type DatasetAnalysis, analyseDataset } from './analyzeDataset.ts';
-import { NEURON_ANALYSES, type NeuronAnalysis, type NeuronCliOptions, analyseNeuron } from './analyzeNeuron.ts';
+import {
+  NEURON_ANALYSES,
+  type NeuronAnalysis,
+  type NeuronCliOptions,
+  analyseNeuron,
+} from './analyzeNeuron.ts';
 import { parseChoice } from '../options.ts';
 import {
   STATIC_ANALYSES,
@@ -155,7 +160,11 @@ export function registerAnalyze(program: Command): void {
     .option('--level <level>', `decompose figure: ${LEVELS.join(' | ')}`, 'components')
     .option('--neuron <L{l}N{n}>', 'neuron: the neuron whose input is decomposed')
     .option('--read <r>', 'neuron figure: pre (plain MLP) | gate | linear (gated MLP; default gate)')
-    .option('--norm <n>', 'projection: divide by the component (vector) or the state (component) norm', 'vector');
+    .option(
+      '--norm <n>',
+      'projection: divide by the component (vector) or the state (component) norm',
+      'vector',
+    );
   addStaticOptions(command)
     .addHelpText(
       'after',
