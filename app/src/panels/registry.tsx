@@ -9,7 +9,7 @@ import { AttributionPatchingView, PathPatchingView } from './Causal2Views.tsx';
 import { LogitLensView } from './LogitLensView.tsx';
 import { ObservationView } from './ObservationView.tsx';
 import { StaticView } from './StaticView.tsx';
-import { HeadTypesView, RtgScanView } from './ScanViews.tsx';
+import { HeadTypesView, PolicyFieldView, RtgScanView } from './ScanViews.tsx';
 import { GatedMlpView, NeuronView, ProjectionView } from './NeuronViews.tsx';
 import { ProbeSweepView } from './FeatureViews.tsx';
 import type { PanelView } from './types.ts';
@@ -43,6 +43,7 @@ export const PANEL_VIEWS: Record<string, PanelView> = {
   'attribution-patching': { View: AttributionPatchingView },
   // Scans
   'rtg-scan': { View: RtgScanView },
+  'policy-field': { View: PolicyFieldView },
   // Dataset
   'probe-sweep': { View: ProbeSweepView },
 };

@@ -1,10 +1,12 @@
 /**
- * Scans panels: the RTG scan of the current window (a job: 128 batched runs with progress and cancel)
- * and the per-window head types (attention mass by query kind and key category).
+ * Scans panels: the RTG scan of the current window (a job: 128 batched runs with progress and cancel),
+ * the policy field of the current episode (a job on a replayed copy of the env) and the per-window head
+ * types (attention mass by query kind and key category).
  */
 import { headTypesFromPatterns } from '../../analysis/scans/headTypes.ts';
 import { type RtgTokens, rtgScan } from '../../analysis/scans/rtgScan.ts';
 import type { ClusterMethod } from '../../analysis/scans/correlation.ts';
+import { policyField } from '../../analysis/scans/policyField.ts';
 import { DIRECTION_PARAMS, direction } from './dynamic.ts';
 import type { JobPanel, WindowPanel } from './types.ts';
 
@@ -44,6 +46,32 @@ export const rtgScanPanel: JobPanel = {
         position: ctx.position,
         direction: direction(p),
       },
+      control,
+    ),
+};
+
+export const policyFieldPanel: JobPanel = {
+  id: 'policy-field',
+  title: 'Policy field',
+  group: 'scans',
+  scope: 'job',
+  help:
+    'The action distribution at the last S token with the agent placed on every cell it can stand on, facing ' +
+    'each direction (the window’s last observation replaced by the observation from that pose; history and RTG ' +
+    'unchanged), as one batched run on a replayed copy of the env; arrows sized and coloured by the ' +
+    'probability of one action (-1: the model’s choice at the agent’s pose). With a second RTG (every RTG ' +
+    'token set to it), its field and the difference. Beyond DTI. Uses the active weights variant.',
+  params: {
+    rtg2: { kind: 'text', default: '', pattern: /^(-?\d+(\.\d+)?)?$/, label: 'second RTG (empty: none)' },
+    action: { kind: 'int', default: -1, min: -1, max: 9 },
+    view: { kind: 'choice', default: 'first', choices: ['first', 'second', 'difference'] },
+  },
+  run: (ctx, p, control) =>
+    policyField(
+      ctx.model,
+      ctx.episode.replay(),
+      ctx.inputs,
+      { secondRtg: p.rtg2 === '' ? undefined : Number(p.rtg2) },
       control,
     ),
 };
