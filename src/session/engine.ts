@@ -13,6 +13,7 @@ import { IDX_TO_ACTION } from '../env/core/actions.ts';
 import { renderGridSvg, renderObservationSvg } from '../env/render/index.ts';
 import { DtlensError } from '../errors.ts';
 import { directionsFromTensors } from '../analysis/static/directions.ts';
+import { type WindowDataset, checkDatasetFits, readWindowDataset } from '../analysis/scans/windowDataset.ts';
 import { readSafetensors } from '../io/safetensors.ts';
 import { type Checkpoint, loadCheckpoint } from '../io/checkpoint.ts';
 import { envConfigToJson, modelConfigToJson } from '../config/config.ts';
@@ -63,6 +64,8 @@ export class Engine {
   /** Per open panel, the key of the inputs of the outcome last returned (unchanged panels are skipped). */
   private readonly sent = new Map<string, string>();
   private readonly modelOutcomes = new Map<string, PanelOutcome>();
+  /** The session's window dataset (sampled by a job or loaded with `setDataset`); cleared on load. */
+  private dataset: WindowDataset | null = null;
 
   constructor(
     private readonly gemm: Gemm,
@@ -108,7 +111,10 @@ export class Engine {
       const frames: Frame[] = [];
       replayEpisode(session, seed, actions, () => frames.push(this.frame(session)));
       this.ckpt = ckpt;
-      if (command.type === 'load') this.fileName = command.fileName;
+      if (command.type === 'load') {
+        this.fileName = command.fileName;
+        this.dataset = null; // another model's windows may not fit
+      }
       this.weights = weights;
       model = modelInfo(ckpt, this.fileName, session, weights);
       this.session = session;
@@ -142,13 +148,20 @@ export class Engine {
           keepDirections(session.model, directionsFromTensors(file.tensors, file.metadata));
           break;
         }
+        case 'setDataset': {
+          const dataset = readWindowDataset(command.bytes);
+          checkDatasetFits(session.model, dataset);
+          this.dataset = dataset;
+          break;
+        }
         case 'refresh':
           break;
         default:
           throw new DtlensError('BAD_INPUT', `unknown command ${(command as { type: unknown }).type}`);
       }
     }
-    if (command.type !== 'refresh' && command.type !== 'setDirections') this.windowVersion++;
+    if (command.type !== 'refresh' && command.type !== 'setDirections' && command.type !== 'setDataset')
+      this.windowVersion++;
     const view = this.observe(framesFrom, panels);
     return { model, view, computeMs: this.now() - start };
   }
@@ -229,6 +242,11 @@ export class Engine {
             replayEpisode(copy, seed, actions);
             return copy.env;
           },
+        },
+        dataset: this.dataset,
+        keepDataset: (dataset) => {
+          checkDatasetFits(session.model, dataset);
+          this.dataset = dataset;
         },
       };
       return { ok: true, data: await spec.run(ctx, normalizeParams(spec.params, request.params), control) };

@@ -92,6 +92,7 @@ export function PanelArea({ model, view, panels, results, onChange, runJob, comm
                 onChange={(params) => setParams(p.id, params)}
               />
             )}
+            {entry.Controls && <entry.Controls command={command} />}
             {spec.scope === 'job' && (
               <div className="row job">
                 {running ? (

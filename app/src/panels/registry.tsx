@@ -12,6 +12,7 @@ import { StaticView } from './StaticView.tsx';
 import { HeadTypesView, PolicyFieldView, RtgScanView } from './ScanViews.tsx';
 import { GatedMlpView, NeuronView, ProjectionView } from './NeuronViews.tsx';
 import { ProbeSweepView } from './FeatureViews.tsx';
+import { DatasetFileControl, DatasetKurtosisView, DatasetNormsView, DatasetView } from './DatasetViews.tsx';
 import type { PanelView } from './types.ts';
 
 export const PANEL_VIEWS: Record<string, PanelView> = {
@@ -45,5 +46,9 @@ export const PANEL_VIEWS: Record<string, PanelView> = {
   'rtg-scan': { View: RtgScanView },
   'policy-field': { View: PolicyFieldView },
   // Dataset
+  dataset: { View: DatasetView, Controls: DatasetFileControl },
+  'dataset-norms': { View: DatasetNormsView },
+  'dataset-kurtosis': { View: DatasetKurtosisView },
+  'dataset-head-types': { View: HeadTypesView },
   'probe-sweep': { View: ProbeSweepView },
 };

@@ -9,6 +9,7 @@ import { headTypesPanel, policyFieldPanel, rtgScanPanel } from './scans.ts';
 import { gatedMlpPanel, neuronPanel, projectionPanel } from './neurons.ts';
 import { attributionPatchingPanel, pathPatchingPanel } from './causal2.ts';
 import { probeSweepPanel } from './features.ts';
+import { datasetHeadTypesPanel, datasetKurtosisPanel, datasetNormsPanel, datasetPanel } from './dataset.ts';
 import type { PanelSpec } from './types.ts';
 import { WEIGHTS_PANELS } from './weights.ts';
 
@@ -36,6 +37,10 @@ export const PANELS: readonly PanelSpec[] = [
   rtgScanPanel,
   policyFieldPanel,
   // Dataset
+  datasetPanel,
+  datasetNormsPanel,
+  datasetKurtosisPanel,
+  datasetHeadTypesPanel,
   probeSweepPanel,
 ];
 

@@ -10,6 +10,7 @@
  *
  * `compute`/`run` return plain data (structured-clone safe); the UI view of the same id draws it.
  */
+import type { WindowDataset } from '../../analysis/scans/windowDataset.ts';
 import type { EnvConfig } from '../../config/config.ts';
 import type { Env } from '../../env/core/types.ts';
 import type { AnalysisRun } from '../../analysis/dynamic/run.ts';
@@ -59,6 +60,10 @@ export interface JobContext {
   position: number;
   weights: WeightVariant;
   episode: JobEpisode;
+  /** The session's window dataset (sampled in the app or loaded from a file), or null when none is. */
+  dataset: WindowDataset | null;
+  /** Makes `dataset` the session's dataset for later jobs (the dataset-sampling job). */
+  keepDataset(dataset: WindowDataset): void;
 }
 
 interface PanelMeta {

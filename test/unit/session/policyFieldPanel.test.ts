@@ -13,6 +13,7 @@ import { PlaySession } from '../../../src/session/playSession.ts';
 import { replayEpisode } from '../../../src/session/replay.ts';
 import { softmaxRowsInPlace } from '../../../src/tensor/ops.ts';
 import { expectClose } from '../../support/compare.ts';
+import { windowJobContext } from '../../support/jobContext.ts';
 import { randomModel, tinyArch } from '../../support/randomModel.ts';
 
 const ENV = { ...DEFAULT_ENV_CONFIG, envId: 'MiniGrid-Empty-5x5-v0', viewSize: 3, maxSteps: 12 };
@@ -34,10 +35,7 @@ describe('policy-field panel', () => {
     const panel = panelById('policy-field') as JobPanel;
     const r = (await panel.run(
       {
-        model,
-        inputs,
-        position: 7,
-        weights: 'processed',
+        ...windowJobContext(model, inputs, 7, 'processed'),
         episode: {
           env: ENV,
           seed,
