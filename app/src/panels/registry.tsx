@@ -9,7 +9,7 @@ import { AttributionPatchingView, PathPatchingView } from './Causal2Views.tsx';
 import { LogitLensView } from './LogitLensView.tsx';
 import { ObservationView } from './ObservationView.tsx';
 import { StaticView } from './StaticView.tsx';
-import { HeadTypesView, PolicyFieldView, RtgScanView } from './ScanViews.tsx';
+import { HeadTypesView, PolicyFieldView, RtgScanView, SteeringView } from './ScanViews.tsx';
 import { GatedMlpView, NeuronView, ProjectionView } from './NeuronViews.tsx';
 import { ProbeSweepView } from './FeatureViews.tsx';
 import { DatasetFileControl, DatasetKurtosisView, DatasetNormsView, DatasetView } from './DatasetViews.tsx';
@@ -44,6 +44,7 @@ export const PANEL_VIEWS: Record<string, PanelView> = {
   'attribution-patching': { View: AttributionPatchingView },
   // Scans
   'rtg-scan': { View: RtgScanView },
+  steering: { View: SteeringView },
   'policy-field': { View: PolicyFieldView },
   // Dataset
   dataset: { View: DatasetView, Controls: DatasetFileControl },

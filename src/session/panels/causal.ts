@@ -61,7 +61,7 @@ export function variationOf(p: ParamValues): Variation {
 }
 
 /** The corrupted window of the current one. */
-function corrupt(model: DecisionTransformer, inputs: DTInputs, p: ParamValues) {
+export function corrupt(model: DecisionTransformer, inputs: DTInputs, p: ParamValues) {
   return corruptWindow(inputs, [variationOf(p)], {
     nActions: model.arch.nActions,
     maxTimestep: model.maxTimestep,

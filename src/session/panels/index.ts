@@ -5,7 +5,7 @@
  */
 import { attentionPanel, cachePanel, logitLensPanel, observationPanel } from './dynamic.ts';
 import { ablationPanel, activationPatchingPanel, counterfactualAttentionPanel } from './causal.ts';
-import { headTypesPanel, policyFieldPanel, rtgScanPanel } from './scans.ts';
+import { headTypesPanel, policyFieldPanel, rtgScanPanel, steeringPanel } from './scans.ts';
 import { gatedMlpPanel, neuronPanel, projectionPanel } from './neurons.ts';
 import { attributionPatchingPanel, pathPatchingPanel } from './causal2.ts';
 import { probeSweepPanel } from './features.ts';
@@ -35,6 +35,7 @@ export const PANELS: readonly PanelSpec[] = [
   attributionPatchingPanel,
   // Scans
   rtgScanPanel,
+  steeringPanel,
   policyFieldPanel,
   // Dataset
   datasetPanel,

@@ -7,6 +7,9 @@ import { headTypesFromPatterns } from '../../analysis/scans/headTypes.ts';
 import { type RtgTokens, rtgScan } from '../../analysis/scans/rtgScan.ts';
 import type { ClusterMethod } from '../../analysis/scans/correlation.ts';
 import { policyField } from '../../analysis/scans/policyField.ts';
+import { STEERING_HOOKS, coefficientScan, pairSteering } from '../../analysis/scans/steering.ts';
+import { actName } from '../../model/hooks.ts';
+import { CORRUPTION_PARAMS, corrupt } from './causal.ts';
 import { DIRECTION_PARAMS, direction } from './dynamic.ts';
 import type { JobPanel, WindowPanel } from './types.ts';
 
@@ -48,6 +51,52 @@ export const rtgScanPanel: JobPanel = {
       },
       control,
     ),
+};
+
+export const steeringPanel: JobPanel = {
+  id: 'steering',
+  title: 'Steering (AVEC) coefficient scan',
+  group: 'scans',
+  scope: 'job',
+  help:
+    'DTI’s Algebraic Value Editing: the steering vector is corrupted − clean at `blocks.{layer}.hook_{hook}` ' +
+    '(the corruption of the current window chosen as in the causal panels), added to the current window ' +
+    'at every position with n coefficients in one batched run: the action logits and probabilities vs the ' +
+    'coefficient, the decomposition of the logit difference at three levels and the clustergram of the ' +
+    'components’ responses (as the RTG scan). Coefficient 1 at resid_pre reproduces the corrupted residual ' +
+    'there. Uses the active weights variant.',
+  params: {
+    ...CORRUPTION_PARAMS,
+    layer: { kind: 'int', default: 0, min: 0, max: 63 },
+    hook: { kind: 'choice', default: 'resid_pre', choices: STEERING_HOOKS },
+    min: { kind: 'number', default: -1, min: -100, max: 100, label: 'coefficient min' },
+    max: { kind: 'number', default: 2, min: -100, max: 100, label: 'coefficient max' },
+    n: { kind: 'int', default: 128, min: 2, max: 4096 },
+    ln: { kind: 'choice', default: 'none', choices: ['none', 'apply'] },
+    cluster: { kind: 'choice', default: 'average', choices: ['average', 'dti'] },
+    level: { kind: 'choice', default: 'components', choices: ['layers', 'components', 'neurons'] },
+    ...DIRECTION_PARAMS,
+  },
+  run(ctx, p, control) {
+    const { corrupted } = corrupt(ctx.model, ctx.inputs, p);
+    const hook = actName(p.hook as string, p.layer as number);
+    const steering = pairSteering(ctx.model, ctx.inputs, corrupted, hook);
+    return coefficientScan(
+      ctx.model,
+      ctx.inputs,
+      steering,
+      {
+        min: p.min as number,
+        max: p.max as number,
+        n: p.n as number,
+        applyLn: p.ln === 'apply',
+        cluster: p.cluster as ClusterMethod,
+        position: ctx.position,
+        direction: direction(p),
+      },
+      control,
+    );
+  },
 };
 
 export const policyFieldPanel: JobPanel = {
