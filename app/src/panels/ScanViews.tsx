@@ -34,19 +34,26 @@ const clustersOf = (c: CorrelationResult | null) => c?.clusters.map((x) => x.joi
 export function RtgScanView({ data, params }: PanelViewProps) {
   const r = data as RtgScanResult;
   const level = params.level as DecompositionLevel;
+  const axis = { axis: 'RTG', values: r.rtg };
   const clusters = clustersOf(r.correlation);
   return (
     <div className="rtg-scan">
       <p className="summary">
         {r.direction.label} at {r.tokenLabel}: {r.logitDiff[0].toFixed(3)} at RTG {r.rtg[0]} →{' '}
         {r.logitDiff[r.n - 1].toFixed(3)} at RTG {r.rtg[r.n - 1]} ({r.tokens} RTG tokens;{' '}
-        {r.decomposition.components?.lnScaled ? 'LN-scaled' : 'no LN scaling, as DTI'})
+        {r.decomposition.components?.lnScaled ? 'LN-scaled' : 'no LN scaling, as DTI'}
+        {r.timestepNoise > 0 && `; timestep noise ±${r.timestepNoise}`})
         {clusters && <span className="muted"> · clusters: {clusters}</span>}
       </p>
       <SpecFigures
-        specs={scanSpecs(r, { axis: 'RTG', values: r.rtg }, level)}
+        specs={[
+          ...scanSpecs(r, axis, level),
+          ...(r.attention
+            ? [scanFigure(r, 'attention', axis, { weighted: params.attention === 'value-weighted' })]
+            : []),
+        ]}
         name={`rtg-scan-${level}`}
-        deps={[data, level]}
+        deps={[data, level, params.attention]}
       />
     </div>
   );

@@ -24,12 +24,18 @@ export const rtgScanPanel: JobPanel = {
     'the chosen position, the decomposition of the logit difference vs RTG at three levels (layers = ' +
     '`decompose_resid`; components = heads, MLPs, embeddings, bias = `get_full_resid_decomposition`; ' +
     'neurons), without LN scaling as DTI or with it, and the clustergram of the components’ responses ' +
-    '(average linkage on 1 − correlation, or DTI’s single linkage). Uses the active weights variant.',
+    '(average linkage on 1 − correlation, or DTI’s single linkage); optionally timestep noise (each row’s ' +
+    'timesteps shifted by a seeded offset in ±k, which DTI computed but ignored) and the attention of the ' +
+    'chosen position to every key vs RTG for every head, plain or weighted by the key’s value norm (DTI ' +
+    '“Attention Patterns By RTG”, any query). Uses the active weights variant.',
   params: {
     min: { kind: 'number', default: 0, min: -10, max: 10 },
     max: { kind: 'number', default: 1, min: -10, max: 10 },
     n: { kind: 'int', default: 128, min: 2, max: 4096 },
     tokens: { kind: 'choice', default: 'all', choices: ['all', 'current'] },
+    noise: { kind: 'int', default: 0, min: 0, max: 1000, label: 'timestep noise (±k)' },
+    seed: { kind: 'int', default: 0, min: 0, max: 1_000_000, label: 'noise seed' },
+    attention: { kind: 'choice', default: 'off', choices: ['off', 'pattern', 'value-weighted'] },
     ln: { kind: 'choice', default: 'none', choices: ['none', 'apply'] },
     cluster: { kind: 'choice', default: 'average', choices: ['average', 'dti'] },
     level: { kind: 'choice', default: 'components', choices: ['layers', 'components', 'neurons'] },
@@ -44,6 +50,9 @@ export const rtgScanPanel: JobPanel = {
         max: p.max as number,
         n: p.n as number,
         tokens: p.tokens as RtgTokens,
+        timestepNoise: p.noise as number,
+        seed: p.seed as number,
+        ...(p.attention !== 'off' && { attention: { query: ctx.position, weighting: 'key' as const } }),
         applyLn: p.ln === 'apply',
         cluster: p.cluster as ClusterMethod,
         position: ctx.position,

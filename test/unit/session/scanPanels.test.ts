@@ -20,7 +20,14 @@ const window = selectWindow(windowInputs(arch, 2), 1);
 describe('scan panels', () => {
   it('rtg-scan runs the scan of the job window with its settings, with progress', async () => {
     const panel = panelById('rtg-scan') as JobPanel;
-    const params = normalizeParams(panel.params, { n: 6, min: -1, tokens: 'current', ln: 'apply' });
+    const params = normalizeParams(panel.params, {
+      n: 6,
+      min: -1,
+      tokens: 'current',
+      ln: 'apply',
+      noise: 2,
+      attention: 'value-weighted',
+    });
     const seen: number[] = [];
     const r = (await panel.run(windowJobContext(model, window, 4, 'processed'), params, {
       chunkRows: 4,
@@ -31,6 +38,8 @@ describe('scan panels', () => {
     expect(r.tokens).toBe('current');
     expect(r.tokenLabel).toBe('S2');
     expect(r.decomposition.layers!.lnScaled).toBe(true);
+    expect(r.timestepNoise).toBe(2);
+    expect(r.attention).toMatchObject({ query: 4, queryLabel: 'S2', weighting: 'key' });
   });
 
   it('steering scans corrupted − clean at resid_pre: coefficient 0 is the window, 1 the corrupted window', async () => {
