@@ -16,7 +16,6 @@
  * together make the `embed` component's contribution (the S token has no other embedding term).
  */
 import { check } from '../../errors.ts';
-import type { ComponentStack } from '../../model/activationCache.ts';
 import { SPARSE_CHANNEL_NAMES, DENSE_CHANNEL_NAMES, stateFeatureLabel } from '../../env/features.ts';
 import { activate } from '../../tensor/ops.ts';
 import { Tensor } from '../../tensor/tensor.ts';
@@ -88,7 +87,10 @@ export interface NeuronActivationResult {
   activation: number;
   /** Gated only: post = act(gate) · linear + b_in; `b_in` and the rebuilt post */
   gatedPost?: { bIn: number; rebuilt: number };
-  /** DTI's "(estimated)": Σ components · (centred W_in / scale) + b_in, against its "(cache)" hook_pre */
+  /**
+   * DTI's "(estimated)": the components of the W_in read (without its constant) + b_in, against its
+   * "(cache)" hook_pre; on processed weights (what DTI's app loads) exactly DTI's number.
+   */
   dti: { estimate: number; cache: number };
 }
 
@@ -135,8 +137,9 @@ export function neuronActivation(run: AnalysisRun, options: NeuronActivationOpti
   const activation = activate(new Tensor(Float32Array.of(hookPre), [1]), arch.activationFn).data[0];
   const bIn = weights.blocks[l].mlp.b_in.data[n];
   const linear = reads.find((r) => r.kind === 'linear');
-  // DTI's estimate: centred W_in / ln2 scale, no LN weight or bias, + b_in
-  const dtiEstimate = dtiNeuronEstimate(run, b, p, options.neuron, full);
+  // DTI's estimate: the W_in read's components (without its constant) + b_in
+  const wIn = reads.find((r) => r.weight === 'W_in')!;
+  const dtiEstimate = sum(wIn.components.values.slice(0, -1)) + bIn;
   return {
     neuron: { layer: l, index: n, label: `L${l}N${n}` },
     batch: b,
@@ -149,25 +152,6 @@ export function neuronActivation(run: AnalysisRun, options: NeuronActivationOpti
     ...(linear && { gatedPost: { bIn, rebuilt: activation * linear.value + bIn } }),
     dti: { estimate: dtiEstimate, cache: hookPre },
   };
-}
-
-function dtiNeuronEstimate(
-  run: AnalysisRun,
-  b: number,
-  p: number,
-  neuron: NeuronRef,
-  full: ComponentStack,
-): number {
-  const { arch, weights } = run.model;
-  const { dModel: d, dMlp: m } = arch;
-  const { W_in, b_in } = weights.blocks[neuron.layer].mlp;
-  const col = Float64Array.from({ length: d }, (_, j) => W_in.data[j * m + neuron.index]);
-  if (arch.normalization) {
-    const mean = col.reduce((a, v) => a + v, 0) / d;
-    const scale = run.cache.get(`blocks.${neuron.layer}.ln2.hook_scale`).data[b * runDims(run).P + p];
-    for (let j = 0; j < d; j++) col[j] = (col[j] - mean) / scale;
-  }
-  return sum(projectAt(full, b, p, Float32Array.from(col))) + b_in.data[neuron.index];
 }
 
 /**
