@@ -5,6 +5,7 @@
  * then computes the open panels whose inputs changed (window panels from that run, model panels once per
  * model and settings); `runJob` runs a job panel with progress and cancellation.
  */
+import type { DecisionTransformer } from '../model/decisionTransformer.ts';
 import { type AnalysisRun, resolveIndex } from '../analysis/dynamic/run.ts';
 import type { JobControl } from '../analysis/jobs.ts';
 import { parameterCount } from '../model/weights.ts';
@@ -66,6 +67,8 @@ export class Engine {
   private readonly modelOutcomes = new Map<string, PanelOutcome>();
   /** The session's window dataset (sampled by a job or loaded with `setDataset`); cleared on load. */
   private dataset: WindowDataset | null = null;
+  /** Bumped whenever `dataset` changes (window panels that read it recompute). */
+  private datasetVersion = 0;
 
   constructor(
     private readonly gemm: Gemm,
@@ -114,6 +117,7 @@ export class Engine {
       if (command.type === 'load') {
         this.fileName = command.fileName;
         this.dataset = null; // another model's windows may not fit
+        this.datasetVersion++;
       }
       this.weights = weights;
       model = modelInfo(ckpt, this.fileName, session, weights);
@@ -150,8 +154,7 @@ export class Engine {
         }
         case 'setDataset': {
           const dataset = readWindowDataset(command.bytes);
-          checkDatasetFits(session.model, dataset);
-          this.dataset = dataset;
+          this.keepDataset(session.model, dataset);
           break;
         }
         case 'refresh':
@@ -196,7 +199,7 @@ export class Engine {
       const key =
         spec.scope === 'model'
           ? `m${this.modelVersion}|${spec.stateKey?.(this.current().model) ?? ''}|${paramKey}`
-          : `m${this.modelVersion}|w${this.windowVersion}|p${position}|${paramKey}`;
+          : `m${this.modelVersion}|w${this.windowVersion}|d${this.datasetVersion}|p${position}|${paramKey}`;
       if (this.sent.get(spec.id) === key) continue;
       out[spec.id] =
         spec.scope === 'model'
@@ -244,10 +247,7 @@ export class Engine {
           },
         },
         dataset: this.dataset,
-        keepDataset: (dataset) => {
-          checkDatasetFits(session.model, dataset);
-          this.dataset = dataset;
-        },
+        keepDataset: (dataset) => this.keepDataset(session.model, dataset),
       };
       return { ok: true, data: await spec.run(ctx, normalizeParams(spec.params, request.params), control) };
     } catch (e) {
@@ -302,6 +302,13 @@ export class Engine {
     return outcome;
   }
 
+  /** Makes `dataset` the session's (it must fit `model`). */
+  private keepDataset(model: DecisionTransformer, dataset: WindowDataset): void {
+    checkDatasetFits(model, dataset);
+    this.dataset = dataset;
+    this.datasetVersion++;
+  }
+
   private windowOutcome(
     spec: WindowPanel,
     params: Record<string, string | number>,
@@ -311,7 +318,8 @@ export class Engine {
       const run = this.lastRun;
       if (!run) throw new DtlensError('BAD_INPUT', 'no model is loaded: open a model first');
       const P = run.transformerOut.shape[1];
-      return { ok: true, data: spec.compute(run, params, { position: resolvePosition(position, P) }) };
+      const ctx = { position: resolvePosition(position, P), dataset: this.dataset };
+      return { ok: true, data: spec.compute(run, params, ctx) };
     } catch (e) {
       return { ok: false, error: toEngineError(e) };
     }

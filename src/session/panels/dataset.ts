@@ -7,7 +7,9 @@ import { kurtosisScan, residualNorms } from '../../analysis/scans/cacheStats.ts'
 import { headTypes } from '../../analysis/scans/headTypes.ts';
 import { type WindowDataset, windowsFromRollouts } from '../../analysis/scans/windowDataset.ts';
 import { DtlensError } from '../../errors.ts';
-import type { JobContext, JobPanel } from './types.ts';
+import type { ActivationCache } from '../../model/activationCache.ts';
+import type { DecisionTransformer } from '../../model/decisionTransformer.ts';
+import type { JobContext, JobPanel, WindowContext } from './types.ts';
 
 /** What the UI shows of a dataset (the windows stay in the worker). */
 export interface DatasetSummary {
@@ -26,14 +28,38 @@ export const summariseDataset = (ds: WindowDataset): DatasetSummary => ({
   source: ds.source,
 });
 
-/** The session's dataset, or a one-line BAD_INPUT saying how to get one. */
-export function requireDataset(ctx: JobContext): WindowDataset {
+/** The session's dataset (of a job or window context), or a one-line BAD_INPUT saying how to get one. */
+export function requireDataset(ctx: Pick<JobContext, 'dataset'> | WindowContext): WindowDataset {
   if (!ctx.dataset)
     throw new DtlensError(
       'BAD_INPUT',
       'no dataset in this session: sample one or load a dataset file in the “Dataset of windows” panel',
     );
   return ctx.dataset;
+}
+
+const caches = new WeakMap<DecisionTransformer, WeakMap<WindowDataset, Map<string, ActivationCache>>>();
+
+/**
+ * The dataset run through `model` with a cache of `hooks` only (the source of dataset means and
+ * resampling), kept per model, dataset and hook set so that window panels do not rerun it on every step.
+ */
+export function datasetCache(
+  model: DecisionTransformer,
+  ds: WindowDataset,
+  hooks: string[],
+): ActivationCache {
+  const byDataset = caches.get(model) ?? new WeakMap<WindowDataset, Map<string, ActivationCache>>();
+  caches.set(model, byDataset);
+  const byHooks = byDataset.get(ds) ?? new Map<string, ActivationCache>();
+  byDataset.set(ds, byHooks);
+  const key = [...hooks].sort().join(',');
+  let cache = byHooks.get(key);
+  if (!cache) {
+    cache = model.run(ds.inputs, { cache: hooks }).cache!;
+    byHooks.set(key, cache);
+  }
+  return cache;
 }
 
 const RTG_LIST = /^-?\d+(\.\d+)?(,-?\d+(\.\d+)?)*$/;

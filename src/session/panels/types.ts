@@ -39,6 +39,8 @@ export type PanelNeeds = true | NameFilter;
 export interface WindowContext {
   /** Token position in 0..P-1. */
   position: number;
+  /** The session's window dataset (as `JobContext.dataset`); absent or null when none is kept. */
+  dataset?: WindowDataset | null;
 }
 
 /** The episode being played when a job started: enough to rebuild its env state exactly. */

@@ -1,12 +1,15 @@
 /**
  * The session dataset in the engine, on dtlens's default MemoryS7 model (in the repo): the dataset
  * panels refuse to run without one, the sampling job keeps what `windowsFromRollouts` gives (with
- * progress), a loaded file replaces it, a dataset of another shape is refused, and loading a model
+ * progress), the ablation panel's dataset mean and resampling use it, a loaded file replaces it, a dataset of another shape is refused, and loading a model
  * clears it. Results are compared with the library run on the same model and windows.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { ablate } from '../../../src/analysis/causal/ablation.ts';
 import { headTypes } from '../../../src/analysis/scans/headTypes.ts';
+import { openSession } from '../../../src/session/openSession.ts';
+import { replayEpisode } from '../../../src/session/replay.ts';
 import { residualNorms } from '../../../src/analysis/scans/cacheStats.ts';
 import {
   type WindowDataset,
@@ -41,17 +44,20 @@ function setup() {
     actions: [],
     weights: 'raw',
   });
+  const ablation = (method: string) =>
+    engine.computePanels([{ id: 'ablation', params: { heads: 'L0H1', mlps: '1', method } }]).panels.ablation;
   const job = (
     panelId: string,
     params: Record<string, unknown> = {},
     onProgress?: (d: number, t: number) => void,
   ) => engine.runJob({ id: panelId, params }, null, { onProgress });
-  return { send, job };
+  return { send, job, ablation };
 }
 
 describe('session dataset', () => {
   it('is sampled by the dataset job, read by the dataset panels, replaced by a file and cleared on load', async () => {
-    const { send, job } = setup();
+    const { send, job, ablation } = setup();
+    expect(ablation('dataset-mean')).toMatchObject({ ok: false, error: { message: /no dataset/ } });
     expect(await job('dataset-norms')).toMatchObject({
       ok: false,
       error: { code: 'BAD_INPUT', message: /no dataset/ },
@@ -66,6 +72,22 @@ describe('session dataset', () => {
     });
     expect(progress.at(-1)).toBe(8); // 2 RTGs x 4 steps
     expect(await job('dataset-norms')).toEqual({ ok: true, data: await residualNorms(model, expected) });
+    // the ablation panel's dataset mean and resampling read the session dataset (library: a full cache of it)
+    const session = openSession(ckpt, { gemm: new TsGemm(), weights: 'raw', initialRtg: 0.9 });
+    replayEpisode(session, 0, []);
+    const full = model.run(expected.inputs, { cache: true }).cache!;
+    for (const [method, spec] of [
+      ['dataset-mean', { method: 'mean' as const }],
+      ['resample', { method: 'resample' as const, seed: 0 }],
+    ] as const) {
+      const library = ablate(
+        model,
+        session.window(),
+        { heads: [[0, 1]], mlps: [1], neurons: [], ...spec },
+        { direction: { positive: 0, negative: 1 }, dataset: full },
+      );
+      expect(ablation(method)).toEqual({ ok: true, data: library });
+    }
 
     const other = rollouts(7);
     expect(send({ type: 'setDataset', bytes: writeWindowDataset(other) }).ok).toBe(true);
