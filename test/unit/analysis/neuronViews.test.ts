@@ -14,6 +14,15 @@ import {
 import type { WeightVariant } from '../../../src/model/processing.ts';
 import { expectClose, expectDiffer } from '../../support/compare.ts';
 import { expectDtlensError } from '../../support/errors.ts';
+import {
+  GATED_MLP_FIGURES,
+  NEURON_FIGURES,
+  PROJECTION_FIGURES,
+  gatedMlpFigure,
+  neuronFigure,
+  projectionFigure,
+} from '../../../src/analysis/figures/neuronFigures.ts';
+import { renderFigureSvg } from '../../../src/node/figures.ts';
 import { randomModel, tinyArch } from '../../support/randomModel.ts';
 import { windowInputs } from './support.ts';
 
@@ -196,5 +205,36 @@ describe('gated-MLP view', () => {
 
   it('refuses a model with plain MLPs', () => {
     expectDtlensError(() => gatedMlpView(setup('raw', false)), 'BAD_INPUT', /gated MLPs/);
+  });
+});
+
+describe('neuron figures', () => {
+  it('draw every view with one table row per plotted value', () => {
+    const run = setup('processed', true);
+    const r = neuronActivation(run, { neuron: { layer: 1, index: 2 } });
+    for (const figure of NEURON_FIGURES)
+      for (const read of r.reads) {
+        const spec = neuronFigure(r, figure, read.kind);
+        expect(renderFigureSvg(spec), `${figure} ${read.kind}`).toContain('<svg');
+        expect(spec.table.rows.length).toBeGreaterThan(0);
+      }
+    const heads = neuronFigure(r, 'heads', 'gate').table.rows.map((row) => row[2]);
+    expect(heads).toEqual(r.reads[0].heads.flat());
+    const p = projectionAnalysis(run, { neurons: [{ layer: 1, index: 2 }] });
+    for (const figure of PROJECTION_FIGURES)
+      expect(renderFigureSvg(projectionFigure(p, figure))).toContain('<svg');
+    expect(projectionFigure(p).table.rows).toHaveLength(p.states.length * p.components.length);
+    const g = gatedMlpView(run);
+    for (const figure of GATED_MLP_FIGURES)
+      expect(renderFigureSvg(gatedMlpFigure(g, figure))).toContain('<svg');
+    // layer 0 has no earlier neurons; an A token has no observation
+    const first = neuronActivation(run, { neuron: { layer: 0, index: 2 }, position: 2 });
+    expectDtlensError(
+      () => neuronFigure(first, 'neurons'),
+      'BAD_INPUT',
+      /no neurons feed into neurons in layer 0/,
+    );
+    expectDtlensError(() => neuronFigure(first, 'observation'), 'BAD_INPUT', /not a state token/);
+    expectDtlensError(() => neuronFigure(first, 'layers', 'pre'), 'BAD_INPUT', /has no pre read/);
   });
 });

@@ -12,6 +12,8 @@ import { normalizeParams } from '../../../src/session/params.ts';
 import { PlaySession } from '../../../src/session/playSession.ts';
 import { replayEpisode } from '../../../src/session/replay.ts';
 import { softmaxRowsInPlace } from '../../../src/tensor/ops.ts';
+import { policyFieldFigure } from '../../../src/analysis/figures/policyFieldFigures.ts';
+import { renderFigureSvg } from '../../../src/node/figures.ts';
 import { expectClose } from '../../support/compare.ts';
 import { windowJobContext } from '../../support/jobContext.ts';
 import { randomModel, tinyArch } from '../../support/randomModel.ts';
@@ -64,5 +66,15 @@ describe('policy-field panel', () => {
     );
     expect(r.second!.rtg).toBe(0);
     expect(r.poses.length).toBe(9 * 4); // Empty-5x5: a 3 x 3 floor inside the walls
+    // the figure: one arrow (table row) per pose, the difference view = second − first for the action
+    const diff = policyFieldFigure(r, { view: 'difference', action: 2 });
+    expect(diff.table.rows).toHaveLength(r.poses.length);
+    expectClose(
+      diff.table.rows.map((row) => row[3] as number),
+      r.poses.map((_, i) => r.second!.probabilities.data[i * A + 2] - r.probabilities.data[i * A + 2]),
+      1e-6,
+      { metric: 'abs' },
+    );
+    expect(renderFigureSvg(policyFieldFigure(r))).toContain('policy field: p(');
   });
 });
