@@ -28,6 +28,7 @@ import {
   neuronReader,
   readValue,
 } from './neuronReads.ts';
+import { checkNeuron } from '../static/model.ts';
 import { timeEmbedding } from './observation.ts';
 import { type AnalysisRun, projectAt, resolveIndex, runDims, sum } from './run.ts';
 
@@ -98,6 +99,7 @@ export function neuronActivation(run: AnalysisRun, options: NeuronActivationOpti
   const { B, P } = runDims(run);
   const { arch, weights } = run.model;
   const { layer: l, index: n } = options.neuron;
+  checkNeuron(arch, l, n);
   const b = resolveIndex(options.batch ?? 0, B, 'batch index');
   const p = resolveIndex(options.position ?? lastStatePosition(P), P, 'token position');
   const row = b * P + p;

@@ -126,6 +126,17 @@ describe('neuron activation analysis', () => {
     expectDtlensError(() => parseNeuron('L0N12', arch), 'BAD_INPUT', /neuron 12 does not exist/);
     expectDtlensError(() => parseNeuron('N3', arch), 'BAD_INPUT', /L\{layer\}N\{index\}/);
     expect(parseNeuron(' L1N11 ', arch)).toEqual({ layer: 1, index: 11 });
+    const run = setup('raw', false);
+    expectDtlensError(
+      () => neuronActivation(run, { neuron: { layer: 1, index: 12 } }),
+      'BAD_INPUT',
+      /neuron 12 does not exist/,
+    );
+    expectDtlensError(
+      () => projectionAnalysis(run, { neurons: [{ layer: 2, index: 0 }] }),
+      'BAD_INPUT',
+      /layer 2 does not exist/,
+    );
   });
 });
 
