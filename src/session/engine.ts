@@ -6,6 +6,7 @@
  * that run, model panels once per model and settings); `runJob` runs a job panel with progress and
  * cancellation; `windowFile`, `pairFile` and `report` write the app's exports.
  */
+import type { DecisionTransformer } from '../model/decisionTransformer.ts';
 import { type AnalysisRun, resolveIndex } from '../analysis/dynamic/run.ts';
 import type { JobControl } from '../analysis/jobs.ts';
 import { parameterCount } from '../model/weights.ts';
@@ -15,6 +16,7 @@ import { renderGridSvg, renderObservationSvg } from '../env/render/index.ts';
 import { DtlensError } from '../errors.ts';
 import { directionsFromTensors } from '../analysis/static/directions.ts';
 import { pairFile } from '../io/pairFile.ts';
+import { type WindowDataset, checkDatasetFits, readWindowDataset } from '../analysis/scans/windowDataset.ts';
 import { readSafetensors } from '../io/safetensors.ts';
 import { type Checkpoint, loadCheckpoint } from '../io/checkpoint.ts';
 import { envConfigToJson, modelConfigToJson } from '../config/config.ts';
@@ -66,6 +68,10 @@ export class Engine {
   /** Per open panel, the key of the inputs of the outcome last returned (unchanged panels are skipped). */
   private readonly sent = new Map<string, string>();
   private readonly modelOutcomes = new Map<string, PanelOutcome>();
+  /** The session's window dataset (sampled by a job or loaded with `setDataset`); cleared on load. */
+  private dataset: WindowDataset | null = null;
+  /** Bumped whenever `dataset` changes (window panels that read it recompute). */
+  private datasetVersion = 0;
 
   constructor(
     private readonly gemm: Gemm,
@@ -111,7 +117,11 @@ export class Engine {
       const frames: Frame[] = [];
       replayEpisode(session, seed, actions, () => frames.push(this.frame(session)));
       this.ckpt = ckpt;
-      if (command.type === 'load') this.fileName = command.fileName;
+      if (command.type === 'load') {
+        this.fileName = command.fileName;
+        this.dataset = null; // another model's windows may not fit
+        this.datasetVersion++;
+      }
       this.weights = weights;
       model = modelInfo(ckpt, this.fileName, session, weights);
       this.session = session;
@@ -145,13 +155,19 @@ export class Engine {
           keepDirections(session.model, directionsFromTensors(file.tensors, file.metadata));
           break;
         }
+        case 'setDataset': {
+          const dataset = readWindowDataset(command.bytes);
+          this.keepDataset(session.model, dataset);
+          break;
+        }
         case 'refresh':
           break;
         default:
           throw new DtlensError('BAD_INPUT', `unknown command ${(command as { type: unknown }).type}`);
       }
     }
-    if (command.type !== 'refresh' && command.type !== 'setDirections') this.windowVersion++;
+    if (command.type !== 'refresh' && command.type !== 'setDirections' && command.type !== 'setDataset')
+      this.windowVersion++;
     const view = this.observe(framesFrom, panels);
     return { model, view, computeMs: this.now() - start };
   }
@@ -196,7 +212,7 @@ export class Engine {
       const key =
         spec.scope === 'model'
           ? `m${this.modelVersion}|${spec.stateKey?.(this.current().model) ?? ''}|${paramKey}`
-          : `m${this.modelVersion}|w${this.windowVersion}|p${position}|${paramKey}`;
+          : `m${this.modelVersion}|w${this.windowVersion}|d${this.datasetVersion}|p${position}|${paramKey}`;
       if (this.sent.get(spec.id) === key) continue;
       const outcome =
         spec.scope === 'model'
@@ -243,6 +259,8 @@ export class Engine {
             return copy.env;
           },
         },
+        dataset: this.dataset,
+        keepDataset: (dataset) => this.keepDataset(session.model, dataset),
       };
       return { ok: true, data: await spec.run(ctx, normalizeParams(spec.params, request.params), control) };
     } catch (e) {
@@ -325,6 +343,13 @@ export class Engine {
     return outcome;
   }
 
+  /** Makes `dataset` the session's (it must fit `model`). */
+  private keepDataset(model: DecisionTransformer, dataset: WindowDataset): void {
+    checkDatasetFits(model, dataset);
+    this.dataset = dataset;
+    this.datasetVersion++;
+  }
+
   private windowOutcome(
     spec: WindowPanel,
     params: Record<string, string | number>,
@@ -334,7 +359,8 @@ export class Engine {
       const run = this.lastRun;
       if (!run) throw new DtlensError('BAD_INPUT', 'no model is loaded: open a model first');
       const P = run.transformerOut.shape[1];
-      return { ok: true, data: spec.compute(run, params, { position: resolvePosition(position, P) }) };
+      const ctx = { position: resolvePosition(position, P), dataset: this.dataset };
+      return { ok: true, data: spec.compute(run, params, ctx) };
     } catch (e) {
       return { ok: false, error: toEngineError(e) };
     }

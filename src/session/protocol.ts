@@ -34,6 +34,8 @@ export type EngineCommand =
   | { type: 'setWeights'; weights: WeightVariant }
   /** Keeps a saved-directions .safetensors file for the loaded model (the circuit panels' 'directions'). */
   | { type: 'setDirections'; bytes: Uint8Array }
+  /** Keeps a window dataset file (`dtlens dataset`) as the session's dataset (`JobContext.dataset`). */
+  | { type: 'setDataset'; bytes: Uint8Array }
   /** Recomputes the prediction and the open panels (after opening a panel or changing its parameters). */
   | { type: 'refresh' };
 

@@ -28,5 +28,9 @@ export function windowJobContext(
         throw new DtlensError('BAD_INPUT', 'this test window has no episode to replay');
       },
     },
+    dataset: null,
+    keepDataset: () => {
+      throw new DtlensError('BAD_INPUT', 'this test context keeps no dataset');
+    },
   };
 }

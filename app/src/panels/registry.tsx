@@ -9,8 +9,10 @@ import { AttributionPatchingView, CircuitDiscoveryView, PathPatchingView } from 
 import { LogitLensView } from './LogitLensView.tsx';
 import { ObservationView } from './ObservationView.tsx';
 import { StaticView } from './StaticView.tsx';
-import { HeadTypesView, RtgScanView } from './ScanViews.tsx';
+import { HeadTypesView, PolicyFieldView, RtgScanView, SteeringView } from './ScanViews.tsx';
+import { GatedMlpView, NeuronView, ProjectionView } from './NeuronViews.tsx';
 import { ProbeSweepView } from './FeatureViews.tsx';
+import { DatasetFileControl, DatasetKurtosisView, DatasetNormsView, DatasetView } from './DatasetViews.tsx';
 import type { PanelView } from './types.ts';
 
 export const PANEL_VIEWS: Record<string, PanelView> = {
@@ -20,6 +22,9 @@ export const PANEL_VIEWS: Record<string, PanelView> = {
   observation: { View: ObservationView, ownsSettings: true },
   cache: { View: CacheView, ownsSettings: true },
   'head-types': { View: HeadTypesView },
+  neuron: { View: NeuronView },
+  projection: { View: ProjectionView },
+  'gated-mlp': { View: GatedMlpView },
   // Weights
   composition: { View: StaticView },
   'meta-composition': { View: StaticView },
@@ -40,6 +45,12 @@ export const PANEL_VIEWS: Record<string, PanelView> = {
   'circuit-discovery': { View: CircuitDiscoveryView },
   // Scans
   'rtg-scan': { View: RtgScanView },
+  steering: { View: SteeringView },
+  'policy-field': { View: PolicyFieldView },
   // Dataset
+  dataset: { View: DatasetView, Controls: DatasetFileControl },
+  'dataset-norms': { View: DatasetNormsView },
+  'dataset-kurtosis': { View: DatasetKurtosisView },
+  'dataset-head-types': { View: HeadTypesView },
   'probe-sweep': { View: ProbeSweepView },
 };

@@ -22,4 +22,6 @@ export interface PanelView {
   View: ComponentType<PanelViewProps>;
   /** The view draws its own controls for every setting. */
   ownsSettings?: boolean;
+  /** Controls drawn under the settings even before a job has run (e.g. loading a file into the session). */
+  Controls?: ComponentType<Pick<PanelViewProps, 'command'>>;
 }

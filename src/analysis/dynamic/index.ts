@@ -8,3 +8,7 @@ export * from './decomposition.ts';
 export * from './residNorms.ts';
 export * from './observation.ts';
 export * from './cacheBrowser.ts';
+export * from './neuronReads.ts';
+export * from './neuronActivation.ts';
+export * from './projection.ts';
+export * from './gatedMlp.ts';

@@ -134,7 +134,7 @@ function summarise(v: ArrayLike<number>, dir: Float32Array): VectorSummary {
 }
 
 /** The time embedding added to every token of a timestep (lookup row, or linear `t·w + b`). */
-function timeEmbedding(run: AnalysisRun, t: number): Float32Array {
+export function timeEmbedding(run: AnalysisRun, t: number): Float32Array {
   const emb = run.model.weights.timeEmbedding;
   const d = run.model.arch.dModel;
   if (!isLinearTimeEmbedding(emb)) return emb.data.slice(t * d, (t + 1) * d);

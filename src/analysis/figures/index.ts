@@ -12,3 +12,4 @@ export * from './circuitFigures.ts';
 export * from './circuitGraphFigures.ts';
 export * from './embeddingFigures.ts';
 export * from './staticFigures.ts';
+export * from './neuronFigures.ts';

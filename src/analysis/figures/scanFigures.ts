@@ -126,11 +126,14 @@ function decompositionScanFigure(r: ScanResult, a: ScanAxis, o: ScanFigureOption
   );
 }
 
-/** Correlation heatmap in dendrogram order, the dendrogram above it (x and y in cell units). */
-export function clustergramFigure(c: CorrelationResult, axis: string): FigureSpec {
+/**
+ * Correlation heatmap in dendrogram order, the dendrogram above it (x and y in cell units). `similarity`
+ * names another similarity in `c.values` (title and value column), e.g. cosine similarity.
+ */
+export function clustergramFigure(c: CorrelationResult, axis: string, similarity?: string): FigureSpec {
   const k = c.labels.length;
   const pos = new Map(c.order.map((leaf, i) => [leaf, i + 0.5]));
-  const columns = ['component', 'other component', `correlation over ${axis}`];
+  const columns = ['component', 'other component', similarity ?? `correlation over ${axis}`];
   const rows: Cell[][] = [];
   const cells: { x: number; y: number; row: Cell[] }[] = [];
   c.order.forEach((i, yi) =>
@@ -160,7 +163,9 @@ export function clustergramFigure(c: CorrelationResult, axis: string): FigureSpe
   const cell = Math.max(8, Math.min(28, Math.floor(560 / Math.max(1, k))));
   const ticks = c.order.map((_, i) => i + 0.5);
   const tickFormat = (v: number) => c.labels[c.order[Math.floor(v)]] ?? '';
-  const title = `clustergram of the components' responses to ${axis} (${c.method === 'dti' ? "DTI's single linkage" : 'average linkage on 1 − correlation'})`;
+  const title = similarity
+    ? `${similarity} of the components (average linkage on 1 − similarity)`
+    : `clustergram of the components' responses to ${axis} (${c.method === 'dti' ? "DTI's single linkage" : 'average linkage on 1 − correlation'})`;
   return {
     title,
     table: { columns, rows },

@@ -16,6 +16,10 @@ import { type ScanReadout, type ScanRows, ScanReader, scanCacheFilter } from './
 import { type ClusterMethod, type CorrelationResult, responseCorrelation } from './correlation.ts';
 import { linspace } from './grid.ts';
 
+/** The hook points AVEC steers (`blocks.<layer>.hook_<point>`). */
+export const STEERING_HOOKS = ['resid_pre', 'resid_mid', 'resid_post', 'attn_out', 'mlp_out'] as const;
+export type SteeringHook = (typeof STEERING_HOOKS)[number];
+
 /** A steering addition: `hook` += c · vector at `positions` (default all). */
 export interface Steering {
   /** Full hook name, e.g. `blocks.0.hook_resid_pre` */

@@ -106,6 +106,11 @@ export interface RolloutWindowsOptions {
   /** Random-action probability (default 0: greedy) */
   epsilon?: number;
   maxEpisodeSteps?: number;
+  /**
+   * Progress in episode steps: `done` of `total` = RTGs × step cap (the episodes of one RTG play side by
+   * side; an RTG whose episodes all end early jumps to its end).
+   */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** The windows the model sees while playing `episodes` seeds at each target RTG. */
@@ -117,6 +122,8 @@ export function windowsFromRollouts(model: DecisionTransformer, o: RolloutWindow
   const [X, Y, C] = model.arch.obsShape;
   const windows = new WindowCollector(T, X * Y * C);
   const success: number[] = [];
+  const cap = o.maxEpisodeSteps ?? o.env.maxSteps;
+  const total = o.rtgs.length * cap;
   o.rtgs.forEach((rtg, r) => {
     const res = evaluateAtRtg(model, rtg, {
       env: o.env,
@@ -124,10 +131,13 @@ export function windowsFromRollouts(model: DecisionTransformer, o: RolloutWindow
       seed: o.seed,
       epsilon: o.epsilon ?? 0,
       maxEpisodeSteps: o.maxEpisodeSteps,
-      onWindows: (w, episodes, step) =>
-        episodes.forEach((e, b) => windows.add(w, b, { episode: r * o.episodes + e, step, target: rtg })),
+      onWindows: (w, episodes, step) => {
+        episodes.forEach((e, b) => windows.add(w, b, { episode: r * o.episodes + e, step, target: rtg }));
+        o.onProgress?.(r * cap + Math.min(step + 1, cap), total);
+      },
     });
     success.push(res.successRate);
+    o.onProgress?.((r + 1) * cap, total);
   });
   return finish(windows, model.arch.nActions, [X, Y, C], T, o.env, {
     kind: 'rollouts',

@@ -5,14 +5,15 @@
 import cliProgress from 'cli-progress';
 import type { JobControl } from '../../analysis/jobs.ts';
 
-/** Runs `job` with a progress bar labelled `label`; the bar stops when the job ends or fails. */
+/** Runs `job` with a progress bar labelled `label` counting `unit`; the bar stops when the job ends or fails. */
 export async function withProgressBar<T>(
   label: string,
   job: (control: JobControl) => Promise<T>,
+  unit = 'forwards',
 ): Promise<T> {
   if (!process.stderr.isTTY) return job({});
   const bar = new cliProgress.SingleBar(
-    { format: `${label} |{bar}| {value}/{total} forwards`, hideCursor: true },
+    { format: `${label} |{bar}| {value}/{total} ${unit}`, hideCursor: true },
     cliProgress.Presets.shades_classic,
   );
   let started = false;

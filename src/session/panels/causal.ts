@@ -3,7 +3,13 @@
  * denoise, any metric), counterfactual attention and ablation (one window each). The corruption
  * settings are shared: one token variation of the current window (`corruptWindow`).
  */
-import { ablate, parseComponents } from '../../analysis/causal/ablation.ts';
+import {
+  type AblationMethod,
+  type AblationSpec,
+  ablate,
+  ablationInterventions,
+  parseComponents,
+} from '../../analysis/causal/ablation.ts';
 import { counterfactualAttention } from '../../analysis/causal/counterfactualAttention.ts';
 import { METRIC_KINDS, type MetricSpec } from '../../analysis/causal/metrics.ts';
 import {
@@ -21,6 +27,7 @@ import { OBJECT_NAMES } from '../../env/core/constants.ts';
 import { ONE_HOT_CHANNELS } from '../../env/wrappers/oneHot.ts';
 import type { DTInputs, DecisionTransformer } from '../../model/decisionTransformer.ts';
 import type { ParamSchema, ParamValues } from '../params.ts';
+import { datasetCache, requireDataset } from './dataset.ts';
 import { DIRECTION_PARAMS, direction } from './dynamic.ts';
 import type { JobPanel, WindowPanel } from './types.ts';
 
@@ -184,29 +191,36 @@ export const ablationPanel: WindowPanel = {
   scope: 'window',
   help:
     'Ablate heads (`attn.hook_z` of the head), whole MLPs (`hook_mlp_out`) and neurons (`mlp.hook_post`), ' +
-    'together in one run (DTI “Ablation Experiment”): zero, or mean (DTI’s own-vector mean: each head or ' +
-    'MLP output vector replaced by its mean; a neuron by its mean over the window). Shows the action ' +
-    'probabilities and the per-component logit-difference attribution before and after. Uses the active ' +
-    'weights variant.',
+    'together in one run (DTI “Ablation Experiment”): zero, mean (DTI’s own-vector mean: each head or ' +
+    'MLP output vector replaced by its mean; a neuron by its mean over the window), the mean over the ' +
+    'session’s dataset of windows, or resample (each value from a seeded random window of the dataset). ' +
+    'Shows the action probabilities and the per-component logit-difference attribution before and after. ' +
+    'Uses the active weights variant.',
   params: {
     heads: { kind: 'text', default: 'L0H1', pattern: /^(L\d+H\d+(,L\d+H\d+)*)?$/, label: 'heads (L0H1,…)' },
     mlps: { kind: 'text', default: '', pattern: /^(\d+(,\d+)*)?$/, label: 'MLP layers (0,1)' },
     neurons: { kind: 'text', default: '', pattern: /^(L\d+N\d+(,L\d+N\d+)*)?$/, label: 'neurons (L1N88,…)' },
-    method: { kind: 'choice', default: 'zero', choices: ['zero', 'mean'] },
+    method: { kind: 'choice', default: 'zero', choices: ['zero', 'mean', 'dataset-mean', 'resample'] },
+    seed: { kind: 'int', default: 0, min: 0, max: 1_000_000, label: 'resample seed' },
     ...DIRECTION_PARAMS,
   },
   needs: () => () => false,
-  compute(run, p) {
+  compute(run, p, ctx) {
     const heads = parseComponents(p.heads as string, 'H');
     const mlps = (p.mlps as string).split(',').filter(Boolean).map(Number);
     const neurons = parseComponents(p.neurons as string, 'N');
     if (heads.length + mlps.length + neurons.length === 0)
       throw new DtlensError('BAD_INPUT', 'choose heads, MLP layers or neurons to ablate');
-    return ablate(
-      run.model,
-      run.inputs,
-      { heads, mlps, neurons, method: p.method as 'zero' | 'mean' },
-      { direction: direction(p) },
-    );
+    const fromDataset = p.method === 'dataset-mean' || p.method === 'resample';
+    const spec: AblationSpec = {
+      heads,
+      mlps,
+      neurons,
+      method: p.method === 'dataset-mean' ? 'mean' : (p.method as AblationMethod),
+      seed: p.seed as number,
+    };
+    const hooks = [...new Set(ablationInterventions(spec, fromDataset).map((iv) => iv.hook))];
+    const dataset = fromDataset ? datasetCache(run.model, requireDataset(ctx), hooks) : undefined;
+    return ablate(run.model, run.inputs, spec, { direction: direction(p), dataset });
   },
 };

@@ -5,9 +5,11 @@
  */
 import { attentionPanel, cachePanel, logitLensPanel, observationPanel } from './dynamic.ts';
 import { ablationPanel, activationPatchingPanel, counterfactualAttentionPanel } from './causal.ts';
-import { headTypesPanel, rtgScanPanel } from './scans.ts';
+import { headTypesPanel, policyFieldPanel, rtgScanPanel, steeringPanel } from './scans.ts';
+import { gatedMlpPanel, neuronPanel, projectionPanel } from './neurons.ts';
 import { attributionPatchingPanel, circuitDiscoveryPanel, pathPatchingPanel } from './causal2.ts';
 import { probeSweepPanel } from './features.ts';
+import { datasetHeadTypesPanel, datasetKurtosisPanel, datasetNormsPanel, datasetPanel } from './dataset.ts';
 import type { PanelSpec } from './types.ts';
 import { WEIGHTS_PANELS } from './weights.ts';
 
@@ -20,6 +22,9 @@ export const PANELS: readonly PanelSpec[] = [
   observationPanel,
   cachePanel,
   headTypesPanel,
+  neuronPanel,
+  projectionPanel,
+  gatedMlpPanel,
   // Weights (static analyses)
   ...WEIGHTS_PANELS,
   // Causal
@@ -31,7 +36,13 @@ export const PANELS: readonly PanelSpec[] = [
   circuitDiscoveryPanel,
   // Scans
   rtgScanPanel,
+  steeringPanel,
+  policyFieldPanel,
   // Dataset
+  datasetPanel,
+  datasetNormsPanel,
+  datasetKurtosisPanel,
+  datasetHeadTypesPanel,
   probeSweepPanel,
 ];
 

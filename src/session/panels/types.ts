@@ -10,6 +10,7 @@
  *
  * `compute`/`run` return plain data (structured-clone safe); the UI view of the same id draws it.
  */
+import type { WindowDataset } from '../../analysis/scans/windowDataset.ts';
 import type { EnvConfig } from '../../config/config.ts';
 import type { Env } from '../../env/core/types.ts';
 import type { AnalysisRun } from '../../analysis/dynamic/run.ts';
@@ -38,6 +39,8 @@ export type PanelNeeds = true | NameFilter;
 export interface WindowContext {
   /** Token position in 0..P-1. */
   position: number;
+  /** The session's window dataset (as `JobContext.dataset`); absent or null when none is kept. */
+  dataset?: WindowDataset | null;
 }
 
 /** The episode being played when a job started: enough to rebuild its env state exactly. */
@@ -59,6 +62,10 @@ export interface JobContext {
   position: number;
   weights: WeightVariant;
   episode: JobEpisode;
+  /** The session's window dataset (sampled in the app or loaded from a file), or null when none is. */
+  dataset: WindowDataset | null;
+  /** Makes `dataset` the session's dataset for later jobs (the dataset-sampling job). */
+  keepDataset(dataset: WindowDataset): void;
 }
 
 interface PanelMeta {

@@ -65,6 +65,23 @@ describe('window datasets', () => {
     expect(back.env.envId).toBe(ENV.envId);
   });
 
+  it('reports progress in episode steps up to RTGs x the step cap, never backwards', () => {
+    const seen: [number, number][] = [];
+    const ds = windowsFromRollouts(model, {
+      env: ENV,
+      seed: 3,
+      episodes: 2,
+      rtgs: [0, 1],
+      maxEpisodeSteps: 5,
+      onProgress: (done, total) => seen.push([done, total]),
+    });
+    expect(ds.inputs.states.shape[0]).toBe(rollouts().inputs.states.shape[0]);
+    expect(seen.every(([, total]) => total === 10)).toBe(true);
+    expect(seen.at(-1)![0]).toBe(10);
+    expect(seen.map(([d]) => d)).toEqual([...seen.map(([d]) => d)].sort((a, b) => a - b));
+    expect(seen.some(([d]) => d === 5)).toBe(true); // the end of the first RTG
+  });
+
   it('epsilon rollouts are seeded; expert episodes give one window per step with RTG = return-to-go', () => {
     const a = windowsFromRollouts(model, {
       env: ENV,

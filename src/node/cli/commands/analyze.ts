@@ -27,6 +27,12 @@ import { nodeGemm } from '../../gemm.ts';
 import { readModelFile } from '../../modelFile.ts';
 import { directionFromOptions, readWindow, writeOutputs } from '../analysisIo.ts';
 import { DATASET_ANALYSES, type DatasetAnalysis, analyseDataset } from './analyzeDataset.ts';
+import {
+  NEURON_ANALYSES,
+  type NeuronAnalysis,
+  type NeuronCliOptions,
+  analyseNeuron,
+} from './analyzeNeuron.ts';
 import { parseChoice } from '../options.ts';
 import {
   STATIC_ANALYSES,
@@ -36,13 +42,13 @@ import {
   analyseStatic,
 } from './analyzeStatic.ts';
 
-const WINDOW_ANALYSES = ['logit-lens', 'attention', 'decompose'] as const;
+const WINDOW_ANALYSES = ['logit-lens', 'attention', 'decompose', ...NEURON_ANALYSES] as const;
 type Analysis = (typeof WINDOW_ANALYSES)[number];
 const ANALYSES = [...WINDOW_ANALYSES, ...DATASET_ANALYSES];
 const LEVELS = ['layers', 'components', 'neurons', 'dti', 'heads'] as const;
 type Level = (typeof LEVELS)[number];
 
-interface AnalyzeOptions extends StaticAnalyzeOptions {
+interface AnalyzeOptions extends StaticAnalyzeOptions, NeuronCliOptions {
   model: string;
   input?: string;
   dataset?: string;
@@ -75,6 +81,8 @@ function analyse(
   opts: AnalyzeOptions,
 ): { result: object; figure: FigureSpec; summary: string } {
   const position = opts.position === undefined ? undefined : parseIndex(opts.position, '--position');
+  if ((NEURON_ANALYSES as readonly string[]).includes(analysis))
+    return analyseNeuron(analysis as NeuronAnalysis, run, position, opts);
   if (analysis === 'logit-lens') {
     const result = logitLens(run, { direction: directionFromOptions(opts), position });
     const summary = result.layers.map((l, i) => `${l} ${result.logitDiff[i].toFixed(4)}`).join(', ');
@@ -118,7 +126,7 @@ export function registerAnalyze(program: Command): void {
   const command = program
     .command('analyze')
     .description(
-      'Run a dynamic analysis (logit lens, attention, logit-difference decomposition) on one input window, a dataset analysis (norms, kurtosis, head types) over a window dataset, or a weights-only analysis',
+      'Run a dynamic analysis (logit lens, attention, logit-difference decomposition, neuron input, projection, gated-MLP view) on one input window, a dataset analysis (norms, kurtosis, head types) over a window dataset, or a weights-only analysis',
     )
     .argument('<analysis>', [...ANALYSES, ...STATIC_ANALYSES].join(' | '))
     .requiredOption('--model <file>', 'checkpoint (.pt or dtlens .safetensors)')
@@ -149,13 +157,21 @@ export function registerAnalyze(program: Command): void {
     )
     .option('--layer <l>', 'attention figure: one head (with --head) instead of every head')
     .option('--head <h>', 'attention figure: head index')
-    .option('--level <level>', `decompose figure: ${LEVELS.join(' | ')}`, 'components');
+    .option('--level <level>', `decompose figure: ${LEVELS.join(' | ')}`, 'components')
+    .option('--neuron <L{l}N{n}>', 'neuron: the neuron whose input is decomposed')
+    .option('--read <r>', 'neuron figure: pre (plain MLP) | gate | linear (gated MLP; default gate)')
+    .option(
+      '--norm <n>',
+      'projection: divide by the component (vector) or the state (component) norm',
+      'vector',
+    );
   addStaticOptions(command)
     .addHelpText(
       'after',
       '\nExamples:\n' +
         '  dtlens analyze logit-lens --model MemoryGatedMLP.pt --input traj.safetensors --index 4 --output lens.json --svg lens.svg\n' +
         '  dtlens analyze decompose --model M.pt --input pairA.safetensors --prefix clean. --weights dti-compat --output dla.json\n' +
+        '  dtlens analyze neuron --model M.pt --input pairA.safetensors --prefix clean. --neuron L1N88 --figure components --output n.json --svg n.svg\n' +
         '  dtlens analyze composition --model M.pt --figure graph --threshold 0.2 --output comp.json --svg comp.svg',
     )
     .action(async (analysisArg: string, opts: AnalyzeOptions) => {

@@ -60,7 +60,10 @@ export interface StaticAnalyzeOptions {
 /** Adds the static analyses' options to `dtlens analyze`. */
 export function addStaticOptions(cmd: Command): Command {
   return cmd
-    .option('--figure <kind>', 'static analyses: which figure (see the analysis in docs/static-analyses.md)')
+    .option(
+      '--figure <kind>',
+      'which figure: static analyses (docs/static-analyses.md); neuron: layers | accumulated | components | heads | neurons | observation; projection: projection | similarity; gated-mlp: gates | congruence | gates-by-action',
+    )
     .option('--type <t>', 'composition: Q | K | V (strip figure)')
     .option('--threshold <x>', 'composition graph: minimum score', '0.15')
     .option('--top <n>', 'composition top-N table / PC bars: how many', '10')
@@ -96,7 +99,7 @@ export function addStaticOptions(cmd: Command): Command {
     )
     .option('--directions-count <n>', 'embeddings pca: how many components to save', '2')
     .option('--metric <m>', 'parameters: mean | negLogStd | norm', 'negLogStd')
-    .option('--neurons <list>', 'neurons: e.g. L0N5:in,L1N3:out');
+    .option('--neurons <list>', 'neurons: e.g. L0N5:in,L1N3:out; projection: e.g. L1N88,L1N12');
 }
 
 /**

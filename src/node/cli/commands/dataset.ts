@@ -17,6 +17,7 @@ import { collectDemonstrations } from '../../../train/collect.ts';
 import { loadDataset } from '../../dataFile.ts';
 import { readModelFile } from '../../modelFile.ts';
 import { BACKEND_OPTION, backendFromOption, parseCount, parseFraction, parseNumberList } from '../options.ts';
+import { withProgressBar } from '../progress.ts';
 import { writeOutputFile } from '../../fsErrors.ts';
 
 interface DatasetCliOptions {
@@ -96,14 +97,21 @@ export function registerDataset(program: Command): void {
         ds = windowsFromEpisodes(episodesData, maxLen);
       } else {
         const model = createModel(ckpt!, { weights: 'raw', ...backendFromOption(o.backend) });
-        ds = windowsFromRollouts(model, {
-          env: { ...ckpt!.env, envId: o.env ?? ckpt!.env.envId },
-          seed,
-          episodes,
-          rtgs: parseNumberList(o.rtg, '--rtg'),
-          epsilon,
-          maxEpisodeSteps: maxSteps,
-        });
+        const rtgs = parseNumberList(o.rtg, '--rtg');
+        ds = await withProgressBar(
+          'dataset',
+          async ({ onProgress }) =>
+            windowsFromRollouts(model, {
+              env: { ...ckpt!.env, envId: o.env ?? ckpt!.env.envId },
+              seed,
+              episodes,
+              rtgs,
+              epsilon,
+              maxEpisodeSteps: maxSteps,
+              onProgress,
+            }),
+          'episode steps',
+        );
       }
       writeOutputFile(o.output, writeWindowDataset(ds));
       const [N, T] = ds.inputs.states.shape;

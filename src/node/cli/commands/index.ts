@@ -19,6 +19,7 @@ import { registerPatch } from './patch.ts';
 import { registerAblate } from './ablate.ts';
 // issue 13: scans and window datasets
 import { registerDataset } from './dataset.ts';
+import { registerPolicyField } from './policyField.ts';
 import { registerRankAttention } from './rankAttention.ts';
 import { registerRtgScan } from './rtgScan.ts';
 import { registerSteer } from './steer.ts';
@@ -59,6 +60,7 @@ export const commands: RegisterCommand[] = [
   registerSteer,
   registerDataset,
   registerRankAttention,
+  registerPolicyField,
   // causal analysis II (issue 14)
   registerPathPatch,
   registerRollouts,

@@ -4,14 +4,12 @@
  * added with each coefficient at all (or chosen) positions of the clean window.
  */
 import type { Command } from 'commander';
-import { coefficientScan, pairSteering } from '../../../analysis/scans/steering.ts';
+import { STEERING_HOOKS, coefficientScan, pairSteering } from '../../../analysis/scans/steering.ts';
 import { SCAN_FIGURES, type ScanFigure, scanFigure } from '../../../analysis/figures/scanFigures.ts';
 import { actName } from '../../../model/hooks.ts';
 import { readWindow, writeOutputs } from '../analysisIo.ts';
 import { parseChoice, parseCount, parseCountList, parseNumber } from '../options.ts';
 import { SCAN_OUTPUT_OPTIONS, type ScanCliOptions, scanSetup, scanJson, scanSummary } from './scanCli.ts';
-
-const HOOKS = ['resid_pre', 'resid_mid', 'resid_post', 'attn_out', 'mlp_out'] as const;
 
 interface SteerCliOptions extends ScanCliOptions {
   input: string;
@@ -40,7 +38,7 @@ export function registerSteer(program: Command): void {
     .option('--index <i>', 'window of the clean batch', '0')
     .option('--corrupted-index <j>', 'window of the corrupted batch (default: --index)')
     .requiredOption('--layer <l>', 'layer of the hook point')
-    .option('--hook <name>', `hook point: ${HOOKS.join(' | ')}`, 'resid_pre')
+    .option('--hook <name>', `hook point: ${STEERING_HOOKS.join(' | ')}`, 'resid_pre')
     .option('--positions <list>', 'steered token positions (comma-separated; default all)')
     .option('--coeff-min <c>', 'smallest coefficient', '-1')
     .option('--coeff-max <c>', 'largest coefficient', '2');
@@ -53,7 +51,7 @@ export function registerSteer(program: Command): void {
     .action(async (opts: SteerCliOptions) => {
       const { weights, model, readout } = scanSetup(opts);
       const layer = parseCount(opts.layer, '--layer');
-      const hookPoint = parseChoice(opts.hook, HOOKS, '--hook');
+      const hookPoint = parseChoice(opts.hook, STEERING_HOOKS, '--hook');
       const clean = readWindow(opts.input, opts.clean, opts.index);
       const corrupted = readWindow(opts.input, opts.corrupted, opts.corruptedIndex ?? opts.index);
       const hook = actName(hookPoint, layer);

@@ -10,21 +10,15 @@ import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { check } from '../../../errors.ts';
-import { openSession } from '../../../session/openSession.ts';
 import { predictionFrom } from '../../../session/playSession.ts';
-import { replayEpisode } from '../../../session/replay.ts';
 import { windowFile } from '../../../session/windowFile.ts';
 import { IDX_TO_ACTION } from '../../../env/core/actions.ts';
-import { nodeGemm } from '../../gemm.ts';
 import { readModelFile } from '../../modelFile.ts';
-import { parseCount, parseCountList, parseNumber } from '../options.ts';
+import { type EpisodeCliOptions, replayedSession } from '../episodeIo.ts';
 import { writeOutputFile } from '../../fsErrors.ts';
 
-interface WindowOptions {
+interface WindowOptions extends EpisodeCliOptions {
   env: string;
-  seed: string;
-  actions: string;
-  rtg: string;
   model?: string;
   output: string;
 }
@@ -61,9 +55,6 @@ export function registerWindow(program: Command): void {
         '  dtlens forward --model models/MiniGrid-MemoryS7FixedStart-v0.safetensors --input w.safetensors --output out.safetensors',
     )
     .action((opts: WindowOptions) => {
-      const seed = parseCount(opts.seed, '--seed');
-      const actions = opts.actions.trim() === '' ? [] : parseCountList(opts.actions, '--actions');
-      const rtg = parseNumber(opts.rtg, '--rtg');
       const modelPath = opts.model ?? defaultModel(opts.env);
       check(
         opts.model !== undefined || existsSync(modelPath),
@@ -76,17 +67,8 @@ export function registerWindow(program: Command): void {
         'BAD_INPUT',
         `--env ${opts.env} does not match the model's env ${ckpt.env.envId}`,
       );
-      const session = openSession(ckpt, { gemm: nodeGemm('auto'), weights: 'raw', initialRtg: rtg });
-      const played = replayEpisode(session, seed, actions);
-      check(
-        played === actions.length,
-        'BAD_INPUT',
-        () =>
-          `--actions: action ${actions[played]} (number ${played + 1}) cannot be played: ` +
-          (session.episodeEnd
-            ? `the episode ended after ${played} step(s)`
-            : `the env has actions 0..${session.env.nActions - 1}`),
-      );
+      const { session, seed, actions } = replayedSession(ckpt, opts, 'raw');
+      const played = actions.length;
       writeOutputFile(
         opts.output,
         windowFile(session, { model: basename(modelPath), envId: opts.env, weights: 'raw', seed }),
