@@ -25,7 +25,8 @@ import { PANELS, type PanelNeeds, type PanelSpec, type WindowPanel } from './pan
 import type { JobContext } from './panels/types.ts';
 import { keepDirections } from './panels/weights.ts';
 import { normalizeParams } from './params.ts';
-import { PlaySession, predictionFrom } from './playSession.ts';
+import { PlaySession, type Prediction, predictionFrom } from './playSession.ts';
+import { PLAY_STEERING_PARAMS, type PlaySteering, steeredPrediction } from './playSteering.ts';
 import {
   type EngineCommand,
   type EngineReply,
@@ -35,7 +36,9 @@ import {
   type ModelInfo,
   type PanelOutcome,
   type PanelRequest,
+  type PredictionView,
   type SessionView,
+  type SteeringView,
   type TokenPosition,
   type WindowToken,
   toEngineError,
@@ -63,6 +66,8 @@ export class Engine {
   /** Per open panel, the key of the inputs of the outcome last returned (unchanged panels are skipped). */
   private readonly sent = new Map<string, string>();
   private readonly modelOutcomes = new Map<string, PanelOutcome>();
+  /** The play steering (settings complete), kept across steps, resets and weights; null = none. */
+  private steering: PlaySteering | null = null;
 
   constructor(
     private readonly gemm: Gemm,
@@ -115,6 +120,7 @@ export class Engine {
       this.seed = seed;
       this.frames = frames;
       framesFrom = 0;
+      if (command.type === 'load') this.steering = null;
       this.modelVersion++;
       this.modelOutcomes.clear();
       this.sent.clear();
@@ -129,7 +135,7 @@ export class Engine {
           break;
         case 'step':
         case 'act': {
-          const action = command.type === 'act' ? session.predict().greedyAction : command.action;
+          const action = command.type === 'act' ? this.greedyAction(session) : command.action;
           session.step(action);
           this.frames.push(this.frame(session));
           break;
@@ -142,13 +148,24 @@ export class Engine {
           keepDirections(session.model, directionsFromTensors(file.tensors, file.metadata));
           break;
         }
+        case 'setPlayIntervention': {
+          const steering = command.steering && {
+            on: command.steering.on === true,
+            params: normalizeParams(PLAY_STEERING_PARAMS, command.steering.params),
+          };
+          // Built once here so that bad settings are refused and the current steering stays.
+          if (steering)
+            steeredPrediction(session.model, session.window(), this.tokenCount(), steering.params);
+          this.steering = steering;
+          break;
+        }
         case 'refresh':
           break;
         default:
           throw new DtlensError('BAD_INPUT', `unknown command ${(command as { type: unknown }).type}`);
       }
     }
-    if (command.type !== 'refresh' && command.type !== 'setDirections') this.windowVersion++;
+    if (!['refresh', 'setDirections', 'setPlayIntervention'].includes(command.type)) this.windowVersion++;
     const view = this.observe(framesFrom, panels);
     return { model, view, computeMs: this.now() - start };
   }
@@ -335,23 +352,54 @@ export class Engine {
       cache: result.cache!,
       tokenLabels: positionLabels(result.transformerOut.shape[1]),
     };
-    const prediction = predictionFrom(result.actionPreds!);
+    const unsteered = predictionView(predictionFrom(result.actionPreds!));
+    const steering = this.steeringView(unsteered);
     return {
       ...this.describe(session, inputs.actions),
-      prediction: {
-        logits: Array.from(prediction.logits),
-        probs: Array.from(prediction.probs),
-        entropy: prediction.entropy,
-        greedyAction: prediction.greedyAction,
-      },
+      prediction: steering?.on ? steering.steered : unsteered,
+      steering,
       frames: { from: framesFrom, items: this.frames.slice(framesFrom) },
     };
+  }
+
+  /** Tokens of the current window. */
+  private tokenCount(): number {
+    return this.lastRun?.transformerOut.shape[1] ?? this.current().model.arch.nCtx;
+  }
+
+  /** The model's greedy action on the current window: the steered run's while steering is on. */
+  private greedyAction(session: PlaySession): number {
+    if (!this.steering?.on) return session.predict().greedyAction;
+    const p = steeredPrediction(session.model, session.window(), this.tokenCount(), this.steering.params);
+    return p.prediction.greedyAction;
+  }
+
+  /**
+   * Both predictions of the window just run (`lastRun`) under the steering; a steering that no longer
+   * fits (a saved direction gone with a weights change) is dropped.
+   */
+  private steeringView(unsteered: PredictionView): SteeringView | null {
+    if (!this.steering) return null;
+    const run = this.lastRun!;
+    try {
+      const s = steeredPrediction(run.model, run.inputs, this.tokenCount(), this.steering.params);
+      return {
+        ...this.steering,
+        description: s.description,
+        identical: s.identical,
+        unsteered,
+        steered: predictionView(s.prediction),
+      };
+    } catch {
+      this.steering = null;
+      return null;
+    }
   }
 
   private describe(
     session: PlaySession,
     windowActions: Int32Array | null,
-  ): Omit<SessionView, 'prediction' | 'frames'> {
+  ): Omit<SessionView, 'prediction' | 'steering' | 'frames'> {
     const h = session.history;
     const rtgs = session.rtgs();
     const pad = h.maxLen - 1;
@@ -408,6 +456,16 @@ function resolvePosition(position: TokenPosition, P: number): number {
       `no token ${position} in this window (${labels[0]}..${labels[P - 1]})`,
     );
   return i;
+}
+
+/** A prediction as plain data for the page. */
+function predictionView(p: Prediction): PredictionView {
+  return {
+    logits: Array.from(p.logits),
+    probs: Array.from(p.probs),
+    entropy: p.entropy,
+    greedyAction: p.greedyAction,
+  };
 }
 
 /** One cache filter covering every panel's needs (false when no panel is open). */
