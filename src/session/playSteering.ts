@@ -27,20 +27,25 @@ import { type Prediction, predictionFrom } from './playSession.ts';
 /** Residual-stream hooks a steering vector is added to (`blocks.{layer}.hook_{hook}`). */
 export const STEERING_HOOKS = ['resid_pre', 'resid_mid', 'resid_post', 'attn_out', 'mlp_out'] as const;
 
-/** Settings of the play steering (the URL's `steer.<name>`). */
-export const PLAY_STEERING_PARAMS: ParamSchema = {
+/** Which vector: the window's AVEC under a corruption, or a saved direction, at a hook (`playSteeringVector`). */
+export const STEERING_VECTOR_PARAMS: ParamSchema = {
   source: { kind: 'choice', default: 'window', choices: ['window', 'direction'], label: 'vector from' },
   ...CORRUPTION_PARAMS,
   direction: { kind: 'int', default: 0, min: 0, max: 4095, label: 'saved direction #' },
   hook: { kind: 'choice', default: 'resid_pre', choices: STEERING_HOOKS },
   layer: { kind: 'int', default: 0, min: 0, max: 63 },
+};
+
+/** Settings of the play steering (the URL's `steer.<name>`). */
+export const PLAY_STEERING_PARAMS: ParamSchema = {
+  ...STEERING_VECTOR_PARAMS,
   coefficient: { kind: 'number', default: 1, min: -1000, max: 1000 },
 };
 
-/** The settings that matter for a source (the others are hidden in the app). */
-export function steeringParamsFor(source: string): string[] {
+/** The settings of `schema` that matter for a vector source (the others are hidden in the app). */
+export function steeringParamsFor(schema: ParamSchema, source: string): string[] {
   const corruption = Object.keys(CORRUPTION_PARAMS);
-  return Object.keys(PLAY_STEERING_PARAMS).filter((k) =>
+  return Object.keys(schema).filter((k) =>
     source === 'direction' ? !corruption.includes(k) : k !== 'direction',
   );
 }

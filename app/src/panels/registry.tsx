@@ -5,7 +5,12 @@
 import { AttentionView } from './AttentionView.tsx';
 import { CacheView } from './CacheView.tsx';
 import { AblationView, CounterfactualAttentionView, PatchingView } from './CausalViews.tsx';
-import { AttributionPatchingView, PathPatchingView } from './Causal2Views.tsx';
+import {
+  AttributionPatchingView,
+  CausalScrubbingView,
+  ClosedLoopView,
+  PathPatchingView,
+} from './Causal2Views.tsx';
 import { LogitLensView } from './LogitLensView.tsx';
 import { ObservationView } from './ObservationView.tsx';
 import { StaticView } from './StaticView.tsx';
@@ -37,6 +42,8 @@ export const PANEL_VIEWS: Record<string, PanelView> = {
   ablation: { View: AblationView },
   'path-patching': { View: PathPatchingView },
   'attribution-patching': { View: AttributionPatchingView },
+  'closed-loop': { View: ClosedLoopView },
+  'causal-scrubbing': { View: CausalScrubbingView },
   // Scans
   'rtg-scan': { View: RtgScanView },
   // Dataset

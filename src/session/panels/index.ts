@@ -8,6 +8,8 @@ import { ablationPanel, activationPatchingPanel, counterfactualAttentionPanel } 
 import { headTypesPanel, rtgScanPanel } from './scans.ts';
 import { attributionPatchingPanel, pathPatchingPanel } from './causal2.ts';
 import { probeSweepPanel } from './features.ts';
+import { closedLoopPanel } from './rollouts.ts';
+import { causalScrubbingPanel } from './scrubbing.ts';
 import type { PanelSpec } from './types.ts';
 import { WEIGHTS_PANELS } from './weights.ts';
 
@@ -28,6 +30,8 @@ export const PANELS: readonly PanelSpec[] = [
   ablationPanel,
   pathPatchingPanel,
   attributionPatchingPanel,
+  closedLoopPanel,
+  causalScrubbingPanel,
   // Scans
   rtgScanPanel,
   // Dataset
