@@ -42,11 +42,23 @@ export const PLAY_STEERING_PARAMS: ParamSchema = {
   coefficient: { kind: 'number', default: 1, min: -1000, max: 1000 },
 };
 
-/** The settings of `schema` that matter for a vector source (the others are hidden in the app). */
-export function steeringParamsFor(schema: ParamSchema, source: string): string[] {
-  const corruption = Object.keys(CORRUPTION_PARAMS);
+/** The corruption settings each corruption kind reads (`variationOf`). */
+const CORRUPTION_FIELDS: Record<string, readonly string[]> = {
+  state: ['step', 'x', 'y', 'object'],
+  'all-rtg': ['value'],
+  rtg: ['step', 'value'],
+  action: ['step', 'action'],
+  'timestep-shift': ['shift'],
+  timestep: ['step', 'value'],
+};
+
+/** The settings of `schema` that matter for these values (the app hides the others). */
+export function steeringParamsFor(schema: ParamSchema, p: ParamValues): string[] {
+  const corruption = Object.keys(CORRUPTION_PARAMS).filter((k) => k !== 'corruption');
   return Object.keys(schema).filter((k) =>
-    source === 'direction' ? !corruption.includes(k) : k !== 'direction',
+    p.source === 'direction'
+      ? k !== 'corruption' && !corruption.includes(k)
+      : k !== 'direction' && (!corruption.includes(k) || CORRUPTION_FIELDS[p.corruption]?.includes(k)),
   );
 }
 

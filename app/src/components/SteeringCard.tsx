@@ -31,7 +31,7 @@ export function SteeringCard({ model, view, disabled, onSet }: Props) {
   // The engine's settings replace the draft whenever they change (a restored link, a weights change).
   const params = draft.from === held ? draft.params : (steering?.params ?? draft.params);
   const schema = Object.fromEntries(
-    steeringParamsFor(PLAY_STEERING_PARAMS, String(params.source)).map((k) => [k, PLAY_STEERING_PARAMS[k]]),
+    steeringParamsFor(PLAY_STEERING_PARAMS, params).map((k) => [k, PLAY_STEERING_PARAMS[k]]),
   );
   const edited = steering !== null && JSON.stringify(params) !== held;
   return (

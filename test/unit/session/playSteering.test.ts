@@ -12,6 +12,8 @@ import { loadCheckpoint } from '../../../src/io/checkpoint.ts';
 import { writeSafetensors } from '../../../src/io/safetensors.ts';
 import type { DTInputs, DecisionTransformer } from '../../../src/model/decisionTransformer.ts';
 import { Engine } from '../../../src/session/engine.ts';
+import { defaultParams } from '../../../src/session/params.ts';
+import { PLAY_STEERING_PARAMS, steeringParamsFor } from '../../../src/session/playSteering.ts';
 import { openSession } from '../../../src/session/openSession.ts';
 import { predictionFrom } from '../../../src/session/playSession.ts';
 import type { EngineCommand, EngineReply, EngineResult } from '../../../src/session/protocol.ts';
@@ -203,5 +205,31 @@ describe('play steering', () => {
     });
     // loading a model forgets the steering
     expect(s.load().view.steering).toBeNull();
+  });
+
+  it('the card shows the settings the source and corruption read', () => {
+    const p = defaultParams(PLAY_STEERING_PARAMS);
+    const shown = (over: Record<string, string>) =>
+      steeringParamsFor(PLAY_STEERING_PARAMS, { ...p, ...over });
+    expect(shown({})).toEqual([
+      'source',
+      'corruption',
+      'step',
+      'x',
+      'y',
+      'object',
+      'hook',
+      'layer',
+      'coefficient',
+    ]);
+    expect(shown({ corruption: 'all-rtg' })).toEqual([
+      'source',
+      'corruption',
+      'value',
+      'hook',
+      'layer',
+      'coefficient',
+    ]);
+    expect(shown({ source: 'direction' })).toEqual(['source', 'direction', 'hook', 'layer', 'coefficient']);
   });
 });
