@@ -364,7 +364,6 @@ export function App() {
             <SteeringCard
               model={model}
               view={result.view}
-              disabled={running}
               onSet={(steering) => void send({ type: 'setPlayIntervention', steering })}
             />
             <TrajectoryCard model={model} view={result.view} frames={frames} />

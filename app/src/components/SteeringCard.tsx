@@ -1,8 +1,8 @@
 /**
  * The play steering: settings (the current window's corrupted − clean, or a saved direction, at a hook
- * and coefficient), a switch that turns it on and off at any step of the episode, and the unsteered and
- * steered action probabilities of the current window side by side. The engine holds the steering; this
- * card shows `view.steering` and sends `setPlayIntervention`.
+ * and coefficient), a switch that turns it on and off at any step of the episode (also while the model
+ * runs the episode), and the unsteered and steered action probabilities of the current window side by
+ * side. The engine holds the steering; this card shows `view.steering` and sends `setPlayIntervention`.
  */
 import { useState } from 'react';
 import { type ParamValues, defaultParams } from '../../../src/session/params.ts';
@@ -17,11 +17,10 @@ import { SettingsForm } from './SettingsForm.tsx';
 interface Props {
   model: ModelInfo;
   view: SessionView;
-  disabled: boolean;
   onSet: (steering: PlaySteering | null) => void;
 }
 
-export function SteeringCard({ model, view, disabled, onSet }: Props) {
+export function SteeringCard({ model, view, onSet }: Props) {
   const steering = view.steering;
   const held = JSON.stringify(steering?.params ?? null);
   const [draft, setDraft] = useState<{ from: string; params: ParamValues }>({
@@ -45,13 +44,12 @@ export function SteeringCard({ model, view, disabled, onSet }: Props) {
           type="button"
           className={`chip toggle ${steering?.on ? 'on' : ''}`}
           aria-pressed={!!steering?.on}
-          disabled={disabled}
           onClick={() => onSet({ on: !steering?.on, params: steering?.params ?? params })}
         >
           {steering?.on ? 'Turn off' : 'Turn on'}
         </button>
         {steering && (
-          <button type="button" className="chip" disabled={disabled} onClick={() => onSet(null)}>
+          <button type="button" className="chip" onClick={() => onSet(null)}>
             Remove
           </button>
         )}
@@ -60,16 +58,10 @@ export function SteeringCard({ model, view, disabled, onSet }: Props) {
         key={held}
         schema={schema}
         params={params}
-        disabled={disabled}
         onChange={(next) => setDraft({ from: held, params: next })}
       />
       {edited && (
-        <button
-          type="button"
-          className="btn"
-          disabled={disabled}
-          onClick={() => onSet({ on: steering.on, params })}
-        >
+        <button type="button" className="btn" onClick={() => onSet({ on: steering.on, params })}>
           Apply settings
         </button>
       )}
