@@ -68,6 +68,8 @@ export class Engine {
   private readonly modelOutcomes = new Map<string, PanelOutcome>();
   /** The play steering (settings complete), kept across steps, resets and weights; null = none. */
   private steering: PlaySteering | null = null;
+  /** The steering part of the latest view (what `act` follows while steering is on). */
+  private lastSteering: SteeringView | null = null;
 
   constructor(
     private readonly gemm: Gemm,
@@ -367,11 +369,12 @@ export class Engine {
     return this.lastRun?.transformerOut.shape[1] ?? this.current().model.arch.nCtx;
   }
 
-  /** The model's greedy action on the current window: the steered run's while steering is on. */
+  /**
+   * The model's greedy action on the current window: while steering is on, the steered run's, as the
+   * last view showed it (every command that changes the window or the steering computes a new view).
+   */
   private greedyAction(session: PlaySession): number {
-    if (!this.steering?.on) return session.predict().greedyAction;
-    const p = steeredPrediction(session.model, session.window(), this.tokenCount(), this.steering.params);
-    return p.prediction.greedyAction;
+    return this.lastSteering?.on ? this.lastSteering.steered.greedyAction : session.predict().greedyAction;
   }
 
   /**
@@ -379,6 +382,11 @@ export class Engine {
    * fits (a saved direction gone with a weights change) is dropped.
    */
   private steeringView(unsteered: PredictionView): SteeringView | null {
+    this.lastSteering = this.computeSteeringView(unsteered);
+    return this.lastSteering;
+  }
+
+  private computeSteeringView(unsteered: PredictionView): SteeringView | null {
     if (!this.steering) return null;
     const run = this.lastRun!;
     try {
