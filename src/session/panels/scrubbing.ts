@@ -6,6 +6,7 @@
 import memoryGatedMlp from '../../../docs/hypotheses/MemoryGatedMLP.json';
 import memoryS7 from '../../../docs/hypotheses/MemoryS7.json';
 import { type ScrubResult, causalScrub, parseHypothesis } from '../../analysis/causal/scrubbing.ts';
+import { treeifiedScrub } from '../../analysis/causal/treeScrubbing.ts';
 import { windowsFromRollouts } from '../../analysis/causal/windows.ts';
 import { DIRECTION_PARAMS, direction } from './dynamic.ts';
 import type { JobPanel } from './types.ts';
@@ -27,8 +28,10 @@ export const causalScrubbingPanel: JobPanel = {
     'everything); each node’s activation is resampled from another window agreeing on that feature. Over ' +
     'the windows of N episodes of this env at the play area’s initial RTG: the share of the loss (and of ' +
     'the logit difference) recovered by the hypothesis against full scrambling, and with each named node ' +
-    'scrambled alone. Pick a shipped hypothesis (docs/hypotheses/) or paste one as JSON. Uses the active ' +
-    'weights variant.',
+    'scrambled alone. Pick a shipped hypothesis (docs/hypotheses/) or paste one as JSON. Single pass: one ' +
+    'resampled activation per node; treeified: each path of the hypothesis tree resampled separately, ' +
+    'inputs of resampled nodes scrubbed too (about 100 partial forwards per window: use few episodes). ' +
+    'Uses the active weights variant.',
   params: {
     hypothesis: {
       kind: 'choice',
@@ -36,6 +39,7 @@ export const causalScrubbingPanel: JobPanel = {
       choices: [...Object.keys(SHIPPED_HYPOTHESES), 'custom'],
     },
     json: { kind: 'text', default: '', maxLength: 8000, label: 'custom hypothesis (JSON)' },
+    method: { kind: 'choice', default: 'single-pass', choices: ['single-pass', 'treeified'] },
     episodes: { kind: 'int', default: 20, min: 1, max: 500 },
     seed: { kind: 'int', default: 0, min: 0, max: 2 ** 31 - 1, label: 'first episode seed' },
     resampleSeed: { kind: 'int', default: 0, min: 0, max: 2 ** 31 - 1, label: 'resampling seed' },
@@ -51,7 +55,7 @@ export const causalScrubbingPanel: JobPanel = {
       targetRtg: ctx.episode.initialRtg,
       maxEpisodeSteps: 100,
     });
-    return causalScrub(ctx.model, windows, hypothesis, {
+    return (p.method === 'treeified' ? treeifiedScrub : causalScrub)(ctx.model, windows, hypothesis, {
       ...control,
       seed: p.resampleSeed as number,
       direction: direction(p),

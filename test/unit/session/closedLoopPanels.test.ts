@@ -191,6 +191,17 @@ describe('causal scrubbing panel', () => {
         message: expect.stringMatching(/^hypothesis: node "L0H1" depends on "colour"/),
       },
     });
+    expect(
+      await run(e, 'causal-scrubbing', {
+        hypothesis: 'custom',
+        method: 'treeified',
+        json: '{"name": "x", "nodes": [{"node": "L0H1@2", "dependsOn": "nothing"}]}',
+        episodes: 1,
+      }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_INPUT', message: expect.stringMatching(/^treeified scrubbing takes whole heads/) },
+    });
     const everything = await custom(
       '{"name": "all", "nodes": [{"node": "heads", "dependsOn": "everything"}], "rest": "everything"}',
     );
