@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { discoverCircuit } from '../src/analysis/causal/circuit/discover.ts';
 import { edgeAttribution } from '../src/analysis/causal/circuit/eap.ts';
 import { circuitGraph } from '../src/analysis/causal/circuit/graph.ts';
-import { logitDiffGradients } from '../src/analysis/causal/attributionPatching.ts';
+import { metricActivationGrads } from '../src/analysis/causal/attributionPatching.ts';
 import { patchPair } from '../src/analysis/causal/patching.ts';
 import { DEFAULT_LOGIT_DIRECTION } from '../src/analysis/dynamic/logitDirection.ts';
 import { loadCheckpoint } from '../src/io/checkpoint.ts';
@@ -58,7 +58,11 @@ export default async function run(): Promise<void> {
   const forwardsInEap = forwards;
   const [forward, backward, eap] = compareMs([
     () => model.run(clean, { cache: true }),
-    () => logitDiffGradients(model, pair, pair.clean, DEFAULT_LOGIT_DIRECTION),
+    () =>
+      metricActivationGrads(model, pair, pair.clean, {
+        kind: 'logit-diff',
+        direction: DEFAULT_LOGIT_DIRECTION,
+      }),
     () => edgeAttribution(model, pair, graph, DEFAULT_LOGIT_DIRECTION),
   ]);
   const eapDiscovery = await onceMs(() => discoverCircuit(model, pair, { method: 'eap' }));

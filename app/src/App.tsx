@@ -23,6 +23,7 @@ import { PanelBrowser } from './components/PanelBrowser.tsx';
 import { PlayCard } from './components/PlayCard.tsx';
 import { PositionBar } from './components/PositionBar.tsx';
 import { PredictionCard } from './components/PredictionCard.tsx';
+import { SteeringCard } from './components/SteeringCard.tsx';
 import { TrajectoryCard } from './components/TrajectoryCard.tsx';
 import { EngineClient, EngineFailure, type FileRequest } from './engineClient.ts';
 import { download } from './figures/exportFigure.ts';
@@ -130,6 +131,7 @@ export function App() {
         weights: restore?.weights ?? model?.weights,
       });
       if (r) pendingRestore.current = null;
+      if (r && restore?.steering) await send({ type: 'setPlayIntervention', steering: restore.steering });
       if (r && restore && restore.actions.length > r.view.steps)
         setNotices((n) => [
           ...n,
@@ -194,6 +196,7 @@ export function App() {
       actions: result.view.trajectory.actions,
       position,
       panels,
+      steering: result.view.steering && { on: result.view.steering.on, params: result.view.steering.params },
     });
     const url = `${window.location.pathname}${query ? `?${query}` : ''}`;
     if (url === `${window.location.pathname}${window.location.search}`) return;
@@ -364,6 +367,11 @@ export function App() {
               initialRtg={initialRtg}
             />
             <PredictionCard model={model} view={result.view} computeMs={result.computeMs} />
+            <SteeringCard
+              model={model}
+              view={result.view}
+              onSet={(steering) => void send({ type: 'setPlayIntervention', steering })}
+            />
             <TrajectoryCard model={model} view={result.view} frames={frames} />
           </aside>
           <main className="analysis-column" aria-label="analyses">

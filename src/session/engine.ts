@@ -30,7 +30,8 @@ import type { JobContext } from './panels/types.ts';
 import { corrupt } from './panels/causal.ts';
 import { keepDirections } from './panels/weights.ts';
 import { normalizeParams } from './params.ts';
-import { PlaySession, predictionFrom } from './playSession.ts';
+import { PlaySession, type Prediction, predictionFrom } from './playSession.ts';
+import { PLAY_STEERING_PARAMS, type PlaySteering, steeredPrediction } from './playSteering.ts';
 import {
   type EngineCommand,
   type EngineReply,
@@ -40,7 +41,9 @@ import {
   type ModelInfo,
   type PanelOutcome,
   type PanelRequest,
+  type PredictionView,
   type SessionView,
+  type SteeringView,
   type TokenPosition,
   type WindowToken,
   toEngineError,
@@ -72,6 +75,10 @@ export class Engine {
   private dataset: WindowDataset | null = null;
   /** Bumped whenever `dataset` changes (window panels that read it recompute). */
   private datasetVersion = 0;
+  /** The play steering (settings complete), kept across steps, resets and weights; null = none. */
+  private steering: PlaySteering | null = null;
+  /** The steering part of the latest view (what `act` follows while steering is on). */
+  private lastSteering: SteeringView | null = null;
 
   constructor(
     private readonly gemm: Gemm,
@@ -128,6 +135,7 @@ export class Engine {
       this.seed = seed;
       this.frames = frames;
       framesFrom = 0;
+      if (command.type === 'load') this.steering = null;
       this.modelVersion++;
       this.modelOutcomes.clear();
       this.sent.clear();
@@ -142,7 +150,7 @@ export class Engine {
           break;
         case 'step':
         case 'act': {
-          const action = command.type === 'act' ? session.predict().greedyAction : command.action;
+          const action = command.type === 'act' ? this.greedyAction(session) : command.action;
           session.step(action);
           this.frames.push(this.frame(session));
           break;
@@ -160,13 +168,24 @@ export class Engine {
           this.keepDataset(session.model, dataset);
           break;
         }
+        case 'setPlayIntervention': {
+          const steering = command.steering && {
+            on: command.steering.on === true,
+            params: normalizeParams(PLAY_STEERING_PARAMS, command.steering.params),
+          };
+          // Built once here so that bad settings are refused and the current steering stays.
+          if (steering)
+            steeredPrediction(session.model, session.window(), this.tokenCount(), steering.params);
+          this.steering = steering;
+          break;
+        }
         case 'refresh':
           break;
         default:
           throw new DtlensError('BAD_INPUT', `unknown command ${(command as { type: unknown }).type}`);
       }
     }
-    if (command.type !== 'refresh' && command.type !== 'setDirections' && command.type !== 'setDataset')
+    if (!['refresh', 'setDirections', 'setDataset', 'setPlayIntervention'].includes(command.type))
       this.windowVersion++;
     const view = this.observe(framesFrom, panels);
     return { model, view, computeMs: this.now() - start };
@@ -402,23 +421,60 @@ export class Engine {
       cache: result.cache!,
       tokenLabels: positionLabels(result.transformerOut.shape[1]),
     };
-    const prediction = predictionFrom(result.actionPreds!);
+    const unsteered = predictionView(predictionFrom(result.actionPreds!));
+    const steering = this.steeringView(unsteered);
     return {
       ...this.describe(session, inputs.actions),
-      prediction: {
-        logits: Array.from(prediction.logits),
-        probs: Array.from(prediction.probs),
-        entropy: prediction.entropy,
-        greedyAction: prediction.greedyAction,
-      },
+      prediction: steering?.on ? steering.steered : unsteered,
+      steering,
       frames: { from: framesFrom, items: this.frames.slice(framesFrom) },
     };
+  }
+
+  /** Tokens of the current window. */
+  private tokenCount(): number {
+    return this.lastRun?.transformerOut.shape[1] ?? this.current().model.arch.nCtx;
+  }
+
+  /**
+   * The model's greedy action on the current window: while steering is on, the steered run's, as the
+   * last view showed it (every command that changes the window or the steering computes a new view).
+   */
+  private greedyAction(session: PlaySession): number {
+    return this.lastSteering?.on ? this.lastSteering.steered.greedyAction : session.predict().greedyAction;
+  }
+
+  /**
+   * Both predictions of the window just run (`lastRun`) under the steering; a steering that no longer
+   * fits (a saved direction gone with a weights change) is dropped.
+   */
+  private steeringView(unsteered: PredictionView): SteeringView | null {
+    this.lastSteering = this.computeSteeringView(unsteered);
+    return this.lastSteering;
+  }
+
+  private computeSteeringView(unsteered: PredictionView): SteeringView | null {
+    if (!this.steering) return null;
+    const run = this.lastRun!;
+    try {
+      const s = steeredPrediction(run.model, run.inputs, this.tokenCount(), this.steering.params);
+      return {
+        ...this.steering,
+        description: s.description,
+        identical: s.identical,
+        unsteered,
+        steered: predictionView(s.prediction),
+      };
+    } catch {
+      this.steering = null;
+      return null;
+    }
   }
 
   private describe(
     session: PlaySession,
     windowActions: Int32Array | null,
-  ): Omit<SessionView, 'prediction' | 'frames'> {
+  ): Omit<SessionView, 'prediction' | 'steering' | 'frames'> {
     const h = session.history;
     const rtgs = session.rtgs();
     const pad = h.maxLen - 1;
@@ -475,6 +531,16 @@ function resolvePosition(position: TokenPosition, P: number): number {
       `no token ${position} in this window (${labels[0]}..${labels[P - 1]})`,
     );
   return i;
+}
+
+/** A prediction as plain data for the page. */
+function predictionView(p: Prediction): PredictionView {
+  return {
+    logits: Array.from(p.logits),
+    probs: Array.from(p.probs),
+    entropy: p.entropy,
+    greedyAction: p.greedyAction,
+  };
 }
 
 /** One cache filter covering every panel's needs (false when no panel is open). */

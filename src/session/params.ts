@@ -11,8 +11,8 @@ export type ParamSpec =
     /** A finite number in [min, max]. */
     | { kind: 'number'; default: number; min?: number; max?: number }
     | { kind: 'choice'; default: string; choices: readonly string[] }
-    /** Free text matching `pattern` (e.g. a hook name), at most 200 characters. */
-    | { kind: 'text'; default: string; pattern?: RegExp }
+    /** Free text matching `pattern` (e.g. a hook name), at most `maxLength` (default 200) characters. */
+    | { kind: 'text'; default: string; pattern?: RegExp; maxLength?: number }
   ) & {
     /** Label of the app's generic settings form (default: the setting's name). */
     label?: string;
@@ -50,7 +50,7 @@ export function parseParam(
         ? { ok: true, value: raw }
         : { ok: false, reason: `not one of ${spec.choices.join(', ')}` };
     case 'text':
-      return raw.length <= MAX_TEXT && (!spec.pattern || spec.pattern.test(raw))
+      return raw.length <= (spec.maxLength ?? MAX_TEXT) && (!spec.pattern || spec.pattern.test(raw))
         ? { ok: true, value: raw }
         : { ok: false, reason: 'not a valid value' };
   }

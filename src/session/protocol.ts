@@ -36,6 +36,12 @@ export type EngineCommand =
   | { type: 'setDirections'; bytes: Uint8Array }
   /** Keeps a window dataset file (`dtlens dataset`) as the session's dataset (`JobContext.dataset`). */
   | { type: 'setDataset'; bytes: Uint8Array }
+  /**
+   * Steers the played model (`src/session/playSteering.ts`; null removes it): while `on`, the prediction
+   * and the model's greedy `act` come from the steered forward pass. Kept until removed or another model
+   * is loaded; the episode is untouched.
+   */
+  | { type: 'setPlayIntervention'; steering: { on: boolean; params: Record<string, unknown> } | null }
   /** Recomputes the prediction and the open panels (after opening a panel or changing its parameters). */
   | { type: 'refresh' };
 
@@ -117,6 +123,27 @@ export interface Frame {
   obsSvg: string;
 }
 
+/** The model's read-out at the last timestep. */
+export interface PredictionView {
+  logits: number[];
+  probs: number[];
+  entropy: number;
+  greedyAction: number;
+}
+
+/** The play steering and both predictions of the current window (present while steering is set). */
+export interface SteeringView {
+  on: boolean;
+  /** The complete settings (what the URL holds). */
+  params: Record<string, string | number>;
+  /** What is added, e.g. `corrupted − clean at blocks.0.hook_resid_pre (S9 (2, 6): key -> ball)`. */
+  description: string;
+  /** True when the vector is zero for this window (the corruption changes nothing). */
+  identical: boolean;
+  unsteered: PredictionView;
+  steered: PredictionView;
+}
+
 export interface SessionView {
   seed: number;
   initialRtg: number;
@@ -127,7 +154,9 @@ export interface SessionView {
   rtg: number;
   episodeEnd: 'terminated' | 'truncated' | null;
   totalReward: number;
-  prediction: { logits: number[]; probs: number[]; entropy: number; greedyAction: number };
+  /** What the agent acts on: the steered prediction while steering is on. */
+  prediction: PredictionView;
+  steering: SteeringView | null;
   window: WindowToken[];
   /** Real steps: action taken, reward received, RTG and timestep fed before it. */
   trajectory: { actions: number[]; rewards: number[]; rtgs: number[]; timesteps: number[] };

@@ -1,7 +1,8 @@
 /**
  * The shareable app state in a URL query: model, weights variant, seed, actions taken, initial RTG,
- * the chosen token position, the open panels and every panel setting that differs from its default:
- * `?model=MemoryGatedMLP.pt&seed=3&rtg=0.9&actions=2221&pos=S7&panels=attention,logit-lens&attention.values=scores`.
+ * the chosen token position, the open panels and every panel setting that differs from its default, and
+ * the play steering (`steer=on|off` and its settings that differ from their defaults, `steer.<name>`):
+ * `?model=MemoryGatedMLP.pt&seed=3&rtg=0.9&actions=2221&pos=S7&panels=attention,logit-lens&attention.values=scores&steer=on&steer.layer=1`.
  * Decoding never throws: a value that cannot be used is dropped and reported in `notices` (naming the
  * parameter and the value) for the app to show; the rest of the link still applies.
  */
@@ -9,6 +10,7 @@ import { WEIGHT_VARIANTS, type WeightVariant } from '../model/processing.ts';
 import { panelById } from './panels/index.ts';
 import { type ParamValues, defaultParams, parseParam } from './params.ts';
 import { DEFAULT_INITIAL_RTG } from './playSession.ts';
+import { PLAY_STEERING_PARAMS, type PlaySteering } from './playSteering.ts';
 
 export interface UrlPanel {
   id: string;
@@ -28,6 +30,8 @@ export interface ShareableState {
   position: string | null;
   /** The open panels, in display order. */
   panels: UrlPanel[];
+  /** The play steering (every setting, defaults filled in); null = none. */
+  steering: PlaySteering | null;
 }
 
 export const DEFAULT_STATE: Readonly<ShareableState> = {
@@ -38,11 +42,13 @@ export const DEFAULT_STATE: Readonly<ShareableState> = {
   actions: [],
   position: null,
   panels: [],
+  steering: null,
 };
 
 const MAX_ACTIONS = 10_000;
 const POSITION = /^[RSA][1-9][0-9]{0,3}$/;
-const GLOBAL_KEYS = new Set(['model', 'weights', 'seed', 'rtg', 'actions', 'pos', 'panels']);
+const GLOBAL_KEYS = new Set(['model', 'weights', 'seed', 'rtg', 'actions', 'pos', 'panels', 'steer']);
+const STEER = 'steer';
 
 /** A panel with its default settings (null for an unknown id). */
 export function defaultPanel(id: string): UrlPanel | null {
@@ -65,6 +71,11 @@ export function encodeState(s: ShareableState): string {
     if (!spec) continue;
     for (const [k, v] of Object.entries(p.params))
       if (spec.params[k] && v !== spec.params[k].default) q.set(`${p.id}.${k}`, String(v));
+  }
+  if (s.steering) {
+    q.set(STEER, s.steering.on ? 'on' : 'off');
+    for (const [k, v] of Object.entries(s.steering.params))
+      if (PLAY_STEERING_PARAMS[k] && v !== PLAY_STEERING_PARAMS[k].default) q.set(`${STEER}.${k}`, String(v));
   }
   return q.toString();
 }
@@ -111,6 +122,13 @@ export function decodeState(query: string): { state: ShareableState; notices: st
     else refuse('pos', pos, 'not a token label such as S9; using the last S token');
   }
 
+  const steer = q.get(STEER);
+  if (steer !== null) {
+    if (steer === 'on' || steer === 'off')
+      state.steering = { on: steer === 'on', params: defaultParams(PLAY_STEERING_PARAMS) };
+    else refuse(STEER, steer, 'not on or off; no steering');
+  }
+
   const ids = (q.get('panels') ?? '').split(',').filter(Boolean);
   for (const id of new Set(ids)) {
     const panel = defaultPanel(id);
@@ -120,6 +138,22 @@ export function decodeState(query: string): { state: ShareableState; notices: st
   for (const [key, value] of q) {
     if (GLOBAL_KEYS.has(key)) continue;
     const dot = key.indexOf('.');
+    if (key.slice(0, dot) === STEER) {
+      const spec = PLAY_STEERING_PARAMS[key.slice(dot + 1)];
+      const parsed = spec && state.steering ? parseParam(spec, value) : null;
+      if (parsed?.ok) state.steering!.params[key.slice(dot + 1)] = parsed.value;
+      else
+        refuse(
+          key,
+          value,
+          !state.steering
+            ? 'a steering setting without steer=on|off'
+            : !spec
+              ? 'no such steering setting'
+              : `${(parsed as { reason: string }).reason}; using ${spec.default}`,
+        );
+      continue;
+    }
     const panel = state.panels.find((p) => p.id === key.slice(0, dot));
     const spec = dot > 0 ? panelById(key.slice(0, dot))?.params[key.slice(dot + 1)] : undefined;
     if (!panel || !spec) {

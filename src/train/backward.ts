@@ -23,6 +23,8 @@ export interface OutputGrads {
   actionPreds?: Tensor;
   /** dL/d transformer output (after ln_final) [B, P, d], e.g. for a logit-difference metric. */
   transformerOut?: Tensor;
+  /** dL/d `blocks.{layer}.mlp.hook_pre` [B, P, m] by layer, for a loss read inside the model (DTI's neuron metric). */
+  mlpPre?: ReadonlyMap<number, Tensor>;
 }
 
 export interface BackwardOptions {
@@ -100,6 +102,16 @@ export function backward(
     return layerNormBackward(x, scale, dy, d, affine);
   };
 
+  const preSeed = (l: number) => {
+    const seed = outputGrads.mlpPre?.get(l);
+    check(
+      !seed || seed.size === rows * m,
+      'BAD_SHAPE',
+      `the mlp.hook_pre gradient of layer ${l} must be [B, P, m]`,
+    );
+    return seed?.data;
+  };
+
   let dResid: Float32Array = dOut;
   if (arch.normalization) {
     const finalIn = L > 0 ? cache.get(`blocks.${L - 1}.hook_resid_post`).data : residStream0(cache);
@@ -128,6 +140,7 @@ export function backward(
         W_out: g(`${sd}.mlp.W_out`),
         b_out: g(`${sd}.mlp.b_out`),
       },
+      preSeed(l),
     );
     record(`${p}.mlp.hook_post`, mlp.dPost, [B, P, m]);
     record(`${p}.mlp.hook_pre`, mlp.dPre, [B, P, m]);

@@ -19,6 +19,11 @@ export function PredictionCard({
     <section className="card prediction" aria-label="prediction">
       <div className="card-head">
         <h2>Prediction</h2>
+        {view.steering?.on && (
+          <span className="badge steered" title={view.steering.description}>
+            steered
+          </span>
+        )}
         <span className="muted">t = {view.time}</span>
       </div>
       <Figure

@@ -1,14 +1,20 @@
 /**
  * Views of the issue-14/16 causal panels: path patching (heatmap of 1 − m over the sender grid),
- * attribution patching (scatter against real patching, worst cells) and circuit discovery (the circuit
- * over token positions, faithfulness). Figures from `src/analysis/figures/`.
+ * attribution patching (scatter against real patching, worst cells), circuit discovery (the circuit over
+ * token positions, faithfulness), closed-loop rollouts (rates with Wilson intervals per condition) and
+ * causal scrubbing (share recovered). Figures from `src/analysis/figures/`.
  */
 import type { AttributionComparison } from '../../../src/analysis/causal/attributionPatching.ts';
 import type { CircuitResult } from '../../../src/analysis/causal/circuit/discover.ts';
 import type { PathGrid } from '../../../src/analysis/causal/pathViews.ts';
+import type { ScrubResult } from '../../../src/analysis/causal/scrubbing.ts';
+import type { Interval } from '../../../src/analysis/causal/stats.ts';
 import { attributionScatterFigure } from '../../../src/analysis/figures/attributionFigures.ts';
 import { circuitGraphFigure } from '../../../src/analysis/figures/circuitGraphFigures.ts';
+import { closedLoopFigure } from '../../../src/analysis/figures/closedLoopFigures.ts';
 import { pathGridFigure } from '../../../src/analysis/figures/pathFigures.ts';
+import { scrubFigure } from '../../../src/analysis/figures/scrubbingFigures.ts';
+import type { RolloutsPanelResult } from '../../../src/session/panels/rollouts.ts';
 import { SpecFigure } from './CausalViews.tsx';
 import type { PanelViewProps } from './types.ts';
 
@@ -52,6 +58,63 @@ export function CircuitDiscoveryView({ data }: PanelViewProps) {
         {r.graphEdges} edges, {(100 * r.confirmedShare).toFixed(0)}% confirmed by real patching
       </p>
       <SpecFigure spec={circuitGraphFigure(r)} name={`circuit-${r.method}`} />
+    </div>
+  );
+}
+
+const interval = (i: Interval) => `${i.estimate.toFixed(2)} [${i.low.toFixed(2)}, ${i.high.toFixed(2)}]`;
+
+export function ClosedLoopView({ data }: PanelViewProps) {
+  const { result: r, description } = data as RolloutsPanelResult;
+  return (
+    <div>
+      <p>{description}</p>
+      <div className="figure-row">
+        <SpecFigure spec={closedLoopFigure(r)} name={`closed-loop-success-${r.episodes}`} />
+        <SpecFigure spec={closedLoopFigure(r, 'other')} name={`closed-loop-other-${r.episodes}`} />
+      </div>
+      <table className="kv" aria-label="closed-loop conditions">
+        <thead>
+          <tr>
+            <th>condition</th>
+            <th>success (95%)</th>
+            <th>other object</th>
+            <th>no choice</th>
+            <th>mean return (95%)</th>
+            <th>mean length</th>
+          </tr>
+        </thead>
+        <tbody>
+          {r.conditions.map((c) => (
+            <tr key={c.label}>
+              <th>{c.label}</th>
+              <td>{interval(c.successRate)}</td>
+              <td>{interval(c.choices.other)}</td>
+              <td>{interval(c.choices.none)}</td>
+              <td>{interval(c.meanReturn)}</td>
+              <td>{c.meanLength.toFixed(1)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function CausalScrubbingView({ data }: PanelViewProps) {
+  const r = data as ScrubResult;
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  return (
+    <div>
+      <p data-testid="scrub-summary">
+        {r.hypothesis} ({r.windows} windows): loss recovered {pct(r.loss.recovered)} (clean{' '}
+        {r.loss.clean.toFixed(3)}, hypothesis {r.loss.hypothesis.toFixed(3)}, scrambled{' '}
+        {r.loss.scrambled.toFixed(3)}); logit difference recovered {pct(r.logitDiff.recovered)}
+      </p>
+      <div className="figure-row">
+        <SpecFigure spec={scrubFigure(r)} name="scrubbing-loss" />
+        <SpecFigure spec={scrubFigure(r, 'logitDiff')} name="scrubbing-logit-diff" />
+      </div>
     </div>
   );
 }

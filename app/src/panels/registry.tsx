@@ -5,7 +5,13 @@
 import { AttentionView } from './AttentionView.tsx';
 import { CacheView } from './CacheView.tsx';
 import { AblationView, CounterfactualAttentionView, PatchingView } from './CausalViews.tsx';
-import { AttributionPatchingView, CircuitDiscoveryView, PathPatchingView } from './Causal2Views.tsx';
+import {
+  AttributionPatchingView,
+  CircuitDiscoveryView,
+  CausalScrubbingView,
+  ClosedLoopView,
+  PathPatchingView,
+} from './Causal2Views.tsx';
 import { LogitLensView } from './LogitLensView.tsx';
 import { ObservationView } from './ObservationView.tsx';
 import { StaticView } from './StaticView.tsx';
@@ -43,6 +49,8 @@ export const PANEL_VIEWS: Record<string, PanelView> = {
   'path-patching': { View: PathPatchingView },
   'attribution-patching': { View: AttributionPatchingView },
   'circuit-discovery': { View: CircuitDiscoveryView },
+  'closed-loop': { View: ClosedLoopView },
+  'causal-scrubbing': { View: CausalScrubbingView },
   // Scans
   'rtg-scan': { View: RtgScanView },
   steering: { View: SteeringView },

@@ -1,30 +1,28 @@
 /**
  * Attribution patching (Nanda 2023; Syed et al. 2023): the first-order approximation of activation
- * patching. With the run's activations `a`, the source run's `a'` and the gradient `g = ∂LD/∂a` of the
- * run's logit difference (one backward pass through `src/train/backward.ts`), patching the elements a
- * sweep row selects changes LD by about `Σ (a'_i − a_i) g_i`. Every row of every activation-patching
+ * patching. With the run's activations `a`, the source run's `a'` and the gradient `g = ∂M/∂a` of the
+ * run's metric M (any metric of `metrics.ts`: logit difference by default, action probability, KL,
+ * DTI's neuron metric, RTG; one backward pass through `src/train/backward.ts` seeded by
+ * `metricOutputGrads`), patching the elements a sweep row selects changes M by about
+ * `Σ (a'_i − a_i) g_i`. Every row of every activation-patching
  * sweep (`patchSweepRows`: the same rows `activationPatching` runs) comes from the pair's two cached
  * forwards and one backward: no run per row.
  *
  * Modes as activation patching: `noise` runs clean and patches corrupted activations in; `denoise` the
- * reverse. Scores are DTI's normalisation `(LD_patched − LD_run) / (LD_source − LD_run)`.
+ * reverse. Scores are DTI's normalisation `(M_patched − M_run) / (M_source − M_run)`.
  * `compareWithPatching` runs the real sweeps (`activationPatching`, one batched sweep) and reports the
  * error: Pearson correlation and worst cells.
  */
 import { check } from '../../errors.ts';
 import type { DecisionTransformer, RunResult } from '../../model/decisionTransformer.ts';
-import { Tensor } from '../../tensor/tensor.ts';
+import type { Tensor } from '../../tensor/tensor.ts';
 import { backward } from '../../train/backward.ts';
-import {
-  DEFAULT_LOGIT_DIRECTION,
-  type LogitDirectionSpec,
-  logitDirection,
-} from '../dynamic/logitDirection.ts';
 import type { JobControl } from '../jobs.ts';
 import { pearsonMatrix } from '../scans/clustering.ts';
 import { selectedOffsets } from './apply.ts';
 import { hookRowShape } from './intervention.ts';
-import { metricReader, recovery } from './metrics.ts';
+import { metricOutputGrads } from './metricGradients.ts';
+import { type MetricSpec, metricReader, recovery } from './metrics.ts';
 import {
   type PatchAxis,
   type PatchMode,
@@ -37,6 +35,8 @@ import {
 export interface AttributionResult {
   sweep: PatchSweepRequest;
   mode: PatchMode;
+  /** The metric's label, e.g. "logit difference left − right" */
+  metric: string;
   axes: PatchAxis[];
   shape: number[];
   /** First-order normalised score per sweep row (C order over `axes`) */
@@ -53,44 +53,37 @@ export interface AttributionComparison extends AttributionResult {
 }
 
 /**
- * ∂LD/∂activation at every hook point of `run` (one of the pair's two runs), `LD` the logit difference
- * (`direction`, from the clean run) read at the last position: one backward pass.
+ * ∂metric/∂activation at every hook point of `run` (one of the pair's two runs; `metric` read at the last
+ * position, its direction and reference from the clean run): one backward pass.
  */
-export function logitDiffGradients(
+export function metricActivationGrads(
   model: DecisionTransformer,
   pair: PatchPair,
   run: RunResult,
-  direction: LogitDirectionSpec,
+  metric: MetricSpec,
 ): Map<string, Tensor> {
-  const [, P, d] = pair.cleanTokens.shape;
-  // ∂LD/∂(transformer output) = the direction at the last position.
-  const dOut = new Float32Array(P * d);
-  dOut.set(logitDirection(pair.clean.cache!, direction).vector, (P - 1) * d);
-  return backward(
-    model,
-    run.cache!,
-    { transformerOut: new Tensor(dOut, [1, P, d]) },
-    { noActions: pair.cleanInputs.actions === null },
-  ).activationGrads;
+  return backward(model, run.cache!, metricOutputGrads(model, metric, run, pair.clean), {
+    noActions: pair.cleanInputs.actions === null,
+  }).activationGrads;
 }
 
 /**
- * First-order scores of every requested sweep: one backward pass of the logit difference
- * (`direction`) from the run's cached forward.
+ * First-order scores of every requested sweep: one backward pass of `metric` (default: the logit
+ * difference left − right) from the run's cached forward.
  */
 export function attributionPatching(
   model: DecisionTransformer,
   pair: PatchPair,
   mode: PatchMode,
   requests: readonly PatchSweepRequest[],
-  direction: LogitDirectionSpec = DEFAULT_LOGIT_DIRECTION,
+  metric: MetricSpec = { kind: 'logit-diff' },
 ): AttributionResult[] {
   check(requests.length > 0, 'BAD_INPUT', 'no patching sweep was requested');
   const [run, src] = mode === 'noise' ? [pair.clean, pair.corrupted] : [pair.corrupted, pair.clean];
-  const reader = metricReader(model, { kind: 'logit-diff', direction }, pair.clean);
+  const reader = metricReader(model, metric, pair.clean);
   const [vRun, vSource] = [reader.read(run, 0), reader.read(src, 0)];
   const P = pair.cleanTokens.shape[1];
-  const grads = logitDiffGradients(model, pair, run, direction);
+  const grads = metricActivationGrads(model, pair, run, metric);
   return requests.map((sweep) => {
     const { axes, rows } = patchSweepRows(sweep, model.arch, pair.tokenLabels, 'source');
     const attribution = Float64Array.from(rows, (row) => {
@@ -105,16 +98,16 @@ export function attributionPatching(
       }
       return recovery(vRun + s, vRun, vSource);
     });
-    return { sweep, mode, axes, shape: axes.map((a) => a.labels.length), attribution };
+    return { sweep, mode, metric: reader.label, axes, shape: axes.map((a) => a.labels.length), attribution };
   });
 }
 
-/** Real activation patching of the same sweeps and the error of the first-order scores. */
+/** Real activation patching of the same sweeps (with the same `metric`) and the error of the first-order scores. */
 export async function compareWithPatching(
   model: DecisionTransformer,
   pair: PatchPair,
   results: readonly AttributionResult[],
-  direction: LogitDirectionSpec = DEFAULT_LOGIT_DIRECTION,
+  metric: MetricSpec = { kind: 'logit-diff' },
   control?: JobControl,
 ): Promise<AttributionComparison[]> {
   if (results.length === 0) return [];
@@ -124,7 +117,7 @@ export async function compareWithPatching(
     pair,
     mode,
     results.map((r) => r.sweep),
-    { ...control, metric: { kind: 'logit-diff', direction } },
+    { ...control, metric },
   );
   return results.map((r, k) => {
     const actual = Float64Array.from(real[k].score);

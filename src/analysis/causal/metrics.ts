@@ -49,7 +49,7 @@ export interface MetricReader {
 }
 
 /** Softmax of a logit row (float64). */
-function softmax(logits: ArrayLike<number>): number[] {
+export function softmax(logits: ArrayLike<number>): number[] {
   let max = -Infinity;
   for (let j = 0; j < logits.length; j++) max = Math.max(max, logits[j]);
   const e = Array.from(logits, (v) => Math.exp(v - max));

@@ -16,7 +16,7 @@
  * Everything = 100% exactly (no intervention); nothing = the scrambled value exactly.
  */
 import { DtlensError, check } from '../../errors.ts';
-import type { DecisionTransformer } from '../../model/decisionTransformer.ts';
+import type { DecisionTransformer, RunResult } from '../../model/decisionTransformer.ts';
 import type { JobControl } from '../jobs.ts';
 import type { Intervention, InterventionRow } from './intervention.ts';
 import { metricReader } from './metrics.ts';
@@ -92,13 +92,92 @@ export interface ScrubOptions extends JobControl {
   direction?: LogitDirectionSpec;
 }
 
-interface Claim {
+export interface Claim {
   node: PathNode;
   dependsOn: Dependency;
 }
 
+/**
+ * The window a node of window i reads under `dependsOn`, from a uniform draw u: i itself for
+ * `everything`, else a uniform pick among the other windows (agreeing with i on the feature); i when
+ * there is none. A feature every window shares resamples exactly like `nothing`.
+ */
+export function pickWindow(windows: WindowSet, dependsOn: Dependency, i: number, u: number): number {
+  if (dependsOn === 'everything') return i;
+  const f = dependsOn === 'nothing' ? null : dependsOn;
+  const N = windows.features.length;
+  const pool = [...Array(N).keys()].filter(
+    (j) => j !== i && (f === null || windows.features[j][f] === windows.features[i][f]),
+  );
+  return pool.length ? pool[Math.floor(u * pool.length)] : i;
+}
+
+/** The clean model's greedy action of every window (the loss target) and its clean loss. */
+export function greedyTargets(run: RunResult, A: number): { target: Int32Array; loss: Float64Array } {
+  const N = run.actionPreds!.shape[0];
+  const Tp = run.actionPreds!.shape[1];
+  const target = Int32Array.from({ length: N }, (_, b) => {
+    const o = (b * Tp + Tp - 1) * A;
+    let best = 0;
+    for (let a = 1; a < A; a++) if (run.actionPreds!.data[o + a] > run.actionPreds!.data[o + best]) best = a;
+    return best;
+  });
+  const loss = Float64Array.from({ length: N }, (_, b) =>
+    crossEntropy(run.actionPreds!.data, (b * Tp + Tp - 1) * A, A, target[b]),
+  );
+  return { target, loss };
+}
+
+/**
+ * The scrubbing result from raw values: `clean` per window, `runs` per variant × window (variant 0 the
+ * hypothesis, 1 full scrambling, 2 + k named node k scrambled alone).
+ */
+export function scrubSummary(
+  hypothesis: string,
+  named: readonly Claim[],
+  clean: { ld: ArrayLike<number>; loss: ArrayLike<number> },
+  runs: { ld: ArrayLike<number>; loss: ArrayLike<number> },
+): ScrubResult {
+  const N = clean.ld.length;
+  const mean = (a: ArrayLike<number>, v: number) => {
+    let s = 0;
+    for (let i = 0; i < N; i++) s += a[v * N + i];
+    return s / N;
+  };
+  const cleanM = { logitDiff: mean(clean.ld, 0), loss: mean(clean.loss, 0) };
+  const scr = { logitDiff: mean(runs.ld, 1), loss: mean(runs.loss, 1) };
+  const share = (metric: 'logitDiff' | 'loss', v: number) =>
+    ((metric === 'logitDiff' ? mean(runs.ld, v) : mean(runs.loss, v)) - scr[metric]) /
+    (cleanM[metric] - scr[metric]);
+  return {
+    hypothesis,
+    windows: N,
+    logitDiff: {
+      clean: cleanM.logitDiff,
+      scrambled: scr.logitDiff,
+      hypothesis: mean(runs.ld, 0),
+      recovered: share('logitDiff', 0),
+    },
+    loss: {
+      clean: cleanM.loss,
+      scrambled: scr.loss,
+      hypothesis: mean(runs.loss, 0),
+      recovered: share('loss', 0),
+    },
+    nodes: named.map((c, k) => ({
+      label: c.node.label,
+      dependsOn: c.dependsOn,
+      recoveredWithout: { logitDiff: share('logitDiff', k + 2), loss: share('loss', k + 2) },
+    })),
+  };
+}
+
 /** The cover's nodes and the named ones (the last `named`), in application order. */
-function claims(model: DecisionTransformer, h: Hypothesis, P: number): { list: Claim[]; named: number } {
+export function scrubClaims(
+  model: DecisionTransformer,
+  h: Hypothesis,
+  P: number,
+): { list: Claim[]; named: number } {
   const cover = parseSenders('embeds,heads,mlps', model.arch, P).nodes;
   const named = h.nodes.flatMap((n) =>
     parseSenders(n.node, model.arch, P).nodes.map((node) => ({ node, dependsOn: n.dependsOn })),
@@ -123,7 +202,7 @@ export async function causalScrub(
   check(N >= 2, 'BAD_INPUT', `causal scrubbing needs at least 2 windows, got ${N}`);
   const tokens = model.toTokens(windows.inputs);
   const P = tokens.shape[1];
-  const { list, named: nNamed } = claims(model, hypothesis, P);
+  const { list, named: nNamed } = scrubClaims(model, hypothesis, P);
   const hooks = [...new Set(list.map((c) => c.node.hook))];
   const base = model.runFromTokens(tokens, { cache: hooks, noActions: windows.inputs.actions === null });
   const data = base.cache!;
@@ -131,29 +210,15 @@ export async function causalScrub(
   const cleanLd = Array.from({ length: N }, (_, i) => reader.read(base, i));
   const A = model.arch.nActions;
   const Tp = base.actionPreds!.shape[1];
-  const target = Int32Array.from({ length: N }, (_, b) => {
-    const o = (b * Tp + Tp - 1) * A;
-    let best = 0;
-    for (let a = 1; a < A; a++)
-      if (base.actionPreds!.data[o + a] > base.actionPreds!.data[o + best]) best = a;
-    return best;
-  });
+  const { target, loss: cleanLoss } = greedyTargets(base, A);
   // One uniform draw per (claim, window), shared by the claim's own resample and the scrambled one:
   // a feature every window shares resamples exactly like `nothing`.
   const random = seededUniforms(options.seed ?? 0);
-  const pick = (dependsOn: Dependency, i: number, u: number): number => {
-    if (dependsOn === 'everything') return i;
-    const f = dependsOn === 'nothing' ? null : dependsOn;
-    const pool = [...Array(N).keys()].filter(
-      (j) => j !== i && (f === null || windows.features[j][f] === windows.features[i][f]),
-    );
-    return pool.length ? pool[Math.floor(u * pool.length)] : i;
-  };
   const byDep = list.map((c) => {
     const u = Float64Array.from({ length: N }, () => random());
     return {
-      own: Int32Array.from({ length: N }, (_, i) => pick(c.dependsOn, i, u[i])),
-      nothing: Int32Array.from({ length: N }, (_, i) => pick('nothing', i, u[i])),
+      own: Int32Array.from({ length: N }, (_, i) => pickWindow(windows, c.dependsOn, i, u[i])),
+      nothing: Int32Array.from({ length: N }, (_, i) => pickWindow(windows, 'nothing', i, u[i])),
     };
   });
   const row = (i: number, dep: (k: number) => 'own' | 'nothing'): InterventionRow =>
@@ -186,34 +251,12 @@ export async function causalScrub(
     },
     { ...options, sources: { data } },
   );
-  const mean = (a: ArrayLike<number>, v: number) => {
-    let s = 0;
-    for (let i = 0; i < N; i++) s += a[v * N + i];
-    return s / N;
-  };
-  const cleanLoss = Array.from({ length: N }, (_, b) =>
-    crossEntropy(base.actionPreds!.data, (b * Tp + Tp - 1) * A, A, target[b]),
+  return scrubSummary(
+    hypothesis.name,
+    named.map((k) => list[k]),
+    { ld: cleanLd, loss: cleanLoss },
+    { ld, loss },
   );
-  const cleanM = { logitDiff: mean(cleanLd, 0), loss: mean(cleanLoss, 0) };
-  const scr = { logitDiff: mean(ld, 1), loss: mean(loss, 1) };
-  const share = (metric: 'logitDiff' | 'loss', v: number) =>
-    ((metric === 'logitDiff' ? mean(ld, v) : mean(loss, v)) - scr[metric]) / (cleanM[metric] - scr[metric]);
-  return {
-    hypothesis: hypothesis.name,
-    windows: N,
-    logitDiff: {
-      clean: cleanM.logitDiff,
-      scrambled: scr.logitDiff,
-      hypothesis: mean(ld, 0),
-      recovered: share('logitDiff', 0),
-    },
-    loss: { clean: cleanM.loss, scrambled: scr.loss, hypothesis: mean(loss, 0), recovered: share('loss', 0) },
-    nodes: named.map((k, v) => ({
-      label: list[k].node.label,
-      dependsOn: list[k].dependsOn,
-      recoveredWithout: { logitDiff: share('logitDiff', v + 2), loss: share('loss', v + 2) },
-    })),
-  };
 }
 
 /** [N, P, d] token embeddings repeated n times along the batch. */
@@ -224,7 +267,7 @@ function repeatTokens(t: Tensor, n: number): Tensor {
 }
 
 /** −log softmax(logits)[target] for one row of A logits at `offset`. */
-function crossEntropy(logits: Float32Array, offset: number, A: number, target: number): number {
+export function crossEntropy(logits: Float32Array, offset: number, A: number, target: number): number {
   let max = -Infinity;
   for (let a = 0; a < A; a++) max = Math.max(max, logits[offset + a]);
   let sum = 0;

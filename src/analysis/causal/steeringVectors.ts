@@ -9,11 +9,16 @@
  */
 import { check } from '../../errors.ts';
 import { ActivationCache } from '../../model/activationCache.ts';
-import type { DTInputs, DecisionTransformer } from '../../model/decisionTransformer.ts';
+import type {
+  DTInputs,
+  DecisionTransformer,
+  RunOptions,
+  RunResult,
+} from '../../model/decisionTransformer.ts';
 import { Tensor, numelOf, shapeString } from '../../tensor/tensor.ts';
 import { type JobControl, forEachChunk } from '../jobs.ts';
 import { pairSteering } from '../scans/steering.ts';
-import type { SourceCaches } from './apply.ts';
+import { type SourceCaches, interventionHooks } from './apply.ts';
 import type { ClosedLoopCondition } from './closedLoop.ts';
 import { hookRowShape } from './intervention.ts';
 import { seededUniforms } from './stats.ts';
@@ -207,4 +212,25 @@ export function steeringConditions(
     sources: { steer: cache(steering), random: cache(randomLike(steering, options.seed ?? 0)) },
     norm: steeredNorm(steering),
   };
+}
+
+/**
+ * One forward pass of `inputs` ([1 or N, ...] windows of the vector's P tokens) with `coefficient · vector`
+ * added at the steering hook: the run of the `steer c` condition of `steeringConditions`, e.g. the
+ * app's steered prediction. `options` are the other run options (cache, last-position readout).
+ */
+export function steeredRun(
+  model: DecisionTransformer,
+  inputs: DTInputs,
+  steering: SteeringVector,
+  coefficient: number,
+  options: Omit<RunOptions, 'hooks'> = {},
+): RunResult {
+  const { conditions, sources } = steeringConditions(model, steering, [coefficient], { controls: false });
+  const N = inputs.states.shape[0];
+  const rows = Array.from({ length: N }, () => conditions[1].row);
+  return model.run(inputs, {
+    ...options,
+    hooks: interventionHooks(rows, model.arch, steering.vector.shape[0], sources),
+  });
 }

@@ -4,7 +4,7 @@ import type { AttributionComparison } from '../causal/attributionPatching.ts';
 import { type FigureSpec, col, hover } from './figure.ts';
 
 export function attributionScatterFigure(c: AttributionComparison): FigureSpec {
-  const title = `Attribution vs activation patching: ${c.sweep.kind} (${c.mode}), r = ${c.correlation.toFixed(3)}`;
+  const title = `Attribution vs activation patching: ${c.sweep.kind} (${c.mode}, ${c.metric}), r = ${c.correlation.toFixed(3)}`;
   const columns = ['cell', 'attribution', 'patching'];
   const rows = Array.from(c.actual, (a, i) => [i, c.attribution[i], a]);
   const lo = Math.min(0, ...c.actual, ...c.attribution);

@@ -67,6 +67,25 @@ export function variationOf(p: ParamValues): Variation {
   }
 }
 
+/** The patching metric (`metrics.ts`); `positive` is the action of `action-prob`. */
+export const METRIC_PARAMS: ParamSchema = {
+  metric: { kind: 'choice', default: 'logit-diff', choices: METRIC_KINDS },
+  neuron: { kind: 'text', default: 'L0N0', pattern: /^L\d+N\d+$/, label: 'neuron metric (L{l}N{n})' },
+  ...DIRECTION_PARAMS,
+};
+
+/** The metric the metric settings describe. */
+export function metricOf(p: ParamValues): MetricSpec {
+  const [l, n] = (p.neuron as string).slice(1).split('N').map(Number);
+  return p.metric === 'action-prob'
+    ? { kind: 'action-prob', action: p.positive as number }
+    : p.metric === 'neuron'
+      ? { kind: 'neuron', layer: l, neuron: n }
+      : p.metric === 'kl'
+        ? { kind: 'kl' }
+        : { kind: p.metric as 'logit-diff' | 'rtg', direction: direction(p) };
+}
+
 /** The corrupted window of the current one (also what the app's "Export pair" writes). */
 export function corrupt(model: DecisionTransformer, inputs: DTInputs, p: ParamValues) {
   return corruptWindow(inputs, [variationOf(p)], {
@@ -119,29 +138,18 @@ export const activationPatchingPanel: JobPanel = {
     mode: { kind: 'choice', default: 'noise', choices: PATCH_MODES },
     sweep: { kind: 'choice', default: 'block_every', choices: PATCH_SWEEPS },
     layer: { kind: 'int', default: 0, min: 0, max: 63, label: 'MLP layer (neuron sweeps)' },
-    metric: { kind: 'choice', default: 'logit-diff', choices: METRIC_KINDS },
-    neuron: { kind: 'text', default: 'L0N0', pattern: /^L\d+N\d+$/, label: 'neuron metric (L{l}N{n})' },
-    ...DIRECTION_PARAMS,
+    ...METRIC_PARAMS,
   },
   async run(ctx, p, control): Promise<PatchingPanelResult> {
     const { model, inputs } = ctx;
     const variation = corrupt(model, inputs, p);
     const pair = patchPair(model, inputs, variation.corrupted);
-    const [l, n] = (p.neuron as string).slice(1).split('N').map(Number);
-    const metric: MetricSpec =
-      p.metric === 'action-prob'
-        ? { kind: 'action-prob', action: p.positive as number }
-        : p.metric === 'neuron'
-          ? { kind: 'neuron', layer: l, neuron: n }
-          : p.metric === 'kl'
-            ? { kind: 'kl' }
-            : { kind: p.metric as 'logit-diff' | 'rtg', direction: direction(p) };
     const [result] = await activationPatching(
       model,
       pair,
       p.mode as PatchMode,
       [{ kind: p.sweep as PatchSweepKind, layer: p.layer as number }],
-      { metric, ...control },
+      { metric: metricOf(p), ...control },
     );
     return {
       result,

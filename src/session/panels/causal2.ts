@@ -27,7 +27,7 @@ import {
 import { corruptWindow } from '../../analysis/causal/variations.ts';
 import type { DTInputs, DecisionTransformer } from '../../model/decisionTransformer.ts';
 import type { ParamValues } from '../params.ts';
-import { CORRUPTION_PARAMS, variationOf } from './causal.ts';
+import { CORRUPTION_PARAMS, METRIC_PARAMS, metricOf, variationOf } from './causal.ts';
 import { DIRECTION_PARAMS, direction } from './dynamic.ts';
 import type { JobPanel } from './types.ts';
 
@@ -78,27 +78,29 @@ export const attributionPatchingPanel: JobPanel = {
   scope: 'job',
   help:
     'Attribution patching: the first-order estimate of an activation-patching sweep, Σ (a_source − a_run) · ' +
-    '∂LD/∂a from one backward pass, against the real sweep (one batched run): scatter of both scores per cell, ' +
-    'Pearson correlation and the worst cells. Exact when the model is linear between the patch and the logit ' +
-    'difference; poor where attention or the MLP saturates. Uses the active weights variant.',
+    '∂M/∂a from one backward pass, against the real sweep (one batched run): scatter of both scores per cell, ' +
+    'Pearson correlation and the worst cells. Any metric of activation patching (logit difference, action ' +
+    'probability, KL to the clean distribution, DTI’s neuron metric, RTG). Exact when the model is linear ' +
+    'between the patch and the metric; poor where attention, the MLP or the softmax saturates; KL in noise ' +
+    'mode estimates 0 everywhere (its gradient vanishes at the clean run). Uses the active weights variant.',
   params: {
     ...CORRUPTION_PARAMS,
     mode: { kind: 'choice', default: 'noise', choices: PATCH_MODES },
     sweep: { kind: 'choice', default: 'block_every', choices: PATCH_SWEEPS },
     layer: { kind: 'int', default: 0, min: 0, max: 63, label: 'MLP layer (neuron sweeps)' },
-    ...DIRECTION_PARAMS,
+    ...METRIC_PARAMS,
   },
   async run(ctx, p, control): Promise<AttributionComparison> {
     const pair = pairOf(ctx.model, ctx.inputs, p);
-    const dir = direction(p);
+    const metric = metricOf(p);
     const estimates = attributionPatching(
       ctx.model,
       pair,
       p.mode as PatchMode,
       [{ kind: p.sweep as PatchSweepKind, layer: p.layer as number }],
-      dir,
+      metric,
     );
-    const [cmp] = await compareWithPatching(ctx.model, pair, estimates, dir, control);
+    const [cmp] = await compareWithPatching(ctx.model, pair, estimates, metric, control);
     return cmp;
   },
 };

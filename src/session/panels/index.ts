@@ -10,6 +10,8 @@ import { gatedMlpPanel, neuronPanel, projectionPanel } from './neurons.ts';
 import { attributionPatchingPanel, circuitDiscoveryPanel, pathPatchingPanel } from './causal2.ts';
 import { probeSweepPanel } from './features.ts';
 import { datasetHeadTypesPanel, datasetKurtosisPanel, datasetNormsPanel, datasetPanel } from './dataset.ts';
+import { closedLoopPanel } from './rollouts.ts';
+import { causalScrubbingPanel } from './scrubbing.ts';
 import type { PanelSpec } from './types.ts';
 import { WEIGHTS_PANELS } from './weights.ts';
 
@@ -34,6 +36,8 @@ export const PANELS: readonly PanelSpec[] = [
   pathPatchingPanel,
   attributionPatchingPanel,
   circuitDiscoveryPanel,
+  closedLoopPanel,
+  causalScrubbingPanel,
   // Scans
   rtgScanPanel,
   steeringPanel,

@@ -38,14 +38,20 @@ export function mlpBackward(
   cache: MlpCacheSlice,
   dOut: Float32Array,
   grads: MlpWeightGrads,
+  /** A gradient arriving at hook_pre directly (a metric read there), added to the one from dOut. */
+  dPreSeed?: Float32Array,
 ): MlpBackward {
+  const seeded = (dPre: Float32Array) => {
+    if (dPreSeed) for (let i = 0; i < dPre.length; i++) dPre[i] += dPreSeed[i];
+    return dPre;
+  };
   const { rows, d, m, activationFn } = dims;
   const dPost = matmulBackward(gemm, cache.post, w.W_out.data, dOut, rows, m, d, {
     dW: grads.W_out,
     db: grads.b_out,
   });
   if (!w.W_gate) {
-    const dPre = activationBackward(activationFn, cache.pre, dPost);
+    const dPre = seeded(activationBackward(activationFn, cache.pre, dPost));
     const dx = matmulBackward(gemm, cache.x, w.W_in.data, dPre, rows, d, m, {
       dW: grads.W_in,
       db: grads.b_in,
@@ -62,7 +68,7 @@ export function mlpBackward(
     dLinear[i] = dPost[i] * act[i];
     dAct[i] = dPost[i] * linear[i];
   }
-  const dPre = activationBackward(activationFn, cache.pre, dAct);
+  const dPre = seeded(activationBackward(activationFn, cache.pre, dAct));
   const dx = matmulBackward(gemm, cache.x, w.W_gate.data, dPre, rows, d, m, {
     dW: grads.W_gate,
     db: grads.b_gate,

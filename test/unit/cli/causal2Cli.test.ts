@@ -1,9 +1,9 @@
 /**
  * Bad input to the issue-14 commands fails with one typed line and exit code 1, before any work: an
  * empty coefficient range, a steering vector of the wrong width, a malformed hypothesis file, an unknown
- * sender, and no steering source.
+ * sender, no steering source, an unknown attribution metric or a neuron metric without its neuron.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,5 +58,39 @@ describe('causal analysis II commands: typed one-line errors', () => {
       ['scrub', '--model', model, '--hypothesis', hyp, '--output', out],
       /node "L0H1" depends on "colour"/,
     );
+  }, 120_000);
+
+  it('attribution-patch --metric', () => {
+    const pair = join(dir, 'pair.safetensors');
+    const made = runCli([
+      'corrupt',
+      '--env',
+      'MiniGrid-MemoryS7FixedStart-v0',
+      '--one-hot',
+      '--seeds',
+      '1,0',
+      '--actions',
+      '2,2',
+      '--output',
+      pair,
+    ]);
+    expect(made.status, made.stderr).toBe(0);
+    const args = ['attribution-patch', '--model', model, '--input', pair, '--sweeps', 'mlp_neurons:0'];
+    const out = join(dir, 'attr.json');
+    fails(
+      [...args, '--metric', 'neuron', '--output', out],
+      /--metric neuron needs --neuron L<layer>N<index>, got ''/,
+    );
+    fails([...args, '--metric', 'loss', '--output', out], /--metric/);
+    const r = runCli([...args, '--metric', 'kl', '--no-compare', '--output', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const json = JSON.parse(readFileSync(out, 'utf8')) as {
+      metric: unknown;
+      sweeps: { metric: string; attribution: number[] }[];
+    };
+    expect(json.metric).toEqual({ kind: 'kl' });
+    expect(json.sweeps[0].metric).toBe('KL(clean ‖ run)');
+    // noise mode expands KL at the clean run, where its gradient vanishes
+    expect(json.sweeps[0].attribution.every((v) => v === 0)).toBe(true);
   }, 120_000);
 });

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { PLAY_STEERING_PARAMS } from '../../../src/session/playSteering.ts';
+import { defaultParams } from '../../../src/session/params.ts';
 import {
   DEFAULT_STATE,
   type ShareableState,
@@ -27,6 +29,7 @@ describe('shareable URL state', () => {
         { ...attention, params: { ...attention.params, values: 'scores', head: 5 } },
         { ...lens, params: { positive: 2, negative: -1 } },
       ],
+      steering: null,
     };
     const query = encodeState(state);
     expect(decodeURIComponent(query)).toBe(
@@ -74,6 +77,34 @@ describe('shareable URL state', () => {
     expect(decodeState('rtg=Infinity').state.initialRtg).toBe(DEFAULT_STATE.initialRtg);
     expect(decodeState('panels=attention&attention.head=1.5').notices).toEqual([
       'attention.head=1.5: not an integer; using -1',
+    ]);
+  });
+
+  it('keeps the play steering: on/off and the settings that differ from their defaults', () => {
+    const steering = {
+      on: true,
+      params: {
+        ...defaultParams(PLAY_STEERING_PARAMS),
+        corruption: 'all-rtg',
+        value: 0,
+        layer: 1,
+        coefficient: 2.5,
+      },
+    };
+    const query = encodeState({ ...DEFAULT_STATE, steering });
+    expect(query).toBe('steer=on&steer.corruption=all-rtg&steer.layer=1&steer.coefficient=2.5');
+    expect(decodeState(query)).toEqual({ state: { ...DEFAULT_STATE, steering }, notices: [] });
+    const off = { on: false, params: defaultParams(PLAY_STEERING_PARAMS) };
+    expect(decodeState(encodeState({ ...DEFAULT_STATE, steering: off })).state.steering).toEqual(off);
+    const bad = decodeState('steer=maybe&steer.layer=1');
+    expect(bad.state.steering).toBeNull();
+    expect(bad.notices).toEqual([
+      'steer=maybe: not on or off; no steering',
+      'steer.layer=1: a steering setting without steer=on|off',
+    ]);
+    expect(decodeState('steer=off&steer.hook=attn&steer.colour=red').notices).toEqual([
+      'steer.hook=attn: not one of resid_pre, resid_mid, resid_post, attn_out, mlp_out; using resid_pre',
+      'steer.colour=red: no such steering setting',
     ]);
   });
 });

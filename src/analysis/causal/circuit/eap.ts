@@ -1,7 +1,7 @@
 /**
  * Edge attribution patching (Syed et al. 2023; `interp_anchors.md` §3): the first-order estimate of
  * patching one edge, `(out_s(corrupted) − out_s(clean)) · ∂LD/∂(receiver input)`, for every edge of the
- * graph from the pair's two cached forwards and one backward pass of the clean run (`logitDiffGradients`).
+ * graph from the pair's two cached forwards and one backward pass of the clean run (`metricActivationGrads`).
  *
  * A receiver's input gradient is the gradient at the residual copy it reads: for a head's q/k/v input
  * `LN1ᵀ(∂LD/∂q[h] · W_Q[h]ᵀ)` (the backward of that head's own projection and layer norm), for an MLP
@@ -12,7 +12,7 @@ import type { DecisionTransformer } from '../../../model/decisionTransformer.ts'
 import type { Tensor } from '../../../tensor/tensor.ts';
 import { layerNormBackward } from '../../../train/grad/layerNorm.ts';
 import type { LogitDirectionSpec } from '../../dynamic/logitDirection.ts';
-import { logitDiffGradients } from '../attributionPatching.ts';
+import { metricActivationGrads } from '../attributionPatching.ts';
 import type { PatchPair } from '../patching.ts';
 import type { CircuitGraph, ReceiverNode } from './graph.ts';
 import { senderOutput } from './senders.ts';
@@ -76,7 +76,7 @@ export function edgeAttribution(
 ): Float64Array {
   const d = model.arch.dModel;
   const P = graph.nTokens;
-  const grads = logitDiffGradients(model, pair, pair.clean, direction);
+  const grads = metricActivationGrads(model, pair, pair.clean, { kind: 'logit-diff', direction });
   const diffs = graph.senders.map((s) => {
     const clean = senderOutput(model, s.node, (h) => pair.clean.cache!.get(h), 0);
     const corrupted = senderOutput(model, s.node, (h) => pair.corrupted.cache!.get(h), 0);

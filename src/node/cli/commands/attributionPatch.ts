@@ -5,6 +5,8 @@
  */
 import type { Command } from 'commander';
 import { attributionPatching, compareWithPatching } from '../../../analysis/causal/attributionPatching.ts';
+import { METRIC_KINDS, type MetricSpec } from '../../../analysis/causal/metrics.ts';
+import { check } from '../../../errors.ts';
 import {
   PATCH_MODES,
   PATCH_SWEEPS,
@@ -30,7 +32,27 @@ function parseSweep(term: string): PatchSweepRequest {
   };
 }
 
+/** `--metric` with `--positive` (the action of action-prob) and `--neuron L1N88`. */
+function metricFromOptions(o: AttributionCliOptions): MetricSpec {
+  const kind = parseChoice(o.metric, METRIC_KINDS, '--metric');
+  const direction = directionFromOptions(o);
+  if (kind === 'action-prob') return { kind, action: direction.positive };
+  if (kind === 'kl') return { kind };
+  if (kind === 'neuron') {
+    const m = /^L(\d+)N(\d+)$/.exec(o.neuron ?? '');
+    check(
+      m !== null,
+      'BAD_INPUT',
+      `--metric neuron needs --neuron L<layer>N<index>, got '${o.neuron ?? ''}'`,
+    );
+    return { kind, layer: Number(m![1]), neuron: Number(m![2]) };
+  }
+  return { kind, direction };
+}
+
 interface AttributionCliOptions extends PairCliOptions {
+  metric: string;
+  neuron?: string;
   mode: string;
   sweeps?: string;
   compare: boolean;
@@ -49,6 +71,12 @@ export function registerAttributionPatch(program: Command): void {
       '--sweeps <list>',
       `sweeps (${PATCH_SWEEPS.join(', ')}; neuron sweeps take :layer); default block_every, head_all_pos_every, head_out_by_pos and mlp_neurons of every layer`,
     )
+    .option(
+      '--metric <kind>',
+      `${METRIC_KINDS.join(' | ')} (action-prob: of --positive; neuron: --neuron L1N88)`,
+      'logit-diff',
+    )
+    .option('--neuron <LlNn>', 'the neuron of --metric neuron, e.g. L1N88')
     .option('--no-compare', 'skip the real patching sweeps')
     .requiredOption('--output <file>', 'results as JSON')
     .action(async (o: AttributionCliOptions) => {
@@ -65,9 +93,9 @@ export function registerAttributionPatch(program: Command): void {
               layer,
             })),
           ];
-      const direction = directionFromOptions(o);
-      const estimates = attributionPatching(model, pair, mode, requests, direction);
-      const compared = o.compare ? await compareWithPatching(model, pair, estimates, direction) : null;
+      const metric = metricFromOptions(o);
+      const estimates = attributionPatching(model, pair, mode, requests, metric);
+      const compared = o.compare ? await compareWithPatching(model, pair, estimates, metric) : null;
       const sweeps = estimates.map((r, k) => {
         const c = compared?.[k];
         const name = `${r.sweep.kind}${r.sweep.layer === undefined ? '' : `:${r.sweep.layer}`}`;
@@ -86,6 +114,7 @@ export function registerAttributionPatch(program: Command): void {
         weights,
         input: o.input,
         mode,
+        metric,
         sweeps,
       });
       process.stdout.write(`wrote ${written.join(', ')}\n`);

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { causalScrub, parseHypothesis } from '../../../analysis/causal/scrubbing.ts';
+import { treeifiedScrub } from '../../../analysis/causal/treeScrubbing.ts';
 import { windowsFromRollouts } from '../../../analysis/causal/windows.ts';
 import { check } from '../../../errors.ts';
 import { createModel } from '../../../model/load.ts';
@@ -23,6 +24,7 @@ interface ScrubCliOptions {
   seed: string;
   maxSteps: string;
   resampleSeed: string;
+  treeified?: boolean;
   positive: string;
   negative: string;
   output: string;
@@ -46,6 +48,10 @@ export function registerScrub(program: Command): void {
     .option('--seed <n>', 'episode i resets with seed + i', '0')
     .option('--max-steps <n>', 'step cap per episode', '100')
     .option('--resample-seed <n>', 'seed of the resampling draws', '0')
+    .option(
+      '--treeified',
+      'resample each path of the hypothesis tree separately (Chan et al.; ~100 partial forwards per window)',
+    )
     .option('--positive <action>', 'logit direction: positive action', '0')
     .option('--negative <action>', "negative action, or 'none'", '1')
     .requiredOption('--output <file>', 'results as JSON')
@@ -65,11 +71,17 @@ export function registerScrub(program: Command): void {
         targetRtg: parseNumber(o.rtg, '--rtg'),
         maxEpisodeSteps: parseCount(o.maxSteps, '--max-steps'),
       });
-      const result = await causalScrub(model, windows, hypothesis, {
+      const result = await (o.treeified ? treeifiedScrub : causalScrub)(model, windows, hypothesis, {
         seed: parseCount(o.resampleSeed, '--resample-seed'),
         direction: directionFromOptions(o),
       });
-      const written = writeOutputs(o, { command: 'scrub', model: o.model, weights, ...result });
+      const written = writeOutputs(o, {
+        command: 'scrub',
+        model: o.model,
+        weights,
+        method: o.treeified ? 'treeified' : 'single-pass',
+        ...result,
+      });
       const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
       process.stdout.write(
         `${result.hypothesis} (${result.windows} windows): logit difference recovered ${pct(result.logitDiff.recovered)}, loss recovered ${pct(result.loss.recovered)}\n` +
