@@ -32,7 +32,10 @@ export function PanelBrowser({ open, onToggle }: Props) {
         onChange={(e) => setQuery(e.target.value)}
         onKeyDown={(e) => {
           if (e.key !== 'Enter') return;
-          const first = available.find((p) => panelMatches(p, query) && !open.has(p.id));
+          const candidates = available.filter((p) => panelMatches(p, query) && !open.has(p.id));
+          const q = query.trim().toLowerCase();
+          // a panel whose title contains the query beats one that only mentions it in its help
+          const first = candidates.find((p) => p.title.toLowerCase().includes(q)) ?? candidates[0];
           if (first) onToggle(first.id);
         }}
       />

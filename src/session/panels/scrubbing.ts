@@ -3,8 +3,8 @@
  * scored over the windows the model sees while playing episodes of the session's env at the play
  * area's initial RTG (`windowsFromRollouts`, then `causalScrub`).
  */
-import memoryGatedMlp from '../../../docs/hypotheses/MemoryGatedMLP.json';
-import memoryS7 from '../../../docs/hypotheses/MemoryS7.json';
+import memoryGatedMlp from '../../../docs/hypotheses/MemoryGatedMLP.json' with { type: 'json' };
+import memoryS7 from '../../../docs/hypotheses/MemoryS7.json' with { type: 'json' };
 import { type ScrubResult, causalScrub, parseHypothesis } from '../../analysis/causal/scrubbing.ts';
 import { treeifiedScrub } from '../../analysis/causal/treeScrubbing.ts';
 import { windowsFromRollouts } from '../../analysis/causal/windows.ts';
