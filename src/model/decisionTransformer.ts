@@ -91,13 +91,48 @@ export class DecisionTransformer {
 
   /** DTI `to_tokens`: token embeddings [B, P, d] (R, s, a interleaved, time added, no W_pos). */
   toTokens(inputs: DTInputs): Tensor {
-    const { arch, weights } = this;
     const [B, T] = this.checkInputs(inputs);
+    return this.assembleTokens(inputs, B, T, this.stateEmbeddings(inputs.states, B * T), T);
+  }
+
+  /**
+   * Tokens [n, P, d] of n copies of one window (`window`: a batch of one) with each copy's own
+   * returns-to-go and timesteps (`rtgs`, `timesteps` [n, T]): `toTokens` of the repeated window with
+   * those values (bit for bit), embedding the window's states once.
+   */
+  variantTokens(window: DTInputs, rtgs: Float32Array, timesteps: Int32Array | Float32Array): Tensor {
+    const [B, T] = this.checkInputs(window);
+    check(B === 1, 'BAD_SHAPE', `expected one window, got a batch of ${B}`);
+    const n = rtgs.length / T;
+    check(
+      Number.isInteger(n) && n >= 1 && timesteps.length === rtgs.length,
+      'BAD_SHAPE',
+      () =>
+        `variant rtgs and timesteps must both be [n, ${T}], got ${rtgs.length} and ${timesteps.length} values`,
+    );
+    this.checkSequences(rtgs, timesteps);
+    const { actions } = window;
+    const tiled = actions && new Int32Array(actions.length * n).map((_, i) => actions[i % actions.length]);
+    const variants = { states: window.states, actions: tiled, rtgs, timesteps };
+    return this.assembleTokens(variants, n, T, this.stateEmbeddings(window.states, T), 0);
+  }
+
+  /**
+   * DTI `to_tokens` from embedded states: `state` holds row b's embedding of timestep t at
+   * `(b * stateStride + t) * d` (stateStride = T; 0 when every row has the same states).
+   */
+  private assembleTokens(
+    inputs: Pick<DTInputs, 'actions' | 'rtgs' | 'timesteps'>,
+    B: number,
+    T: number,
+    state: Float32Array,
+    stateStride: number,
+  ): Tensor {
+    const { arch, weights } = this;
     const d = arch.dModel;
     const Ta = inputs.actions ? inputs.actions.length / B : 0;
     const hasActionTokens = Ta > 0;
     const time = this.timeEmbeddings(inputs.timesteps, B * T);
-    const state = this.stateEmbeddings(inputs.states, B * T);
     const P = hasActionTokens ? (Ta === T - 1 ? 3 * T - 1 : 3 * T) : 2;
     const tokens = new Float32Array(B * P * d);
     const wR = weights.rtgEmbedding.data;
@@ -109,9 +144,10 @@ export class DecisionTransformer {
         const rtg = inputs.rtgs[bt];
         const rOff = (b * P + 3 * t) * d;
         const sOff = rOff + d;
+        const stateOff = (b * stateStride + t) * d;
         for (let j = 0; j < d; j++) {
           tokens[rOff + j] = rtg * wR[j] + time[bt * d + j];
-          tokens[sOff + j] = state[bt * d + j] + time[bt * d + j];
+          tokens[sOff + j] = state[stateOff + j] + time[bt * d + j];
         }
         if (hasActionTokens && t < Ta) {
           const a = inputs.actions![b * Ta + t];
@@ -304,16 +340,22 @@ export class DecisionTransformer {
       'BAD_INPUT',
       () => `without action tokens only one timestep can be embedded (DTI uses [R1, S1]); got T=${T}`,
     );
-    const bad = firstNonFinite(rtgs);
-    check(bad < 0, 'BAD_INPUT', () => `rtgs contain a non-finite value (${rtgs[bad]})`);
-    const maxT = this.maxTimestep;
-    for (const t of timesteps) {
-      if (!(t >= 0 && t <= maxT))
-        throw new DtlensError('BAD_INPUT', `timestep ${t} is outside the time embedding's range 0..${maxT}`);
-    }
+    this.checkSequences(rtgs, timesteps);
     const badState = firstNonFinite(states.data);
     check(badState < 0, 'BAD_INPUT', () => `states contain a non-finite value (${states.data[badState]})`);
     return [B, T];
+  }
+
+  /** Throws unless every return-to-go is finite and every timestep is in the time embedding's range. */
+  private checkSequences(rtgs: Float32Array, timesteps: ArrayLike<number>): void {
+    const bad = firstNonFinite(rtgs);
+    check(bad < 0, 'BAD_INPUT', () => `rtgs contain a non-finite value (${rtgs[bad]})`);
+    const maxT = this.maxTimestep;
+    for (let i = 0; i < timesteps.length; i++) {
+      const t = timesteps[i];
+      if (!(t >= 0 && t <= maxT))
+        throw new DtlensError('BAD_INPUT', `timestep ${t} is outside the time embedding's range 0..${maxT}`);
+    }
   }
 
   /** Time embeddings for n timesteps: [n, d]. */

@@ -8,7 +8,8 @@
  * through the causal layer's `runSweep` and read each chunk with the same `ScanReader`.
  */
 import { check } from '../../errors.ts';
-import type { DTInputs, DecisionTransformer, RunResult } from '../../model/decisionTransformer.ts';
+import type { DecisionTransformer, RunResult } from '../../model/decisionTransformer.ts';
+import type { Tensor } from '../../tensor/tensor.ts';
 import { lastStatePosition, tokenKind, tokenLabels } from '../../model/tokens.ts';
 import { softmaxRowsInPlace } from '../../tensor/ops.ts';
 import { type JobControl, forEachChunk } from '../jobs.ts';
@@ -30,8 +31,10 @@ import { type NdArray, dot, positionOffset, resolveIndex } from '../dynamic/run.
 /** The rows of a scan: n variants of one window. */
 export interface ScanVariants {
   n: number;
-  /** Model inputs of scan rows [start, end) (batch row i is scan row start + i). */
-  inputs(start: number, end: number): DTInputs;
+  /** Token embeddings [end - start, P, d] of scan rows [start, end) (batch row i is scan row start + i). */
+  tokens(start: number, end: number): Tensor;
+  /** DTI's 2-token read-out for `actions=None` windows. */
+  noActions: boolean;
 }
 
 export interface ScanReadout {
@@ -256,11 +259,10 @@ export async function runScan(
   const reader = new ScanReader(model, variants.n, readout);
   const cache = scanCacheFilter(readout);
   await forEachChunk(variants.n, control, (start, end) => {
-    const inputs = variants.inputs(start, end);
-    const tokens = model.toTokens(inputs);
+    const tokens = variants.tokens(start, end);
     const res = model.runFromTokens(tokens, {
       cache,
-      noActions: inputs.actions === null,
+      noActions: variants.noActions,
       lastPositionOnly: reader.readsLastTokenOnly(tokens.shape[1]),
     });
     reader.read(
