@@ -207,19 +207,23 @@ function attention(ctx: TransformerContext, l: number, x: Tensor, q0: number): T
   const Pq = P - q0;
   const pos = q0 > 0 ? Array.from({ length: Pq }, (_, i) => q0 + i) : undefined;
   const prefix = `blocks.${l}.attn`;
+  // x W_QKV without its bias: the bias is added while the rows are rearranged below.
   const qkv = gemm.matmul(x.data, compiled.W_QKV, rows, d, 3 * hd);
-  addRowBiasInPlace(qkv, compiled.b_QKV);
   // Per (batch, head) panels [B*H, P, dh] for the batched products. The [B, P, H, dh] hook tensors
   // are materialised only when a hook or the cache asks for them.
   const [qh, kh, vh] = [0, 1, 2].map((part) => {
     const name = `${prefix}.hook_${'qkv'[part]}`;
     const from = part === 0 ? q0 : 0; // queries only where they are read
-    if (!hooks.wants(name)) return headMajorFromRows(qkv, 3 * hd, part * hd, B, P, H, dh, from);
+    const bias = compiled.b_QKV.subarray(part * hd, (part + 1) * hd);
+    const layout = { B, P, H, dh, from };
+    if (!hooks.wants(name)) return headMajorFromRows(qkv, 3 * hd, part * hd, bias, layout);
     const t = new Float32Array(rows * hd);
-    for (let r = 0; r < rows; r++)
-      t.set(qkv.subarray(r * 3 * hd + part * hd, r * 3 * hd + (part + 1) * hd), r * hd);
+    for (let r = 0; r < rows; r++) {
+      const src = r * 3 * hd + part * hd;
+      for (let i = 0; i < hd; i++) t[r * hd + i] = qkv[src + i] + bias[i];
+    }
     const hooked = hooks.point(name, new Tensor(t, [B, P, H, dh]));
-    return headMajorFromRows(hooked.data, hd, 0, B, P, H, dh, from);
+    return headMajorFromRows(hooked.data, hd, 0, null, layout);
   });
   const scores = gemm.bmm(qh, kh, B * H, Pq, dh, P, { transB: true });
   const invScale = 1 / Math.sqrt(dh);
@@ -272,16 +276,25 @@ function causalSoftmaxInPlace(data: Float32Array, P: number, q0: number): void {
   }
 }
 
-/** Rows [B*P, stride] holding [H, dh] at `offset` -> [B, H, P - from, dh] (positions from..P-1). */
+/** Batch size, token count, heads and head size of a per-head layout, and its first position. */
+interface HeadLayout {
+  B: number;
+  P: number;
+  H: number;
+  dh: number;
+  from: number;
+}
+
+/**
+ * Rows [B*P, stride] holding [H, dh] at `offset` (plus `bias` [H*dh] when given) ->
+ * [B, H, P - from, dh] (positions from..P-1).
+ */
 function headMajorFromRows(
   src: Float32Array,
   stride: number,
   offset: number,
-  B: number,
-  P: number,
-  H: number,
-  dh: number,
-  from: number,
+  bias: Float32Array | null,
+  { B, P, H, dh, from }: HeadLayout,
 ): Float32Array {
   const n = P - from;
   const out = new Float32Array(B * n * H * dh);
@@ -291,7 +304,8 @@ function headMajorFromRows(
       for (let h = 0; h < H; h++) {
         const s = row + h * dh;
         const o = ((b * H + h) * n + p - from) * dh;
-        for (let e = 0; e < dh; e++) out[o + e] = src[s + e];
+        if (bias) for (let e = 0; e < dh; e++) out[o + e] = src[s + e] + bias[h * dh + e];
+        else for (let e = 0; e < dh; e++) out[o + e] = src[s + e];
       }
     }
   return out;
