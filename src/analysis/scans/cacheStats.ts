@@ -6,7 +6,6 @@
  * Elhage et al.: the mean excess kurtosis (Pearson, Gaussian = 0) of activation vectors in the standard
  * basis against the same vectors under Haar-random orthogonal rotations.
  */
-import { QrDecomposition, Matrix } from 'ml-matrix';
 import type { DecisionTransformer } from '../../model/decisionTransformer.ts';
 import { tokenLabels } from '../../model/tokens.ts';
 import { npRandom } from '../../env/rng/generator.ts';
@@ -182,19 +181,35 @@ export function excessKurtosis(data: ArrayLike<number>, off: number, d: number):
   return m2 > 0 ? m4 / (m2 * m2) - 3 : NaN;
 }
 
-/** A Haar-random orthogonal d × d matrix (row-major): QR of a Gaussian matrix with R's diagonal signs folded in. */
+/**
+ * A Haar-random orthogonal d × d matrix (row-major): the Q factor, with R's diagonal made positive, of a
+ * Gaussian matrix, by modified Gram-Schmidt on its columns (in float64; unique, so equal to a
+ * Householder QR with R's diagonal signs folded into Q up to rounding).
+ */
 export function randomRotation(d: number, random: () => number): Float32Array {
   const gauss = () => {
     const u = 1 - random();
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
   };
-  const g = Matrix.from1DArray(d, d, Array.from({ length: d * d }, gauss));
-  const qr = new QrDecomposition(g);
-  const q = qr.orthogonalMatrix;
-  const r = qr.upperTriangularMatrix;
+  const g = Float64Array.from({ length: d * d }, gauss); // [row][column] of the Gaussian matrix
+  // cols[j] = column j of g, orthonormalised against columns 0..j-1 in turn.
+  const cols = new Float64Array(d * d);
+  for (let j = 0; j < d; j++) for (let i = 0; i < d; i++) cols[j * d + i] = g[i * d + j];
+  for (let j = 0; j < d; j++) {
+    const cj = j * d;
+    for (let k = 0; k < j; k++) {
+      const ck = k * d;
+      let r = 0;
+      for (let i = 0; i < d; i++) r += cols[ck + i] * cols[cj + i];
+      for (let i = 0; i < d; i++) cols[cj + i] -= r * cols[ck + i];
+    }
+    let norm = 0;
+    for (let i = 0; i < d; i++) norm += cols[cj + i] ** 2;
+    norm = Math.sqrt(norm);
+    for (let i = 0; i < d; i++) cols[cj + i] /= norm;
+  }
   const out = new Float32Array(d * d);
-  for (let i = 0; i < d; i++)
-    for (let j = 0; j < d; j++) out[i * d + j] = q.get(i, j) * Math.sign(r.get(j, j) || 1);
+  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) out[i * d + j] = cols[j * d + i];
   return out;
 }
 

@@ -4,6 +4,7 @@
  * distributions and rotation invariance, head types of hand-built patterns, the policy field at the
  * agent's own pose, typed errors.
  */
+import { Matrix, QrDecomposition } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
 import {
   excessKurtosis,
@@ -24,6 +25,7 @@ import { policyField } from '../../../src/analysis/scans/policyField.ts';
 import { type WindowArrays, writeWindow } from '../../../src/train/sampler.ts';
 import { Tensor } from '../../../src/tensor/tensor.ts';
 import { DtlensError } from '../../../src/errors.ts';
+import { expectClose } from '../../support/compare.ts';
 import type { RawTensor } from '../../../src/io/rawTensor.ts';
 import { writeSafetensors, readSafetensors } from '../../../src/io/safetensors.ts';
 import { DEFAULT_ENV_CONFIG } from '../../../src/config/config.ts';
@@ -187,6 +189,19 @@ describe('cache characterisation', () => {
         for (let k = 0; k < d; k++) s += R[i * d + k] * R[j * d + k];
         expect(s).toBeCloseTo(i === j ? 1 : 0, 5);
       }
+    // The Gram-Schmidt Q is the Householder Q (ml-matrix) with R's diagonal signs folded in.
+    const draws = npRandom(5);
+    const g = Array.from({ length: 24 * 24 }, () => [draws.random(), draws.random()]);
+    const replay = g.flat();
+    const gram = randomRotation(24, () => replay.shift()!);
+    const u = g.map(([a, b]) => Math.sqrt(-2 * Math.log(1 - a)) * Math.cos(2 * Math.PI * b));
+    const qr = new QrDecomposition(Matrix.from1DArray(24, 24, u));
+    const [q, rr] = [qr.orthogonalMatrix, qr.upperTriangularMatrix];
+    const householder = Array.from({ length: 24 * 24 }, (_, k) => {
+      const [i, j] = [Math.floor(k / 24), k % 24];
+      return q.get(i, j) * Math.sign(rr.get(j, j));
+    });
+    expectClose(gram, householder, 1e-6, { metric: 'abs' });
     const ds = rollouts();
     const r = await kurtosisScan(model, ds, { rotations: 3, seed: 2, maxTokens: 64 });
     const again = await kurtosisScan(model, ds, { rotations: 3, seed: 2, maxTokens: 64 });
