@@ -7,7 +7,7 @@ import type { Gemm } from '../tensor/gemm.ts';
 import { Tensor, shapeString } from '../tensor/tensor.ts';
 import { ActivationCache } from './activationCache.ts';
 import { type DTArchitecture, hookNames } from './architecture.ts';
-import { maxLenOf, tokenKind } from './tokens.ts';
+import { maxLenOf, tokenCount, tokenKind } from './tokens.ts';
 import { type Hook, HookRunner, type NameFilter } from './hooks.ts';
 import {
   type FusedCore,
@@ -133,7 +133,7 @@ export class DecisionTransformer {
     const Ta = inputs.actions ? inputs.actions.length / B : 0;
     const hasActionTokens = Ta > 0;
     const time = this.timeEmbeddings(inputs.timesteps, B * T);
-    const P = hasActionTokens ? (Ta === T - 1 ? 3 * T - 1 : 3 * T) : 2;
+    const P = tokenCount(T, Ta);
     const tokens = new Float32Array(B * P * d);
     const wR = weights.rtgEmbedding.data;
     const actionTable = weights.actionEmbedding;
@@ -328,7 +328,7 @@ export class DecisionTransformer {
           () => `action ${a} is outside 0..${pad} (${pad} = padding)`,
         );
       }
-      const P = Ta === 0 ? 2 : Ta === T - 1 ? 3 * T - 1 : 3 * T;
+      const P = tokenCount(T, Ta);
       check(
         P <= this.arch.nCtx,
         'BAD_SHAPE',

@@ -5,6 +5,7 @@
  * agent's own pose, typed errors.
  */
 import { Matrix, QrDecomposition } from 'ml-matrix';
+import { isRealPosition } from '../../../src/analysis/scans/datasetRun.ts';
 import { describe, expect, it } from 'vitest';
 import {
   excessKurtosis,
@@ -177,6 +178,26 @@ describe('cache characterisation', () => {
       () => Math.sqrt(-2 * Math.log(1 - rng.random())) * Math.cos(2 * Math.PI * rng.random()),
     );
     expect(Math.abs(excessKurtosis(gauss, 0, gauss.length))).toBeLessThan(0.05);
+  });
+
+  it('kurtosis samples the tokens a run over every window would (it runs only the sampled windows)', async () => {
+    const ds = rollouts();
+    const r = await kurtosisScan(model, ds, { rotations: 1, seed: 3, maxTokens: 40 });
+    const [N, T] = ds.inputs.states.shape;
+    const keep = 40 / (N * 3 * T);
+    const all = model.run(ds.inputs, { cache: true });
+    const P = all.transformerOut.shape[1];
+    const rng = npRandom(3);
+    const picked: number[] = []; // b * P + p
+    for (let b = 0; b < N; b++)
+      for (let p = 0; p < P; p++) if (isRealPosition(ds, b, p) && rng.random() < keep) picked.push(b * P + p);
+    expect(new Set(picked.map((bp) => Math.floor(bp / P))).size).toBeLessThan(N);
+    for (const h of r.hooks) {
+      const t = all.cache!.get(h.hook);
+      const k = picked.map((bp) => excessKurtosis(t.data, bp * h.width, h.width));
+      expect(h.tokens).toBe(picked.length);
+      expect(h.excess).toBeCloseTo(k.reduce((a, v) => a + v, 0) / k.length, 5);
+    }
   });
 
   it('random rotations are orthogonal; a one-hot basis is privileged, a rotated one is not', async () => {
