@@ -24,7 +24,7 @@ import { hookNames } from '../../model/architecture.ts';
 import type { DecisionTransformer, RunResult } from '../../model/decisionTransformer.ts';
 import { Tensor } from '../../tensor/tensor.ts';
 import type { JobControl } from '../jobs.ts';
-import { type MetricSpec, metricReader, recovery } from './metrics.ts';
+import { type MetricSpec, metricReader, metricReadout, recovery } from './metrics.ts';
 import type { PatchPair } from './patching.ts';
 import {
   type Intervention,
@@ -152,7 +152,10 @@ export async function pathPatch(
   };
   const readAll = (result: RunResult, ids: readonly number[]) =>
     ids.forEach((r, k) => (values[run[r]] = reader.read(result, k)));
+  // Runs that only feed the metric compute just what the last token needs (`metricReadout`); pass 1
+  // towards other receivers keeps every position for them.
   const runOptions = { heads: reader.heads };
+  const readout = metricReadout(reader, P);
   const final = finalResidual(arch);
   const direct = receivers.every((r) => r.hook === final.hook && r.where === undefined);
   const receiverHooks = [...new Set(receivers.map((r) => r.hook))];
@@ -188,6 +191,7 @@ export async function pathPatch(
         ...runOptions,
         sources,
         cache: direct ? reader.cache : [...receiverHooks, ...reader.cache],
+        readout: direct ? readout : 'all',
         onProgress: progress(0),
       },
     );
@@ -204,6 +208,7 @@ export async function pathPatch(
       ...control,
       ...runOptions,
       cache: reader.cache,
+      readout,
       sources: { paths: new ActivationCache(paths, model) },
       onProgress: progress(1),
     });
