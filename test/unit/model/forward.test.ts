@@ -160,6 +160,15 @@ describe('DecisionTransformer forward', () => {
     ).toThrow(/one window/);
   });
 
+  it('a hook running another forward mid-layer leaves the outer run unchanged (scratch buffers)', () => {
+    const model = randomModel(tinyArch({ gatedMlp: true }));
+    const inputs = randomInputs(model.arch, 2, 3);
+    const plain = model.run(inputs).transformerOut;
+    const nested = (name: string) => ({ name, fn: () => void model.run(randomInputs(model.arch, 3, 3, 11)) });
+    const hooks = ['blocks.0.attn.hook_q', 'blocks.0.attn.hook_v', 'blocks.1.mlp.hook_pre'].map(nested);
+    expectClose(model.run(inputs, { hooks }).transformerOut.data, plain.data, 0, { metric: 'abs' });
+  });
+
   it('the fused gated-MLP path equals the hooked one', () => {
     const model = randomModel(tinyArch({ gatedMlp: true }), { variant: 'processed' });
     const inputs = randomInputs(model.arch, 2, 3);
