@@ -8,7 +8,7 @@ import { Tensor, shapeString } from '../tensor/tensor.ts';
 import { ActivationCache } from './activationCache.ts';
 import { type DTArchitecture, hookNames } from './architecture.ts';
 import { maxLenOf, tokenCount, tokenKind } from './tokens.ts';
-import { type Hook, HookRunner, type NameFilter } from './hooks.ts';
+import { type Hook, HookRunner, type NameFilter, matchesFilter } from './hooks.ts';
 import {
   type FusedCore,
   type TransformerContext,
@@ -63,8 +63,9 @@ export interface RunResult {
 
 export class DecisionTransformer {
   /**
-   * `fusedCore`, when given, runs the transformer core of hook-free, cache-free runs (a batch of
-   * predictions) in one backend call; runs with hooks or a cache always use the hooked TS core.
+   * `fusedCore`, when given, runs the transformer core of hook-free runs (a batch of predictions) in
+   * one backend call, with their cache when it covers the cached hook points (`runCached`); runs with
+   * hooks, a last-position read-out or other cached hook points use the hooked TS core.
    */
   constructor(
     readonly arch: DTArchitecture,
@@ -174,8 +175,19 @@ export class DecisionTransformer {
       'BAD_SHAPE',
       () => `tokens must have shape [B, P, ${this.arch.dModel}], got ${shapeString(tokens.shape)}`,
     );
-    const plain = !options.hooks?.length && !options.cache && !options.lastPositionOnly;
-    const fused = plain ? this.fusedCore?.run(this.arch, this.weights, tokens) : null;
+    const hookFree = !options.hooks?.length && !options.lastPositionOnly;
+    if (hookFree && options.cache && this.fusedCore?.runCached) {
+      const filter = options.cache;
+      const names = this.hookNames.filter((n) => filter === true || matchesFilter(filter, n));
+      const fused = this.fusedCore.runCached(this.arch, this.weights, tokens, names);
+      if (fused)
+        return {
+          transformerOut: fused.out,
+          ...this.predict(fused.out, options.heads ?? ['action'], options.noActions ?? false),
+          cache: new ActivationCache(fused.acts, this),
+        };
+    }
+    const fused = hookFree && !options.cache ? this.fusedCore?.run(this.arch, this.weights, tokens) : null;
     return this.runCore(options, tokens.shape[1], (ctx) => fused ?? runTransformer(ctx, tokens));
   }
 

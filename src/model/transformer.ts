@@ -76,6 +76,16 @@ function compileBlock(b: BlockWeights): CompiledBlock {
 export interface FusedCore {
   readonly name: string;
   run(arch: DTArchitecture, weights: DTWeights, tokens: Tensor): Tensor | null;
+  /**
+   * `run` that also returns the activations of the hook points `cache` (TransformerLens names and
+   * layouts, as `runTransformer` caches them), or null when one of them is not covered.
+   */
+  runCached?(
+    arch: DTArchitecture,
+    weights: DTWeights,
+    tokens: Tensor,
+    cache: readonly string[],
+  ): { out: Tensor; acts: Map<string, Tensor> } | null;
 }
 
 /** Throws unless `P` token positions fit the model's context. */

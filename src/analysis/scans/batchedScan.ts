@@ -248,7 +248,7 @@ export class ScanReader {
 
 /**
  * Runs the scan's input variants in chunks (`forEachChunk`) and reads each at one position; when the
- * read-out needs only the last token, as last-position runs.
+ * read-out needs only the last token, as last-position runs (unless the model has a cached fused core).
  */
 export async function runScan(
   model: DecisionTransformer,
@@ -260,10 +260,12 @@ export async function runScan(
   const cache = scanCacheFilter(readout);
   await forEachChunk(variants.n, control, (start, end) => {
     const tokens = variants.tokens(start, end);
+    // A fused core runs the whole cached forward faster than the TS core's last-position run.
+    const lastOnly = reader.readsLastTokenOnly(tokens.shape[1]) && !model.fusedCore?.runCached;
     const res = model.runFromTokens(tokens, {
       cache,
       noActions: variants.noActions,
-      lastPositionOnly: reader.readsLastTokenOnly(tokens.shape[1]),
+      lastPositionOnly: lastOnly,
     });
     reader.read(
       res,
