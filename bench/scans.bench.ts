@@ -4,6 +4,7 @@
  * same cache, per GEMM backend, with ratios measured in this run. Target <= 30 ms in Node
  * (TransformerLens + PyTorch: 87-102 ms). Cache characterisation (norms, kurtosis vs 8 rotations) and
  * head types over 1,000 windows of MemoryGatedMLP's own epsilon-greedy rollouts: target <= 2 s.
+ * Models are built per backend as the CLI builds them (GEMM backend and, for ort and auto, ORT's fused core).
  * Needs ../shared (skipped with a reason otherwise).
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { loadCheckpoint } from '../src/io/checkpoint.ts';
 import { readSafetensors } from '../src/io/safetensors.ts';
 import { inputsFromTensors, repeatWindow } from '../src/model/inputs.ts';
 import { createModel } from '../src/model/load.ts';
-import { nodeGemm } from '../src/node/gemm.ts';
+import { nodeFusedCore, nodeGemm } from '../src/node/gemm.ts';
 import { printTable } from './harness.ts';
 
 const SHARED = fileURLToPath(new URL('../../shared/', import.meta.url));
@@ -45,7 +46,7 @@ export default async function scansBench(): Promise<void> {
   const window = inputsFromTensors(readSafetensors(new Uint8Array(readFileSync(pairPath))).tensors, 'clean.');
   const rows: string[][] = [];
   for (const backend of ['wasm', 'ort', 'auto'] as const) {
-    const model = createModel(ckpt, { gemm: nodeGemm(backend) });
+    const model = createModel(ckpt, { gemm: nodeGemm(backend), fusedCore: nodeFusedCore(backend) });
     const batch = repeatWindow(window, 128);
     const cache = (n: string) => /hook_(embed|pos_embed|attn_out|mlp_out|z|post|scale)$/.test(n);
     const forward = await medianMs(() => model.run(batch, { cache }));
@@ -71,7 +72,7 @@ export default async function scansBench(): Promise<void> {
   );
   console.log('target: RTG scan of 128 with the full decomposition <= 30 ms (TL + PyTorch: 87-102 ms)');
 
-  const model = createModel(ckpt, { gemm: nodeGemm('auto') });
+  const model = createModel(ckpt, { gemm: nodeGemm('auto'), fusedCore: nodeFusedCore('auto') });
   const ds = windowsFromRollouts(model, {
     env: ckpt.env,
     seed: 0,

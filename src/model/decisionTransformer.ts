@@ -7,8 +7,8 @@ import type { Gemm } from '../tensor/gemm.ts';
 import { Tensor, shapeString } from '../tensor/tensor.ts';
 import { ActivationCache } from './activationCache.ts';
 import { type DTArchitecture, hookNames } from './architecture.ts';
-import { maxLenOf, tokenKind } from './tokens.ts';
-import { type Hook, HookRunner, type NameFilter } from './hooks.ts';
+import { maxLenOf, tokenCount, tokenKind } from './tokens.ts';
+import { type Hook, HookRunner, type NameFilter, matchesFilter } from './hooks.ts';
 import {
   type FusedCore,
   type TransformerContext,
@@ -63,8 +63,9 @@ export interface RunResult {
 
 export class DecisionTransformer {
   /**
-   * `fusedCore`, when given, runs the transformer core of hook-free, cache-free runs (a batch of
-   * predictions) in one backend call; runs with hooks or a cache always use the hooked TS core.
+   * `fusedCore`, when given, runs the transformer core of hook-free runs (a batch of predictions) in
+   * one backend call, with their cache when it covers the cached hook points (`runCached`); runs with
+   * hooks, a last-position read-out or other cached hook points use the hooked TS core.
    */
   constructor(
     readonly arch: DTArchitecture,
@@ -91,14 +92,49 @@ export class DecisionTransformer {
 
   /** DTI `to_tokens`: token embeddings [B, P, d] (R, s, a interleaved, time added, no W_pos). */
   toTokens(inputs: DTInputs): Tensor {
-    const { arch, weights } = this;
     const [B, T] = this.checkInputs(inputs);
+    return this.assembleTokens(inputs, B, T, this.stateEmbeddings(inputs.states, B * T), T);
+  }
+
+  /**
+   * Tokens [n, P, d] of n copies of one window (`window`: a batch of one) with each copy's own
+   * returns-to-go and timesteps (`rtgs`, `timesteps` [n, T]): `toTokens` of the repeated window with
+   * those values (bit for bit), embedding the window's states once.
+   */
+  variantTokens(window: DTInputs, rtgs: Float32Array, timesteps: Int32Array | Float32Array): Tensor {
+    const [B, T] = this.checkInputs(window);
+    check(B === 1, 'BAD_SHAPE', `expected one window, got a batch of ${B}`);
+    const n = rtgs.length / T;
+    check(
+      Number.isInteger(n) && n >= 1 && timesteps.length === rtgs.length,
+      'BAD_SHAPE',
+      () =>
+        `variant rtgs and timesteps must both be [n, ${T}], got ${rtgs.length} and ${timesteps.length} values`,
+    );
+    this.checkSequences(rtgs, timesteps);
+    const { actions } = window;
+    const tiled = actions && new Int32Array(actions.length * n).map((_, i) => actions[i % actions.length]);
+    const variants = { states: window.states, actions: tiled, rtgs, timesteps };
+    return this.assembleTokens(variants, n, T, this.stateEmbeddings(window.states, T), 0);
+  }
+
+  /**
+   * DTI `to_tokens` from embedded states: `state` holds row b's embedding of timestep t at
+   * `(b * stateStride + t) * d` (stateStride = T; 0 when every row has the same states).
+   */
+  private assembleTokens(
+    inputs: Pick<DTInputs, 'actions' | 'rtgs' | 'timesteps'>,
+    B: number,
+    T: number,
+    state: Float32Array,
+    stateStride: number,
+  ): Tensor {
+    const { arch, weights } = this;
     const d = arch.dModel;
     const Ta = inputs.actions ? inputs.actions.length / B : 0;
     const hasActionTokens = Ta > 0;
     const time = this.timeEmbeddings(inputs.timesteps, B * T);
-    const state = this.stateEmbeddings(inputs.states, B * T);
-    const P = hasActionTokens ? (Ta === T - 1 ? 3 * T - 1 : 3 * T) : 2;
+    const P = tokenCount(T, Ta);
     const tokens = new Float32Array(B * P * d);
     const wR = weights.rtgEmbedding.data;
     const actionTable = weights.actionEmbedding;
@@ -109,9 +145,10 @@ export class DecisionTransformer {
         const rtg = inputs.rtgs[bt];
         const rOff = (b * P + 3 * t) * d;
         const sOff = rOff + d;
+        const stateOff = (b * stateStride + t) * d;
         for (let j = 0; j < d; j++) {
           tokens[rOff + j] = rtg * wR[j] + time[bt * d + j];
-          tokens[sOff + j] = state[bt * d + j] + time[bt * d + j];
+          tokens[sOff + j] = state[stateOff + j] + time[bt * d + j];
         }
         if (hasActionTokens && t < Ta) {
           const a = inputs.actions![b * Ta + t];
@@ -138,8 +175,19 @@ export class DecisionTransformer {
       'BAD_SHAPE',
       () => `tokens must have shape [B, P, ${this.arch.dModel}], got ${shapeString(tokens.shape)}`,
     );
-    const plain = !options.hooks?.length && !options.cache && !options.lastPositionOnly;
-    const fused = plain ? this.fusedCore?.run(this.arch, this.weights, tokens) : null;
+    const hookFree = !options.hooks?.length && !options.lastPositionOnly;
+    if (hookFree && options.cache && this.fusedCore?.runCached) {
+      const filter = options.cache;
+      const names = this.hookNames.filter((n) => filter === true || matchesFilter(filter, n));
+      const fused = this.fusedCore.runCached(this.arch, this.weights, tokens, names);
+      if (fused)
+        return {
+          transformerOut: fused.out,
+          ...this.predict(fused.out, options.heads ?? ['action'], options.noActions ?? false),
+          cache: new ActivationCache(fused.acts, this),
+        };
+    }
+    const fused = hookFree && !options.cache ? this.fusedCore?.run(this.arch, this.weights, tokens) : null;
     return this.runCore(options, tokens.shape[1], (ctx) => fused ?? runTransformer(ctx, tokens));
   }
 
@@ -292,7 +340,7 @@ export class DecisionTransformer {
           () => `action ${a} is outside 0..${pad} (${pad} = padding)`,
         );
       }
-      const P = Ta === 0 ? 2 : Ta === T - 1 ? 3 * T - 1 : 3 * T;
+      const P = tokenCount(T, Ta);
       check(
         P <= this.arch.nCtx,
         'BAD_SHAPE',
@@ -304,16 +352,22 @@ export class DecisionTransformer {
       'BAD_INPUT',
       () => `without action tokens only one timestep can be embedded (DTI uses [R1, S1]); got T=${T}`,
     );
-    const bad = firstNonFinite(rtgs);
-    check(bad < 0, 'BAD_INPUT', () => `rtgs contain a non-finite value (${rtgs[bad]})`);
-    const maxT = this.maxTimestep;
-    for (const t of timesteps) {
-      if (!(t >= 0 && t <= maxT))
-        throw new DtlensError('BAD_INPUT', `timestep ${t} is outside the time embedding's range 0..${maxT}`);
-    }
+    this.checkSequences(rtgs, timesteps);
     const badState = firstNonFinite(states.data);
     check(badState < 0, 'BAD_INPUT', () => `states contain a non-finite value (${states.data[badState]})`);
     return [B, T];
+  }
+
+  /** Throws unless every return-to-go is finite and every timestep is in the time embedding's range. */
+  private checkSequences(rtgs: Float32Array, timesteps: ArrayLike<number>): void {
+    const bad = firstNonFinite(rtgs);
+    check(bad < 0, 'BAD_INPUT', () => `rtgs contain a non-finite value (${rtgs[bad]})`);
+    const maxT = this.maxTimestep;
+    for (let i = 0; i < timesteps.length; i++) {
+      const t = timesteps[i];
+      if (!(t >= 0 && t <= maxT))
+        throw new DtlensError('BAD_INPUT', `timestep ${t} is outside the time embedding's range 0..${maxT}`);
+    }
   }
 
   /** Time embeddings for n timesteps: [n, d]. */

@@ -78,19 +78,37 @@ export function selectWindow(inputs: DTInputs, i: number, what = 'window'): DTIn
 
 /** Windows start..end-1 of a batch of inputs (copies). */
 export function sliceWindows(inputs: DTInputs, start: number, end: number): DTInputs {
-  const [B, T, ...obs] = inputs.states.shape;
+  const B = inputs.states.shape[0];
   check(
     0 <= start && start < end && end <= B,
     'BAD_INPUT',
     `windows ${start}..${end - 1} are outside 0..${B - 1}`,
   );
+  return windowsAt(
+    inputs,
+    Array.from({ length: end - start }, (_, i) => start + i),
+  );
+}
+
+/** Windows `ids` (in that order, each in range) of a batch of inputs, as a new batch (copies). */
+export function windowsAt(inputs: DTInputs, ids: readonly number[]): DTInputs {
+  const [B, T, ...obs] = inputs.states.shape;
   const perState = inputs.states.size / B;
   const Ta = inputs.actions ? inputs.actions.length / B : 0;
+  const gather = <A extends Float32Array | Int32Array>(src: A, per: number, out: A): A => {
+    ids.forEach((w, i) => out.set(src.subarray(w * per, (w + 1) * per), i * per));
+    return out;
+  };
+  const n = ids.length;
+  const { actions, timesteps } = inputs;
   return {
-    states: new Tensor(inputs.states.data.slice(start * perState, end * perState), [end - start, T, ...obs]),
-    actions: inputs.actions ? inputs.actions.slice(start * Ta, end * Ta) : null,
-    rtgs: inputs.rtgs.slice(start * T, end * T),
-    timesteps: inputs.timesteps.slice(start * T, end * T),
+    states: new Tensor(gather(inputs.states.data, perState, new Float32Array(n * perState)), [n, T, ...obs]),
+    actions: actions ? gather(actions, Ta, new Int32Array(n * Ta)) : null,
+    rtgs: gather(inputs.rtgs, T, new Float32Array(n * T)),
+    timesteps:
+      timesteps instanceof Int32Array
+        ? gather(timesteps, T, new Int32Array(n * T))
+        : gather(timesteps, T, new Float32Array(n * T)),
   };
 }
 

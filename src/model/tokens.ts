@@ -14,6 +14,13 @@ export function tokenLabels(nTokens: number): string[] {
   return Array.from({ length: nTokens }, (_, p) => `${tokenKind(p)}${Math.floor(p / 3) + 1}`);
 }
 
+/**
+ * Token positions of a window of T timesteps with Ta action tokens (T − 1 usual, T legacy, 0 = none:
+ * DTI's 2-token [R1, S1] window).
+ */
+export const tokenCount = (T: number, Ta: number): number =>
+  Ta === 0 ? 2 : Ta === T - 1 ? 3 * T - 1 : 3 * T;
+
 /** Position of the last S token among `nTokens` (the token the next action is read from). */
 export function lastStatePosition(nTokens: number): number {
   let p = nTokens - 1;

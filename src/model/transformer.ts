@@ -12,6 +12,7 @@ import {
   layerNormStats,
   softmaxRowsInPlace,
 } from '../tensor/ops.ts';
+import { ScratchPool } from '../tensor/scratch.ts';
 import { Tensor, shapeString } from '../tensor/tensor.ts';
 import type { DTArchitecture } from './architecture.ts';
 import type { HookRunner } from './hooks.ts';
@@ -31,6 +32,9 @@ interface CompiledBlock {
 }
 
 const compiledCache = new WeakMap<BlockWeights, CompiledBlock>();
+
+/** Buffers of the intermediates that never leave a function (fused products, per-head panels). */
+const scratch = new ScratchPool();
 
 /** Drops a block's fused weights so the next forward rebuilds them (call after updating weights in place). */
 export const invalidateCompiled = (block: BlockWeights): boolean => compiledCache.delete(block);
@@ -72,6 +76,16 @@ function compileBlock(b: BlockWeights): CompiledBlock {
 export interface FusedCore {
   readonly name: string;
   run(arch: DTArchitecture, weights: DTWeights, tokens: Tensor): Tensor | null;
+  /**
+   * `run` that also returns the activations of the hook points `cache` (TransformerLens names and
+   * layouts, as `runTransformer` caches them), or null when one of them is not covered.
+   */
+  runCached?(
+    arch: DTArchitecture,
+    weights: DTWeights,
+    tokens: Tensor,
+    cache: readonly string[],
+  ): { out: Tensor; acts: Map<string, Tensor> } | null;
 }
 
 /** Throws unless `P` token positions fit the model's context. */
@@ -207,21 +221,35 @@ function attention(ctx: TransformerContext, l: number, x: Tensor, q0: number): T
   const Pq = P - q0;
   const pos = q0 > 0 ? Array.from({ length: Pq }, (_, i) => q0 + i) : undefined;
   const prefix = `blocks.${l}.attn`;
-  const qkv = gemm.matmul(x.data, compiled.W_QKV, rows, d, 3 * hd);
-  addRowBiasInPlace(qkv, compiled.b_QKV);
+  // x W_QKV without its bias: the bias is added while the rows are rearranged below.
+  const qkv = gemm.matmul(x.data, compiled.W_QKV, rows, d, 3 * hd, { out: scratch.borrow(rows * 3 * hd) });
   // Per (batch, head) panels [B*H, P, dh] for the batched products. The [B, P, H, dh] hook tensors
   // are materialised only when a hook or the cache asks for them.
   const [qh, kh, vh] = [0, 1, 2].map((part) => {
     const name = `${prefix}.hook_${'qkv'[part]}`;
     const from = part === 0 ? q0 : 0; // queries only where they are read
-    if (!hooks.wants(name)) return headMajorFromRows(qkv, 3 * hd, part * hd, B, P, H, dh, from);
+    const bias = compiled.b_QKV.subarray(part * hd, (part + 1) * hd);
+    const layout = { B, P, H, dh, from };
+    if (!hooks.wants(name)) return headMajorFromRows(qkv, 3 * hd, part * hd, bias, layout);
     const t = new Float32Array(rows * hd);
-    for (let r = 0; r < rows; r++)
-      t.set(qkv.subarray(r * 3 * hd + part * hd, r * 3 * hd + (part + 1) * hd), r * hd);
+    for (let r = 0; r < rows; r++) {
+      const src = r * 3 * hd + part * hd;
+      for (let i = 0; i < hd; i++) t[r * hd + i] = qkv[src + i] + bias[i];
+    }
     const hooked = hooks.point(name, new Tensor(t, [B, P, H, dh]));
-    return headMajorFromRows(hooked.data, hd, 0, B, P, H, dh, from);
+    return headMajorFromRows(hooked.data, hd, 0, null, layout);
   });
-  const scores = gemm.bmm(qh, kh, B * H, Pq, dh, P, { transB: true });
+  scratch.release(qkv);
+  const scoresName = `${prefix}.hook_attn_scores`;
+  const patternName = `${prefix}.hook_pattern`;
+  // Scores and pattern stay internal unless a hook or the cache reads them.
+  const internal = !hooks.wants(scoresName) && !hooks.wants(patternName);
+  const scores = gemm.bmm(qh, kh, B * H, Pq, dh, P, {
+    transB: true,
+    ...(internal && { out: scratch.borrow(B * H * Pq * P) }),
+  });
+  scratch.release(qh);
+  scratch.release(kh);
   const invScale = 1 / Math.sqrt(dh);
   for (let bh = 0; bh < B * H; bh++) {
     for (let i = 0; i < Pq; i++) {
@@ -231,7 +259,6 @@ function attention(ctx: TransformerContext, l: number, x: Tensor, q0: number): T
       for (let j = q + 1; j < P; j++) scores[o + j] = MASKED_SCORE;
     }
   }
-  const scoresName = `${prefix}.hook_attn_scores`;
   let pattern: Tensor;
   if (hooks.wants(scoresName)) {
     const hookedScores = hooks.point(scoresName, new Tensor(scores, [B, H, Pq, P]), pos);
@@ -242,9 +269,13 @@ function attention(ctx: TransformerContext, l: number, x: Tensor, q0: number): T
     causalSoftmaxInPlace(scores, P, q0);
     pattern = new Tensor(scores, [B, H, Pq, P]);
   }
-  pattern = hooks.point(`${prefix}.hook_pattern`, pattern, pos);
-  const zh = gemm.bmm(pattern.data, vh, B * H, Pq, P, dh);
-  const z = hooks.point(`${prefix}.hook_z`, fromHeadMajor(zh, B, Pq, H, dh), pos);
+  pattern = hooks.point(patternName, pattern, pos);
+  const zh = gemm.bmm(pattern.data, vh, B * H, Pq, P, dh, { out: scratch.borrow(B * H * Pq * dh) });
+  scratch.release(vh);
+  if (internal) scratch.release(scores);
+  const zRows = fromHeadMajor(zh, B, Pq, H, dh);
+  scratch.release(zh);
+  const z = hooks.point(`${prefix}.hook_z`, zRows, pos);
   const out = gemm.matmul(z.data, block.attn.W_O.data, B * Pq, hd, d);
   addRowBiasInPlace(out, block.attn.b_O.data);
   return new Tensor(out, [B, Pq, d]);
@@ -272,26 +303,36 @@ function causalSoftmaxInPlace(data: Float32Array, P: number, q0: number): void {
   }
 }
 
-/** Rows [B*P, stride] holding [H, dh] at `offset` -> [B, H, P - from, dh] (positions from..P-1). */
+/** Batch size, token count, heads and head size of a per-head layout, and its first position. */
+interface HeadLayout {
+  B: number;
+  P: number;
+  H: number;
+  dh: number;
+  from: number;
+}
+
+/**
+ * Rows [B*P, stride] holding [H, dh] at `offset` (plus `bias` [H*dh] when given) ->
+ * [B, H, P - from, dh] (positions from..P-1), in a scratch buffer (release it after use).
+ */
 function headMajorFromRows(
   src: Float32Array,
   stride: number,
   offset: number,
-  B: number,
-  P: number,
-  H: number,
-  dh: number,
-  from: number,
+  bias: Float32Array | null,
+  { B, P, H, dh, from }: HeadLayout,
 ): Float32Array {
   const n = P - from;
-  const out = new Float32Array(B * n * H * dh);
+  const out = scratch.borrow(B * n * H * dh);
   for (let b = 0; b < B; b++)
     for (let p = from; p < P; p++) {
       const row = (b * P + p) * stride + offset;
       for (let h = 0; h < H; h++) {
         const s = row + h * dh;
         const o = ((b * H + h) * n + p - from) * dh;
-        for (let e = 0; e < dh; e++) out[o + e] = src[s + e];
+        if (bias) for (let e = 0; e < dh; e++) out[o + e] = src[s + e] + bias[h * dh + e];
+        else for (let e = 0; e < dh; e++) out[o + e] = src[s + e];
       }
     }
   return out;
@@ -326,7 +367,7 @@ function mlp(ctx: TransformerContext, l: number, x: Tensor, pos?: readonly numbe
   let post: Tensor;
   if (arch.gatedMlp) {
     // One product [rows, 2m] = [x W_gate | x W_in]; the gate half is hook_pre.
-    const both = gemm.matmul(x.data, compiled.W_mlpIn, rows, d, 2 * m);
+    const both = gemm.matmul(x.data, compiled.W_mlpIn, rows, d, 2 * m, { out: scratch.borrow(rows * 2 * m) });
     const bGate = block.mlp.b_gate?.data;
     const bLin = block.mlp.b_linear?.data;
     const bIn = b_in.data;
@@ -354,6 +395,7 @@ function mlp(ctx: TransformerContext, l: number, x: Tensor, pos?: readonly numbe
         for (let i = 0; i < m; i++) act[o + i] = act[o + i] * (both[lin + i] + (bLin ? bLin[i] : 0)) + bIn[i];
       }
     }
+    scratch.release(both);
     post = hooks.point(`${p}.hook_post`, new Tensor(act, [B, P, m]), pos);
   } else {
     const preData = gemm.matmul(x.data, compiled.W_mlpIn, rows, d, m);

@@ -50,12 +50,18 @@ class CoreGraphBuilder {
     return out;
   }
 
-  layerNorm(x: string, prefix: string, d: number): string {
-    return this.op(
-      'LayerNormalization',
-      [x, this.input(`${prefix}.w`, [d]), this.input(`${prefix}.b`, [d])],
-      { axis: 3, epsilon: { float: LN_EPS } },
-    );
+  /** LayerNorm over the last axis; with `scale`, also its TransformerLens scale sqrt(var + eps). */
+  layerNorm(x: string, prefix: string, d: number, scale?: string): string {
+    const out = `layernorm_${this.counter++}`;
+    const invStd = `${out}_inv_std`;
+    this.nodes.push({
+      op: 'LayerNormalization',
+      inputs: [x, this.input(`${prefix}.w`, [d]), this.input(`${prefix}.b`, [d])],
+      outputs: scale ? [out, `${out}_mean`, invStd] : [out],
+      attrs: { axis: 3, epsilon: { float: LN_EPS } },
+    });
+    if (scale) this.nodes.push({ op: 'Reciprocal', inputs: [invStd], outputs: [scale] });
+    return out;
   }
 
   activation(x: string, fn: string): string {
@@ -67,15 +73,35 @@ class CoreGraphBuilder {
   }
 }
 
-function buildGraph({ arch, gateBias, linearBias }: GraphShape): Uint8Array {
+/** Hook points the graph can output (`runCached`); hook_embed and hook_pos_embed are built in TS. */
+const GRAPH_HOOKS =
+  /^(ln_final\.hook_scale|blocks\.\d+\.(hook_resid_pre|hook_resid_mid|hook_resid_post|hook_attn_out|hook_mlp_out|attn\.hook_z|mlp\.hook_post))$/;
+
+/** TransformerLens shape of a graph-output hook point for B windows of P tokens. */
+function hookShape(hook: string, arch: DTArchitecture, B: number, P: number): number[] {
+  if (hook.endsWith('attn.hook_z')) return [B, P, arch.nHeads, arch.dHead];
+  if (hook.endsWith('mlp.hook_post')) return [B, P, arch.dMlp];
+  if (hook.endsWith('hook_scale')) return [B, P, 1];
+  return [B, P, arch.dModel];
+}
+
+function buildGraph({ arch, gateBias, linearBias }: GraphShape, cached: readonly string[]): Uint8Array {
   const g = new CoreGraphBuilder();
   const { dModel: d, nHeads: H, dHead: dh, dMlp: m, nLayers } = arch;
+  const outputs = [{ name: 'out', dims: ['B', 1, 'P', d] as Array<number | string> }];
+  /** Outputs `value` as hook point `hook` when it is cached. */
+  const emit = (hook: string, value: string, dims: Array<number | string>) => {
+    if (!cached.includes(hook)) return;
+    g.nodes.push({ op: 'Identity', inputs: [value], outputs: [hook] });
+    outputs.push({ name: hook, dims });
+  };
   for (const c of ['c_inv_scale', 'c_half', 'c_one', 'c_inv_sqrt2']) g.input(c, [1]);
   let x = g.op('Add', [g.input('tokens', ['B', 1, 'P', d]), g.input('pos', ['P', d])]);
   const mask = g.input('mask', ['P', 'P']);
   const norm = (v: string, prefix: string) => (arch.normalization ? g.layerNorm(v, prefix, d) : v);
   for (let l = 0; l < nLayers; l++) {
     const p = `blocks.${l}`;
+    emit(`${p}.hook_resid_pre`, x, ['B', 1, 'P', d]);
     const h = norm(x, `${p}.ln1`);
     const [q, k, v] = ['Q', 'K', 'V'].map((n) =>
       g.op('Add', [
@@ -88,12 +114,16 @@ function buildGraph({ arch, gateBias, linearBias }: GraphShape): Uint8Array {
       'c_inv_scale',
     ]);
     const pattern = g.op('Softmax', [g.op('Add', [scores, mask])], { axis: 3 });
-    const perHead = g.op('MatMul', [g.op('MatMul', [pattern, v]), g.input(`${p}.W_O`, [H, dh, d])]);
+    const z = g.op('MatMul', [pattern, v]); // [B, H, P, dh]
+    emit(`${p}.attn.hook_z`, g.op('Transpose', [z], { perm: [0, 2, 1, 3] }), ['B', 'P', H, dh]);
+    const perHead = g.op('MatMul', [z, g.input(`${p}.W_O`, [H, dh, d])]);
     const attnOut = g.op('Add', [
       g.op('ReduceSum', [perHead, 'axis_heads'], { keepdims: 1 }),
       g.input(`${p}.b_O`, [d]),
     ]);
+    emit(`${p}.hook_attn_out`, attnOut, ['B', 1, 'P', d]);
     x = g.op('Add', [x, attnOut]);
+    emit(`${p}.hook_resid_mid`, x, ['B', 1, 'P', d]);
     const h2 = norm(x, `${p}.ln2`);
     const withBias = (v: string, name: string, has: boolean) =>
       has ? g.op('Add', [v, g.input(name, [m])]) : v;
@@ -109,18 +139,23 @@ function buildGraph({ arch, gateBias, linearBias }: GraphShape): Uint8Array {
     } else {
       post = g.activation(g.op('Add', [pre, g.input(`${p}.b_in`, [m])]), arch.activationFn);
     }
+    emit(`${p}.mlp.hook_post`, post, ['B', 1, 'P', m]);
     const mlpOut = g.op('Add', [
       g.op('MatMul', [post, g.input(`${p}.W_out`, [m, d])]),
       g.input(`${p}.b_out`, [d]),
     ]);
+    emit(`${p}.hook_mlp_out`, mlpOut, ['B', 1, 'P', d]);
     x = g.op('Add', [x, mlpOut]);
+    emit(`${p}.hook_resid_post`, x, ['B', 1, 'P', d]);
   }
-  const out = norm(x, 'ln_final');
+  const scaled = cached.includes('ln_final.hook_scale');
+  const out = arch.normalization ? g.layerNorm(x, 'ln_final', d, scaled ? 'ln_final_scale' : undefined) : x;
+  if (scaled) emit('ln_final.hook_scale', 'ln_final_scale', ['B', 1, 'P', 1]);
   g.nodes.push({ op: 'Identity', inputs: [out], outputs: ['out'] });
   return encodeOnnxModel({
     nodes: g.nodes,
     inputs: g.inputs,
-    outputs: [{ name: 'out', dims: ['B', 1, 'P', d] }],
+    outputs,
     initializers: [{ name: 'axis_heads', dims: [1], values: [1] }],
   });
 }
@@ -140,9 +175,20 @@ export class OrtFusedCore implements FusedCore {
   constructor(private readonly options: OrtSessionOptions = {}) {}
 
   run(arch: DTArchitecture, weights: DTWeights, tokens: Tensor): Tensor | null {
+    return this.runCached(arch, weights, tokens, [])?.out ?? null;
+  }
+
+  runCached(
+    arch: DTArchitecture,
+    weights: DTWeights,
+    tokens: Tensor,
+    cache: readonly string[],
+  ): { out: Tensor; acts: Map<string, Tensor> } | null {
     const [B, P, d] = tokens.shape;
     checkContext(arch, P);
     if (!SUPPORTED_ACTIVATIONS.has(arch.activationFn) || B * P === 0) return null;
+    const graphHooks = cache.filter((h) => h !== 'hook_embed' && h !== 'hook_pos_embed');
+    if (!graphHooks.every((h) => GRAPH_HOOKS.test(h))) return null;
     // Missing LayerNorm weights: the TS core reports them.
     const lnWeights = [...weights.blocks.flatMap((b) => [b.ln1, b.ln2]), weights.lnFinal];
     if (arch.normalization === 'LN' && lnWeights.some((w) => !w)) return null;
@@ -154,8 +200,21 @@ export class OrtFusedCore implements FusedCore {
     };
     const feeds = this.feeds(shape, weights, tokens);
     const out = new Float32Array(B * P * d);
-    this.session(shape).run(feeds, { out: new OrtTensor('float32', out, [B, 1, P, d]) }, {});
-    return new Tensor(out, [B, P, d]);
+    const fetches = Object.fromEntries([
+      ['out', new OrtTensor('float32', out, [B, 1, P, d])],
+      ...graphHooks.map((h) => [h, null]),
+    ]);
+    const results = this.session(shape, graphHooks).run(feeds, fetches, {});
+    const acts = new Map<string, Tensor>();
+    for (const hook of cache) {
+      if (hook === 'hook_embed') acts.set(hook, tokens.clone());
+      else if (hook === 'hook_pos_embed') {
+        const pos = new Float32Array(B * P * d);
+        for (let b = 0; b < B; b++) pos.set(weights.W_pos.data.subarray(0, P * d), b * P * d);
+        acts.set(hook, new Tensor(pos, [B, P, d]));
+      } else acts.set(hook, new Tensor(results[hook].data as Float32Array, hookShape(hook, arch, B, P)));
+    }
+    return { out: new Tensor(out, [B, P, d]), acts };
   }
 
   /** Releases every cached native session. */
@@ -164,9 +223,10 @@ export class OrtFusedCore implements FusedCore {
     this.sessions.clear();
   }
 
-  private session(shape: GraphShape): NativeSession {
+  private session(shape: GraphShape, cached: readonly string[]): NativeSession {
     const { arch } = shape;
     const key = JSON.stringify([
+      cached,
       arch.dModel,
       arch.nHeads,
       arch.dHead,
@@ -180,7 +240,7 @@ export class OrtFusedCore implements FusedCore {
     ]);
     let session = this.sessions.get(key);
     if (!session) {
-      session = loadOrtSession(buildGraph(shape), this.options);
+      session = loadOrtSession(buildGraph(shape, cached), this.options);
       this.sessions.set(key, session);
     }
     return session;

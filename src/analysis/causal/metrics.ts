@@ -25,6 +25,7 @@ import {
   logitDirection,
 } from '../dynamic/logitDirection.ts';
 import { dot } from '../dynamic/run.ts';
+import { lastStatePosition } from '../../model/tokens.ts';
 
 export type MetricSpec =
   | { kind: 'logit-diff'; direction?: LogitDirectionSpec }
@@ -47,6 +48,13 @@ export interface MetricReader {
   /** A second raw value per row (the reward prediction for `rtg`), if any. */
   extra?: { label: string; read(run: RunResult, i: number): number };
 }
+
+/**
+ * The `runSweep` read-out a metric needs on windows of P tokens: `last` when it reads only the last
+ * token and that is an S token (every metric but the reward prediction), else `all`.
+ */
+export const metricReadout = (reader: MetricReader, P: number): 'all' | 'last' =>
+  reader.heads.length === 1 && lastStatePosition(P) === P - 1 ? 'last' : 'all';
 
 /** Softmax of a logit row (float64). */
 export function softmax(logits: ArrayLike<number>): number[] {

@@ -18,11 +18,11 @@
 import { check } from '../../errors.ts';
 import type { DTArchitecture } from '../../model/architecture.ts';
 import type { DTInputs, DecisionTransformer, RunResult } from '../../model/decisionTransformer.ts';
-import { lastStatePosition, tokenLabels } from '../../model/tokens.ts';
+import { tokenLabels } from '../../model/tokens.ts';
 import { type Tensor, shapeString } from '../../tensor/tensor.ts';
 import type { JobControl } from '../jobs.ts';
 import type { Intervention, InterventionRow } from './intervention.ts';
-import { type MetricReader, type MetricSpec, metricReader, recovery } from './metrics.ts';
+import { type MetricReader, type MetricSpec, metricReader, metricReadout, recovery } from './metrics.ts';
 import { runSweep } from './sweep.ts';
 
 export type PatchMode = 'noise' | 'denoise';
@@ -252,12 +252,7 @@ export async function activationPatching(
       cache: reader.cache,
       heads: reader.heads,
       base: (mode === 'noise' ? pair.clean : pair.corrupted).cache,
-      // Every metric but the reward prediction reads the last (S) token only.
-      readout:
-        reader.heads.length === 1 &&
-        lastStatePosition(pair.tokenLabels.length) === pair.tokenLabels.length - 1
-          ? 'last'
-          : 'all',
+      readout: metricReadout(reader, pair.tokenLabels.length),
     },
   );
   const vClean = reader.read(pair.clean, 0);

@@ -5,7 +5,8 @@
  * Senders: `blocks` (resid_pre, attn_out, mlp_out × layer × each position, [3, L, P]), `heads` (each
  * head's z, all positions, [L, H]), `heads@each` ([L, H, P]), `mlps` (mlp_out, [L]), `embeds` (the R,
  * S and A token embeddings and the position embedding, [4]), or single nodes: `L1H2`, `L1H2@25`,
- * `mlp0`, `attn0`, `resid_pre0@3`, `embed:R|S|A`, `pos_embed`.
+ * `mlp0`, `attn0`, `resid_pre0@3`, `embed:R|S|A`, `pos_embed`, `time` (the time embedding of every
+ * token).
  * Receivers: `final` (the final residual), `L1H2` (its q, k and v), `L1H2.q|k|v|pattern` (pattern =
  * q and k), `L1.q|k|v` (that input of every head of layer 1), `mlp1` (DTI's `(1, "mlp_out")`),
  * `mlp1.in` (the MLP's normalized input, `blocks.1.ln2.hook_normalized`).
@@ -13,7 +14,7 @@
 import { DtlensError, check } from '../../errors.ts';
 import type { DTArchitecture } from '../../model/architecture.ts';
 import { type TokenKind, tokenKind, tokenLabels } from '../../model/tokens.ts';
-import { type PathNode, finalResidual } from './pathPatch.ts';
+import { type PathNode, TIME_SOURCE, finalResidual } from './pathPatch.ts';
 
 export interface NodeSet {
   nodes: PathNode[];
@@ -44,6 +45,9 @@ export function embedNode(kind: TokenKind, P: number): PathNode {
   check(positions.length > 0, 'BAD_INPUT', `the window has no ${kind} tokens`);
   return { hook: 'hook_embed', where: { positions }, label: `${kind} embeddings` };
 }
+
+/** The time embedding of every token (patched to the corrupted window's timesteps). */
+export const timeNode = (): PathNode => ({ hook: 'hook_embed', source: TIME_SOURCE, label: 'time' });
 
 /** DTI's `all_blocks` × each position: [3, L, P]. */
 export const blockSenders = (arch: DTArchitecture, P: number): NodeSet => ({
@@ -97,9 +101,10 @@ function senderTerm(term: string, arch: DTArchitecture, P: number): NodeSet {
     });
   if ((m = /^embed:([RSA])$/.exec(term))) return one(embedNode(m[1] as TokenKind, P));
   if (term === 'pos_embed') return one({ hook: 'hook_pos_embed', label: 'pos_embed' });
+  if (term === 'time') return one(timeNode());
   throw new DtlensError(
     'BAD_INPUT',
-    `unknown sender "${term}" (use blocks, heads, heads@each, mlps, embeds, L1H2, L1H2@25, mlp0, attn0, resid_pre0@3, embed:R, pos_embed)`,
+    `unknown sender "${term}" (use blocks, heads, heads@each, mlps, embeds, L1H2, L1H2@25, mlp0, attn0, resid_pre0@3, embed:R, pos_embed, time)`,
   );
 }
 

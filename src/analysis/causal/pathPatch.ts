@@ -2,7 +2,8 @@
  * Path patching (two passes; Wang et al. 2022, DTI `patching.path_patch`, `dti_spec.md` §5.4). For
  * each sender node s and a set of receiver nodes R:
  *  1. run the clean window with every attention head's `hook_z` frozen to the clean run and s set to
- *     the corrupted run; keep the receivers' activations;
+ *     the corrupted run (the time embedding: to the clean window's tokens with the corrupted
+ *     timesteps); keep the receivers' activations;
  *  2. run the clean window with the receivers set to those values and read the logit difference.
  * Only the direct paths s -> R (through the residual stream and MLPs, not through other heads) carry
  * the corruption. Each pass is one batched sweep (`runSweep`) over the whole sender set.
@@ -23,7 +24,7 @@ import { hookNames } from '../../model/architecture.ts';
 import type { DecisionTransformer, RunResult } from '../../model/decisionTransformer.ts';
 import { Tensor } from '../../tensor/tensor.ts';
 import type { JobControl } from '../jobs.ts';
-import { type MetricSpec, metricReader, recovery } from './metrics.ts';
+import { type MetricSpec, metricReader, metricReadout, recovery } from './metrics.ts';
 import type { PatchPair } from './patching.ts';
 import {
   type Intervention,
@@ -39,6 +40,22 @@ export interface PathNode {
   hook: string;
   where?: InterventionWhere;
   label: string;
+  /**
+   * As a sender: the source cache its corrupted value comes from (default `corrupted`, the corrupted
+   * run); `TIME_SOURCE` for the time embedding.
+   */
+  source?: string;
+}
+
+/**
+ * Source of the time-embedding sender: `hook_embed` of the clean window with the corrupted window's
+ * timesteps (its R, S and A embeddings clean, its time embedding corrupted).
+ */
+export const TIME_SOURCE = 'time';
+
+function timeSource(model: DecisionTransformer, pair: PatchPair): ActivationCache {
+  const tokens = model.toTokens({ ...pair.cleanInputs, timesteps: pair.corruptedInputs.timesteps });
+  return new ActivationCache(new Map([['hook_embed', tokens]]), model);
 }
 
 export interface PathPatchResult {
@@ -77,7 +94,8 @@ function senderRow(arch: DTArchitecture, sender: PathNode): InterventionRow {
   const freeze: Intervention[] = [];
   for (let l = from; l < arch.nLayers; l++)
     freeze.push({ hook: `blocks.${l}.attn.hook_z`, op: { kind: 'set', source: 'clean' } });
-  return [...freeze, { hook: sender.hook, op: { kind: 'set', source: 'corrupted' }, where: sender.where }];
+  const op = { kind: 'set', source: sender.source ?? 'corrupted' } as const;
+  return [...freeze, { hook: sender.hook, op, where: sender.where }];
 }
 
 export interface PathPatchOptions extends JobControl {
@@ -127,10 +145,17 @@ export async function pathPatch(
   const run = senders.map((_, i) => i).filter((i) => reach[i].length > 0);
   const values = new Float64Array(senders.length).fill(clean);
   const base = { tokens: pair.cleanTokens, noActions: pair.cleanInputs.actions === null };
-  const sources = { clean: pair.clean.cache!, corrupted: pair.corrupted.cache! };
+  const sources = {
+    clean: pair.clean.cache!,
+    corrupted: pair.corrupted.cache!,
+    ...(senders.some((s) => s.source === TIME_SOURCE) && { [TIME_SOURCE]: timeSource(model, pair) }),
+  };
   const readAll = (result: RunResult, ids: readonly number[]) =>
     ids.forEach((r, k) => (values[run[r]] = reader.read(result, k)));
+  // Runs that only feed the metric compute just what the last token needs (`metricReadout`); pass 1
+  // towards other receivers keeps every position for them.
   const runOptions = { heads: reader.heads };
+  const readout = metricReadout(reader, P);
   const final = finalResidual(arch);
   const direct = receivers.every((r) => r.hook === final.hook && r.where === undefined);
   const receiverHooks = [...new Set(receivers.map((r) => r.hook))];
@@ -166,6 +191,7 @@ export async function pathPatch(
         ...runOptions,
         sources,
         cache: direct ? reader.cache : [...receiverHooks, ...reader.cache],
+        readout: direct ? readout : 'all',
         onProgress: progress(0),
       },
     );
@@ -182,6 +208,7 @@ export async function pathPatch(
       ...control,
       ...runOptions,
       cache: reader.cache,
+      readout,
       sources: { paths: new ActivationCache(paths, model) },
       onProgress: progress(1),
     });

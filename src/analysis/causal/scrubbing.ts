@@ -182,6 +182,12 @@ export function scrubClaims(
   const named = h.nodes.flatMap((n) =>
     parseSenders(n.node, model.arch, P).nodes.map((node) => ({ node, dependsOn: n.dependsOn })),
   );
+  for (const { node } of named)
+    check(
+      node.source === undefined,
+      'BAD_INPUT',
+      `${node.label} is a path-patching sender, not a scrubbing node`,
+    );
   const rest = h.rest ?? 'nothing';
   const namedLabels = new Set(named.map((c) => c.node.label));
   const list = [

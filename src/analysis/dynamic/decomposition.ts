@@ -8,7 +8,7 @@
 import { check } from '../../errors.ts';
 import type { ActivationCache } from '../../model/activationCache.ts';
 import type { DecisionTransformer } from '../../model/decisionTransformer.ts';
-import { type AnalysisRun, dot, resolveIndex, runDims, sum } from './run.ts';
+import { type AnalysisRun, dot, positionOffset, resolveIndex, runDims, sum } from './run.ts';
 import { lastStatePosition } from '../../model/tokens.ts';
 import { DEFAULT_LOGIT_DIRECTION, type LogitDirectionSpec, logitDirection } from './logitDirection.ts';
 
@@ -136,7 +136,8 @@ export interface AttributionOptions {
  * `z[b, p, h] · (W_O[h] dir')` (TL `hook_result`, no bias) and a neuron `post[b, p, n] · (W_out[n] · dir')`.
  * Without `applyLn` (or without normalisation) `dir' = dir` and the scale is 1. The cache must hold
  * hook_embed, hook_pos_embed, every hook_attn_out / hook_mlp_out (layers, components), hook_z
- * (components, neurons), mlp.hook_post (neurons) and ln_final.hook_scale (applyLn).
+ * (components, neurons), mlp.hook_post (neurons) and ln_final.hook_scale (applyLn). The cache may come
+ * from a last-position run (its last block's activations hold only the last token; p must be that token).
  */
 export function logitDiffAttributions(
   cache: ActivationCache,
@@ -152,11 +153,13 @@ export function logitDiffAttributions(
   check(p >= 0 && p < P, 'BAD_INPUT', `token position ${p} is outside 0..${P - 1}`);
   const mean = lnScaled ? dir.reduce((a, v) => a + v, 0) / d : 0;
   const dirC = dir.map((v) => v - mean);
-  const scale = lnScaled ? cache.get('ln_final.hook_scale').data : null;
-  const inv = Float64Array.from({ length: B }, (_, b) => (scale ? 1 / scale[b * P + p] : 1));
+  const scale = lnScaled ? cache.get('ln_final.hook_scale') : null;
+  const inv = Float64Array.from({ length: B }, (_, b) =>
+    scale ? 1 / scale.data[positionOffset(scale, b, p, P)] : 1,
+  );
   const resid = (name: string) => {
-    const x = cache.get(name).data;
-    return Array.from({ length: B }, (_, b) => dot(x, (b * P + p) * d, dirC) * inv[b]);
+    const x = cache.get(name);
+    return Array.from({ length: B }, (_, b) => dot(x.data, positionOffset(x, b, p, P), dirC) * inv[b]);
   };
   const constant = (bias: Float32Array) => {
     const v = dot(bias, 0, dirC);
@@ -166,11 +169,13 @@ export function logitDiffAttributions(
   const heads = (): number[][] => {
     const out: number[][] = [];
     for (let l = 0; l < L; l++) {
-      const z = cache.get(`blocks.${l}.attn.hook_z`).data; // [B, P, H, dh]
+      const z = cache.get(`blocks.${l}.attn.hook_z`); // [B, P, H, dh]
       const WO = model.weights.blocks[l].attn.W_O.data; // [H, dh, d]
       for (let h = 0; h < H; h++) {
         const u = Float64Array.from({ length: dh }, (_, e) => dot(WO, (h * dh + e) * d, dirC));
-        out.push(Array.from({ length: B }, (_, b) => dot(z, ((b * P + p) * H + h) * dh, u) * inv[b]));
+        out.push(
+          Array.from({ length: B }, (_, b) => dot(z.data, positionOffset(z, b, p, P) + h * dh, u) * inv[b]),
+        );
       }
     }
     return out;
@@ -207,12 +212,13 @@ export function logitDiffAttributions(
     const labels = [...headLabels];
     const values = [...headValues];
     for (let l = 0; l < L; l++) {
-      const post = cache.get(`blocks.${l}.mlp.hook_post`).data; // [B, P, m]
+      const post = cache.get(`blocks.${l}.mlp.hook_post`); // [B, P, m]
       const Wout = model.weights.blocks[l].mlp.W_out.data; // [m, d]
+      const rows = Array.from({ length: B }, (_, b) => positionOffset(post, b, p, P));
       for (let n = 0; n < m; n++) {
         const w = dot(Wout, n * d, dirC);
         labels.push(`L${l}N${n}`);
-        values.push(Array.from({ length: B }, (_, b) => post[(b * P + p) * m + n] * w * inv[b]));
+        values.push(rows.map((o, b) => post.data[o + n] * w * inv[b]));
       }
     }
     labels.push('embed', 'pos_embed', 'bias');

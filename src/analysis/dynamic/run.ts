@@ -62,6 +62,22 @@ export function runDims(run: AnalysisRun): { B: number; P: number; d: number } {
   return { B, P, d };
 }
 
+/**
+ * Offset of (batch row b, token position p) in an activation [B, Pt, ...] that holds the last Pt of the
+ * window's P positions: Pt = P in a full run, 1 in the last block of a last-position run
+ * (`RunOptions.lastPositionOnly`). BAD_INPUT when p is not among them.
+ */
+export function positionOffset(t: Tensor, b: number, p: number, P: number): number {
+  const [, Pt] = t.shape;
+  const q = p - (P - Pt);
+  check(
+    q >= 0 && q < Pt,
+    'BAD_INPUT',
+    () => `position ${p} is not among the last ${Pt} this activation holds`,
+  );
+  return (b * Pt + q) * (t.size / (t.shape[0] * Pt));
+}
+
 /** Dot product (float64 accumulation) of every component of a stack [n, B, P, d] at (b, p) with `dir`. */
 export function projectAt(stack: ComponentStack, b: number, p: number, dir: Float32Array): number[] {
   const [n, B, P, d] = stack.components.shape;

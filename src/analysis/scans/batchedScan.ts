@@ -8,7 +8,8 @@
  * through the causal layer's `runSweep` and read each chunk with the same `ScanReader`.
  */
 import { check } from '../../errors.ts';
-import type { DTInputs, DecisionTransformer, RunResult } from '../../model/decisionTransformer.ts';
+import type { DecisionTransformer, RunResult } from '../../model/decisionTransformer.ts';
+import type { Tensor } from '../../tensor/tensor.ts';
 import { lastStatePosition, tokenKind, tokenLabels } from '../../model/tokens.ts';
 import { softmaxRowsInPlace } from '../../tensor/ops.ts';
 import { type JobControl, forEachChunk } from '../jobs.ts';
@@ -25,13 +26,15 @@ import {
   actionName,
   logitDirection,
 } from '../dynamic/logitDirection.ts';
-import { type NdArray, dot, resolveIndex } from '../dynamic/run.ts';
+import { type NdArray, dot, positionOffset, resolveIndex } from '../dynamic/run.ts';
 
 /** The rows of a scan: n variants of one window. */
 export interface ScanVariants {
   n: number;
-  /** Model inputs of scan rows [start, end) (batch row i is scan row start + i). */
-  inputs(start: number, end: number): DTInputs;
+  /** Token embeddings [end - start, P, d] of scan rows [start, end) (batch row i is scan row start + i). */
+  tokens(start: number, end: number): Tensor;
+  /** DTI's 2-token read-out for `actions=None` windows. */
+  noActions: boolean;
 }
 
 export interface ScanReadout {
@@ -124,19 +127,21 @@ export class ScanReader {
     const W = model.weights.actionPredictor.W;
     const bias = model.weights.actionPredictor.b;
     const [A, d] = W.shape;
-    const x = res.transformerOut;
-    const [B, P] = x.shape;
+    const x = res.transformerOut; // [B, P, d], or [B, 1, d] from a last-position run
+    const B = x.shape[0];
+    const P = res.cache!.get('hook_embed').shape[1];
     check(B === rows.length, 'BAD_SHAPE', `a scan chunk of ${rows.length} rows gave a batch of ${B}`);
     const meta = this.meta ?? this.init(res, P, A);
     check(P === meta.tokenLabels.length, 'BAD_SHAPE', 'every scan row must have the same token count');
     const p = meta.position;
     const dir = this.dir!;
-    // At an S token the logits are the model's own action prediction; elsewhere W_U x + b.
+    // At an S token the logits are the model's own action prediction (the only one of a last-position
+    // run); elsewhere W_U x + b.
     const preds = res.actionPreds;
-    const t = tokenKind(p) === 'S' ? (p - 1) / 3 : -1;
+    const t = tokenKind(p) !== 'S' ? -1 : x.shape[1] < P ? 0 : (p - 1) / 3;
     const Tp = preds?.shape[1] ?? 0;
     rows.forEach((row, b) => {
-      const off = (b * P + p) * d;
+      const off = positionOffset(x, b, p, P);
       for (let a = 0; a < A; a++)
         this.logits[row * A + a] =
           t >= 0 && t < Tp
@@ -159,6 +164,15 @@ export class ScanReader {
     }
     if (this.attention) this.readAttention(res, rows);
     this.done += rows.length;
+  }
+
+  /**
+   * True when the read-out needs only the last token of a P-token window (the read position is the last
+   * token, an S token, and no attention is read), so rows can run as last-position runs.
+   */
+  readsLastTokenOnly(P: number): boolean {
+    const p = resolveIndex(this.readout.position ?? lastStatePosition(P), P, 'token position');
+    return p === P - 1 && tokenKind(p) === 'S' && this.readout.attention === undefined;
   }
 
   result(): ScanRows {
@@ -232,7 +246,10 @@ export class ScanReader {
   }
 }
 
-/** Runs the scan's input variants in chunks (`forEachChunk`) and reads each at one position. */
+/**
+ * Runs the scan's input variants in chunks (`forEachChunk`) and reads each at one position; when the
+ * read-out needs only the last token, as last-position runs (unless the model has a cached fused core).
+ */
 export async function runScan(
   model: DecisionTransformer,
   variants: ScanVariants,
@@ -242,7 +259,14 @@ export async function runScan(
   const reader = new ScanReader(model, variants.n, readout);
   const cache = scanCacheFilter(readout);
   await forEachChunk(variants.n, control, (start, end) => {
-    const res = model.run(variants.inputs(start, end), { cache });
+    const tokens = variants.tokens(start, end);
+    // A fused core runs the whole cached forward faster than the TS core's last-position run.
+    const lastOnly = reader.readsLastTokenOnly(tokens.shape[1]) && !model.fusedCore?.runCached;
+    const res = model.runFromTokens(tokens, {
+      cache,
+      noActions: variants.noActions,
+      lastPositionOnly: lastOnly,
+    });
     reader.read(
       res,
       Array.from({ length: end - start }, (_, i) => start + i),

@@ -6,9 +6,8 @@
  * Elhage et al.: the mean excess kurtosis (Pearson, Gaussian = 0) of activation vectors in the standard
  * basis against the same vectors under Haar-random orthogonal rotations.
  */
-import { QrDecomposition, Matrix } from 'ml-matrix';
-import type { DecisionTransformer } from '../../model/decisionTransformer.ts';
-import { tokenLabels } from '../../model/tokens.ts';
+import type { DecisionTransformer, RunResult } from '../../model/decisionTransformer.ts';
+import { tokenCount, tokenLabels } from '../../model/tokens.ts';
 import { npRandom } from '../../env/rng/generator.ts';
 import { check } from '../../errors.ts';
 import type { JobControl } from '../jobs.ts';
@@ -104,7 +103,7 @@ export async function residualNorms(
     ds,
     (name) => wanted.has(name) || /attn\.hook_z$/.test(name),
     control,
-    (run, start) => {
+    (run, ids) => {
       const [B] = run.transformerOut.shape;
       P = run.transformerOut.shape[1];
       states ??= new Moments(
@@ -116,7 +115,7 @@ export async function residualNorms(
       const heads = Array.from({ length: L }, (_, l) => cache.headResult(l).data); // [B, P, H, d]
       for (let b = 0; b < B; b++)
         for (let p = 0; p < P; p++) {
-          if (!isRealPosition(ds, start + b, p)) continue;
+          if (!isRealPosition(ds, ids[b], p)) continue;
           states.count[p]++;
           comps.count[p]++;
           const off = (b * P + p) * d;
@@ -182,19 +181,35 @@ export function excessKurtosis(data: ArrayLike<number>, off: number, d: number):
   return m2 > 0 ? m4 / (m2 * m2) - 3 : NaN;
 }
 
-/** A Haar-random orthogonal d × d matrix (row-major): QR of a Gaussian matrix with R's diagonal signs folded in. */
+/**
+ * A Haar-random orthogonal d × d matrix (row-major): the Q factor, with R's diagonal made positive, of a
+ * Gaussian matrix, by modified Gram-Schmidt on its columns (in float64; unique, so equal to a
+ * Householder QR with R's diagonal signs folded into Q up to rounding).
+ */
 export function randomRotation(d: number, random: () => number): Float32Array {
   const gauss = () => {
     const u = 1 - random();
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
   };
-  const g = Matrix.from1DArray(d, d, Array.from({ length: d * d }, gauss));
-  const qr = new QrDecomposition(g);
-  const q = qr.orthogonalMatrix;
-  const r = qr.upperTriangularMatrix;
+  const g = Float64Array.from({ length: d * d }, gauss); // [row][column] of the Gaussian matrix
+  // cols[j] = column j of g, orthonormalised against columns 0..j-1 in turn.
+  const cols = new Float64Array(d * d);
+  for (let j = 0; j < d; j++) for (let i = 0; i < d; i++) cols[j * d + i] = g[i * d + j];
+  for (let j = 0; j < d; j++) {
+    const cj = j * d;
+    for (let k = 0; k < j; k++) {
+      const ck = k * d;
+      let r = 0;
+      for (let i = 0; i < d; i++) r += cols[ck + i] * cols[cj + i];
+      for (let i = 0; i < d; i++) cols[cj + i] -= r * cols[ck + i];
+    }
+    let norm = 0;
+    for (let i = 0; i < d; i++) norm += cols[cj + i] ** 2;
+    norm = Math.sqrt(norm);
+    for (let i = 0; i < d; i++) cols[cj + i] /= norm;
+  }
   const out = new Float32Array(d * d);
-  for (let i = 0; i < d; i++)
-    for (let j = 0; j < d; j++) out[i * d + j] = q.get(i, j) * Math.sign(r.get(j, j) || 1);
+  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) out[i * d + j] = cols[j * d + i];
   return out;
 }
 
@@ -238,19 +253,24 @@ export async function kurtosisScan(
   const rng = npRandom(seed);
   const [N, T] = ds.inputs.states.shape;
   const keep = Math.min(1, maxTokens / (N * (3 * T)));
+  // The token sample (each real token kept with probability `keep`), drawn before running the model,
+  // which then runs only the windows holding a sampled token.
+  const P = tokenCount(T, ds.inputs.actions ? ds.inputs.actions.length / N : 0);
+  const picked = Array.from({ length: N }, (_, w) =>
+    Array.from({ length: P }, (_, p) => p).filter((p) => isRealPosition(ds, w, p) && rng.random() < keep),
+  );
   const samples = new Map<string, number[][]>(hooks.map((h) => [h, []]));
-  await forEachDatasetChunk(model, ds, hooks, control, (run, start) => {
-    const [B, P] = run.transformerOut.shape;
-    for (let b = 0; b < B; b++)
-      for (let p = 0; p < P; p++) {
-        if (!isRealPosition(ds, start + b, p) || rng.random() >= keep) continue;
+  const sampledWindows = picked.flatMap((positions, w) => (positions.length > 0 ? [w] : []));
+  const collect = (run: RunResult, ids: readonly number[]) =>
+    ids.forEach((w, b) => {
+      for (const p of picked[w])
         for (const h of hooks) {
           const t = run.cache!.get(h);
-          const w = t.shape[2];
-          samples.get(h)!.push(Array.from(t.data.subarray((b * P + p) * w, (b * P + p + 1) * w)));
+          const width = t.shape[2];
+          samples.get(h)!.push(Array.from(t.data.subarray((b * P + p) * width, (b * P + p + 1) * width)));
         }
-      }
-  });
+    });
+  await forEachDatasetChunk(model, ds, hooks, control, collect, sampledWindows);
   const meanKurtosis = (data: Float32Array, n: number, w: number) => {
     let s = 0;
     let c = 0;

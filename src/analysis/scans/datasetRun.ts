@@ -5,22 +5,28 @@
  */
 import type { NameFilter } from '../../model/hooks.ts';
 import type { DecisionTransformer, RunResult } from '../../model/decisionTransformer.ts';
-import { sliceWindows } from '../../model/inputs.ts';
+import { windowsAt } from '../../model/inputs.ts';
 import { type JobControl, forEachChunk } from '../jobs.ts';
 import { type WindowDataset, checkDatasetFits } from './windowDataset.ts';
 
-/** Calls `fn(run, start)` for consecutive chunks of windows (batch row b = window start + b). */
+/**
+ * Calls `fn(run, ids)` for chunks of the dataset's windows (batch row b = window ids[b]): every window
+ * in order (each chunk's ids consecutive), or only the windows `subset` (ascending).
+ */
 export async function forEachDatasetChunk(
   model: DecisionTransformer,
   ds: WindowDataset,
   cache: NameFilter,
   control: JobControl | undefined,
-  fn: (run: RunResult, start: number) => void,
+  fn: (run: RunResult, ids: readonly number[]) => void,
+  subset?: readonly number[],
 ): Promise<void> {
   checkDatasetFits(model, ds);
   const N = ds.inputs.states.shape[0];
-  await forEachChunk(N, control, (start, end) => {
-    fn(model.run(sliceWindows(ds.inputs, start, end), { cache }), start);
+  const windows = subset ?? Array.from({ length: N }, (_, i) => i);
+  await forEachChunk(windows.length, control, (start, end) => {
+    const ids = windows.slice(start, end);
+    fn(model.run(windowsAt(ds.inputs, ids), { cache }), ids);
   });
 }
 

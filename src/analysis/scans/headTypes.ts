@@ -188,7 +188,8 @@ export async function headTypes(
     ds,
     (n) => n.endsWith('attn.hook_pattern'),
     control,
-    (run, start) => {
+    (run, ids) => {
+      const start = ids[0]; // consecutive windows
       const [B, P] = run.transformerOut.shape;
       const patterns = Array.from(
         { length: L },

@@ -8,7 +8,6 @@
 import { check } from '../../errors.ts';
 import { npRandom } from '../../env/rng/generator.ts';
 import type { DTInputs, DecisionTransformer } from '../../model/decisionTransformer.ts';
-import { repeatWindow } from '../../model/inputs.ts';
 import type { JobControl } from '../jobs.ts';
 import { type ScanReadout, type ScanRows, runScan } from './batchedScan.ts';
 import { type ClusterMethod, type CorrelationResult, responseCorrelation } from './correlation.ts';
@@ -70,15 +69,17 @@ export async function rtgScan(
     model,
     {
       n: rtg.length,
-      inputs: (start, end) => {
-        const batch = repeatWindow(window, end - start);
-        const timesteps = Int32Array.from(batch.timesteps);
+      noActions: window.actions === null,
+      tokens: (start, end) => {
+        const rtgs = new Float32Array((end - start) * T);
+        const timesteps = new Int32Array((end - start) * T);
         for (let b = 0; b < end - start; b++) {
-          for (let t = tokens === 'all' ? 0 : T - 1; t < T; t++) batch.rtgs[b * T + t] = rtg[start + b];
-          for (let t = 0; t < T; t++)
-            timesteps[b * T + t] = Math.min(maxT, Math.max(0, timesteps[b * T + t] + offsets[start + b]));
+          for (let t = 0; t < T; t++) {
+            rtgs[b * T + t] = tokens === 'all' || t === T - 1 ? rtg[start + b] : window.rtgs[t];
+            timesteps[b * T + t] = Math.min(maxT, Math.max(0, window.timesteps[t] + offsets[start + b]));
+          }
         }
-        return { ...batch, timesteps };
+        return model.variantTokens(window, rtgs, timesteps);
       },
     },
     options,

@@ -109,7 +109,13 @@ export async function coefficientScan(
     coeff.map((c) => [steeringIntervention(steering, c)]),
     (run, rows) => reader.read(run, rows),
     // The decomposition reads every layer's outputs, so every row runs from the tokens.
-    { ...control, sources: steering.sources, cache: scanCacheFilter(options), prefixReuse: false },
+    {
+      ...control,
+      sources: steering.sources,
+      cache: scanCacheFilter(options),
+      prefixReuse: false,
+      readout: reader.readsLastTokenOnly(tokens.shape[1]) ? 'last' : 'all',
+    },
   );
   const rows = reader.result();
   const components = rows.decomposition.components;

@@ -49,7 +49,7 @@ export const pathPatchingPanel: JobPanel = {
     'Path patching (DTI `path_patch`, two passes): run the clean window with every head’s z frozen and the ' +
     'sender taken from the corrupted run, keep the receivers, then rerun clean with the receivers patched. ' +
     'Senders: blocks (resid_pre/attn_out/mlp_out × position), heads, heads@each, mlps, embeds, or nodes like ' +
-    'L0H1, L0H1@25, mlp0, embed:S; receivers: final, L1H2.q|k|v|pattern, L1.q, mlp1, mlp1.in. Shows 1 − m as ' +
+    'L0H1, L0H1@25, mlp0, embed:S, time (the time embedding); receivers: final, L1H2.q|k|v|pattern, L1.q, mlp1, mlp1.in. Shows 1 − m as ' +
     'DTI plots it (0 = no effect, 1 = the whole corruption through that path); receivers before a sender are ' +
     'skipped. Uses the active weights variant.',
   params: {

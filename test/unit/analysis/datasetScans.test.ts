@@ -4,6 +4,8 @@
  * distributions and rotation invariance, head types of hand-built patterns, the policy field at the
  * agent's own pose, typed errors.
  */
+import { Matrix, QrDecomposition } from 'ml-matrix';
+import { isRealPosition } from '../../../src/analysis/scans/datasetRun.ts';
 import { describe, expect, it } from 'vitest';
 import {
   excessKurtosis,
@@ -24,6 +26,7 @@ import { policyField } from '../../../src/analysis/scans/policyField.ts';
 import { type WindowArrays, writeWindow } from '../../../src/train/sampler.ts';
 import { Tensor } from '../../../src/tensor/tensor.ts';
 import { DtlensError } from '../../../src/errors.ts';
+import { expectClose } from '../../support/compare.ts';
 import type { RawTensor } from '../../../src/io/rawTensor.ts';
 import { writeSafetensors, readSafetensors } from '../../../src/io/safetensors.ts';
 import { DEFAULT_ENV_CONFIG } from '../../../src/config/config.ts';
@@ -194,6 +197,26 @@ describe('cache characterisation', () => {
     expect(Math.abs(excessKurtosis(gauss, 0, gauss.length))).toBeLessThan(0.05);
   });
 
+  it('kurtosis samples the tokens a run over every window would (it runs only the sampled windows)', async () => {
+    const ds = rollouts();
+    const r = await kurtosisScan(model, ds, { rotations: 1, seed: 3, maxTokens: 40 });
+    const [N, T] = ds.inputs.states.shape;
+    const keep = 40 / (N * 3 * T);
+    const all = model.run(ds.inputs, { cache: true });
+    const P = all.transformerOut.shape[1];
+    const rng = npRandom(3);
+    const picked: number[] = []; // b * P + p
+    for (let b = 0; b < N; b++)
+      for (let p = 0; p < P; p++) if (isRealPosition(ds, b, p) && rng.random() < keep) picked.push(b * P + p);
+    expect(new Set(picked.map((bp) => Math.floor(bp / P))).size).toBeLessThan(N);
+    for (const h of r.hooks) {
+      const t = all.cache!.get(h.hook);
+      const k = picked.map((bp) => excessKurtosis(t.data, bp * h.width, h.width));
+      expect(h.tokens).toBe(picked.length);
+      expect(h.excess).toBeCloseTo(k.reduce((a, v) => a + v, 0) / k.length, 5);
+    }
+  });
+
   it('random rotations are orthogonal; a one-hot basis is privileged, a rotated one is not', async () => {
     const rng = npRandom(1);
     const d = 16;
@@ -204,6 +227,19 @@ describe('cache characterisation', () => {
         for (let k = 0; k < d; k++) s += R[i * d + k] * R[j * d + k];
         expect(s).toBeCloseTo(i === j ? 1 : 0, 5);
       }
+    // The Gram-Schmidt Q is the Householder Q (ml-matrix) with R's diagonal signs folded in.
+    const draws = npRandom(5);
+    const g = Array.from({ length: 24 * 24 }, () => [draws.random(), draws.random()]);
+    const replay = g.flat();
+    const gram = randomRotation(24, () => replay.shift()!);
+    const u = g.map(([a, b]) => Math.sqrt(-2 * Math.log(1 - a)) * Math.cos(2 * Math.PI * b));
+    const qr = new QrDecomposition(Matrix.from1DArray(24, 24, u));
+    const [q, rr] = [qr.orthogonalMatrix, qr.upperTriangularMatrix];
+    const householder = Array.from({ length: 24 * 24 }, (_, k) => {
+      const [i, j] = [Math.floor(k / 24), k % 24];
+      return q.get(i, j) * Math.sign(rr.get(j, j));
+    });
+    expectClose(gram, householder, 1e-6, { metric: 'abs' });
     const ds = rollouts();
     const r = await kurtosisScan(model, ds, { rotations: 3, seed: 2, maxTokens: 64 });
     const again = await kurtosisScan(model, ds, { rotations: 3, seed: 2, maxTokens: 64 });

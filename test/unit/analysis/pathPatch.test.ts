@@ -107,6 +107,25 @@ describe('path patching', () => {
     lastLayer.forEach((s, i) => expect(res.values[i], s.label).toBeCloseTo(act[i], 6));
   });
 
+  it('time sender: to the first block (no intermediate node) it equals activation patching of the time embedding', async () => {
+    const later = { ...corrupted, timesteps: clean.timesteps.map((t) => t + 1) };
+    const timePair = patchPair(model, clean, later);
+    const [time] = parseSenders('time', arch, P).nodes;
+    const residPre0: PathNode = { hook: 'blocks.0.hook_resid_pre', label: 'resid_pre0' };
+    const res = await pathPatch(
+      model,
+      timePair,
+      [time, ...parseSenders('embeds', arch, P).nodes],
+      [residPre0],
+    );
+    // The clean window with the corrupted window's timesteps: only the time embedding differs.
+    const patched = ld.read(model.run({ ...clean, timesteps: later.timesteps }), 0);
+    expect(res.values[0]).toBeCloseTo(patched, 5);
+    expect(Math.abs(patched - res.clean)).toBeGreaterThan(1e-3);
+    // Patching whole token embeddings (content and time) differs from patching the time alone.
+    res.values.slice(1).forEach((v) => expect(Math.abs(v - res.values[0])).toBeGreaterThan(1e-4));
+  });
+
   it('corrupted = clean leaves every path at the clean logit difference', async () => {
     const same = patchPair(model, clean, clean);
     const all = parseSenders('blocks', arch, P);

@@ -30,6 +30,7 @@ import type { DTInputs } from '../../../src/model/decisionTransformer.ts';
 import { selectWindow } from '../../../src/model/inputs.ts';
 import type { WeightVariant } from '../../../src/model/processing.ts';
 import { Tensor } from '../../../src/tensor/tensor.ts';
+import { expectClose } from '../../support/compare.ts';
 import { randomModel, tinyArch } from '../../support/randomModel.ts';
 import { windowInputs } from './support.ts';
 
@@ -122,6 +123,18 @@ describe('RTG scan', () => {
     b.decomposition.neurons!.values.forEach((row, c) =>
       row.forEach((v, i) => expect(a.decomposition.neurons!.values[c][i]).toBeCloseTo(v, 6)),
     );
+  });
+
+  it('the last-token read-out runs last-position rows that equal full runs (the attention read-out forces those)', async () => {
+    for (const overrides of [{}, { gatedMlp: true }, { normalization: null }] as const) {
+      const { model, clean } = setup('raw', overrides);
+      const last = await rtgScan(model, clean, { n: 5, applyLn: true });
+      const full = await rtgScan(model, clean, { n: 5, applyLn: true, attention: {} });
+      expectClose(last.logits.data, full.logits.data, 1e-6);
+      expectClose(last.logitDiff, full.logitDiff, 1e-6);
+      for (const level of ['layers', 'components', 'neurons'] as const)
+        expectClose(last.decomposition[level]!.values.flat(), full.decomposition[level]!.values.flat(), 1e-6);
+    }
   });
 
   it("'current' sets only the last RTG token; timestep noise reaches the model and is seeded", async () => {

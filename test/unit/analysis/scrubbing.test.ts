@@ -72,7 +72,7 @@ describe('causal scrubbing', () => {
     expect(Number.isFinite(instr.loss.recovered)).toBe(true);
   });
 
-  it('rejects malformed hypotheses with one-line errors', () => {
+  it('rejects malformed hypotheses with one-line errors', async () => {
     const bad = (json: string, re: RegExp) => {
       let err: unknown;
       try {
@@ -92,7 +92,10 @@ describe('causal scrubbing', () => {
     expect(
       parseHypothesis('{"name": "x", "nodes": [{"node": "L0H1", "dependsOn": "rtg"}]}').nodes,
     ).toHaveLength(1);
-    return expect(
+    await expect(
+      causalScrub(model, windows, { name: 'x', nodes: [{ node: 'time', dependsOn: 'rtg' }] }),
+    ).rejects.toThrow(/time is a path-patching sender/);
+    await expect(
       causalScrub(model, windows, { name: 'x', nodes: [{ node: 'L5H0', dependsOn: 'rtg' }] }),
     ).rejects.toThrow(/unknown hook point/);
   });

@@ -51,6 +51,27 @@ describe('PCG64', () => {
     ]);
   });
 
+  it('agrees with a BigInt restatement of the 128-bit LCG over 20,000 draws', () => {
+    const mult = (2549297995355413924n << 64n) + 4865540595714422341n;
+    const mask = (1n << 128n) - 1n;
+    const [s0, s1, s2, s3] = new SeedSequence(987654321).generateState64(4);
+    const inc = ((((s2 << 64n) | s3) << 1n) | 1n) & mask;
+    // Seeding: state = inc (one step from 0), plus the initial state, then one more step.
+    let state = (((inc + ((s0 << 64n) | s1)) & mask) * mult + inc) & mask;
+    const next64 = () => {
+      state = (state * mult + inc) & mask;
+      const x = ((state >> 64n) ^ state) & 0xffffffffffffffffn;
+      const rot = state >> 122n;
+      return ((x >> rot) | (x << ((64n - rot) & 63n))) & 0xffffffffffffffffn;
+    };
+    const bg = new PCG64(new SeedSequence(987654321));
+    for (let i = 0; i < 20000; i++) {
+      const want = next64();
+      if (i % 2) expect(bg.next64()).toBe(want);
+      else expect(bg.nextDouble()).toBe(Number(want >> 11n) / 2 ** 53);
+    }
+  });
+
   it('buffers the high half of a 64-bit draw for the next 32-bit draw', () => {
     const bg = new PCG64(new SeedSequence(0));
     const words = Array.from({ length: 6 }, () => bg.next32().toString(16).padStart(8, '0'));

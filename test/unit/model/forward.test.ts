@@ -6,6 +6,7 @@ import {
   type DTInputs,
   invalidateDerivedWeights,
 } from '../../../src/model/decisionTransformer.ts';
+import { repeatWindow } from '../../../src/model/inputs.ts';
 import { TsGemm } from '../../../src/tensor/gemmTs.ts';
 import { Tensor } from '../../../src/tensor/tensor.ts';
 import { randomInputs, randomModel, randomStateDict, tinyArch } from '../../support/randomModel.ts';
@@ -128,6 +129,44 @@ describe('DecisionTransformer forward', () => {
       timesteps: (inputs.timesteps as Int32Array).slice(6),
     }).actionPreds!;
     expectClose(all.data.subarray(2 * 9), one.data, 1e-6, { metric: 'abs' });
+  });
+
+  it('variant tokens of one window equal toTokens of the repeated window, bit for bit', () => {
+    const arch = tinyArch();
+    const model = randomModel(arch);
+    for (const actions of ['some', 'none'] as const) {
+      const T = actions === 'none' ? 1 : 3;
+      const base = randomInputs(arch, 1, T);
+      const window = actions === 'none' ? { ...base, actions: null } : base;
+      const n = 4;
+      const rtgs = Float32Array.from({ length: n * T }, (_, i) => i / 7 - 0.5);
+      const timesteps = Int32Array.from({ length: n * T }, (_, i) => (i * 5) % 7);
+      const repeated = {
+        ...repeatWindow(window, n),
+        rtgs,
+        timesteps,
+      };
+      expectClose(model.variantTokens(window, rtgs, timesteps).data, model.toTokens(repeated).data, 0, {
+        metric: 'abs',
+      });
+    }
+    const window = randomInputs(arch, 1, 3);
+    expect(() => model.variantTokens(window, new Float32Array(5), new Int32Array(5))).toThrow(/\[n, 3\]/);
+    expect(() => model.variantTokens(window, new Float32Array(3), Int32Array.of(0, 1, 99))).toThrow(
+      /timestep 99/,
+    );
+    expect(() =>
+      model.variantTokens(randomInputs(arch, 2, 3), new Float32Array(3), new Int32Array(3)),
+    ).toThrow(/one window/);
+  });
+
+  it('a hook running another forward mid-layer leaves the outer run unchanged (scratch buffers)', () => {
+    const model = randomModel(tinyArch({ gatedMlp: true }));
+    const inputs = randomInputs(model.arch, 2, 3);
+    const plain = model.run(inputs).transformerOut;
+    const nested = (name: string) => ({ name, fn: () => void model.run(randomInputs(model.arch, 3, 3, 11)) });
+    const hooks = ['blocks.0.attn.hook_q', 'blocks.0.attn.hook_v', 'blocks.1.mlp.hook_pre'].map(nested);
+    expectClose(model.run(inputs, { hooks }).transformerOut.data, plain.data, 0, { metric: 'abs' });
   });
 
   it('the fused gated-MLP path equals the hooked one', () => {

@@ -72,6 +72,37 @@ describe('OrtFusedCore (the hook-free core as one ONNX graph)', () => {
     );
   });
 
+  it('serves cached runs of the hook points it outputs, equal to the TS core; others go to the TS core', () => {
+    const covered = (n: string) =>
+      /^(hook_embed|hook_pos_embed|ln_final\.hook_scale|blocks\.\d+\.(hook_resid_pre|hook_resid_mid|hook_resid_post|hook_attn_out|hook_mlp_out|attn\.hook_z|mlp\.hook_post))$/.test(
+        n,
+      );
+    for (const overrides of [
+      { gatedMlp: true },
+      { normalization: 'LNPre' as const, activationFn: 'silu' as const },
+      { normalization: null },
+    ]) {
+      const arch = tinyArch({ ...overrides, nCtx: 11 });
+      const fused = randomModel(arch, { seed: 6, variant: 'raw', fusedCore: ort });
+      const plain = randomModel(arch, { seed: 6, variant: 'raw' });
+      const inputs = randomInputs(arch, 3, 4);
+      const a = fused.run(inputs, { cache: covered, heads: ['action'] });
+      const b = plain.run(inputs, { cache: covered, heads: ['action'] });
+      expect(a.cache!.names.sort()).toEqual(b.cache!.names.sort());
+      for (const name of b.cache!.names) {
+        expect(a.cache!.get(name).shape, name).toEqual(b.cache!.get(name).shape);
+        expectClose(a.cache!.get(name).data, b.cache!.get(name).data, 1e-5, { metric: 'abs' });
+      }
+      expectClose(a.actionPreds!.data, b.actionPreds!.data, 1e-5, { metric: 'abs' });
+    }
+    const arch = tinyArch({ gatedMlp: true });
+    expect(
+      ort.runCached(arch, randomModel(arch).weights, new Tensor(new Float32Array(8 * 8), [1, 8, 8]), [
+        'blocks.0.attn.hook_q',
+      ]),
+    ).toBeNull();
+  });
+
   it('reads the weights on every call (training updates them in place)', () => {
     const arch = tinyArch();
     const model = randomModel(arch, { seed: 4, fusedCore: counted() });

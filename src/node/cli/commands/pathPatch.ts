@@ -37,7 +37,7 @@ export function registerPathPatch(program: Command): void {
   addPairOptions(command)
     .option(
       '--senders <list>',
-      'sender set (blocks, heads, heads@each, mlps, embeds, L1H2, L1H2@25, mlp0, embed:R, ...)',
+      'sender set (blocks, heads, heads@each, mlps, embeds, time, L1H2, L1H2@25, mlp0, embed:R, ...)',
     )
     .option(
       '--receivers <list>',
