@@ -58,7 +58,6 @@ describe('probes on planted features', () => {
   const split = episodeSplit(episode, 0.25, 1);
   const { scores, directions } = fitProbes(gemm, table, [planted, coordinate, unrelated], split, {
     k: 3,
-    epochs: 30,
   });
   const score = (name: string) => scores.find((s) => s.label === name)!;
 

@@ -50,7 +50,7 @@ interface ProbeCliOptions {
   position: string;
   k: string;
   testFraction: string;
-  epochs: string;
+  shrinkage: string;
   maxWindows?: string;
   seed: string;
   metrics: string;
@@ -86,7 +86,7 @@ export function registerProbe(program: Command): void {
     .option('--position <kind>', 'token read in each window: S (last state) | R | A', 'S')
     .option('--k <n>', 'features of the sparse probe and random directions of the control', '8')
     .option('--test-fraction <p>', 'share of episodes held out', '0.2')
-    .option('--epochs <n>', 'training epochs of each probe', '10')
+    .option('--shrinkage <a>', 'covariance shrinkage of the LDA probes, in [0, 1]', '0.01')
     .option('--max-windows <n>', 'keep at most this many windows (seeded random subset)')
     .option('--seed <n>', 'seed of the split, controls and subset', '0')
     .option('--metrics <names>', `figure lines: ${PROBE_METRICS.join(', ')}`, 'accuracy,shuffled')
@@ -117,7 +117,7 @@ export function registerProbe(program: Command): void {
       const options = {
         k: parseCount(o.k, '--k'),
         testFraction: parseFraction(o.testFraction, '--test-fraction'),
-        epochs: parseCount(o.epochs, '--epochs'),
+        shrinkage: parseFraction(o.shrinkage, '--shrinkage'),
         seed: parseCount(o.seed, '--seed'),
       };
       const labels = o.labels.split(',').map((s) => s.trim());
