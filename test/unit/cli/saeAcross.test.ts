@@ -127,6 +127,39 @@ describe('dtlens sae and across-training', () => {
     expect(other.status).toBe(1);
     expect(other.stderr.trim().split('\n')).toHaveLength(1);
     expect(other.stderr).toContain('the SAE was trained on a model');
+    // One latent clamped in closed loop with its random-latent control; a clamp of 0 beside it.
+    const steerOut = join(dir, 'steer.json');
+    const steer = (extra: string[]) =>
+      runCli([
+        'sae',
+        'steer',
+        '--model',
+        model,
+        '--sae',
+        sae,
+        '--episodes',
+        '2',
+        '--output',
+        steerOut,
+        '--backend',
+        'ts',
+        ...extra,
+      ]);
+    const s = steer(['--latent', '3', '--op', 'clamp', '--values', '0,9']);
+    expect(s.stderr).toBe('');
+    const steered = JSON.parse(readFileSync(steerOut, 'utf8'));
+    expect(steered.conditions.map((c: { label: string }) => c.label)).toEqual([
+      'none',
+      'clamp 3=0',
+      expect.stringMatching(/^control clamp \d+=0$/),
+      'clamp 3=9',
+      expect.stringMatching(/^control clamp \d+=9$/),
+    ]);
+    expect(steered.verdicts).toHaveLength(2);
+    expect(s.stdout).toMatch(/clamp 3=9 .*: behaviour (follows|does not follow)/);
+    const bad = steer(['--latent', '64']);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr.trim()).toBe("dtlens: feature 64 is outside the SAE's 0..63");
   }, 300_000);
 
   it('probes a series against the training step; refuses mixed architectures', () => {

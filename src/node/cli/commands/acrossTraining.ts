@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { type PositionKind, POSITION_KINDS, selectHooks } from '../../../analysis/features/activations.ts';
 import { type SeriesModel, probesAcrossTraining } from '../../../analysis/features/acrossTraining.ts';
-import { buildProbeSet, checkDatasetFits, DEFAULT_LABELS } from '../../../analysis/features/probeSet.ts';
+import { buildProbeSet, DEFAULT_LABELS } from '../../../analysis/features/probeSet.ts';
 import { acrossTrainingFigure } from '../../../analysis/figures/featureFigures.ts';
 import { createModel } from '../../../model/load.ts';
 import { readDataset } from '../../../train/dataset.ts';
@@ -48,16 +48,19 @@ export function registerAcrossTraining(program: Command): void {
       const position = parseChoice<PositionKind>(o.position, POSITION_KINDS, '--position');
       const backend = backendFromOption(o.backend);
       const dataset = readDataset(readFileChecked(o.dataset, 'dataset'));
+      let envId = '';
       const series: SeriesModel[] = o.series.map((name, i) => {
         const ckpt = readModelFile(name);
+        envId ||= ckpt.env.envId;
         const model = createModel(ckpt, backend);
-        checkDatasetFits({ arch: model.arch, envId: ckpt.env.envId }, dataset);
         const updates = ckpt.offline?.updates;
         return { name, step: typeof updates === 'number' ? updates : i, model };
       });
       const first = series[0].model;
+      // One architecture (checked by probesAcrossTraining): the first model's fit is every model's.
       const set = buildProbeSet(dataset, {
         maxLen: first.maxLen,
+        fits: { model: first, envId },
         labels: o.labels.split(',').map((s) => s.trim()),
         maxWindows: o.maxWindows === undefined ? undefined : parseCount(o.maxWindows, '--max-windows'),
         seed: parseCount(o.seed, '--seed'),
