@@ -43,7 +43,7 @@ describe('dtlens sae and across-training', () => {
       '--series-every',
       '10',
       '--n-layers',
-      '1',
+      '2',
       '--d-model',
       '32',
       '--n-heads',
@@ -180,6 +180,47 @@ describe('dtlens sae and across-training', () => {
     ]);
     expect(r.stderr).toBe('');
     expect(JSON.parse(readFileSync(out, 'utf8')).steps).toEqual([10, 20]);
+    const comp = runCli([
+      'across-training',
+      '--analysis',
+      'composition',
+      '--series',
+      ...series,
+      '--output',
+      out,
+    ]);
+    expect(comp.stderr).toBe('');
+    const c = JSON.parse(readFileSync(out, 'utf8'));
+    expect(c.steps).toEqual([10, 20]);
+    expect(c.pairs[0]).toMatch(/^L0H0→L1H0 Q$/);
+    expect(c.scores[0]).toHaveLength(2);
+    const types = runCli([
+      'across-training',
+      '--analysis',
+      'head-types',
+      '--series',
+      ...series,
+      '--dataset',
+      mem,
+      '--max-windows',
+      '40',
+      '--output',
+      out,
+      '--backend',
+      'ts',
+    ]);
+    expect(types.stderr).toBe('');
+    expect(JSON.parse(readFileSync(out, 'utf8')).types).toHaveLength(2);
+    const noData = runCli([
+      'across-training',
+      '--analysis',
+      'head-types',
+      '--series',
+      ...series,
+      '--output',
+      out,
+    ]);
+    expect(noData.stderr.trim()).toBe('dtlens: --analysis head-types needs --dataset');
     const mixed = runCli([
       'across-training',
       '--series',
