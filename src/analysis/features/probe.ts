@@ -61,7 +61,7 @@ export interface ProbeScore {
   label: string;
   nTrain: number;
   nTest: number;
-  /** Held-out accuracy of the logistic probe on all features. */
+  /** Held-out accuracy of the (LDA) probe on all features. */
   accuracy: number;
   trainAccuracy: number;
   sparse: { k: number; features: number[]; accuracy: number };
