@@ -5,7 +5,7 @@
  *   controls, sparse probe, random-direction control for 11 labels) timed separately, GEMM on ORT; wall
  *   seconds and this process's CPU seconds (the machine is shared: CPU time is the steadier figure);
  * - closed-loop steering along a probe direction: 7 conditions (none, steer / random / flipped at two
- *   coefficients) × 100 seeds;
+ *   coefficients) × 100 seeds, at most 100 steps per episode (a stalled agent would play to the env cap);
  * - sparse autoencoder training on 100,000 activations of width 128 with 1,024 latents (<= 60 s).
  */
 import { readFileSync } from 'node:fs';
@@ -68,7 +68,13 @@ export default async function run(): Promise<void> {
   const probe = fit.value[resid].directions.find((d) => d.label === 'instruction')!;
   const experiment = steeringExperiment(model, probeSteeringVector(model, probe, 'key', 'S'), [2, 4]);
   const loop = await timed(() =>
-    featureRollouts(model, experiment, { env: ckpt.env, episodes: 100, seed: 0, targetRtg: 0.9 }),
+    featureRollouts(model, experiment, {
+      env: ckpt.env,
+      episodes: 100,
+      seed: 0,
+      targetRtg: 0.9,
+      maxEpisodeSteps: 100,
+    }),
   );
   printTable(
     ['closed-loop probe steering', 'conditions', 'seeds', 'wall s', 'CPU s'],
