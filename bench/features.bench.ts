@@ -1,8 +1,11 @@
 /**
  * Features layer speed on the default MemoryS7 model (budgets of issue 16):
  * - probe sweep over every vector hook point of 10,000 windows (<= 10 s): activation collection
- *   (one cached forward pass per chunk) and the probe fits (probe + shuffled control + sparse probes +
- *   random-direction control for 11 labels) timed separately, GEMM on ORT;
+ *   (one cached last-position forward pass per chunk) and the closed-form LDA fits (probe, 5 shuffled-label
+ *   controls, sparse probe, random-direction control for 11 labels) timed separately, GEMM on ORT; wall
+ *   seconds and this process's CPU seconds (the machine is shared: CPU time is the steadier figure);
+ * - closed-loop steering along a probe direction: 7 conditions (none, steer / random / flipped at two
+ *   coefficients) × 100 seeds, at most 100 steps per episode (a stalled agent would play to the env cap);
  * - sparse autoencoder training on 100,000 activations of width 128 with 1,024 latents (<= 60 s).
  */
 import { readFileSync } from 'node:fs';
@@ -10,6 +13,11 @@ import { resolve } from 'node:path';
 import { collectActivations, vectorHooks } from '../src/analysis/features/activations.ts';
 import { episodeSplit, fitProbes } from '../src/analysis/features/probe.ts';
 import { buildProbeSet } from '../src/analysis/features/probeSet.ts';
+import {
+  featureRollouts,
+  probeSteeringVector,
+  steeringExperiment,
+} from '../src/analysis/features/featureRollouts.ts';
 import { loadCheckpoint } from '../src/io/checkpoint.ts';
 import { createModel } from '../src/model/load.ts';
 import { nodeGemm } from '../src/node/gemm.ts';
@@ -34,36 +42,54 @@ export default async function run(): Promise<void> {
   });
   const set = buildProbeSet(dataset, { maxLen: model.maxLen, maxWindows: 10_000 });
   const hooks = vectorHooks(model);
-  let t = performance.now();
-  const tables = await collectActivations(model, set, hooks, 'S');
-  const collectS = (performance.now() - t) / 1000;
+  const collect = await timed(() => collectActivations(model, set, hooks, 'S'));
+  const tables = collect.value;
   const split = episodeSplit(set.episode, 0.2, 0);
-  t = performance.now();
-  for (const table of tables) fitProbes(model.gemm, table, set.labels, split);
-  const fitS = (performance.now() - t) / 1000;
+  const fit = await timed(async () => tables.map((table) => fitProbes(model.gemm, table, set.labels, split)));
+  const row = (name: string, labels: string, wall: number, cpu: number, budget: string) => [
+    name,
+    String(set.n),
+    String(hooks.length),
+    labels,
+    wall.toFixed(2),
+    cpu.toFixed(2),
+    budget,
+  ];
+  const L = String(set.labels.length);
   printTable(
-    ['probe sweep (MemoryS7, token S)', 'windows', 'hook points', 'labels', 'seconds', 'budget'],
+    ['probe sweep (MemoryS7, token S)', 'windows', 'hook points', 'labels', 'wall s', 'CPU s', 'budget'],
     [
-      ['collect activations', String(set.n), String(hooks.length), '-', collectS.toFixed(2), '-'],
-      [
-        'fit probes + controls',
-        String(set.n),
-        String(hooks.length),
-        String(set.labels.length),
-        fitS.toFixed(2),
-        '-',
-      ],
-      [
-        'total',
-        String(set.n),
-        String(hooks.length),
-        String(set.labels.length),
-        (collectS + fitS).toFixed(2),
-        '10',
-      ],
+      row('collect activations', '-', collect.wall, collect.cpu, '-'),
+      row('fit probes + controls', L, fit.wall, fit.cpu, '-'),
+      row('total', L, collect.wall + fit.wall, collect.cpu + fit.cpu, '10'),
     ],
   );
+  const resid = hooks.indexOf('blocks.1.hook_resid_mid');
+  const probe = fit.value[resid].directions.find((d) => d.label === 'instruction')!;
+  const experiment = steeringExperiment(model, probeSteeringVector(model, probe, 'key', 'S'), [2, 4]);
+  const loop = await timed(() =>
+    featureRollouts(model, experiment, {
+      env: ckpt.env,
+      episodes: 100,
+      seed: 0,
+      targetRtg: 0.9,
+      maxEpisodeSteps: 100,
+    }),
+  );
+  printTable(
+    ['closed-loop probe steering', 'conditions', 'seeds', 'wall s', 'CPU s'],
+    [['instruction=key at blocks.1.hook_resid_mid', '7', '100', loop.wall.toFixed(2), loop.cpu.toFixed(2)]],
+  );
   await saeBench(model.gemm, tables[hooks.indexOf('blocks.0.hook_resid_post')].data);
+}
+
+/** Wall and process CPU seconds of a job. */
+async function timed<T>(job: () => Promise<T>): Promise<{ value: T; wall: number; cpu: number }> {
+  const c = process.cpuUsage();
+  const t = performance.now();
+  const value = await job();
+  const u = process.cpuUsage(c);
+  return { value, wall: (performance.now() - t) / 1000, cpu: (u.user + u.system) / 1e6 };
 }
 
 /**

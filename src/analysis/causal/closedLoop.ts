@@ -13,6 +13,7 @@ import { check } from '../../errors.ts';
 import { MemoryEnv } from '../../env/envs/memory.ts';
 import type { EnvConfig } from '../../config/config.ts';
 import type { DecisionTransformer } from '../../model/decisionTransformer.ts';
+import type { Hook } from '../../model/hooks.ts';
 import { type EpisodeOutcome, playEpisodes } from '../../train/rollout.ts';
 import { type JobControl, forEachChunk } from '../jobs.ts';
 import { type SourceCaches, interventionHooks } from './apply.ts';
@@ -23,6 +24,11 @@ export interface ClosedLoopCondition {
   label: string;
   /** Applied to every step's forward of this condition's episodes (empty = no intervention). */
   row: InterventionRow;
+  /**
+   * Further hooks of every step's forward that act only on the given batch rows (this condition's
+   * episodes in the batch), e.g. an input-dependent feature edit no intervention row expresses.
+   */
+  hooks?: (rows: readonly number[]) => readonly Hook[];
 }
 
 export interface ClosedLoopOptions extends JobControl {
@@ -132,17 +138,25 @@ export async function closedLoopRollouts(
       seeds: chunk.flatMap(() => seeds),
       targetRtg: o.targetRtg,
       maxEpisodeSteps: o.maxEpisodeSteps,
-      // Only the last token's action is read; a mean over the window needs every position.
-      lastPositionOnly: !chunk.some((c) =>
-        c.row.some((iv) => iv.op.kind === 'mean' && iv.op.over === 'window'),
+      // Only the last token's action is read; a mean over the window and row hooks need every position.
+      lastPositionOnly: !chunk.some(
+        (c) => c.hooks || c.row.some((iv) => iv.op.kind === 'mean' && iv.op.over === 'window'),
       ),
-      hooks: (episodes) =>
-        interventionHooks(
-          episodes.map((e) => chunk[Math.floor(e / o.episodes)].row),
-          model.arch,
-          P,
-          o.sources,
-        ),
+      hooks: (episodes) => {
+        const of = episodes.map((e) => Math.floor(e / o.episodes));
+        return [
+          ...interventionHooks(
+            of.map((k) => chunk[k].row),
+            model.arch,
+            P,
+            o.sources,
+          ),
+          ...chunk.flatMap((c, k) => {
+            const rows = of.flatMap((kk, b) => (kk === k ? [b] : []));
+            return c.hooks && rows.length > 0 ? c.hooks(rows) : [];
+          }),
+        ];
+      },
     });
     chunk.forEach((c, k) =>
       results.push(summarise(c.label, played.slice(k * o.episodes, (k + 1) * o.episodes))),

@@ -70,7 +70,11 @@ export function positionOf(kind: PositionKind, P: number): number {
   return p;
 }
 
-/** Runs the windows in chunks with a cache of `hooks` and keeps each hook's vector at `kind`. */
+/**
+ * Runs the windows in chunks with a cache of `hooks` and keeps each hook's vector at `kind`. The last
+ * S token is the window's last token, so for `S` the last block runs at that token only
+ * (`RunOptions.lastPositionOnly`; its hook points then hold that one position).
+ */
 export async function collectActivations(
   model: DecisionTransformer,
   windows: WindowSource,
@@ -83,15 +87,24 @@ export async function collectActivations(
   const tables: ActivationTable[] = [];
   const wanted = new Set(hooks);
   await forEachChunk(windows.n, control, (start, end) => {
-    const { cache } = model.run(windows.inputs(start, end), { cache: (name) => wanted.has(name) });
+    const inputs = windows.inputs(start, end);
+    const tokens = model.toTokens(inputs);
+    const P = tokens.shape[1];
+    const p = positionOf(kind, P);
+    const { cache } = model.runFromTokens(tokens, {
+      cache: (name) => wanted.has(name),
+      noActions: inputs.actions === null,
+      lastPositionOnly: p === P - 1,
+    });
     hooks.forEach((hook, i) => {
       const act = cache!.get(hook);
-      const [B, P] = act.shape;
-      const width = act.size / (B * P);
+      const [B, kept] = act.shape;
+      const width = act.size / (B * kept);
       if (!tables[i]) tables[i] = { hook, width, data: new Float32Array(windows.n * width) };
-      const p = positionOf(kind, P);
+      // A hook holding only the last positions: index from its end.
+      const at = p - (P - kept);
       for (let b = 0; b < B; b++) {
-        const src = (b * P + p) * width;
+        const src = (b * kept + at) * width;
         tables[i].data.set(act.data.subarray(src, src + width), (start + b) * width);
       }
     });

@@ -1,11 +1,12 @@
 /**
- * Linear probes: for each hook point (read at one token kind) and each label, a multinomial logistic
- * probe on standardised activations, scored on held-out episodes, with three controls:
- * - a sparse probe on the k features with the largest ANOVA F statistic (train rows only);
+ * Linear probes: for each hook point (read at one token kind) and each label, a multinomial linear
+ * probe (shrinkage LDA, softmax posterior; `lda.ts`) on standardised activations, scored on held-out
+ * episodes, with three controls:
+ * - a sparse probe on the k features with the largest between/within-class variance (train rows only);
  * - the same probe trained on shuffled labels (its held-out accuracy must sit at chance);
  * - a probe on k random directions (what any k-dimensional projection gives).
  * Chance is the majority-class share of the held-out rows with a 95% interval. All fits of one hook
- * share GEMMs (`softmaxRegression.ts`).
+ * come from one Gram matrix and per-class sums of its training rows; one GEMM reads them all out.
  */
 import { check } from '../../errors.ts';
 import type { DecisionTransformer } from '../../model/decisionTransformer.ts';
@@ -16,25 +17,32 @@ import { type JobControl, forEachChunk } from '../jobs.ts';
 import { type ActivationTable, type PositionKind, collectActivations } from './activations.ts';
 import type { ProbeLabel, ProbeSet } from './probeSet.ts';
 import {
-  type FitOptions,
-  type LabelBlock,
-  type SoftmaxModel,
-  fitSoftmax,
-  predictSoftmax,
-} from './softmaxRegression.ts';
+  type LinearClassifier,
+  classStats,
+  classSums,
+  gather,
+  gram,
+  labelledGram,
+  ldaClassifier,
+  topFeatures,
+} from './lda.ts';
 
-export interface ProbeOptions extends FitOptions {
+export interface ProbeOptions {
   /** Share of episodes held out (default 0.2). */
   testFraction?: number;
   /** Features of the sparse probe and random directions of the control (default 8). */
   k?: number;
   /** Seed of the split, the shuffled labels and the random directions (default 0). */
   seed?: number;
+  /** Label shuffles of the shuffled-label control, whose accuracies are averaged (default 5). */
+  shuffles?: number;
+  /** Covariance shrinkage towards a multiple of the identity, in [0, 1] (default 0.01). */
+  shrinkage?: number;
 }
 
 /** Train/test rows split by episode. */
 export interface Split {
-  /** Train rows in a seeded random order (the minibatch order of every fit). */
+  /** Train rows in a seeded random order. */
   train: Int32Array;
   test: Int32Array;
   /** [N] episode of every row */
@@ -53,11 +61,11 @@ export interface ProbeScore {
   label: string;
   nTrain: number;
   nTest: number;
-  /** Held-out accuracy of the logistic probe on all features. */
+  /** Held-out accuracy of the (LDA) probe on all features. */
   accuracy: number;
   trainAccuracy: number;
   sparse: { k: number; features: number[]; accuracy: number };
-  /** Held-out accuracy (true labels) of the probe trained on shuffled labels. */
+  /** Held-out accuracy (true labels) of the probe trained on shuffled labels (mean over the shuffles). */
   shuffled: number;
   /** Held-out accuracy of the probe on k random directions. */
   randomDirections: number;
@@ -160,15 +168,15 @@ function standardise(X: Float32Array, d: number, train: Int32Array) {
   return { Z, mean, std };
 }
 
-/** Share of `rows` (with a label) whose prediction matches. */
+/** Share of `rows` (with a label) whose prediction (`pred` [N], one per row) matches. */
 function accuracyOf(pred: Int32Array, y: Int32Array, rows: Int32Array): number {
   let hit = 0;
   let n = 0;
-  rows.forEach((r, i) => {
-    if (y[r] < 0) return;
+  for (const r of rows) {
+    if (y[r] < 0) continue;
     n++;
-    if (pred[i] === y[r]) hit++;
-  });
+    if (pred[r] === y[r]) hit++;
+  }
   return n ? hit / n : NaN;
 }
 
@@ -204,53 +212,7 @@ export function chanceOf(label: ProbeLabel, split: Split): Chance {
   };
 }
 
-/** ANOVA F statistic of each feature of Z [N, d] for one label on the train rows; top k indices. */
-export function topFeatures(
-  Z: Float32Array,
-  d: number,
-  label: ProbeLabel,
-  train: Int32Array,
-  k: number,
-): number[] {
-  const C = label.classes.length;
-  const sum = new Float64Array(C * d);
-  const count = new Float64Array(C);
-  const total = new Float64Array(d);
-  const sq = new Float64Array(d);
-  let n = 0;
-  for (const r of train) {
-    const c = label.values[r];
-    if (c < 0) continue;
-    n++;
-    count[c]++;
-    for (let j = 0; j < d; j++) {
-      const v = Z[r * d + j];
-      sum[c * d + j] += v;
-      total[j] += v;
-      sq[j] += v * v;
-    }
-  }
-  const f = Array.from({ length: d }, (_, j) => {
-    const grand = total[j] / Math.max(1, n);
-    let between = 0;
-    for (let c = 0; c < C; c++) if (count[c]) between += (sum[c * d + j] / count[c] - grand) ** 2 * count[c];
-    const within = sq[j] - n * grand * grand - between;
-    return within > 1e-12 ? between / within : between > 0 ? Infinity : 0;
-  });
-  return Array.from(f.keys())
-    .sort((a, b) => f[b] - f[a] || a - b)
-    .slice(0, Math.min(k, d));
-}
-
-/** Columns `cols` of Z [N, d] as [N, cols.length]. */
-function selectColumns(Z: Float32Array, d: number, cols: readonly number[]): Float32Array {
-  const N = Z.length / d;
-  const out = new Float32Array(N * cols.length);
-  for (let i = 0; i < N; i++) cols.forEach((c, j) => (out[i * cols.length + j] = Z[i * d + c]));
-  return out;
-}
-
-/** Fits the probes and controls of one hook point for every label. */
+/** Fits the probes and controls of one hook point for every label (closed-form LDA, `lda.ts`). */
 export function fitProbes(
   gemm: Gemm,
   table: ActivationTable,
@@ -262,102 +224,153 @@ export function fitProbes(
   const k = options.k ?? 8;
   check(Number.isInteger(k) && k >= 1, 'BAD_INPUT', `k must be a positive integer, got ${k}`);
   const seed = options.seed ?? 0;
+  const shrinkage = options.shrinkage ?? 0.01;
+  const shuffles = options.shuffles ?? 5;
+  check(
+    Number.isInteger(shuffles) && shuffles >= 1,
+    'BAD_INPUT',
+    `shuffles must be a positive integer, got ${shuffles}`,
+  );
   const { Z, mean, std } = standardise(X, d, split.train);
-  const blocks: LabelBlock[] = labels.map((l) => ({ classes: l.classes.length, y: l.values }));
-  // The probe and its shuffled-label control share the features, so they are fitted as one model.
-  const shuffled = blocks.map((b, i) => ({ ...b, y: shuffledLabels(b.y, split.train, seed + 1 + i) }));
-  const probe = fitSoftmax(gemm, Z, d, split.train, [...blocks, ...shuffled], options);
-  const testPred = predictSoftmax(gemm, probe, Z, split.test);
-  const trainPred = predictSoftmax(gemm, probe, Z, split.train);
-  const shuffledPred = testPred.slice(labels.length);
-
-  // The sparse probes (k best features per label) and the random-direction controls (k Gaussian
-  // projections shared by every label) read disjoint column groups of one matrix, fitted as one masked model.
-  const features = labels.map((label) => topFeatures(Z, d, label, split.train, k));
+  const G = gram(gemm, Z, d, split.train);
   const normal = normalSampler(npRandom(seed + 7919));
   const R = Float32Array.from({ length: d * k }, normal);
-  const Zr = gemm.matmul(Z, R, Z.length / d, d, k);
-  const groups = [...features.map((f) => selectColumns(Z, d, f)), Zr];
-  const widths = [...features.map((f) => f.length), k];
-  const D = widths.reduce((a, w) => a + w, 0);
-  const N = Z.length / d;
-  const small = new Float32Array(N * D);
-  let col = 0;
-  groups.forEach((g, gi) => {
-    const w = widths[gi];
-    for (let i = 0; i < N; i++) small.set(g.subarray(i * w, (i + 1) * w), i * D + col);
-    col += w;
-  });
-  const smallBlocks = [...blocks, ...blocks];
-  const C = smallBlocks.reduce((a, b) => a + b.classes, 0);
-  const mask = new Uint8Array(D * C);
-  const starts = widths.map((_, gi) => widths.slice(0, gi).reduce((a, w) => a + w, 0));
-  let c0 = 0;
-  smallBlocks.forEach((b, bi) => {
-    const gi = bi < labels.length ? bi : labels.length;
-    for (let j = starts[gi]; j < starts[gi] + widths[gi]; j++)
-      mask.fill(1, j * C + c0, j * C + c0 + b.classes);
-    c0 += b.classes;
-  });
-  const smallPred = predictSoftmax(
+  // Per label: the probe, the sparse probe, the random-direction control and the shuffled-label
+  // controls, all as weights on Z, read out by one GEMM over every row.
+  const per = 3 + shuffles;
+  const variants = labels.map((label, i) => [
+    label.values,
+    ...Array.from({ length: shuffles }, (_, s) =>
+      shuffledLabels(label.values, split.train, seed + 1 + i * shuffles + s),
+    ),
+  ]);
+  const sums = classSums(
     gemm,
-    fitSoftmax(gemm, small, D, split.train, smallBlocks, { ...options, mask }),
-    small,
-    split.test,
+    Z,
+    d,
+    split.train,
+    labels.flatMap((label, i) => variants[i].map((y) => ({ y, classes: label.classes.length }))),
   );
-  const sparsePreds = smallPred.slice(0, labels.length);
-  const randomPred = smallPred.slice(labels.length);
-
+  const fits = labels.map((label, i) => {
+    // Shuffles keep the unlabelled rows, so every variant of a label shares its Gram matrix.
+    const Gl = labelledGram(gemm, Z, d, split.train, label.values, G);
+    const [stats, ...shuffled] = variants[i].map((_, v) => classStats(d, Gl, sums[i * (1 + shuffles) + v]));
+    const features = topFeatures(stats, k);
+    return {
+      features,
+      classifiers: [
+        ldaClassifier(stats, shrinkage),
+        ldaClassifier(stats, shrinkage, { features }),
+        ldaClassifier(stats, shrinkage, { projection: R, k }),
+        ...shuffled.map((st) => ldaClassifier(st, shrinkage)),
+      ],
+    };
+  });
+  // Held-out predictions of every classifier; training predictions of the probe alone.
+  const predicted = predictRows(
+    gemm,
+    Z,
+    d,
+    split.test,
+    fits.flatMap((f) => f.classifiers),
+  );
+  const trainPredicted = predictRows(
+    gemm,
+    Z,
+    d,
+    split.train,
+    fits.map((f) => f.classifiers[0]),
+  );
+  const N = Z.length / d;
   let norm = 0;
-  for (let i = 0; i < X.length / d; i++) {
+  for (let i = 0; i < N; i++) {
     let s = 0;
     for (let j = 0; j < d; j++) s += X[i * d + j] ** 2;
     norm += Math.sqrt(s);
   }
-  const meanNorm = norm / (X.length / d);
+  const meanNorm = norm / N;
 
   const scores = labels.map((label, i): ProbeScore => {
     const labelled = (rows: Int32Array) => rows.filter((r) => label.values[r] >= 0).length;
+    const [probe, sparse, random, ...shuffled] = predicted.slice(per * i, per * (i + 1));
     return {
       hook: table.hook,
       label: label.name,
       nTrain: labelled(split.train),
       nTest: labelled(split.test),
-      accuracy: accuracyOf(testPred[i], label.values, split.test),
-      trainAccuracy: accuracyOf(trainPred[i], label.values, split.train),
+      accuracy: accuracyOf(probe, label.values, split.test),
+      trainAccuracy: accuracyOf(trainPredicted[i], label.values, split.train),
       sparse: {
-        k: features[i].length,
-        features: features[i],
-        accuracy: accuracyOf(sparsePreds[i], label.values, split.test),
+        k: fits[i].features.length,
+        features: fits[i].features,
+        accuracy: accuracyOf(sparse, label.values, split.test),
       },
-      shuffled: accuracyOf(shuffledPred[i], label.values, split.test),
-      randomDirections: accuracyOf(randomPred[i], label.values, split.test),
+      shuffled: shuffled.reduce((a, p) => a + accuracyOf(p, label.values, split.test), 0) / shuffles,
+      randomDirections: accuracyOf(random, label.values, split.test),
       chance: chanceOf(label, split),
     };
   });
-  const directions = labels.map((label, i) => rawDirection(table.hook, label, probe, i, mean, std, meanNorm));
+  const directions = labels.map((label, i) =>
+    rawDirection(table.hook, label, fits[i].classifiers[0], mean, std, meanNorm),
+  );
   return { scores, directions };
 }
 
-/** Block i of a probe on standardised features as weights on raw activations. */
+/**
+ * Predicted class of `rows` of Z [N, d] under each classifier (one GEMM for all): `[classifier][N]`
+ * (rows outside `rows`: -1).
+ */
+function predictRows(
+  gemm: Gemm,
+  Z: Float32Array,
+  d: number,
+  rows: Int32Array,
+  classifiers: LinearClassifier[],
+): Int32Array[] {
+  const N = Z.length / d;
+  const n = rows.length;
+  const widths = classifiers.map((c) => c.b.length);
+  const total = widths.reduce((a, w) => a + w, 0);
+  const W = new Float32Array(d * total);
+  let col = 0;
+  classifiers.forEach((c, i) => {
+    const C = widths[i];
+    for (let j = 0; j < d; j++) for (let a = 0; a < C; a++) W[j * total + col + a] = c.W[j * C + a];
+    col += C;
+  });
+  const z = gemm.matmul(gather(Z, d, rows), W, n, d, total);
+  col = 0;
+  return classifiers.map((c, i) => {
+    const lo = col;
+    col += widths[i];
+    const pred = new Int32Array(N).fill(-1);
+    rows.forEach((r, k) => {
+      const o = k * total + lo;
+      let best = 0;
+      for (let a = 1; a < widths[i]; a++) if (z[o + a] + c.b[a] > z[o + best] + c.b[best]) best = a;
+      pred[r] = best;
+    });
+    return pred;
+  });
+}
+
+/** A probe on standardised features as weights on raw activations. */
 function rawDirection(
   hook: string,
   label: ProbeLabel,
-  m: SoftmaxModel,
-  i: number,
+  m: LinearClassifier,
   mean: Float64Array,
   std: Float64Array,
   meanNorm: number,
 ): ProbeDirection {
-  const lo = m.offsets[i];
-  const C = m.offsets[i + 1] - lo;
-  const total = m.offsets[m.offsets.length - 1];
-  const W = new Float32Array(m.d * C);
+  const C = m.b.length;
+  const d = mean.length;
+  const W = new Float32Array(d * C);
   const b = new Float32Array(C);
   for (let c = 0; c < C; c++) {
-    let bias = m.b[lo + c];
-    for (let j = 0; j < m.d; j++) {
-      const w = m.W[j * total + lo + c] / std[j];
+    let bias = m.b[c];
+    for (let j = 0; j < d; j++) {
+      const w = m.W[j * C + c] / std[j];
       W[j * C + c] = w;
       bias -= w * mean[j];
     }
@@ -366,15 +379,16 @@ function rawDirection(
   return { hook, label: label.name, classes: label.classes, W, b, meanNorm };
 }
 
-/** Labels of the train rows permuted among themselves (others unchanged). */
+/** Labels of the labelled train rows permuted among themselves (others unchanged). */
 function shuffledLabels(y: Int32Array, train: Int32Array, seed: number): Int32Array {
   const out = Int32Array.from(y);
-  const vals = Array.from(train, (r) => y[r]);
+  const rows = train.filter((r) => y[r] >= 0);
+  const vals = Array.from(rows, (r) => y[r]);
   const rng = npRandom(seed);
   for (let i = vals.length - 1; i > 0; i--) {
     const j = Math.floor(rng.random() * (i + 1));
     [vals[i], vals[j]] = [vals[j], vals[i]];
   }
-  train.forEach((r, i) => (out[r] = vals[i]));
+  rows.forEach((r, i) => (out[r] = vals[i]));
   return out;
 }

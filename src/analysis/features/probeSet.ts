@@ -5,12 +5,12 @@
  * (-1 where it is undefined, e.g. the action k steps ahead past the episode end).
  */
 import { DtlensError, check } from '../../errors.ts';
-import type { DTArchitecture } from '../../model/architecture.ts';
-import type { DTInputs } from '../../model/decisionTransformer.ts';
-import { Tensor } from '../../tensor/tensor.ts';
+import type { DTInputs, DecisionTransformer } from '../../model/decisionTransformer.ts';
+import { sliceWindows } from '../../model/inputs.ts';
 import type { Dataset } from '../../train/dataset.ts';
 import { episodeReturn } from '../../train/dataset.ts';
-import { type WindowArrays, returnsToGo, writeWindow } from '../../train/sampler.ts';
+import { returnsToGo } from '../../train/sampler.ts';
+import { type WindowDataset, checkDatasetFits, windowsFromEpisodes } from '../scans/windowDataset.ts';
 import { npRandom } from '../../env/index.ts';
 import { actionName } from '../dynamic/logitDirection.ts';
 import { type EpisodeFacts, TRACKED_OBJECTS, type TrackedObject, episodeFacts } from './envFacts.ts';
@@ -26,6 +26,8 @@ export interface ProbeLabel {
 export interface ProbeSet {
   /** Windows (one per kept episode step). */
   n: number;
+  /** The windows themselves, in episode and step order. */
+  windows: WindowDataset;
   /** [N] episode index of each window (held-out splits are by episode). */
   episode: Int32Array;
   /** [N] the window's last step within its episode. */
@@ -62,6 +64,8 @@ export interface ProbeSetOptions {
   /** Keep at most this many windows (a seeded random subset, in dataset order). */
   maxWindows?: number;
   seed?: number;
+  /** Check the windows against this model and its env id (a dataset of another model: BAD_DATASET). */
+  fits?: { model: Pick<DecisionTransformer, 'arch' | 'maxLen'>; envId: string };
 }
 
 const VIEW_CLASSES = ['not seen', 'remembered', 'in view'];
@@ -69,72 +73,29 @@ const DIRECTIONS = ['east', 'south', 'west', 'north'];
 const RTG_BUCKETS = ['<0.25', '0.25-0.5', '0.5-0.75', '>=0.75'];
 
 /**
- * Checks that a dataset was recorded in the model's environment (same env id, observation shape and
- * action count); a dataset of another model is a typed one-line error.
+ * Builds the windows (`windowsFromEpisodes`) and labels of a dtlens-collected dataset (episodes replayed
+ * for env facts). With `fits`, the windows are checked against the model first (`checkDatasetFits`).
  */
-export function checkDatasetFits(model: { arch: DTArchitecture; envId: string }, dataset: Dataset): void {
-  const shape = (s: readonly number[]) => `[${s.join(', ')}]`;
-  check(
-    dataset.env.envId === model.envId,
-    'BAD_DATASET',
-    `the dataset was recorded in ${dataset.env.envId}, the model plays ${model.envId}`,
-  );
-  check(
-    shape(dataset.obsShape) === shape(model.arch.obsShape) && dataset.nActions === model.arch.nActions,
-    'BAD_DATASET',
-    `the dataset's observations ${shape(dataset.obsShape)} and ${dataset.nActions} actions do not fit the model's ${shape(model.arch.obsShape)} and ${model.arch.nActions}`,
-  );
-}
-
-/** Builds the windows and labels of a dtlens-collected dataset (episodes replayed for env facts). */
 export function buildProbeSet(dataset: Dataset, options: ProbeSetOptions): ProbeSet {
   const { maxLen: T } = options;
   const names = options.labels ?? DEFAULT_LABELS;
   check(names.length > 0, 'BAD_INPUT', 'at least one label is needed');
-  const facts = episodeFacts(dataset);
-  const rtgs = dataset.episodes.map((e) => returnsToGo(e.rewards));
   const all: [number, number][] = [];
   dataset.episodes.forEach((e, i) => e.actions.forEach((_, t) => all.push([i, t])));
   check(all.length > 0, 'BAD_DATASET', 'the dataset has no steps');
-  const kept = subset(all, options.maxWindows, options.seed ?? 0);
-  const episode = Int32Array.from(kept, ([i]) => i);
-  const step = Int32Array.from(kept, ([, t]) => t);
-  const labels = names.map((name) => buildLabel(name, dataset, facts, rtgs, episode, step, T));
-  const [X, Y, C] = dataset.obsShape;
-  const cell = X * Y * C;
-  const pad = dataset.nActions;
+  const kept = new Set(subset(all, options.maxWindows, options.seed ?? 0).map(([i, t]) => `${i}/${t}`));
+  const windows = windowsFromEpisodes(dataset, T, (i, t) => kept.has(`${i}/${t}`));
+  if (options.fits) checkDatasetFits(options.fits.model, windows, options.fits.envId);
+  const facts = episodeFacts(dataset);
+  const rtgs = dataset.episodes.map((e) => returnsToGo(e.rewards));
+  const { episode, step } = windows;
   return {
-    n: kept.length,
+    n: episode.length,
+    windows,
     episode,
     step,
-    labels,
-    inputs(start, end) {
-      const B = end - start;
-      const w: WindowArrays = {
-        states: new Float32Array(B * T * cell),
-        actions: new Int32Array(B * (T - 1)).fill(pad),
-        rtgs: new Float32Array(B * T),
-        timesteps: new Int32Array(B * T),
-        targets: new Int32Array(B * T).fill(pad),
-        T,
-        cell,
-      };
-      for (let b = 0; b < B; b++) {
-        const e = dataset.episodes[episode[start + b]];
-        const r = rtgs[episode[start + b]];
-        writeWindow(w, b, step[start + b], {
-          observation: (t) => e.observations.subarray(t * cell, (t + 1) * cell),
-          action: (t) => e.actions[t],
-          rtg: (t) => r[t],
-        });
-      }
-      return {
-        states: new Tensor(w.states, [B, T, X, Y, C]),
-        actions: T > 1 ? w.actions : new Int32Array(0),
-        rtgs: w.rtgs,
-        timesteps: w.timesteps,
-      };
-    },
+    labels: names.map((name) => buildLabel(name, dataset, facts, rtgs, episode, step, T)),
+    inputs: (start, end) => sliceWindows(windows.inputs, start, end),
   };
 }
 

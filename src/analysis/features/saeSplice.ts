@@ -22,6 +22,8 @@ export interface SpliceOptions {
   edits?: readonly FeatureEdit[];
   /** Token positions spliced (default: all). */
   positions?: readonly number[];
+  /** Batch rows spliced (default: all). */
+  rows?: readonly number[];
 }
 
 /** The hook splicing `sae` in at `hook` (a transcoder replaces its output hook from its input's value). */
@@ -51,11 +53,14 @@ export function saeHook(gemm: Gemm, sae: Sae, hook: string, options: SpliceOptio
           'BAD_INPUT',
           `spliced position ${p} is outside 0..${P - 1}`,
         );
-      const n = B * positions.length;
+      const batch = options.rows ?? Array.from({ length: B }, (_, b) => b);
+      for (const b of batch)
+        check(Number.isInteger(b) && b >= 0 && b < B, 'BAD_INPUT', `spliced row ${b} is outside 0..${B - 1}`);
+      const n = batch.length * positions.length;
       const x = new Float32Array(n * width);
       const rows = (fn: (row: number, offset: number) => void) => {
         let r = 0;
-        for (let b = 0; b < B; b++) for (const p of positions) fn(r++, (b * P + p) * width);
+        for (const b of batch) for (const p of positions) fn(r++, (b * P + p) * width);
       };
       rows((r, o) => x.set(act.data.subarray(o, o + width), r * width));
       const z = encode(gemm, sae, x, n);

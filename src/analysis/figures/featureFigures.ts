@@ -2,7 +2,12 @@
  * Figures of the features layer: probe accuracy by hook point (one line per label, or per model and
  * label when comparing models), with the controls as their own series.
  */
-import type { ProbesAcrossTraining } from '../features/acrossTraining.ts';
+import type {
+  CompositionAcrossTraining,
+  HeadTypesAcrossTraining,
+  ProbesAcrossTraining,
+} from '../features/acrossTraining.ts';
+import { HEAD_TYPES } from '../scans/headTypes.ts';
 import type { ProbeScore, ProbeSweepResult } from '../features/probe.ts';
 import type { Cell, FigureSpec } from './figure.ts';
 import { lineFigure } from './charts.ts';
@@ -92,6 +97,40 @@ export function acrossTrainingFigure(
     columns: ['step', 'label', 'accuracy'],
     rows,
     x: { column: 0, domain: result.steps.map(String), label: 'training step' },
+    y: 2,
+    series: 1,
+  });
+}
+
+/** The `top` head pairs with the largest final composition score, against the training step. */
+export function compositionAcrossTrainingFigure(r: CompositionAcrossTraining, top = 8): FigureSpec {
+  const last = r.steps.length - 1;
+  const pairs = r.pairs
+    .map((name, i) => ({ name, i }))
+    .sort((a, b) => r.scores[b.i][last] - r.scores[a.i][last])
+    .slice(0, top);
+  return lineFigure({
+    title: `Head composition across training (top ${pairs.length} pairs at the last step)`,
+    columns: ['step', 'pair', 'composition score'],
+    rows: pairs.flatMap(({ name, i }) =>
+      r.steps.map((step, k): Cell[] => [String(step), name, r.scores[i][k]]),
+    ),
+    x: { column: 0, domain: r.steps.map(String), label: 'training step' },
+    y: 2,
+    series: 1,
+  });
+}
+
+/** Number of heads of each type against the training step. */
+export function headTypesAcrossTrainingFigure(r: HeadTypesAcrossTraining): FigureSpec {
+  const types = [...HEAD_TYPES, 'mixed'] as const;
+  return lineFigure({
+    title: 'Head types across training',
+    columns: ['step', 'type', 'heads'],
+    rows: types.flatMap((type) =>
+      r.steps.map((step, k): Cell[] => [String(step), type, r.types[k].filter((t) => t === type).length]),
+    ),
+    x: { column: 0, domain: r.steps.map(String), label: 'training step' },
     y: 2,
     series: 1,
   });

@@ -149,8 +149,15 @@ export function windowsFromRollouts(model: DecisionTransformer, o: RolloutWindow
   });
 }
 
-/** Every step's window of the episodes of a demonstration dataset (expert or DTI file), RTG = return-to-go. */
-export function windowsFromEpisodes(ds: Dataset, maxLen: number): WindowDataset {
+/**
+ * Every step's window of the episodes of a demonstration dataset (expert or DTI file), RTG =
+ * return-to-go; with `keep`, only the windows it accepts (by episode index and step).
+ */
+export function windowsFromEpisodes(
+  ds: Dataset,
+  maxLen: number,
+  keep?: (episode: number, step: number) => boolean,
+): WindowDataset {
   check(maxLen > 1, 'UNSUPPORTED', 'window datasets need models with action tokens (n_ctx > 2)');
   const [X, Y, C] = ds.obsShape;
   const cell = X * Y * C;
@@ -158,6 +165,7 @@ export function windowsFromEpisodes(ds: Dataset, maxLen: number): WindowDataset 
   ds.episodes.forEach((e, i) => {
     const rtg = returnsToGo(e.rewards);
     for (let step = 0; step < e.actions.length; step++) {
+      if (keep && !keep(i, step)) continue;
       const w = emptyWindows(maxLen, cell, ds.nActions);
       writeWindow(w, 0, step, {
         observation: (t) => e.observations.subarray(t * cell, (t + 1) * cell),
@@ -312,8 +320,20 @@ export function readWindowDataset(bytes: Uint8Array): WindowDataset {
   };
 }
 
-/** Throws BAD_DATASET unless the dataset's windows fit the model (observation shape, actions, window length). */
-export function checkDatasetFits(model: DecisionTransformer, ds: WindowDataset): void {
+/**
+ * Throws BAD_DATASET unless the dataset's windows fit the model (observation shape, actions, window
+ * length) and, given the model's env id, were recorded in that env.
+ */
+export function checkDatasetFits(
+  model: Pick<DecisionTransformer, 'arch' | 'maxLen'>,
+  ds: WindowDataset,
+  envId?: string,
+): void {
+  check(
+    envId === undefined || ds.env.envId === envId,
+    'BAD_DATASET',
+    `the dataset was recorded in ${ds.env.envId}, the model plays ${envId}`,
+  );
   const { obsShape, nActions } = model.arch;
   check(
     ds.obsShape.join() === obsShape.join() && ds.nActions === nActions && ds.maxLen === model.maxLen,

@@ -1,13 +1,12 @@
 /**
  * Features panels (issue 16): the probe sweep as a job. Episodes are collected in the worker by the
- * scripted expert of the model's environment (`train/collect.ts`), replayed for environment labels, and
- * every label is probed at the chosen hook points (`analysis/features/probe.ts`).
+ * scripted expert of the model's environment (`ctx.episode.env`, `train/collect.ts`), replayed for
+ * environment labels, and every label is probed at the chosen hook points (`analysis/features/probe.ts`).
  */
 import { collectDemonstrations } from '../../train/collect.ts';
-import { DEFAULT_ENV_CONFIG } from '../../config/config.ts';
 import { type PositionKind, POSITION_KINDS, selectHooks } from '../../analysis/features/activations.ts';
 import { probeSweep } from '../../analysis/features/probe.ts';
-import { buildProbeSet, checkDatasetFits } from '../../analysis/features/probeSet.ts';
+import { buildProbeSet } from '../../analysis/features/probeSet.ts';
 import type { JobPanel } from './types.ts';
 
 export const probeSweepPanel: JobPanel = {
@@ -19,18 +18,16 @@ export const probeSweepPanel: JobPanel = {
     'Linear probes of the residual stream (or every vector hook point) for facts read from the environment: ' +
     'instruction object, key/ball/door in view or remembered, agent position and direction, the action taken ' +
     'now and 2 steps ahead, eventual success, RTG bucket. Episodes of the scripted expert (20% random actions, ' +
-    'half of Memory episodes to the wrong object) are collected in `env`; each window is read at its last S, R ' +
-    'or A token; logistic probes are scored on held-out episodes against the train-majority answer, with a ' +
-    'shuffled-label control. Uses the active weights variant.',
+    "half of Memory episodes to the wrong object) are collected in the model's env; each window is read at its " +
+    'last S, R or A token; linear (LDA) probes are scored on held-out episodes against the train-majority ' +
+    'answer, with shuffled-label, sparse and random-direction controls. Uses the active weights variant.',
   params: {
-    env: { kind: 'text', default: 'MiniGrid-MemoryS7FixedStart-v0', pattern: /^MiniGrid-[A-Za-z0-9-]+$/ },
     episodes: { kind: 'int', default: 100, min: 4, max: 2000 },
     hooks: { kind: 'choice', default: 'residual', choices: ['residual', 'all'] },
     token: { kind: 'choice', default: 'S', choices: [...POSITION_KINDS] },
   },
   run: async (ctx, p, control) => {
-    const [, , C] = ctx.model.arch.obsShape;
-    const env = { ...DEFAULT_ENV_CONFIG, envId: p.env as string, oneHotObs: C === 20 };
+    const { env } = ctx.episode;
     const dataset = collectDemonstrations({
       env,
       episodes: p.episodes as number,
@@ -40,11 +37,14 @@ export const probeSweepPanel: JobPanel = {
       randomFraction: 0,
       seed: 1,
     });
-    checkDatasetFits({ arch: ctx.model.arch, envId: env.envId }, dataset);
     const labels = /Memory/.test(env.envId)
       ? undefined
       : ['key', 'ball', 'door', 'agent_x', 'agent_y', 'agent_dir', 'action+0', 'action+2', 'success', 'rtg'];
-    const set = buildProbeSet(dataset, { maxLen: ctx.model.maxLen, labels });
+    const set = buildProbeSet(dataset, {
+      maxLen: ctx.model.maxLen,
+      labels,
+      fits: { model: ctx.model, envId: env.envId },
+    });
     const hooks = selectHooks(ctx.model, p.hooks as string);
     const { directions: _, ...result } = await probeSweep(
       ctx.model,

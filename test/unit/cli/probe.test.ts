@@ -55,6 +55,52 @@ describe('dtlens probe', () => {
     expect(readFileSync(join(dir, 'p.csv'), 'utf8').split('\r\n')[0]).toBe('hook point,series,accuracy');
   }, 300_000);
 
+  it('steers along a probe direction in closed loop with controls', () => {
+    const out = join(dir, 'steer.json');
+    const r = runCli([
+      'probe',
+      '--model',
+      model,
+      '--dataset',
+      mem,
+      '--hooks',
+      'blocks.1.hook_resid_pre',
+      '--labels',
+      'instruction',
+      '--steer',
+      'instruction=key',
+      '--rollouts',
+      '2',
+      '--coefficients',
+      '0,3',
+      '--output',
+      out,
+      '--quiet',
+      '--backend',
+      'ts',
+    ]);
+    expect(r.stderr).toBe('');
+    const json = JSON.parse(readFileSync(out, 'utf8'));
+    const labels = json.rollouts.conditions.map((c: { label: string }) => c.label);
+    expect(labels).toEqual(['none', 'steer 0', 'random 0', 'flipped 0', 'steer 3', 'random 3', 'flipped 3']);
+    // Coefficient 0 is the unsteered run.
+    expect(json.rollouts.conditions[1].episodes).toEqual(json.rollouts.conditions[0].episodes);
+    expect(r.stdout).toMatch(/steer 3 .*: behaviour (follows|does not follow)/);
+    const lone = runCli([
+      'probe',
+      '--model',
+      model,
+      '--dataset',
+      mem,
+      '--rollouts',
+      '2',
+      '--output',
+      out,
+      '--quiet',
+    ]);
+    expect(lone.stderr.trim()).toBe('dtlens: --rollouts needs --steer');
+  }, 300_000);
+
   it('rejects a dataset of another model, a missing hook point and a bad label with one line', () => {
     const base = ['probe', '--model', model, '--output', join(dir, 'x.json'), '--quiet'];
     const other = runCli([...base, '--dataset', dyn]);

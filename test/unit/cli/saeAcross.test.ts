@@ -43,7 +43,7 @@ describe('dtlens sae and across-training', () => {
       '--series-every',
       '10',
       '--n-layers',
-      '1',
+      '2',
       '--d-model',
       '32',
       '--n-heads',
@@ -127,6 +127,39 @@ describe('dtlens sae and across-training', () => {
     expect(other.status).toBe(1);
     expect(other.stderr.trim().split('\n')).toHaveLength(1);
     expect(other.stderr).toContain('the SAE was trained on a model');
+    // One latent clamped in closed loop with its random-latent control; a clamp of 0 beside it.
+    const steerOut = join(dir, 'steer.json');
+    const steer = (extra: string[]) =>
+      runCli([
+        'sae',
+        'steer',
+        '--model',
+        model,
+        '--sae',
+        sae,
+        '--episodes',
+        '2',
+        '--output',
+        steerOut,
+        '--backend',
+        'ts',
+        ...extra,
+      ]);
+    const s = steer(['--latent', '3', '--op', 'clamp', '--values', '0,9']);
+    expect(s.stderr).toBe('');
+    const steered = JSON.parse(readFileSync(steerOut, 'utf8'));
+    expect(steered.conditions.map((c: { label: string }) => c.label)).toEqual([
+      'none',
+      'clamp 3=0',
+      expect.stringMatching(/^control clamp \d+=0$/),
+      'clamp 3=9',
+      expect.stringMatching(/^control clamp \d+=9$/),
+    ]);
+    expect(steered.verdicts).toHaveLength(2);
+    expect(s.stdout).toMatch(/clamp 3=9 .*: behaviour (follows|does not follow)/);
+    const bad = steer(['--latent', '64']);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr.trim()).toBe("dtlens: feature 64 is outside the SAE's 0..63");
   }, 300_000);
 
   it('probes a series against the training step; refuses mixed architectures', () => {
@@ -147,6 +180,47 @@ describe('dtlens sae and across-training', () => {
     ]);
     expect(r.stderr).toBe('');
     expect(JSON.parse(readFileSync(out, 'utf8')).steps).toEqual([10, 20]);
+    const comp = runCli([
+      'across-training',
+      '--analysis',
+      'composition',
+      '--series',
+      ...series,
+      '--output',
+      out,
+    ]);
+    expect(comp.stderr).toBe('');
+    const c = JSON.parse(readFileSync(out, 'utf8'));
+    expect(c.steps).toEqual([10, 20]);
+    expect(c.pairs[0]).toMatch(/^L0H0→L1H0 Q$/);
+    expect(c.scores[0]).toHaveLength(2);
+    const types = runCli([
+      'across-training',
+      '--analysis',
+      'head-types',
+      '--series',
+      ...series,
+      '--dataset',
+      mem,
+      '--max-windows',
+      '40',
+      '--output',
+      out,
+      '--backend',
+      'ts',
+    ]);
+    expect(types.stderr).toBe('');
+    expect(JSON.parse(readFileSync(out, 'utf8')).types).toHaveLength(2);
+    const noData = runCli([
+      'across-training',
+      '--analysis',
+      'head-types',
+      '--series',
+      ...series,
+      '--output',
+      out,
+    ]);
+    expect(noData.stderr.trim()).toBe('dtlens: --analysis head-types needs --dataset');
     const mixed = runCli([
       'across-training',
       '--series',

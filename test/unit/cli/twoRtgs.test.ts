@@ -23,6 +23,19 @@ describeWithShared('dtlens two-rtgs', () => {
     expect(json.rtgs).toEqual([0, 1]);
   }, 120_000);
 
+  it('writes attention patterns and the logit lens at both RTGs', () => {
+    const out = join(dir, 'att.json');
+    const a = runCli([...base, ...input, '--analysis', 'attention', '--output', out, '--backend', 'ts']);
+    expect(a.stderr).toBe('');
+    const att = JSON.parse(readFileSync(out, 'utf8'));
+    expect(att.heads).toHaveLength(2 * 4);
+    expect(att.low.shape).toEqual(att.high.shape);
+    const l = runCli([...base, ...input, '--analysis', 'logit-lens', '--output', out, '--backend', 'ts']);
+    expect(l.stderr).toBe('');
+    const lens = JSON.parse(readFileSync(out, 'utf8'));
+    lens.difference.forEach((d: number, i: number) => expect(d).toBeCloseTo(lens.high[i] - lens.low[i], 10));
+  }, 120_000);
+
   it('rejects bad values with one line', () => {
     const r = runCli([...base, ...input, '--low', 'x', '--output', join(dir, 'x.json')]);
     expect(r.stderr.trim()).toBe("dtlens: --low must be a number, got 'x'");

@@ -58,7 +58,6 @@ describe('probes on planted features', () => {
   const split = episodeSplit(episode, 0.25, 1);
   const { scores, directions } = fitProbes(gemm, table, [planted, coordinate, unrelated], split, {
     k: 3,
-    epochs: 30,
   });
   const score = (name: string) => scores.find((s) => s.label === name)!;
 
@@ -138,6 +137,20 @@ describe('probe sets from the environment', () => {
     expect(label(objectLabel).classes[label(objectLabel).values[first]]).toBe('in view');
   });
 
+  it('a subset keeps the chosen windows of the full set, in order', () => {
+    const sub = buildProbeSet(ds, { maxLen: 4, labels: ['action+0'], maxWindows: 9, seed: 3 });
+    expect(sub.n).toBe(9);
+    const full = Array.from(set.episode.keys());
+    const rows = Array.from({ length: 9 }, (_, i) =>
+      full.find((r) => set.episode[r] === sub.episode[i] && set.step[r] === sub.step[i])!,
+    );
+    expect(rows).toEqual([...rows].sort((a, b) => a - b));
+    expect(sub.inputs(0, 9).states.data).toEqual(
+      Float32Array.from(rows.flatMap((r) => Array.from(set.inputs(r, r + 1).states.data))),
+    );
+    expect(Array.from(sub.labels[0].values)).toEqual(rows.map((r) => label('action+0').values[r]));
+  });
+
   it('windows end at their step with the recorded observation', () => {
     const r = 7;
     const w = set.inputs(r, r + 1);
@@ -156,6 +169,16 @@ describe('probe sets from the environment', () => {
     const tampered = { ...ds, episodes: ds.episodes.map((e) => ({ ...e, actions: e.actions.map(() => 2) })) };
     expect(() => buildProbeSet(tampered, { maxLen: 4 })).toThrow(DtlensError);
     expect(() => buildProbeSet(ds, { maxLen: 4, labels: ['colour'] })).toThrow(/unknown label "colour"/);
+    const arch = { ...tinyArch({ nCtx: 11 }), obsShape: [7, 7, 20] as const, nActions: 7 };
+    expect(() =>
+      buildProbeSet(ds, { maxLen: 4, fits: { model: { arch, maxLen: 4 }, envId: 'MiniGrid-Other' } }),
+    ).toThrow('the dataset was recorded in MiniGrid-MemoryS7FixedStart-v0, the model plays MiniGrid-Other');
+    expect(() =>
+      buildProbeSet(ds, {
+        maxLen: 4,
+        fits: { model: { arch: { ...arch, nActions: 3 }, maxLen: 4 }, envId: env.envId },
+      }),
+    ).toThrow(/do not fit this model/);
     const dyn = collectDemonstrations({
       env: { ...DEFAULT_ENV_CONFIG, envId: 'MiniGrid-Dynamic-Obstacles-8x8-v0', oneHotObs: true },
       episodes: 1,

@@ -1,4 +1,7 @@
-/** The features panel's worker half on the default MemoryS7 model: the probe job collects, probes and reports progress; bad env is typed. */
+/**
+ * The features panel's worker half on the default MemoryS7 model: the probe job collects in the model's
+ * env, probes and reports progress; an episode env whose observations do not fit the model is typed.
+ */
 import { readFileSync } from 'node:fs';
 import { windowJobContext } from '../../support/jobContext.ts';
 import { describe, expect, it } from 'vitest';
@@ -15,7 +18,8 @@ const ckpt = loadCheckpoint(
   new Uint8Array(readFileSync('models/MiniGrid-MemoryS7FixedStart-v0.safetensors')),
 );
 const model = createModel(ckpt, { gemm: new TsGemm() });
-const ctx = windowJobContext(model, randomInputs(model.arch, 1, 2), 4);
+const other = windowJobContext(model, randomInputs(model.arch, 1, 2), 4);
+const ctx = { ...other, episode: { ...other.episode, env: ckpt.env } };
 
 describe('features panels', () => {
   it('probe-sweep probes the residual stream for every label, with progress', async () => {
@@ -35,9 +39,9 @@ describe('features panels', () => {
     expect('directions' in r).toBe(false);
   }, 120_000);
 
-  it('a dataset of another environment is a typed error', async () => {
+  it('an env whose observations do not fit the model is a typed error', async () => {
     const panel = panelById('probe-sweep') as JobPanel;
-    const params = normalizeParams(panel.params, { episodes: 4, env: 'MiniGrid-Dynamic-Obstacles-8x8-v0' });
-    await expect(panel.run(ctx, params, {})).rejects.toThrow(/do not fit the model's/);
+    const params = normalizeParams(panel.params, { episodes: 4 });
+    await expect(panel.run(other, params, {})).rejects.toThrow(/do not fit this model/);
   }, 120_000);
 });

@@ -1,21 +1,35 @@
 /**
- * `dtlens across-training`: the probe sweep on every checkpoint of a series (`dtlens train
- * --series-every`) over one `dtlens collect` dataset, drawn against the training step.
+ * `dtlens across-training`: one analysis on every checkpoint of a series (`dtlens train --series-every`),
+ * drawn against the training step: the probe sweep or head types over one `dtlens collect` dataset, or
+ * head composition scores (weights only).
  */
 import type { Command } from 'commander';
 import { type PositionKind, POSITION_KINDS, selectHooks } from '../../../analysis/features/activations.ts';
-import { type SeriesModel, probesAcrossTraining } from '../../../analysis/features/acrossTraining.ts';
-import { buildProbeSet, checkDatasetFits, DEFAULT_LABELS } from '../../../analysis/features/probeSet.ts';
-import { acrossTrainingFigure } from '../../../analysis/figures/featureFigures.ts';
+import {
+  type SeriesModel,
+  compositionAcrossTraining,
+  headTypesAcrossTraining,
+  probesAcrossTraining,
+} from '../../../analysis/features/acrossTraining.ts';
+import { buildProbeSet, DEFAULT_LABELS } from '../../../analysis/features/probeSet.ts';
+import {
+  acrossTrainingFigure,
+  compositionAcrossTrainingFigure,
+  headTypesAcrossTrainingFigure,
+} from '../../../analysis/figures/featureFigures.ts';
+import { check } from '../../../errors.ts';
 import { createModel } from '../../../model/load.ts';
 import { readDataset } from '../../../train/dataset.ts';
 import { readFileChecked, readModelFile } from '../../modelFile.ts';
 import { writeOutputs } from '../analysisIo.ts';
 import { BACKEND_OPTION, backendFromOption, parseChoice, parseCount } from '../options.ts';
 
+const ANALYSES = ['probes', 'composition', 'head-types'] as const;
+
 interface AcrossOptions {
   series: string[];
-  dataset: string;
+  analysis: string;
+  dataset?: string;
   labels: string;
   hooks: string;
   position: string;
@@ -31,9 +45,15 @@ interface AcrossOptions {
 export function registerAcrossTraining(program: Command): void {
   program
     .command('across-training')
-    .description('Probe accuracy on every checkpoint of a training series, against the training step')
+    .description(
+      'Probe accuracy, head composition or head types on every checkpoint of a training series, against the step',
+    )
     .requiredOption('--series <files...>', 'checkpoints of one run (dtlens train --series-every)')
-    .requiredOption('--dataset <file>', "episodes from `dtlens collect` in the models' environment")
+    .option('--analysis <which>', `${ANALYSES.join(' | ')}`, 'probes')
+    .option(
+      '--dataset <file>',
+      "episodes from `dtlens collect` in the models' environment (probes, head-types)",
+    )
     .option('--labels <names>', 'comma-separated environment labels', DEFAULT_LABELS.join(','))
     .option('--hooks <which>', 'residual | all | comma-separated hook names', 'residual')
     .option('--position <kind>', 'token read in each window: S | R | A', 'S')
@@ -41,27 +61,56 @@ export function registerAcrossTraining(program: Command): void {
     .option('--seed <n>', 'seed of the split, controls and subset', '0')
     .option(...BACKEND_OPTION)
     .requiredOption('--output <file>', 'JSON result')
-    .option('--svg <file>', 'accuracy-vs-step figure as SVG')
+    .option('--svg <file>', 'figure against the training step as SVG')
     .option('--png <file>', 'figure as PNG')
     .option('--csv <file>', 'figure data as CSV')
     .action(async (o: AcrossOptions) => {
       const position = parseChoice<PositionKind>(o.position, POSITION_KINDS, '--position');
       const backend = backendFromOption(o.backend);
-      const dataset = readDataset(readFileChecked(o.dataset, 'dataset'));
+      const analysis = parseChoice(o.analysis, ANALYSES, '--analysis');
+      let envId = '';
       const series: SeriesModel[] = o.series.map((name, i) => {
         const ckpt = readModelFile(name);
+        envId ||= ckpt.env.envId;
         const model = createModel(ckpt, backend);
-        checkDatasetFits({ arch: model.arch, envId: ckpt.env.envId }, dataset);
         const updates = ckpt.offline?.updates;
         return { name, step: typeof updates === 'number' ? updates : i, model };
       });
       const first = series[0].model;
+      if (analysis === 'composition') {
+        const r = compositionAcrossTraining(series);
+        const written = writeOutputs(o, { command: 'across-training', analysis, ...r }, () =>
+          compositionAcrossTrainingFigure(r),
+        );
+        process.stdout.write(
+          `${r.pairs.length} head pairs over steps ${r.steps.join(', ')}\nwrote ${written.join(', ')}\n`,
+        );
+        return;
+      }
+      check(o.dataset !== undefined, 'BAD_INPUT', `--analysis ${analysis} needs --dataset`);
+      const dataset = readDataset(readFileChecked(o.dataset!, 'dataset'));
+      // One architecture (checked by probesAcrossTraining): the first model's fit is every model's.
       const set = buildProbeSet(dataset, {
         maxLen: first.maxLen,
+        fits: { model: first, envId },
         labels: o.labels.split(',').map((s) => s.trim()),
         maxWindows: o.maxWindows === undefined ? undefined : parseCount(o.maxWindows, '--max-windows'),
         seed: parseCount(o.seed, '--seed'),
       });
+      if (analysis === 'head-types') {
+        const r = await headTypesAcrossTraining(series, set.windows);
+        const written = writeOutputs(
+          o,
+          { command: 'across-training', analysis, dataset: o.dataset, ...r },
+          () => headTypesAcrossTrainingFigure(r),
+        );
+        for (const [i, step] of r.steps.entries())
+          process.stdout.write(
+            `step ${step}: ${r.heads.map((h, k) => `${h} ${r.types[i][k]}`).join(', ')}\n`,
+          );
+        process.stdout.write(`wrote ${written.join(', ')}\n`);
+        return;
+      }
       const result = await probesAcrossTraining(series, set, selectHooks(first, o.hooks), position, {
         seed: parseCount(o.seed, '--seed'),
       });

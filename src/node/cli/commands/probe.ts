@@ -1,30 +1,34 @@
 /**
  * `dtlens probe`: linear probes with environment labels on a dataset from `dtlens collect`, per hook
  * point at one token kind, with controls; optionally the same probes on more models (`--compare`) and
- * an intervention along one probe direction on one window (`--steer label=class`).
+ * an intervention along one probe direction on one window (`--steer label=class`), and with
+ * `--rollouts N` the same direction steered in closed loop over N seeds with controls.
  */
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { type PositionKind, POSITION_KINDS, selectHooks } from '../../../analysis/features/activations.ts';
 import { type ProbeSweepResult, probeSweep } from '../../../analysis/features/probe.ts';
-import {
-  type ProbeSet,
-  buildProbeSet,
-  checkDatasetFits,
-  DEFAULT_LABELS,
-} from '../../../analysis/features/probeSet.ts';
+import { type ProbeSet, buildProbeSet, DEFAULT_LABELS } from '../../../analysis/features/probeSet.ts';
 import { probeSteering } from '../../../analysis/features/probeSteering.ts';
+import {
+  featureRollouts,
+  probeSteeringVector,
+  steeringExperiment,
+} from '../../../analysis/features/featureRollouts.ts';
 import {
   type ProbeMetric,
   PROBE_METRICS,
   probeAccuracyFigure,
 } from '../../../analysis/figures/featureFigures.ts';
+import type { EnvConfig } from '../../../config/config.ts';
 import { check } from '../../../errors.ts';
 import { createModel } from '../../../model/load.ts';
 import type { DecisionTransformer } from '../../../model/decisionTransformer.ts';
 import { readDataset } from '../../../train/dataset.ts';
 import { readFileChecked, readModelFile } from '../../modelFile.ts';
 import { writeOutputs } from '../analysisIo.ts';
+import { withProgressBar } from '../progress.ts';
+import { printVerdicts } from '../verdicts.ts';
 import {
   BACKEND_OPTION,
   backendFromOption,
@@ -32,10 +36,12 @@ import {
   parseCount,
   parseFraction,
   parseNumber,
+  parseNumberList,
 } from '../options.ts';
 
 interface Run {
   name: string;
+  env: EnvConfig;
   result: ProbeSweepResult;
   model: DecisionTransformer;
   set: ProbeSet;
@@ -50,7 +56,7 @@ interface ProbeCliOptions {
   position: string;
   k: string;
   testFraction: string;
-  epochs: string;
+  shrinkage: string;
   maxWindows?: string;
   seed: string;
   metrics: string;
@@ -60,6 +66,11 @@ interface ProbeCliOptions {
   min: string;
   max: string;
   n: string;
+  rollouts?: string;
+  coefficients: string;
+  rtg: string;
+  rolloutSeed: string;
+  controls: boolean;
   backend: string;
   output: string;
   svg?: string;
@@ -86,7 +97,7 @@ export function registerProbe(program: Command): void {
     .option('--position <kind>', 'token read in each window: S (last state) | R | A', 'S')
     .option('--k <n>', 'features of the sparse probe and random directions of the control', '8')
     .option('--test-fraction <p>', 'share of episodes held out', '0.2')
-    .option('--epochs <n>', 'training epochs of each probe', '10')
+    .option('--shrinkage <a>', 'covariance shrinkage of the LDA probes, in [0, 1]', '0.01')
     .option('--max-windows <n>', 'keep at most this many windows (seeded random subset)')
     .option('--seed <n>', 'seed of the split, controls and subset', '0')
     .option('--metrics <names>', `figure lines: ${PROBE_METRICS.join(', ')}`, 'accuracy,shuffled')
@@ -99,6 +110,11 @@ export function registerProbe(program: Command): void {
     .option('--min <c>', 'smallest steering coefficient (units of the mean activation norm)', '-2')
     .option('--max <c>', 'largest steering coefficient', '2')
     .option('--n <n>', 'steering coefficients', '21')
+    .option('--rollouts <episodes>', 'with --steer: also steer in closed loop over this many seeds')
+    .option('--coefficients <list>', 'closed-loop steering coefficients (mean-norm units)', '1,2,4')
+    .option('--rtg <r>', 'closed-loop target RTG', '0.9')
+    .option('--rollout-seed <n>', 'env seed of the first closed-loop episode', '0')
+    .option('--no-controls', 'closed loop without the random and sign-flipped controls')
     .option(...BACKEND_OPTION)
     .requiredOption('--output <file>', 'JSON result')
     .option('--svg <file>', 'accuracy-by-hook figure as SVG')
@@ -110,6 +126,7 @@ export function registerProbe(program: Command): void {
       '\nExample:\n  dtlens collect --env MiniGrid-MemoryS7FixedStart-v0 --one-hot --episodes 300 --epsilon 0.2 --wrong-fraction 0.5 --output mem.safetensors\n  dtlens probe --model models/MiniGrid-MemoryS7FixedStart-v0.safetensors --dataset mem.safetensors --output probe.json --svg probe.svg',
     )
     .action(async (o: ProbeCliOptions) => {
+      check(o.rollouts === undefined || o.steer !== undefined, 'BAD_INPUT', '--rollouts needs --steer');
       const position = parseChoice<PositionKind>(o.position, POSITION_KINDS, '--position');
       const metrics = o.metrics
         .split(',')
@@ -117,7 +134,7 @@ export function registerProbe(program: Command): void {
       const options = {
         k: parseCount(o.k, '--k'),
         testFraction: parseFraction(o.testFraction, '--test-fraction'),
-        epochs: parseCount(o.epochs, '--epochs'),
+        shrinkage: parseFraction(o.shrinkage, '--shrinkage'),
         seed: parseCount(o.seed, '--seed'),
       };
       const labels = o.labels.split(',').map((s) => s.trim());
@@ -128,9 +145,9 @@ export function registerProbe(program: Command): void {
       for (const file of files) {
         const ckpt = readModelFile(file);
         const model = createModel(ckpt, backend);
-        checkDatasetFits({ arch: model.arch, envId: ckpt.env.envId }, dataset);
         const set = buildProbeSet(dataset, {
           maxLen: model.maxLen,
+          fits: { model, envId: ckpt.env.envId },
           labels,
           maxWindows: o.maxWindows === undefined ? undefined : parseCount(o.maxWindows, '--max-windows'),
           seed: options.seed,
@@ -146,9 +163,30 @@ export function registerProbe(program: Command): void {
           },
         });
         bar?.stop();
-        runs.push({ name: file, result, model, set });
+        runs.push({ name: file, env: ckpt.env, result, model, set });
       }
       const steering = o.steer === undefined ? undefined : await steer(o, runs[0], labels, position);
+      const rollouts =
+        o.rollouts === undefined || !steering
+          ? undefined
+          : await withProgressBar('rollouts', (control) =>
+              featureRollouts(
+                runs[0].model,
+                steeringExperiment(
+                  runs[0].model,
+                  probeSteeringVector(runs[0].model, steering.probe, steering.result.target, position),
+                  parseNumberList(o.coefficients, '--coefficients'),
+                  { controls: o.controls, seed: parseCount(o.rolloutSeed, '--rollout-seed') },
+                ),
+                {
+                  ...control,
+                  env: runs[0].env,
+                  episodes: parseCount(o.rollouts!, '--rollouts'),
+                  seed: parseCount(o.rolloutSeed, '--rollout-seed'),
+                  targetRtg: parseNumber(o.rtg, '--rtg'),
+                },
+              ),
+            );
       const written = writeOutputs(
         o,
         {
@@ -162,7 +200,8 @@ export function registerProbe(program: Command): void {
             nWindows: result.nWindows,
             scores: result.scores,
           })),
-          ...(steering ? { steering } : {}),
+          ...(steering ? { steering: steering.result } : {}),
+          ...(rollouts ? { rollouts } : {}),
         },
         () => probeAccuracyFigure(runs, { metrics }),
       );
@@ -177,10 +216,13 @@ export function registerProbe(program: Command): void {
           );
         }
       }
-      if (steering)
+      if (steering) {
+        const r = steering.result;
         process.stdout.write(
-          `steering ${steering.label}=${steering.target} at ${steering.hook}: behaviour ${steering.behaviourFollows ? 'follows' : 'does not follow'}\n`,
+          `steering ${r.label}=${r.target} at ${r.hook}: behaviour ${r.behaviourFollows ? 'follows' : 'does not follow'} on window ${o.window}\n`,
         );
+      }
+      if (rollouts) printVerdicts(rollouts);
       process.stdout.write(`wrote ${written.join(', ')}\n`);
     });
 }
@@ -200,9 +242,10 @@ async function steer(o: ProbeCliOptions, run: Run, labels: string[], position: P
   const { set } = run;
   const i = parseCount(o.window, '--window');
   check(i < set.n, 'BAD_INPUT', `--window ${i} is outside the ${set.n} windows of the dataset`);
-  return probeSteering(run.model, set.inputs(i, i + 1), probe, target, position, {
+  const result = await probeSteering(run.model, set.inputs(i, i + 1), probe, target, position, {
     min: parseNumber(o.min, '--min'),
     max: parseNumber(o.max, '--max'),
     n: parseCount(o.n, '--n'),
   });
+  return { probe: probe!, result };
 }

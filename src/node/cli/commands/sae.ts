@@ -1,7 +1,8 @@
 /**
- * `dtlens sae train|eval`: sparse autoencoders (or transcoders, with --output-hook) on one hook point's
- * activations at one token kind over a `dtlens collect` dataset; metrics with the SAE spliced in;
- * feature dashboards and the latents most correlated with each environment label.
+ * `dtlens sae train|eval|steer`: sparse autoencoders (or transcoders, with --output-hook) on one hook
+ * point's activations at one token kind over a `dtlens collect` dataset; metrics with the SAE spliced
+ * in; feature dashboards and the latents most correlated with each environment label; one latent
+ * added to, zeroed or clamped in closed loop over N seeds with controls.
  */
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
@@ -10,12 +11,7 @@ import {
   POSITION_KINDS,
   collectActivations,
 } from '../../../analysis/features/activations.ts';
-import {
-  type ProbeSet,
-  buildProbeSet,
-  checkDatasetFits,
-  DEFAULT_LABELS,
-} from '../../../analysis/features/probeSet.ts';
+import { type ProbeSet, buildProbeSet, DEFAULT_LABELS } from '../../../analysis/features/probeSet.ts';
 import { type SaeKind, SAE_KINDS, initSae, startTraining, trainSae } from '../../../analysis/features/sae.ts';
 import {
   bestLatentPerClass,
@@ -31,6 +27,12 @@ import {
 } from '../../../analysis/features/saeIo.ts';
 import { saeStatistics, splicedBehaviour } from '../../../analysis/features/saeMetrics.ts';
 import { hookRowShape } from '../../../analysis/causal/intervention.ts';
+import {
+  featureRollouts,
+  saeDecoderVector,
+  saeEditExperiment,
+  steeringExperiment,
+} from '../../../analysis/features/featureRollouts.ts';
 import { check } from '../../../errors.ts';
 import type { DecisionTransformer } from '../../../model/decisionTransformer.ts';
 import { createModel } from '../../../model/load.ts';
@@ -45,8 +47,11 @@ import {
   parseCount,
   parseCountList,
   parseNumber,
+  parseNumberList,
 } from '../options.ts';
 import { writeOutputFile } from '../../fsErrors.ts';
+import { withProgressBar } from '../progress.ts';
+import { printVerdicts } from '../verdicts.ts';
 
 interface Common {
   model: string;
@@ -72,6 +77,22 @@ interface TrainOptions extends Common {
   output: string;
 }
 
+interface SteerOptions {
+  model: string;
+  sae: string;
+  latent: string;
+  op: string;
+  values: string;
+  episodes: string;
+  rtg: string;
+  seed: string;
+  controls: boolean;
+  backend: string;
+  output: string;
+}
+
+const EDIT_OPS = ['add', 'zero', 'clamp'] as const;
+
 interface EvalOptions extends Common {
   sae: string;
   features?: string;
@@ -83,9 +104,9 @@ function setUp(o: Common) {
   const ckpt = readModelFile(o.model);
   const model = createModel(ckpt, backendFromOption(o.backend));
   const dataset = readDataset(readFileChecked(o.dataset, 'dataset'));
-  checkDatasetFits({ arch: model.arch, envId: ckpt.env.envId }, dataset);
   const set = buildProbeSet(dataset, {
     maxLen: model.maxLen,
+    fits: { model, envId: ckpt.env.envId },
     labels: [...DEFAULT_LABELS],
     maxWindows: o.maxWindows === undefined ? undefined : parseCount(o.maxWindows, '--max-windows'),
     seed: parseCount(o.seed, '--seed'),
@@ -271,4 +292,59 @@ export function registerSae(program: Command): void {
       process.stdout.write(`  ${b.label}=${b.class}: latent ${b.latent} (r = ${b.r.toFixed(3)})\n`);
     process.stdout.write(`wrote ${o.output}\n`);
   });
+  sae
+    .command('steer')
+    .description('Add to, zero or clamp one SAE latent in closed loop over N seeds, with controls')
+    .requiredOption('--model <file>', 'checkpoint (.pt or dtlens .safetensors)')
+    .requiredOption('--sae <file>', 'SAE safetensors from dtlens sae train')
+    .requiredOption('--latent <i>', 'latent intervened on')
+    .option('--op <op>', `${EDIT_OPS.join(' | ')}`, 'add')
+    .option('--values <list>', 'values added (add) or clamped to (clamp); zero ignores them', '2,5')
+    .option('--episodes <n>', 'seeds played per condition', '100')
+    .option('--rtg <r>', 'target RTG', '0.9')
+    .option('--seed <n>', 'env seed of the first episode (and of the controls)', '0')
+    .option('--no-controls', 'no random-vector / sign-flipped / random-latent controls')
+    .option(...BACKEND_OPTION)
+    .requiredOption('--output <file>', 'JSON result')
+    .addHelpText(
+      'after',
+      '\nExample:\n  dtlens sae steer --model models/MiniGrid-MemoryS7FixedStart-v0.safetensors --sae sae.safetensors --latent 12 --op clamp --values 0,4 --episodes 200 --output steer.json',
+    )
+    .action(async (o: SteerOptions) => {
+      const ckpt = readModelFile(o.model);
+      const model = createModel(ckpt, backendFromOption(o.backend));
+      const file = readSae(readFileChecked(o.sae, 'SAE file'));
+      const { hook, outputHook, position } = file.site;
+      checkSaeFits(file, model.arch, ckpt.env.envId, hookWidth(model, hook));
+      check(
+        outputHook === undefined,
+        'UNSUPPORTED',
+        'steering edits SAE latents; a transcoder has none to splice',
+      );
+      const sae = file.training.sae;
+      const latent = parseCount(o.latent, '--latent');
+      const op = parseChoice(o.op, EDIT_OPS, '--op');
+      const values = op === 'zero' ? [] : parseNumberList(o.values, '--values');
+      const seed = parseCount(o.seed, '--seed');
+      const options = { controls: o.controls, seed };
+      const experiment =
+        op === 'add'
+          ? steeringExperiment(model, saeDecoderVector(model, sae, hook, latent, position), values, options)
+          : saeEditExperiment(model, sae, hook, latent, op, values, position, options);
+      const result = await withProgressBar('rollouts', (control) =>
+        featureRollouts(model, experiment, {
+          ...control,
+          env: ckpt.env,
+          episodes: parseCount(o.episodes, '--episodes'),
+          seed,
+          targetRtg: parseNumber(o.rtg, '--rtg'),
+        }),
+      );
+      writeOutputFile(
+        o.output,
+        toJson({ command: 'sae steer', sae: o.sae, site: file.site, latent, op, ...result }),
+      );
+      printVerdicts(result);
+      process.stdout.write(`wrote ${o.output}\n`);
+    });
 }

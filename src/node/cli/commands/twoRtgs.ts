@@ -1,6 +1,14 @@
-/** `dtlens two-rtgs`: one window at two target RTGs, the logit-difference attributions of both and their difference. */
+/**
+ * `dtlens two-rtgs`: one window at two target RTGs and their difference, for the logit-difference
+ * attributions (default), every head's attention pattern, or the logit lens (`--analysis`).
+ */
 import type { Command } from 'commander';
-import { attributionsAtTwoRtgs } from '../../../analysis/features/twoRtgs.ts';
+import {
+  attentionAtTwoRtgs,
+  attributionsAtTwoRtgs,
+  logitLensAtTwoRtgs,
+} from '../../../analysis/features/twoRtgs.ts';
+import { lastStatePosition } from '../../../model/tokens.ts';
 import { DECOMPOSITION_LEVELS, type DecompositionLevel } from '../../../analysis/dynamic/decomposition.ts';
 import { barFigure } from '../../../analysis/figures/charts.ts';
 import { createModel } from '../../../model/load.ts';
@@ -8,7 +16,10 @@ import { readModelFile } from '../../modelFile.ts';
 import { directionFromOptions, readWindow, writeOutputs } from '../analysisIo.ts';
 import { BACKEND_OPTION, backendFromOption, parseChoice, parseNumber } from '../options.ts';
 
+const ANALYSES = ['attribution', 'attention', 'logit-lens'] as const;
+
 interface TwoRtgCliOptions {
+  analysis: string;
   model: string;
   input: string;
   prefix: string;
@@ -28,7 +39,10 @@ interface TwoRtgCliOptions {
 export function registerTwoRtgs(program: Command): void {
   program
     .command('two-rtgs')
-    .description('One window at two target RTGs: logit-difference attributions of both and their difference')
+    .description(
+      'One window at two target RTGs and their difference: logit-difference attributions, attention patterns or the logit lens',
+    )
+    .option('--analysis <which>', ANALYSES.join(' | '), 'attribution')
     .requiredOption('--model <file>', 'checkpoint (.pt or dtlens .safetensors)')
     .requiredOption('--input <file>', 'safetensors with <prefix>states, actions, rtgs, timesteps')
     .option('--prefix <p>', 'tensor name prefix in the input file', 'inputs.')
@@ -46,16 +60,50 @@ export function registerTwoRtgs(program: Command): void {
     .action((o: TwoRtgCliOptions) => {
       const model = createModel(readModelFile(o.model), backendFromOption(o.backend));
       const window = readWindow(o.input, o.prefix, o.index);
-      const r = attributionsAtTwoRtgs(
-        model,
-        window,
-        [parseNumber(o.low, '--low'), parseNumber(o.high, '--high')],
-        {
-          level: parseChoice<DecompositionLevel>(o.level, DECOMPOSITION_LEVELS, '--level'),
-          direction: directionFromOptions(o),
-        },
-      );
-      const written = writeOutputs(o, { command: 'two-rtgs', model: o.model, input: o.input, ...r }, () =>
+      const rtgs: [number, number] = [parseNumber(o.low, '--low'), parseNumber(o.high, '--high')];
+      const analysis = parseChoice(o.analysis, ANALYSES, '--analysis');
+      const head = { command: 'two-rtgs', analysis, model: o.model, input: o.input };
+      if (analysis === 'attention') {
+        const r = attentionAtTwoRtgs(model, window, rtgs);
+        // Per head: total |change| of the last S token's attention over the keys.
+        const P = r.tokenLabels.length;
+        const q = lastStatePosition(P);
+        const change = r.heads.map((_, i) => {
+          let s = 0;
+          for (let k = 0; k < P; k++) s += Math.abs(r.difference.data[(i * P + q) * P + k]);
+          return s;
+        });
+        const written = writeOutputs(o, { ...head, ...r }, () =>
+          barFigure({
+            title: `Attention of ${r.tokenLabels[q]}: RTG ${rtgs[1]} vs RTG ${rtgs[0]}`,
+            labels: r.heads,
+            values: change,
+            labelName: 'head',
+            valueName: 'total |change| of attention',
+          }),
+        );
+        process.stdout.write(`wrote ${written.join(', ')}\n`);
+        return;
+      }
+      if (analysis === 'logit-lens') {
+        const r = logitLensAtTwoRtgs(model, window, rtgs, { direction: directionFromOptions(o) });
+        const written = writeOutputs(o, { ...head, ...r }, () =>
+          barFigure({
+            title: `${r.direction} by layer: RTG ${rtgs[1]} − RTG ${rtgs[0]}`,
+            labels: r.layers,
+            values: r.difference,
+            labelName: 'layer',
+            valueName: 'change in logit difference',
+          }),
+        );
+        process.stdout.write(`wrote ${written.join(', ')}\n`);
+        return;
+      }
+      const r = attributionsAtTwoRtgs(model, window, rtgs, {
+        level: parseChoice<DecompositionLevel>(o.level, DECOMPOSITION_LEVELS, '--level'),
+        direction: directionFromOptions(o),
+      });
+      const written = writeOutputs(o, { ...head, ...r }, () =>
         barFigure({
           title: `${r.direction}: RTG ${r.rtgs[1]} − RTG ${r.rtgs[0]}`,
           labels: r.labels,
