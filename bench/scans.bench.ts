@@ -73,7 +73,7 @@ export default async function scansBench(): Promise<void> {
   console.log('target: RTG scan of 128 with the full decomposition <= 30 ms (TL + PyTorch: 87-102 ms)');
 
   const model = createModel(ckpt, { gemm: nodeGemm('auto'), fusedCore: nodeFusedCore('auto') });
-  const ds = windowsFromRollouts(model, {
+  const ds = await windowsFromRollouts(model, {
     env: ckpt.env,
     seed: 0,
     episodes: 100,

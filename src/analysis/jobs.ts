@@ -50,3 +50,20 @@ export async function forEachChunk(
     await control?.yieldToEvents?.();
   }
 }
+
+/**
+ * Drives a stepwise computation (a generator yielding after each unit of work, e.g. one batched step of
+ * `episodeSteps`) to its return value, checking cancellation before and yielding to events after each
+ * step, so a long synchronous loop neither blocks the app's worker nor ignores cancel.
+ */
+export async function runStepwise<T>(
+  steps: Generator<unknown, T, void>,
+  control: JobControl | undefined,
+): Promise<T> {
+  for (;;) {
+    throwIfCancelled(control);
+    const next = steps.next();
+    if (next.done) return next.value;
+    await control?.yieldToEvents?.();
+  }
+}

@@ -89,6 +89,22 @@ interface Live {
 
 /** Plays one greedy episode per seed, batched over the episodes still running at each step. */
 export function playEpisodes(model: DecisionTransformer, o: PlayOptions): EpisodeOutcome[] {
+  const steps = episodeSteps(model, o);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/**
+ * `playEpisodes` one batched step at a time: yields the step index after each step and returns the
+ * outcomes, so a caller can pause between steps (the app's worker yields to its message loop and honours
+ * cancel there: `runStepwise` in `analysis/jobs.ts`).
+ */
+export function* episodeSteps(
+  model: DecisionTransformer,
+  o: PlayOptions,
+): Generator<number, EpisodeOutcome[], void> {
   const pad = model.arch.nActions;
   const T = model.maxLen;
   const [X, Y, C] = model.arch.obsShape;
@@ -162,6 +178,7 @@ export function playEpisodes(model: DecisionTransformer, o: PlayOptions): Episod
         e.rtgs.push(targetRtg - e.ret);
       }
     });
+    yield step;
   }
   return live.map((e, i) => ({
     seed: o.seeds[i],
@@ -173,21 +190,29 @@ export function playEpisodes(model: DecisionTransformer, o: PlayOptions): Episod
   }));
 }
 
-export function evaluateAtRtg(model: DecisionTransformer, targetRtg: number, o: RolloutOptions): RtgResult {
-  const seeds = Array.from({ length: o.episodes }, (_, i) => o.seed + i);
-  const played = playEpisodes(model, {
+/** How `evaluateAtRtg` plays: seeds `seed + i`, random actions from the numpy stream of `seed`. */
+export function rtgPlayOptions(targetRtg: number, o: RolloutOptions): PlayOptions {
+  return {
     env: o.env,
-    seeds,
+    seeds: Array.from({ length: o.episodes }, (_, i) => o.seed + i),
     targetRtg,
     maxEpisodeSteps: o.maxEpisodeSteps,
     epsilon: o.epsilon,
     rng: npRandom(o.seed),
     onWindows: o.onWindows,
-  });
+  };
+}
+
+export function evaluateAtRtg(model: DecisionTransformer, targetRtg: number, o: RolloutOptions): RtgResult {
+  return rtgResult(targetRtg, playEpisodes(model, rtgPlayOptions(targetRtg, o)));
+}
+
+/** The statistics of one target RTG's played episodes. */
+export function rtgResult(targetRtg: number, played: readonly EpisodeOutcome[]): RtgResult {
   const returns = played.map((e) => e.return);
   return {
     targetRtg,
-    episodes: o.episodes,
+    episodes: played.length,
     meanReturn: mean(returns),
     successRate: mean(played.map((e) => (e.success ? 1 : 0))),
     meanLength: mean(played.map((e) => e.length)),

@@ -29,10 +29,13 @@ export function PanelArea({ model, view, panels, results, onChange, runJob, comm
   // Callbacks stay the same across renders (cards skip re-rendering) and read the latest props.
   const latest = useRef({ panels, onChange, runJob, command, exportPair });
   latest.current = { panels, onChange, runJob, command, exportPair };
-  const close = useCallback(
-    (id: string) => latest.current.onChange(latest.current.panels.filter((p) => p.id !== id)),
-    [],
-  );
+  const jobsRef = useRef(jobs);
+  jobsRef.current = jobs;
+  // Closing a panel cancels its running job (nothing would show its result).
+  const close = useCallback((id: string) => {
+    jobsRef.current[id]?.handle?.cancel();
+    latest.current.onChange(latest.current.panels.filter((p) => p.id !== id));
+  }, []);
   const setParams = useCallback(
     (id: string, params: ParamValues) =>
       latest.current.onChange(latest.current.panels.map((p) => (p.id === id ? { id, params } : p))),

@@ -14,8 +14,8 @@ import { MemoryEnv } from '../../env/envs/memory.ts';
 import type { EnvConfig } from '../../config/config.ts';
 import type { DecisionTransformer } from '../../model/decisionTransformer.ts';
 import type { Hook } from '../../model/hooks.ts';
-import { type EpisodeOutcome, playEpisodes } from '../../train/rollout.ts';
-import { type JobControl, forEachChunk } from '../jobs.ts';
+import { type EpisodeOutcome, episodeSteps } from '../../train/rollout.ts';
+import { type JobControl, forEachChunk, runStepwise } from '../jobs.ts';
 import { type SourceCaches, interventionHooks } from './apply.ts';
 import { type InterventionRow, validateIntervention } from './intervention.ts';
 import { type Interval, meanInterval, wilson } from './stats.ts';
@@ -131,9 +131,10 @@ export async function closedLoopRollouts(
   const seeds = Array.from({ length: o.episodes }, (_, i) => o.seed + i);
   const perChunk = Math.max(1, Math.floor((o.chunkRows ?? 1024) / o.episodes));
   const results: ConditionResult[] = [];
-  await forEachChunk(conditions.length, { ...o, chunkRows: perChunk }, (from, to) => {
+  await forEachChunk(conditions.length, { ...o, chunkRows: perChunk }, async (from, to) => {
     const chunk = conditions.slice(from, to);
-    const played = playEpisodes(model, {
+    // Stepwise: cancel is honoured and the app's worker yields after every batched step.
+    const steps = episodeSteps(model, {
       env: o.env,
       seeds: chunk.flatMap(() => seeds),
       targetRtg: o.targetRtg,
@@ -158,6 +159,7 @@ export async function closedLoopRollouts(
         ];
       },
     });
+    const played = await runStepwise(steps, { signal: o.signal, yieldToEvents: o.yieldToEvents });
     chunk.forEach((c, k) =>
       results.push(summarise(c.label, played.slice(k * o.episodes, (k + 1) * o.episodes))),
     );

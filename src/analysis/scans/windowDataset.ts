@@ -19,7 +19,8 @@ import type { DTInputs, DecisionTransformer } from '../../model/decisionTransfor
 import { inputsFromTensors } from '../../model/inputs.ts';
 import { Tensor } from '../../tensor/tensor.ts';
 import type { Dataset } from '../../train/dataset.ts';
-import { evaluateAtRtg } from '../../train/rollout.ts';
+import { episodeSteps, rtgPlayOptions, rtgResult } from '../../train/rollout.ts';
+import { type JobControl, runStepwise } from '../jobs.ts';
 import { type WindowArrays, returnsToGo, writeWindow } from '../../train/sampler.ts';
 
 export interface WindowDataset {
@@ -106,15 +107,18 @@ export interface RolloutWindowsOptions {
   /** Random-action probability (default 0: greedy) */
   epsilon?: number;
   maxEpisodeSteps?: number;
-  /**
-   * Progress in episode steps: `done` of `total` = RTGs × step cap (the episodes of one RTG play side by
-   * side; an RTG whose episodes all end early jumps to its end).
-   */
-  onProgress?: (done: number, total: number) => void;
 }
 
-/** The windows the model sees while playing `episodes` seeds at each target RTG. */
-export function windowsFromRollouts(model: DecisionTransformer, o: RolloutWindowsOptions): WindowDataset {
+/**
+ * The windows the model sees while playing `episodes` seeds at each target RTG. Progress is in episode
+ * steps: `done` of `total` = RTGs × step cap (the episodes of one RTG play side by side; an RTG whose
+ * episodes all end early jumps to its end); `control` is checked and yielded to after every step.
+ */
+export async function windowsFromRollouts(
+  model: DecisionTransformer,
+  o: RolloutWindowsOptions,
+  control?: JobControl,
+): Promise<WindowDataset> {
   check(o.rtgs.length > 0 && o.episodes > 0, 'BAD_INPUT', 'give at least one seed and one RTG');
   for (const r of o.rtgs) check(Number.isFinite(r), 'BAD_INPUT', `target RTG ${r} is not a number`);
   const T = model.maxLen;
@@ -124,8 +128,8 @@ export function windowsFromRollouts(model: DecisionTransformer, o: RolloutWindow
   const success: number[] = [];
   const cap = o.maxEpisodeSteps ?? o.env.maxSteps;
   const total = o.rtgs.length * cap;
-  o.rtgs.forEach((rtg, r) => {
-    const res = evaluateAtRtg(model, rtg, {
+  for (const [r, rtg] of o.rtgs.entries()) {
+    const play = rtgPlayOptions(rtg, {
       env: o.env,
       episodes: o.episodes,
       seed: o.seed,
@@ -133,12 +137,12 @@ export function windowsFromRollouts(model: DecisionTransformer, o: RolloutWindow
       maxEpisodeSteps: o.maxEpisodeSteps,
       onWindows: (w, episodes, step) => {
         episodes.forEach((e, b) => windows.add(w, b, { episode: r * o.episodes + e, step, target: rtg }));
-        o.onProgress?.(r * cap + Math.min(step + 1, cap), total);
+        control?.onProgress?.(r * cap + Math.min(step + 1, cap), total);
       },
     });
-    success.push(res.successRate);
-    o.onProgress?.((r + 1) * cap, total);
-  });
+    success.push(rtgResult(rtg, await runStepwise(episodeSteps(model, play), control)).successRate);
+    control?.onProgress?.((r + 1) * cap, total);
+  }
   return finish(windows, model.arch.nActions, [X, Y, C], T, o.env, {
     kind: 'rollouts',
     seed: o.seed,

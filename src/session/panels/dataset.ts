@@ -82,15 +82,18 @@ export const datasetPanel: JobPanel = {
     maxSteps: { kind: 'int', default: 100, min: 1, max: 10_000, label: 'step cap' },
   },
   async run(ctx, p, control) {
-    const ds = windowsFromRollouts(ctx.model, {
-      env: ctx.episode.env,
-      seed: p.seed as number,
-      episodes: p.episodes as number,
-      rtgs: (p.rtgs as string).split(',').map(Number),
-      epsilon: p.epsilon as number,
-      maxEpisodeSteps: p.maxSteps as number,
-      onProgress: control.onProgress,
-    });
+    const ds = await windowsFromRollouts(
+      ctx.model,
+      {
+        env: ctx.episode.env,
+        seed: p.seed as number,
+        episodes: p.episodes as number,
+        rtgs: (p.rtgs as string).split(',').map(Number),
+        epsilon: p.epsilon as number,
+        maxEpisodeSteps: p.maxSteps as number,
+      },
+      control,
+    );
     ctx.keepDataset(ds);
     return summariseDataset(ds);
   },

@@ -42,8 +42,8 @@ const rollouts = () =>
   windowsFromRollouts(model, { env: ENV, seed: 3, episodes: 2, rtgs: [0, 1], maxEpisodeSteps: 5 });
 
 describe('window datasets', () => {
-  it('rollout windows are what the greedy model acted on; the file round-trips', () => {
-    const ds = rollouts();
+  it('rollout windows are what the greedy model acted on; the file round-trips', async () => {
+    const ds = await rollouts();
     const [N, T] = ds.inputs.states.shape;
     expect(N).toBe(2 * 2 * 5); // 2 RTGs x 2 episodes x 5 steps (capped)
     expect(T).toBe(3);
@@ -68,25 +68,33 @@ describe('window datasets', () => {
     expect(back.env.envId).toBe(ENV.envId);
   });
 
-  it('reports progress in episode steps up to RTGs x the step cap, never backwards', () => {
+  it('reports progress in episode steps up to RTGs x the step cap, never backwards; yields and cancels per step', async () => {
     const seen: [number, number][] = [];
-    const ds = windowsFromRollouts(model, {
-      env: ENV,
-      seed: 3,
-      episodes: 2,
-      rtgs: [0, 1],
-      maxEpisodeSteps: 5,
-      onProgress: (done, total) => seen.push([done, total]),
-    });
-    expect(ds.inputs.states.shape[0]).toBe(rollouts().inputs.states.shape[0]);
+    let yields = 0;
+    const ds = await windowsFromRollouts(
+      model,
+      { env: ENV, seed: 3, episodes: 2, rtgs: [0, 1], maxEpisodeSteps: 5 },
+      { onProgress: (done, total) => seen.push([done, total]), yieldToEvents: async () => void yields++ },
+    );
+    const plain = await rollouts();
+    expect(ds.inputs.states.data).toEqual(plain.inputs.states.data);
+    expect(ds.inputs.actions).toEqual(plain.inputs.actions);
+    expect(yields).toBe(10); // one per batched step: 2 RTGs x 5 steps
+    const controller = new AbortController();
+    const cancelled = windowsFromRollouts(
+      model,
+      { env: ENV, seed: 3, episodes: 2, rtgs: [0, 1], maxEpisodeSteps: 5 },
+      { signal: controller.signal, onProgress: (done) => done >= 2 && controller.abort() },
+    );
+    await expect(cancelled).rejects.toMatchObject({ code: 'CANCELLED' });
     expect(seen.every(([, total]) => total === 10)).toBe(true);
     expect(seen.at(-1)![0]).toBe(10);
     expect(seen.map(([d]) => d)).toEqual([...seen.map(([d]) => d)].sort((a, b) => a - b));
     expect(seen.some(([d]) => d === 5)).toBe(true); // the end of the first RTG
   });
 
-  it('epsilon rollouts are seeded; expert episodes give one window per step with RTG = return-to-go', () => {
-    const a = windowsFromRollouts(model, {
+  it('epsilon rollouts are seeded; expert episodes give one window per step with RTG = return-to-go', async () => {
+    const a = await windowsFromRollouts(model, {
       env: ENV,
       seed: 1,
       episodes: 2,
@@ -94,7 +102,7 @@ describe('window datasets', () => {
       epsilon: 0.5,
       maxEpisodeSteps: 6,
     });
-    const b = windowsFromRollouts(model, {
+    const b = await windowsFromRollouts(model, {
       env: ENV,
       seed: 1,
       episodes: 2,
@@ -119,8 +127,8 @@ describe('window datasets', () => {
     expect(ds.targetRtg[0]).toBeCloseTo(ret, 6);
   });
 
-  it('rejects files that are not window datasets, corrupt ones and datasets of another model shape', () => {
-    const bytes = writeWindowDataset(rollouts());
+  it('rejects files that are not window datasets, corrupt ones and datasets of another model shape', async () => {
+    const bytes = writeWindowDataset(await rollouts());
     const { tensors, metadata } = readSafetensors(bytes);
     const rewrite = (change: (t: Map<string, RawTensor>, m: Record<string, string>) => void) => {
       const t = new Map(tensors);
@@ -146,7 +154,7 @@ describe('window datasets', () => {
 
 describe('cache characterisation', () => {
   it('norms: mean and std over real tokens equal the hand-computed values', async () => {
-    const ds = rollouts();
+    const ds = await rollouts();
     const r = await residualNorms(model, ds, { chunkRows: 7 });
     const N = ds.inputs.states.shape[0];
     const run = model.run(ds.inputs, { cache: ['blocks.1.hook_resid_mid', 'blocks.0.hook_mlp_out'] });
@@ -198,7 +206,7 @@ describe('cache characterisation', () => {
   });
 
   it('kurtosis samples the tokens a run over every window would (it runs only the sampled windows)', async () => {
-    const ds = rollouts();
+    const ds = await rollouts();
     const r = await kurtosisScan(model, ds, { rotations: 1, seed: 3, maxTokens: 40 });
     const [N, T] = ds.inputs.states.shape;
     const keep = 40 / (N * 3 * T);
@@ -240,7 +248,7 @@ describe('cache characterisation', () => {
       return q.get(i, j) * Math.sign(rr.get(j, j));
     });
     expectClose(gram, householder, 1e-6, { metric: 'abs' });
-    const ds = rollouts();
+    const ds = await rollouts();
     const r = await kurtosisScan(model, ds, { rotations: 3, seed: 2, maxTokens: 64 });
     const again = await kurtosisScan(model, ds, { rotations: 3, seed: 2, maxTokens: 64 });
     expect(again).toEqual(r);
@@ -289,7 +297,7 @@ describe('head types', () => {
   });
 
   it('over a dataset the masses of each query sum to 1 across R, S and A keys; one window works too', async () => {
-    const ds = rollouts();
+    const ds = await rollouts();
     const r = await headTypes(model, ds);
     for (const byKind of r.mass) for (const m of byKind) expect(m[0] + m[2] + m[3]).toBeCloseTo(1, 5); // rtg + state + action
     const one = windowHeadTypes(model, selectWindow(ds.inputs, 5));
@@ -356,7 +364,7 @@ describe('policy field', () => {
 
   it('rejects a batch of windows and an env whose observations do not fit the model', async () => {
     const { env, window } = history();
-    await expect(policyField(model, env, rollouts().inputs)).rejects.toThrow(/one window/);
+    await expect(policyField(model, env, (await rollouts()).inputs)).rejects.toThrow(/one window/);
     const wide = makeDtiEnv({ ...ENV, viewSize: 7 });
     wide.reset(1);
     await expect(policyField(model, wide, window)).rejects.toThrow(/observation has 147 values/);

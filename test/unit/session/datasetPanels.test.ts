@@ -28,7 +28,7 @@ const bytes = () => new Uint8Array(readFileSync(new URL(`../../../models/${MODEL
 const ckpt = loadCheckpoint(bytes());
 const model = createModel(ckpt, { gemm: new TsGemm(), weights: 'raw' });
 const SAMPLE = { seed: 3, episodes: 2, rtgs: '0,1', maxSteps: 4 };
-const rollouts = (seed: number): WindowDataset =>
+const rollouts = (seed: number): Promise<WindowDataset> =>
   windowsFromRollouts(model, { env: ckpt.env, seed, episodes: 2, rtgs: [0, 1], maxEpisodeSteps: 4 });
 
 function setup() {
@@ -65,7 +65,7 @@ describe('session dataset', () => {
 
     const progress: number[] = [];
     const sampled = await job('dataset', SAMPLE, (done) => progress.push(done));
-    const expected = rollouts(3);
+    const expected = await rollouts(3);
     expect(sampled).toEqual({
       ok: true,
       data: expect.objectContaining({ windows: expected.inputs.states.shape[0], episodes: 4, maxLen: 9 }),
@@ -89,7 +89,7 @@ describe('session dataset', () => {
       expect(ablation(method)).toEqual({ ok: true, data: library });
     }
 
-    const other = rollouts(7);
+    const other = await rollouts(7);
     expect(send({ type: 'setDataset', bytes: writeWindowDataset(other) }).ok).toBe(true);
     expect(await job('dataset-head-types', { threshold: 0.4 })).toEqual({
       ok: true,
@@ -97,7 +97,7 @@ describe('session dataset', () => {
     });
 
     const tiny = randomModel(tinyArch({ obsShape: [3, 3, 3], nActions: 7 }));
-    const foreign = windowsFromRollouts(tiny, {
+    const foreign = await windowsFromRollouts(tiny, {
       env: { ...ckpt.env, envId: 'MiniGrid-Empty-5x5-v0', viewSize: 3, oneHotObs: false },
       seed: 0,
       episodes: 1,

@@ -100,16 +100,19 @@ export function registerDataset(program: Command): void {
         const rtgs = parseNumberList(o.rtg, '--rtg');
         ds = await withProgressBar(
           'dataset',
-          async ({ onProgress }) =>
-            windowsFromRollouts(model, {
-              env: { ...ckpt!.env, envId: o.env ?? ckpt!.env.envId },
-              seed,
-              episodes,
-              rtgs,
-              epsilon,
-              maxEpisodeSteps: maxSteps,
-              onProgress,
-            }),
+          async (control) =>
+            windowsFromRollouts(
+              model,
+              {
+                env: { ...ckpt!.env, envId: o.env ?? ckpt!.env.envId },
+                seed,
+                episodes,
+                rtgs,
+                epsilon,
+                maxEpisodeSteps: maxSteps,
+              },
+              control,
+            ),
           'episode steps',
         );
       }
