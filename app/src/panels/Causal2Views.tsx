@@ -104,16 +104,24 @@ export function ClosedLoopView({ data }: PanelViewProps) {
 export function CausalScrubbingView({ data }: PanelViewProps) {
   const r = data as ScrubResult;
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const ld = r.logitDiff;
+  // The share recovered divides by clean − scrambled: over windows whose logit differences cancel
+  // (e.g. both instructions), that gap is near 0 and the share is not a meaningful number.
+  const ldShare = Math.abs(ld.clean - ld.scrambled) >= 0.1 * Math.max(Math.abs(ld.clean), 0.1);
   return (
     <div>
       <p data-testid="scrub-summary">
         {r.hypothesis} ({r.windows} windows): loss recovered {pct(r.loss.recovered)} (clean{' '}
         {r.loss.clean.toFixed(3)}, hypothesis {r.loss.hypothesis.toFixed(3)}, scrambled{' '}
-        {r.loss.scrambled.toFixed(3)}); logit difference recovered {pct(r.logitDiff.recovered)}
+        {r.loss.scrambled.toFixed(3)}); mean logit difference: clean {ld.clean.toFixed(3)}, hypothesis{' '}
+        {ld.hypothesis.toFixed(3)}, scrambled {ld.scrambled.toFixed(3)}
+        {ldShare
+          ? ` (recovered ${pct(ld.recovered)})`
+          : ' (clean and scrambled agree on average, so no share of it is shown: read the loss)'}
       </p>
       <div className="figure-row">
         <SpecFigure spec={scrubFigure(r)} name="scrubbing-loss" />
-        <SpecFigure spec={scrubFigure(r, 'logitDiff')} name="scrubbing-logit-diff" />
+        {ldShare && <SpecFigure spec={scrubFigure(r, 'logitDiff')} name="scrubbing-logit-diff" />}
       </div>
     </div>
   );

@@ -53,6 +53,11 @@ function conditionsOf(
       controls: p.controls === 'yes',
       seed: 1,
     });
+    check(
+      exp.norm > 0,
+      'BAD_INPUT',
+      `the steering vector is zero (${v.description}): the corruption changes nothing in this window; choose another`,
+    );
     return { ...exp, description: `${v.description}, norm ${exp.norm.toPrecision(4)}` };
   }
   if (p.conditions === 'ablation') {

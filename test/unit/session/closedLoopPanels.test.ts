@@ -158,6 +158,23 @@ describe('closed-loop rollouts panel', () => {
   });
 });
 
+describe('closed-loop steering from the window pair', () => {
+  it('refuses a steering vector that is zero for this window (a corruption that changes nothing)', async () => {
+    // the newest RTG is already 0.9 (no reward yet): setting it to 0.9 leaves the pair identical
+    const same = await run(engine(), 'closed-loop', {
+      conditions: 'steering',
+      corruption: 'rtg',
+      step: -1,
+      value: 0.9,
+      episodes: 2,
+    });
+    expect(same).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_INPUT', message: /steering vector is zero/ },
+    });
+  });
+});
+
 describe('causal scrubbing panel', () => {
   it('a shipped hypothesis = causalScrub over the same windows; a malformed one is a typed error', async () => {
     const params = { ...defaultParams(causalScrubbingPanel.params), episodes: 3 };
