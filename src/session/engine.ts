@@ -28,6 +28,7 @@ import { makeSessionEnv, openSession } from './openSession.ts';
 import { PANELS, type PanelNeeds, type PanelSpec, type WindowPanel } from './panels/index.ts';
 import type { JobContext } from './panels/types.ts';
 import { corrupt } from './panels/causal.ts';
+import { summariseDataset } from './panels/dataset.ts';
 import { keepDirections } from './panels/weights.ts';
 import { normalizeParams } from './params.ts';
 import { PlaySession, type Prediction, predictionFrom } from './playSession.ts';
@@ -428,6 +429,7 @@ export class Engine {
       prediction: steering?.on ? steering.steered : unsteered,
       steering,
       frames: { from: framesFrom, items: this.frames.slice(framesFrom) },
+      dataset: this.dataset && summariseDataset(this.dataset),
     };
   }
 
@@ -474,7 +476,7 @@ export class Engine {
   private describe(
     session: PlaySession,
     windowActions: Int32Array | null,
-  ): Omit<SessionView, 'prediction' | 'steering' | 'frames'> {
+  ): Omit<SessionView, 'prediction' | 'steering' | 'frames' | 'dataset'> {
     const h = session.history;
     const rtgs = session.rtgs();
     const pad = h.maxLen - 1;

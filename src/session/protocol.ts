@@ -5,6 +5,7 @@
  * computed in its own task and dropped once a newer command is waiting. Jobs run on request, report
  * `progress`, end with `job`, and stop on `cancel`. Files (window, pair, report) come back as `file`.
  */
+import type { DatasetSummary } from './panels/dataset.ts';
 import type { WeightVariant } from '../model/processing.ts';
 
 /** A panel the user has open, with its own parameters (plain data). */
@@ -164,6 +165,8 @@ export interface SessionView {
   frames: { from: number; items: Frame[] };
   /** Token label of every frame in the current window (`S{maxLen}` = newest), null outside it. */
   frameLabels: (string | null)[];
+  /** The session's window dataset (sampled or loaded), summarised; null before there is one. */
+  dataset: DatasetSummary | null;
 }
 
 export interface EngineResult {

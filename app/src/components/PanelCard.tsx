@@ -82,7 +82,7 @@ export const PanelCard = memo(function PanelCard({
           onChange={(params) => setParams(p.id, params)}
         />
       )}
-      {entry.Controls && <entry.Controls command={command} />}
+      {entry.Controls && <entry.Controls command={command} view={view} />}
       {'corruption' in spec.params && (
         <div className="row">
           <button

@@ -23,5 +23,5 @@ export interface PanelView {
   /** The view draws its own controls for every setting. */
   ownsSettings?: boolean;
   /** Controls drawn under the settings even before a job has run (e.g. loading a file into the session). */
-  Controls?: ComponentType<Pick<PanelViewProps, 'command'>>;
+  Controls?: ComponentType<Pick<PanelViewProps, 'command' | 'view'>>;
 }

@@ -5,6 +5,7 @@
  * clears it. Results are compared with the library run on the same model and windows.
  */
 import { readFileSync } from 'node:fs';
+import { summariseDataset } from '../../../src/session/panels/dataset.ts';
 import { describe, expect, it } from 'vitest';
 import { ablate } from '../../../src/analysis/causal/ablation.ts';
 import { headTypes } from '../../../src/analysis/scans/headTypes.ts';
@@ -90,7 +91,9 @@ describe('session dataset', () => {
     }
 
     const other = await rollouts(7);
-    expect(send({ type: 'setDataset', bytes: writeWindowDataset(other) }).ok).toBe(true);
+    const loaded = send({ type: 'setDataset', bytes: writeWindowDataset(other) });
+    // the session view names the dataset the session now holds
+    expect(loaded).toMatchObject({ ok: true, result: { view: { dataset: summariseDataset(other) } } });
     expect(await job('dataset-head-types', { threshold: 0.4 })).toEqual({
       ok: true,
       data: await headTypes(model, other, { threshold: 0.4 }),
