@@ -17,7 +17,7 @@ import { ObservationView } from './ObservationView.tsx';
 import { StaticView } from './StaticView.tsx';
 import { HeadTypesView, PolicyFieldView, RtgScanView, SteeringView } from './ScanViews.tsx';
 import { GatedMlpView, NeuronView, ProjectionView } from './NeuronViews.tsx';
-import { ProbeSweepView } from './FeatureViews.tsx';
+import { ProbeSweepView, SaeDashboardView, SaeView } from './FeatureViews.tsx';
 import { DatasetFileControl, DatasetKurtosisView, DatasetNormsView, DatasetView } from './DatasetViews.tsx';
 import type { PanelView } from './types.ts';
 
@@ -61,4 +61,6 @@ export const PANEL_VIEWS: Record<string, PanelView> = {
   'dataset-kurtosis': { View: DatasetKurtosisView },
   'dataset-head-types': { View: HeadTypesView },
   'probe-sweep': { View: ProbeSweepView },
+  sae: { View: SaeView },
+  'sae-dashboard': { View: SaeDashboardView },
 };

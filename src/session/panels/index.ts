@@ -9,6 +9,7 @@ import { headTypesPanel, policyFieldPanel, rtgScanPanel, steeringPanel } from '.
 import { gatedMlpPanel, neuronPanel, projectionPanel } from './neurons.ts';
 import { attributionPatchingPanel, circuitDiscoveryPanel, pathPatchingPanel } from './causal2.ts';
 import { probeSweepPanel } from './features.ts';
+import { saeDashboardPanel, saeTrainPanel } from './sae.ts';
 import { datasetHeadTypesPanel, datasetKurtosisPanel, datasetNormsPanel, datasetPanel } from './dataset.ts';
 import { closedLoopPanel } from './rollouts.ts';
 import { causalScrubbingPanel } from './scrubbing.ts';
@@ -48,6 +49,8 @@ export const PANELS: readonly PanelSpec[] = [
   datasetKurtosisPanel,
   datasetHeadTypesPanel,
   probeSweepPanel,
+  saeTrainPanel,
+  saeDashboardPanel,
 ];
 
 export const panelById = (id: string): PanelSpec | undefined => PANELS.find((p) => p.id === id);

@@ -11,8 +11,15 @@ import {
   POSITION_KINDS,
   collectActivations,
 } from '../../../analysis/features/activations.ts';
-import { type ProbeSet, buildProbeSet, DEFAULT_LABELS } from '../../../analysis/features/probeSet.ts';
-import { type SaeKind, SAE_KINDS, initSae, startTraining, trainSae } from '../../../analysis/features/sae.ts';
+import { actionsTaken, buildProbeSet, DEFAULT_LABELS } from '../../../analysis/features/probeSet.ts';
+import {
+  type SaeKind,
+  SAE_KINDS,
+  initSae,
+  rowMean,
+  startTraining,
+  trainSae,
+} from '../../../analysis/features/sae.ts';
 import {
   bestLatentPerClass,
   featureDashboard,
@@ -129,9 +136,6 @@ function setUp(o: Common) {
 const hookWidth = (model: DecisionTransformer, hook: string) =>
   numelOf(hookRowShape(hook, model.arch, 1).slice(1));
 
-/** Action taken at each window's last step (the `action+0` label). */
-const actionsTaken = (set: ProbeSet) => set.labels.find((l) => l.name === 'action+0')!.values;
-
 export function registerSae(program: Command): void {
   const sae = program
     .command('sae')
@@ -178,9 +182,7 @@ export function registerSae(program: Command): void {
     } else {
       const kind = parseChoice<SaeKind>(o.kind, SAE_KINDS, '--kind');
       const dOut = tables[tables.length - 1].width;
-      const mean = new Float32Array(dOut);
-      const target = y ?? x;
-      for (let i = 0; i < target.length; i++) mean[i % dOut] += target[i] / set.n;
+      const mean = rowMean(y ?? x, dOut);
       const config = {
         kind,
         dIn: tables[0].width,
