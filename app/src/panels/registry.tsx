@@ -19,6 +19,7 @@ import { HeadTypesView, PolicyFieldView, RtgScanView, SteeringView } from './Sca
 import { GatedMlpView, NeuronView, ProjectionView } from './NeuronViews.tsx';
 import { ProbeSweepView, SaeDashboardView, SaeView } from './FeatureViews.tsx';
 import { DatasetFileControl, DatasetKurtosisView, DatasetNormsView, DatasetView } from './DatasetViews.tsx';
+import { TwoRtgsView } from './TwoRtgsView.tsx';
 import type { PanelView } from './types.ts';
 
 export const PANEL_VIEWS: Record<string, PanelView> = {
@@ -31,6 +32,7 @@ export const PANEL_VIEWS: Record<string, PanelView> = {
   neuron: { View: NeuronView },
   projection: { View: ProjectionView },
   'gated-mlp': { View: GatedMlpView },
+  'two-rtgs': { View: TwoRtgsView },
   // Weights
   composition: { View: StaticView },
   'meta-composition': { View: StaticView },

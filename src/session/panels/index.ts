@@ -10,6 +10,7 @@ import { gatedMlpPanel, neuronPanel, projectionPanel } from './neurons.ts';
 import { attributionPatchingPanel, circuitDiscoveryPanel, pathPatchingPanel } from './causal2.ts';
 import { probeSweepPanel } from './features.ts';
 import { saeDashboardPanel, saeTrainPanel } from './sae.ts';
+import { twoRtgsPanel } from './twoRtgs.ts';
 import { datasetHeadTypesPanel, datasetKurtosisPanel, datasetNormsPanel, datasetPanel } from './dataset.ts';
 import { closedLoopPanel } from './rollouts.ts';
 import { causalScrubbingPanel } from './scrubbing.ts';
@@ -28,6 +29,7 @@ export const PANELS: readonly PanelSpec[] = [
   neuronPanel,
   projectionPanel,
   gatedMlpPanel,
+  twoRtgsPanel,
   // Weights (static analyses)
   ...WEIGHTS_PANELS,
   // Causal
