@@ -1,9 +1,21 @@
 /**
  * Views of the features panels (issue 16): probe accuracy by hook point with the shuffled-label control,
- * the SAE's metrics (with its download) and a latent's feature dashboard.
+ * the SAE's metrics (with its download), a latent's feature dashboard, and analyses across a
+ * checkpoint series (with the control loading its files).
  */
 import type { ProbeSweepResult } from '../../../src/analysis/features/probe.ts';
-import { probeAccuracyFigure } from '../../../src/analysis/figures/featureFigures.ts';
+import { useState } from 'react';
+import type {
+  CompositionAcrossTraining,
+  HeadTypesAcrossTraining,
+  ProbesAcrossTraining,
+} from '../../../src/analysis/features/acrossTraining.ts';
+import {
+  acrossTrainingFigure,
+  compositionAcrossTrainingFigure,
+  headTypesAcrossTrainingFigure,
+  probeAccuracyFigure,
+} from '../../../src/analysis/figures/featureFigures.ts';
 import {
   featureActionsFigure,
   featureCorrelationFigure,
@@ -98,4 +110,51 @@ export function SaeDashboardView({ data }: PanelViewProps) {
       <SpecFigures specs={specs} name={`sae-latent-${d.latent}`} deps={[data]} />
     </div>
   );
+}
+
+/** Loads the checkpoints of a training series (several files at once) into the session. */
+export function SeriesFilesControl({ command }: Pick<PanelViewProps, 'command'>) {
+  const [loaded, setLoaded] = useState<string[]>([]);
+  if (!command) return null;
+  return (
+    <p className="small">
+      <label>
+        checkpoints of a training series:{' '}
+        <input
+          type="file"
+          multiple
+          accept=".pt,.safetensors"
+          aria-label="series checkpoints"
+          onChange={(e) => {
+            const files = [...(e.target.files ?? [])];
+            if (!files.length) return;
+            void Promise.all(files.map((f) => f.arrayBuffer())).then((buffers) => {
+              command({
+                type: 'setSeries',
+                files: files.map((f, i) => ({ name: f.name, bytes: new Uint8Array(buffers[i]) })),
+              });
+              setLoaded(files.map((f) => f.name));
+            });
+          }}
+        />
+      </label>
+      {loaded.length > 0 && <span className="muted"> sent {loaded.join(', ')} to the session</span>}
+    </p>
+  );
+}
+
+type AcrossResult =
+  | ({ analysis: 'composition' } & CompositionAcrossTraining)
+  | ({ analysis: 'head-types' } & HeadTypesAcrossTraining)
+  | ({ analysis: 'probes' } & ProbesAcrossTraining);
+
+export function AcrossTrainingView({ data }: PanelViewProps) {
+  const r = data as AcrossResult;
+  const spec =
+    r.analysis === 'composition'
+      ? compositionAcrossTrainingFigure(r)
+      : r.analysis === 'head-types'
+        ? headTypesAcrossTrainingFigure(r)
+        : acrossTrainingFigure(r);
+  return <SpecFigures specs={[spec]} name={`across-training-${r.analysis}`} deps={[data]} />;
 }

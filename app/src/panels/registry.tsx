@@ -17,7 +17,13 @@ import { ObservationView } from './ObservationView.tsx';
 import { StaticView } from './StaticView.tsx';
 import { HeadTypesView, PolicyFieldView, RtgScanView, SteeringView } from './ScanViews.tsx';
 import { GatedMlpView, NeuronView, ProjectionView } from './NeuronViews.tsx';
-import { ProbeSweepView, SaeDashboardView, SaeView } from './FeatureViews.tsx';
+import {
+  AcrossTrainingView,
+  ProbeSweepView,
+  SaeDashboardView,
+  SaeView,
+  SeriesFilesControl,
+} from './FeatureViews.tsx';
 import { DatasetFileControl, DatasetKurtosisView, DatasetNormsView, DatasetView } from './DatasetViews.tsx';
 import { TwoRtgsView } from './TwoRtgsView.tsx';
 import type { PanelView } from './types.ts';
@@ -65,4 +71,5 @@ export const PANEL_VIEWS: Record<string, PanelView> = {
   'probe-sweep': { View: ProbeSweepView },
   sae: { View: SaeView },
   'sae-dashboard': { View: SaeDashboardView },
+  'across-training': { View: AcrossTrainingView, Controls: SeriesFilesControl },
 };

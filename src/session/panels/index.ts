@@ -11,6 +11,7 @@ import { attributionPatchingPanel, circuitDiscoveryPanel, pathPatchingPanel } fr
 import { probeSweepPanel } from './features.ts';
 import { saeDashboardPanel, saeTrainPanel } from './sae.ts';
 import { twoRtgsPanel } from './twoRtgs.ts';
+import { acrossTrainingPanel } from './acrossTraining.ts';
 import { datasetHeadTypesPanel, datasetKurtosisPanel, datasetNormsPanel, datasetPanel } from './dataset.ts';
 import { closedLoopPanel } from './rollouts.ts';
 import { causalScrubbingPanel } from './scrubbing.ts';
@@ -53,6 +54,7 @@ export const PANELS: readonly PanelSpec[] = [
   probeSweepPanel,
   saeTrainPanel,
   saeDashboardPanel,
+  acrossTrainingPanel,
 ];
 
 export const panelById = (id: string): PanelSpec | undefined => PANELS.find((p) => p.id === id);

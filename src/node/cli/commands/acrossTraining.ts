@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { type PositionKind, POSITION_KINDS, selectHooks } from '../../../analysis/features/activations.ts';
 import {
   type SeriesModel,
+  checkpointStep,
   compositionAcrossTraining,
   headTypesAcrossTraining,
   probesAcrossTraining,
@@ -72,9 +73,7 @@ export function registerAcrossTraining(program: Command): void {
       const series: SeriesModel[] = o.series.map((name, i) => {
         const ckpt = readModelFile(name);
         envId ||= ckpt.env.envId;
-        const model = createModel(ckpt, backend);
-        const updates = ckpt.offline?.updates;
-        return { name, step: typeof updates === 'number' ? updates : i, model };
+        return { name, step: checkpointStep(ckpt, i), model: createModel(ckpt, backend) };
       });
       const first = series[0].model;
       if (analysis === 'composition') {
