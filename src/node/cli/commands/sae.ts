@@ -10,6 +10,7 @@ import {
   type PositionKind,
   POSITION_KINDS,
   collectActivations,
+  hookWidth,
 } from '../../../analysis/features/activations.ts';
 import { actionsTaken, buildProbeSet, DEFAULT_LABELS } from '../../../analysis/features/probeSet.ts';
 import {
@@ -33,7 +34,6 @@ import {
   writeSae,
 } from '../../../analysis/features/saeIo.ts';
 import { saeStatistics, splicedBehaviour } from '../../../analysis/features/saeMetrics.ts';
-import { hookRowShape } from '../../../analysis/causal/intervention.ts';
 import {
   featureRollouts,
   saeDecoderVector,
@@ -41,9 +41,7 @@ import {
   steeringExperiment,
 } from '../../../analysis/features/featureRollouts.ts';
 import { check } from '../../../errors.ts';
-import type { DecisionTransformer } from '../../../model/decisionTransformer.ts';
 import { createModel } from '../../../model/load.ts';
-import { numelOf } from '../../../tensor/tensor.ts';
 import { readDataset } from '../../../train/dataset.ts';
 import { readFileChecked, readModelFile } from '../../modelFile.ts';
 import { toJson } from '../analysisIo.ts';
@@ -131,10 +129,6 @@ function setUp(o: Common) {
   };
   return { model, envId: ckpt.env.envId, set, progress };
 }
-
-/** Vector width of a hook point per position. */
-const hookWidth = (model: DecisionTransformer, hook: string) =>
-  numelOf(hookRowShape(hook, model.arch, 1).slice(1));
 
 export function registerSae(program: Command): void {
   const sae = program
