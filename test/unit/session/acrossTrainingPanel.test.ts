@@ -1,16 +1,19 @@
 /**
  * The across-training panel in the engine on dtlens's default MemoryS7 model: a series of two
  * checkpoints (a fresh initialisation at update 0 and the trained model at update 500, given in reverse
- * order) is loaded with `setSeries`; composition and head types equal the library on the same models;
- * without a series, with mixed architectures or (head types) without a dataset the errors are typed;
- * loading a model clears the series.
+ * order) is loaded with `setSeries`; composition, head types and probes equal the library on the same
+ * models; without a series, with mixed architectures or (head types) without a dataset the errors are
+ * typed; loading a model clears the series.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   compositionAcrossTraining,
   headTypesAcrossTraining,
+  probesAcrossTraining,
 } from '../../../src/analysis/features/acrossTraining.ts';
+import { selectHooks } from '../../../src/analysis/features/activations.ts';
+import { expertProbeSet } from '../../../src/session/panels/features.ts';
 import { windowsFromRollouts, writeWindowDataset } from '../../../src/analysis/scans/windowDataset.ts';
 import { loadCheckpoint, saveNativeCheckpoint } from '../../../src/io/checkpoint.ts';
 import { createModel } from '../../../src/model/load.ts';
@@ -76,6 +79,19 @@ describe('across-training panel', () => {
     const types = (await job({ analysis: 'head-types' })) as { ok: true; data: { steps: number[] } };
     expect(types.data).toEqual({ analysis: 'head-types', ...(await headTypesAcrossTraining(series, ds)) });
     expect(types.data.steps).toEqual([0, 500]);
+
+    const probes = (await job({ analysis: 'probes', episodes: 4 })) as { ok: true; data: unknown };
+    const lib = await probesAcrossTraining(
+      series,
+      expertProbeSet(series[0].model, ckpt.env, 4),
+      selectHooks(series[0].model, 'residual'),
+      'S',
+    );
+    expect(probes.data).toEqual({
+      analysis: 'probes',
+      ...lib,
+      sweeps: lib.sweeps.map(({ directions: _, ...sweep }) => sweep),
+    });
 
     const other = 'MiniGrid-Dynamic-Obstacles-8x8-v0.safetensors';
     expect(send({ type: 'setSeries', files: [...files, { name: other, bytes: read(other) }] })).toMatchObject(
