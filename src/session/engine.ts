@@ -18,6 +18,8 @@ import { directionsFromTensors } from '../analysis/static/directions.ts';
 import { pairFile } from '../io/pairFile.ts';
 import { type WindowDataset, checkDatasetFits, readWindowDataset } from '../analysis/scans/windowDataset.ts';
 import { readSafetensors } from '../io/safetensors.ts';
+import { checkSameArchitecture, checkpointStep } from '../analysis/features/acrossTraining.ts';
+import { architectureOf, createModel } from '../model/load.ts';
 import { type Checkpoint, loadCheckpoint } from '../io/checkpoint.ts';
 import { envConfigToJson, modelConfigToJson } from '../config/config.ts';
 import { type NameFilter, matchesFilter } from '../model/hooks.ts';
@@ -76,6 +78,8 @@ export class Engine {
   private dataset: WindowDataset | null = null;
   /** Bumped whenever `dataset` changes (window panels that read it recompute). */
   private datasetVersion = 0;
+  /** The session's checkpoint series (`setSeries`, one architecture); cleared on load. */
+  private series: { name: string; ckpt: Checkpoint }[] = [];
   /** The play steering (settings complete), kept across steps, resets and weights; null = none. */
   private steering: PlaySteering | null = null;
   /** The steering part of the latest view (what `act` follows while steering is on). */
@@ -129,6 +133,7 @@ export class Engine {
         this.fileName = command.fileName;
         this.dataset = null; // another model's windows may not fit
         this.datasetVersion++;
+        this.series = [];
       }
       this.weights = weights;
       model = modelInfo(ckpt, this.fileName, session, weights);
@@ -169,6 +174,12 @@ export class Engine {
           this.keepDataset(session.model, dataset);
           break;
         }
+        case 'setSeries': {
+          const series = command.files.map((f) => ({ name: f.name, ckpt: loadCheckpoint(f.bytes, f.name) }));
+          checkSameArchitecture(series.map((s) => ({ name: s.name, arch: architectureOf(s.ckpt) })));
+          this.series = series;
+          break;
+        }
         case 'setPlayIntervention': {
           const steering = command.steering && {
             on: command.steering.on === true,
@@ -186,7 +197,9 @@ export class Engine {
           throw new DtlensError('BAD_INPUT', `unknown command ${(command as { type: unknown }).type}`);
       }
     }
-    if (!['refresh', 'setDirections', 'setDataset', 'setPlayIntervention'].includes(command.type))
+    if (
+      !['refresh', 'setDirections', 'setDataset', 'setSeries', 'setPlayIntervention'].includes(command.type)
+    )
       this.windowVersion++;
     const view = this.observe(framesFrom, panels);
     return { model, view, computeMs: this.now() - start };
@@ -281,6 +294,12 @@ export class Engine {
         },
         dataset: this.dataset,
         keepDataset: (dataset) => this.keepDataset(session.model, dataset),
+        series: () =>
+          this.series.map(({ name, ckpt }, i) => ({
+            name,
+            step: checkpointStep(ckpt, i),
+            model: createModel(ckpt, { gemm: this.gemm, weights: this.weights }),
+          })),
       };
       return { ok: true, data: await spec.run(ctx, normalizeParams(spec.params, request.params), control) };
     } catch (e) {

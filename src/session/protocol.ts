@@ -38,6 +38,11 @@ export type EngineCommand =
   /** Keeps a window dataset file (`dtlens dataset`) as the session's dataset (`JobContext.dataset`). */
   | { type: 'setDataset'; bytes: Uint8Array }
   /**
+   * Keeps the checkpoints of one training series (`dtlens train --series-every`; one architecture) for
+   * the across-training panel (`JobContext.series`); cleared when another model is loaded.
+   */
+  | { type: 'setSeries'; files: { name: string; bytes: Uint8Array }[] }
+  /**
    * Steers the played model (`src/session/playSteering.ts`; null removes it): while `on`, the prediction
    * and the model's greedy `act` come from the steered forward pass. Kept until removed or another model
    * is loaded; the episode is untouched.

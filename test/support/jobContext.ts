@@ -32,5 +32,6 @@ export function windowJobContext(
     keepDataset: () => {
       throw new DtlensError('BAD_INPUT', 'this test context keeps no dataset');
     },
+    series: () => [],
   };
 }

@@ -17,8 +17,15 @@ import { ObservationView } from './ObservationView.tsx';
 import { StaticView } from './StaticView.tsx';
 import { HeadTypesView, PolicyFieldView, RtgScanView, SteeringView } from './ScanViews.tsx';
 import { GatedMlpView, NeuronView, ProjectionView } from './NeuronViews.tsx';
-import { ProbeSweepView } from './FeatureViews.tsx';
+import {
+  AcrossTrainingView,
+  ProbeSweepView,
+  SaeDashboardView,
+  SaeView,
+  SeriesFilesControl,
+} from './FeatureViews.tsx';
 import { DatasetFileControl, DatasetKurtosisView, DatasetNormsView, DatasetView } from './DatasetViews.tsx';
+import { TwoRtgsView } from './TwoRtgsView.tsx';
 import type { PanelView } from './types.ts';
 
 export const PANEL_VIEWS: Record<string, PanelView> = {
@@ -31,6 +38,7 @@ export const PANEL_VIEWS: Record<string, PanelView> = {
   neuron: { View: NeuronView },
   projection: { View: ProjectionView },
   'gated-mlp': { View: GatedMlpView },
+  'two-rtgs': { View: TwoRtgsView },
   // Weights
   composition: { View: StaticView },
   'meta-composition': { View: StaticView },
@@ -61,4 +69,7 @@ export const PANEL_VIEWS: Record<string, PanelView> = {
   'dataset-kurtosis': { View: DatasetKurtosisView },
   'dataset-head-types': { View: HeadTypesView },
   'probe-sweep': { View: ProbeSweepView },
+  sae: { View: SaeView },
+  'sae-dashboard': { View: SaeDashboardView },
+  'across-training': { View: AcrossTrainingView, Controls: SeriesFilesControl },
 };

@@ -6,6 +6,7 @@
  * must share the first one's architecture (a typed one-line error otherwise).
  */
 import { check } from '../../errors.ts';
+import type { Checkpoint } from '../../io/checkpoint.ts';
 import type { DTArchitecture } from '../../model/architecture.ts';
 import type { DecisionTransformer } from '../../model/decisionTransformer.ts';
 import type { Gemm } from '../../tensor/gemm.ts';
@@ -29,6 +30,12 @@ export interface ProbesAcrossTraining {
   steps: number[];
   names: string[];
   sweeps: ProbeSweepResult[];
+}
+
+/** Training step of the `index`-th checkpoint of a series: its recorded updates, else its index. */
+export function checkpointStep(ckpt: Pick<Checkpoint, 'offline'>, index: number): number {
+  const updates = ckpt.offline?.updates;
+  return typeof updates === 'number' ? updates : index;
 }
 
 const ARCH_KEYS: readonly (keyof DTArchitecture)[] = [

@@ -8,7 +8,8 @@ import { DtlensError, check } from '../../errors.ts';
 import type { DTInputs, DecisionTransformer } from '../../model/decisionTransformer.ts';
 import { lastStatePosition } from '../../model/tokens.ts';
 import { type JobControl, forEachChunk } from '../jobs.ts';
-import { hookLayout } from '../causal/intervention.ts';
+import { hookLayout, hookRowShape } from '../causal/intervention.ts';
+import { numelOf } from '../../tensor/tensor.ts';
 
 /** Which token of the window is read: the last S (the one predicting the action), its R, or the A before it. */
 export type PositionKind = 'S' | 'R' | 'A';
@@ -61,6 +62,10 @@ export function checkVectorHooks(model: DecisionTransformer, hooks: readonly str
     );
   }
 }
+
+/** Vector width of a hook point per position (per-head hooks flattened). */
+export const hookWidth = (model: DecisionTransformer, hook: string): number =>
+  numelOf(hookRowShape(hook, model.arch, 1).slice(1));
 
 /** Token position of `kind` in a window of P tokens. */
 export function positionOf(kind: PositionKind, P: number): number {

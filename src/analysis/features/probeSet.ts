@@ -37,6 +37,13 @@ export interface ProbeSet {
   inputs(start: number, end: number): DTInputs;
 }
 
+/** The action taken at each window's last step (the `action+0` label; -1 where unknown). */
+export function actionsTaken(set: ProbeSet): Int32Array {
+  const label = set.labels.find((l) => l.name === 'action+0');
+  check(label !== undefined, 'BAD_INPUT', 'the probe set has no action+0 label (the action taken)');
+  return label.values;
+}
+
 /**
  * Label names: `instruction` (Memory: the start-room object), `key` / `ball` / `door` (in view, seen
  * earlier in the window = remembered, or not seen), `agent_x`, `agent_y`, `agent_dir`, `action+k`
@@ -70,7 +77,10 @@ export interface ProbeSetOptions {
 
 const VIEW_CLASSES = ['not seen', 'remembered', 'in view'];
 const DIRECTIONS = ['east', 'south', 'west', 'north'];
-const RTG_BUCKETS = ['<0.25', '0.25-0.5', '0.5-0.75', '>=0.75'];
+/** Classes of the `rtg` label: the RTG in quarter buckets. */
+export const RTG_BUCKETS = ['<0.25', '0.25-0.5', '0.5-0.75', '>=0.75'];
+/** Class index of an RTG in `RTG_BUCKETS`. */
+export const rtgBucket = (rtg: number): number => Math.min(3, Math.max(0, Math.floor(rtg * 4)));
 
 /**
  * Builds the windows (`windowsFromEpisodes`) and labels of a dtlens-collected dataset (episodes replayed
@@ -152,7 +162,7 @@ function buildLabel(
   }
   if (name === 'success')
     return per(['failure', 'success'], (e) => (episodeReturn(dataset.episodes[e]) > 0 ? 1 : 0));
-  if (name === 'rtg') return per(RTG_BUCKETS, (e, t) => Math.min(3, Math.max(0, Math.floor(rtgs[e][t] * 4))));
+  if (name === 'rtg') return per(RTG_BUCKETS, (e, t) => rtgBucket(rtgs[e][t]));
   throw new DtlensError(
     'BAD_INPUT',
     `unknown label "${name}"; labels: ${DEFAULT_LABELS.join(', ')} (action+k for any k)`,

@@ -84,6 +84,14 @@ export function initSae(config: SaeConfig, seed: number, targetMean?: Float32Arr
   };
 }
 
+/** Mean row of x [N, width] (the initial b_dec of an SAE on x). */
+export function rowMean(x: Float32Array, width: number): Float32Array {
+  const n = x.length / width;
+  const mean = new Float32Array(width);
+  for (let i = 0; i < x.length; i++) mean[i % width] += x[i] / n;
+  return mean;
+}
+
 /** Scales each row of W [rows, cols] to unit L2 norm. */
 function normaliseRows(W: Float32Array, rows: number, cols: number): void {
   for (let i = 0; i < rows; i++) {

@@ -1,11 +1,13 @@
 /**
  * Figures of the features layer: probe accuracy by hook point (one line per label, or per model and
- * label when comparing models), with the controls as their own series.
+ * label when comparing models), with the controls as their own series; analyses of a checkpoint series
+ * against the training step (probes, composition, head types, SAE feature matches).
  */
 import type {
   CompositionAcrossTraining,
   HeadTypesAcrossTraining,
   ProbesAcrossTraining,
+  SaeMatchesAcrossTraining,
 } from '../features/acrossTraining.ts';
 import { HEAD_TYPES } from '../scans/headTypes.ts';
 import type { ProbeScore, ProbeSweepResult } from '../features/probe.ts';
@@ -131,6 +133,23 @@ export function headTypesAcrossTrainingFigure(r: HeadTypesAcrossTraining): Figur
       r.steps.map((step, k): Cell[] => [String(step), type, r.types[k].filter((t) => t === type).length]),
     ),
     x: { column: 0, domain: r.steps.map(String), label: 'training step' },
+    y: 2,
+    series: 1,
+  });
+}
+
+/** SAE feature matches between consecutive checkpoints: mean best cosine and matched share per step. */
+export function saeMatchesAcrossTrainingFigure(r: SaeMatchesAcrossTraining): FigureSpec {
+  const steps = r.steps.slice(1).map(String);
+  const matched = `matched (cosine ≥ ${r.threshold})`;
+  return lineFigure({
+    title: 'SAE features matched to the previous checkpoint’s (decoder cosine)',
+    columns: ['step', 'series', 'value'],
+    rows: steps.flatMap((step, i): Cell[][] => [
+      [step, 'mean best cosine', r.meanCosine[i]],
+      [step, matched, r.matched[i]],
+    ]),
+    x: { column: 0, domain: steps, label: 'training step (vs the previous checkpoint)' },
     y: 2,
     series: 1,
   });

@@ -6,8 +6,30 @@
 import { collectDemonstrations } from '../../train/collect.ts';
 import { type PositionKind, POSITION_KINDS, selectHooks } from '../../analysis/features/activations.ts';
 import { probeSweep } from '../../analysis/features/probe.ts';
-import { buildProbeSet } from '../../analysis/features/probeSet.ts';
+import { type ProbeSet, buildProbeSet } from '../../analysis/features/probeSet.ts';
+import type { EnvConfig } from '../../config/config.ts';
+import type { DecisionTransformer } from '../../model/decisionTransformer.ts';
 import type { JobPanel } from './types.ts';
+
+/**
+ * Episodes of the scripted expert of `env` (20% random actions, half of Memory episodes to the wrong
+ * object), replayed for environment labels, as a probe set checked against `model`.
+ */
+export function expertProbeSet(model: DecisionTransformer, env: EnvConfig, episodes: number): ProbeSet {
+  const dataset = collectDemonstrations({
+    env,
+    episodes,
+    policy: 'expert',
+    epsilon: 0.2,
+    wrongFraction: /Memory/.test(env.envId) ? 0.5 : 0,
+    randomFraction: 0,
+    seed: 1,
+  });
+  const labels = /Memory/.test(env.envId)
+    ? undefined
+    : ['key', 'ball', 'door', 'agent_x', 'agent_y', 'agent_dir', 'action+0', 'action+2', 'success', 'rtg'];
+  return buildProbeSet(dataset, { maxLen: model.maxLen, labels, fits: { model, envId: env.envId } });
+}
 
 export const probeSweepPanel: JobPanel = {
   id: 'probe-sweep',
@@ -27,24 +49,7 @@ export const probeSweepPanel: JobPanel = {
     token: { kind: 'choice', default: 'S', choices: [...POSITION_KINDS] },
   },
   run: async (ctx, p, control) => {
-    const { env } = ctx.episode;
-    const dataset = collectDemonstrations({
-      env,
-      episodes: p.episodes as number,
-      policy: 'expert',
-      epsilon: 0.2,
-      wrongFraction: /Memory/.test(env.envId) ? 0.5 : 0,
-      randomFraction: 0,
-      seed: 1,
-    });
-    const labels = /Memory/.test(env.envId)
-      ? undefined
-      : ['key', 'ball', 'door', 'agent_x', 'agent_y', 'agent_dir', 'action+0', 'action+2', 'success', 'rtg'];
-    const set = buildProbeSet(dataset, {
-      maxLen: ctx.model.maxLen,
-      labels,
-      fits: { model: ctx.model, envId: env.envId },
-    });
+    const set = expertProbeSet(ctx.model, ctx.episode.env, p.episodes as number);
     const hooks = selectHooks(ctx.model, p.hooks as string);
     const { directions: _, ...result } = await probeSweep(
       ctx.model,

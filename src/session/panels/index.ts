@@ -9,6 +9,9 @@ import { headTypesPanel, policyFieldPanel, rtgScanPanel, steeringPanel } from '.
 import { gatedMlpPanel, neuronPanel, projectionPanel } from './neurons.ts';
 import { attributionPatchingPanel, circuitDiscoveryPanel, pathPatchingPanel } from './causal2.ts';
 import { probeSweepPanel } from './features.ts';
+import { saeDashboardPanel, saeTrainPanel } from './sae.ts';
+import { twoRtgsPanel } from './twoRtgs.ts';
+import { acrossTrainingPanel } from './acrossTraining.ts';
 import { datasetHeadTypesPanel, datasetKurtosisPanel, datasetNormsPanel, datasetPanel } from './dataset.ts';
 import { closedLoopPanel } from './rollouts.ts';
 import { causalScrubbingPanel } from './scrubbing.ts';
@@ -27,6 +30,7 @@ export const PANELS: readonly PanelSpec[] = [
   neuronPanel,
   projectionPanel,
   gatedMlpPanel,
+  twoRtgsPanel,
   // Weights (static analyses)
   ...WEIGHTS_PANELS,
   // Causal
@@ -48,6 +52,9 @@ export const PANELS: readonly PanelSpec[] = [
   datasetKurtosisPanel,
   datasetHeadTypesPanel,
   probeSweepPanel,
+  saeTrainPanel,
+  saeDashboardPanel,
+  acrossTrainingPanel,
 ];
 
 export const panelById = (id: string): PanelSpec | undefined => PANELS.find((p) => p.id === id);

@@ -10,6 +10,7 @@
  *
  * `compute`/`run` return plain data (structured-clone safe); the UI view of the same id draws it.
  */
+import type { SeriesModel } from '../../analysis/features/acrossTraining.ts';
 import type { WindowDataset } from '../../analysis/scans/windowDataset.ts';
 import type { EnvConfig } from '../../config/config.ts';
 import type { Env } from '../../env/core/types.ts';
@@ -66,6 +67,8 @@ export interface JobContext {
   dataset: WindowDataset | null;
   /** Makes `dataset` the session's dataset for later jobs (the dataset-sampling job). */
   keepDataset(dataset: WindowDataset): void;
+  /** The session's checkpoint series (loaded in the across-training panel) built with `weights`; [] if none. */
+  series(): SeriesModel[];
 }
 
 interface PanelMeta {

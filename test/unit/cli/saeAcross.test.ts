@@ -1,11 +1,14 @@
 /**
  * `dtlens sae train|eval`, `dtlens train --series-every` and `dtlens across-training` end to end on
- * small runs; typed one-line errors for an SAE of another model and a series of different architectures.
+ * small runs (with SAE feature matches across the series); typed one-line errors for an SAE of another model and a series of different architectures.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { saeMatchesAcrossTraining } from '../../../src/analysis/features/acrossTraining.ts';
+import { readSae } from '../../../src/analysis/features/saeIo.ts';
+import { TsGemm } from '../../../src/tensor/gemmTs.ts';
 import { runCli } from '../../support/cli.ts';
 
 const model = resolve('models/MiniGrid-MemoryS7FixedStart-v0.safetensors');
@@ -233,6 +236,66 @@ describe('dtlens sae and across-training', () => {
     ]);
     expect(mixed.stderr.trim()).toMatch(
       /^dtlens: checkpoint .* has dModel = 128, .* has 32: a series must share one architecture$/,
+    );
+  }, 300_000);
+
+  it('matches SAE features across the series (one SAE per checkpoint) as the library does', () => {
+    const series = ['000010', '000020'].map((s) => join(dir, `tiny.safetensors.step${s}.safetensors`));
+    const saes = series.map((m, i) => {
+      const out = join(dir, `tiny-sae-${i}.safetensors`);
+      const t = runCli([
+        'sae',
+        'train',
+        '--model',
+        m,
+        '--dataset',
+        mem,
+        '--hook',
+        'blocks.0.hook_resid_post',
+        '--latents',
+        '16',
+        '--k',
+        '2',
+        '--steps',
+        '10',
+        '--max-windows',
+        '100',
+        ...quiet,
+        '--output',
+        out,
+      ]);
+      expect(t.stderr).toBe('');
+      return out;
+    });
+    const out = join(dir, 'matches.json');
+    const matches = (files: string[]) =>
+      runCli([
+        'across-training',
+        '--analysis',
+        'sae-matches',
+        '--series',
+        ...series,
+        '--saes',
+        ...files,
+        '--output',
+        out,
+      ]);
+    expect(matches(saes).stderr).toBe('');
+    const r = JSON.parse(readFileSync(out, 'utf8'));
+    const lib = saeMatchesAcrossTraining(
+      new TsGemm(),
+      saes.map((f, i) => ({ step: [10, 20][i], sae: readSae(readFileSync(f)).training.sae })),
+    );
+    expect(r.steps).toEqual([10, 20]);
+    expect(r.meanCosine[0]).toBeCloseTo(lib.meanCosine[0], 6);
+    expect(r.matched).toEqual(lib.matched);
+    // the same SAE at both steps: every feature matches itself
+    expect(matches([saes[0], saes[0]]).stderr).toBe('');
+    const same = JSON.parse(readFileSync(out, 'utf8'));
+    expect(same.meanCosine[0]).toBeCloseTo(1, 5);
+    expect(same.matched).toEqual([1]);
+    expect(matches([saes[0]]).stderr.trim()).toBe(
+      'dtlens: --analysis sae-matches needs one SAE per checkpoint: --saes with 2 files',
     );
   }, 300_000);
 });

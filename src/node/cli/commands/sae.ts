@@ -10,9 +10,17 @@ import {
   type PositionKind,
   POSITION_KINDS,
   collectActivations,
+  hookWidth,
 } from '../../../analysis/features/activations.ts';
-import { type ProbeSet, buildProbeSet, DEFAULT_LABELS } from '../../../analysis/features/probeSet.ts';
-import { type SaeKind, SAE_KINDS, initSae, startTraining, trainSae } from '../../../analysis/features/sae.ts';
+import { actionsTaken, buildProbeSet, DEFAULT_LABELS } from '../../../analysis/features/probeSet.ts';
+import {
+  type SaeKind,
+  SAE_KINDS,
+  initSae,
+  rowMean,
+  startTraining,
+  trainSae,
+} from '../../../analysis/features/sae.ts';
 import {
   bestLatentPerClass,
   featureDashboard,
@@ -26,7 +34,6 @@ import {
   writeSae,
 } from '../../../analysis/features/saeIo.ts';
 import { saeStatistics, splicedBehaviour } from '../../../analysis/features/saeMetrics.ts';
-import { hookRowShape } from '../../../analysis/causal/intervention.ts';
 import {
   featureRollouts,
   saeDecoderVector,
@@ -34,9 +41,7 @@ import {
   steeringExperiment,
 } from '../../../analysis/features/featureRollouts.ts';
 import { check } from '../../../errors.ts';
-import type { DecisionTransformer } from '../../../model/decisionTransformer.ts';
 import { createModel } from '../../../model/load.ts';
-import { numelOf } from '../../../tensor/tensor.ts';
 import { readDataset } from '../../../train/dataset.ts';
 import { readFileChecked, readModelFile } from '../../modelFile.ts';
 import { toJson } from '../analysisIo.ts';
@@ -125,13 +130,6 @@ function setUp(o: Common) {
   return { model, envId: ckpt.env.envId, set, progress };
 }
 
-/** Vector width of a hook point per position. */
-const hookWidth = (model: DecisionTransformer, hook: string) =>
-  numelOf(hookRowShape(hook, model.arch, 1).slice(1));
-
-/** Action taken at each window's last step (the `action+0` label). */
-const actionsTaken = (set: ProbeSet) => set.labels.find((l) => l.name === 'action+0')!.values;
-
 export function registerSae(program: Command): void {
   const sae = program
     .command('sae')
@@ -178,9 +176,7 @@ export function registerSae(program: Command): void {
     } else {
       const kind = parseChoice<SaeKind>(o.kind, SAE_KINDS, '--kind');
       const dOut = tables[tables.length - 1].width;
-      const mean = new Float32Array(dOut);
-      const target = y ?? x;
-      for (let i = 0; i < target.length; i++) mean[i % dOut] += target[i] / set.n;
+      const mean = rowMean(y ?? x, dOut);
       const config = {
         kind,
         dIn: tables[0].width,

@@ -10,7 +10,11 @@ import {
 } from '../../../analysis/features/twoRtgs.ts';
 import { lastStatePosition } from '../../../model/tokens.ts';
 import { DECOMPOSITION_LEVELS, type DecompositionLevel } from '../../../analysis/dynamic/decomposition.ts';
-import { barFigure } from '../../../analysis/figures/charts.ts';
+import {
+  attentionChangeFigure,
+  attributionChangeFigure,
+  logitLensChangeFigure,
+} from '../../../analysis/figures/twoRtgFigures.ts';
 import { createModel } from '../../../model/load.ts';
 import { readModelFile } from '../../modelFile.ts';
 import { directionFromOptions, readWindow, writeOutputs } from '../analysisIo.ts';
@@ -65,37 +69,14 @@ export function registerTwoRtgs(program: Command): void {
       const head = { command: 'two-rtgs', analysis, model: o.model, input: o.input };
       if (analysis === 'attention') {
         const r = attentionAtTwoRtgs(model, window, rtgs);
-        // Per head: total |change| of the last S token's attention over the keys.
-        const P = r.tokenLabels.length;
-        const q = lastStatePosition(P);
-        const change = r.heads.map((_, i) => {
-          let s = 0;
-          for (let k = 0; k < P; k++) s += Math.abs(r.difference.data[(i * P + q) * P + k]);
-          return s;
-        });
-        const written = writeOutputs(o, { ...head, ...r }, () =>
-          barFigure({
-            title: `Attention of ${r.tokenLabels[q]}: RTG ${rtgs[1]} vs RTG ${rtgs[0]}`,
-            labels: r.heads,
-            values: change,
-            labelName: 'head',
-            valueName: 'total |change| of attention',
-          }),
-        );
+        const query = lastStatePosition(r.tokenLabels.length);
+        const written = writeOutputs(o, { ...head, ...r }, () => attentionChangeFigure(r, query));
         process.stdout.write(`wrote ${written.join(', ')}\n`);
         return;
       }
       if (analysis === 'logit-lens') {
         const r = logitLensAtTwoRtgs(model, window, rtgs, { direction: directionFromOptions(o) });
-        const written = writeOutputs(o, { ...head, ...r }, () =>
-          barFigure({
-            title: `${r.direction} by layer: RTG ${rtgs[1]} − RTG ${rtgs[0]}`,
-            labels: r.layers,
-            values: r.difference,
-            labelName: 'layer',
-            valueName: 'change in logit difference',
-          }),
-        );
+        const written = writeOutputs(o, { ...head, ...r }, () => logitLensChangeFigure(r));
         process.stdout.write(`wrote ${written.join(', ')}\n`);
         return;
       }
@@ -103,15 +84,7 @@ export function registerTwoRtgs(program: Command): void {
         level: parseChoice<DecompositionLevel>(o.level, DECOMPOSITION_LEVELS, '--level'),
         direction: directionFromOptions(o),
       });
-      const written = writeOutputs(o, { ...head, ...r }, () =>
-        barFigure({
-          title: `${r.direction}: RTG ${r.rtgs[1]} − RTG ${r.rtgs[0]}`,
-          labels: r.labels,
-          values: r.difference,
-          labelName: 'component',
-          valueName: 'change in attribution',
-        }),
-      );
+      const written = writeOutputs(o, { ...head, ...r }, () => attributionChangeFigure(r));
       const top = r.labels
         .map((l, i) => ({ l, d: r.difference[i] }))
         .sort((a, b) => Math.abs(b.d) - Math.abs(a.d))
