@@ -68,7 +68,7 @@ describe('across-training panel', () => {
       ok: false,
       error: { message: /no dataset/ },
     });
-    const ds = windowsFromRollouts(series[0].model, {
+    const ds = await windowsFromRollouts(series[0].model, {
       env: ckpt.env,
       seed: 0,
       episodes: 2,

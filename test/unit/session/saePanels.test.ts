@@ -30,7 +30,7 @@ const ckpt = loadCheckpoint(
   new Uint8Array(readFileSync('models/MiniGrid-MemoryS7FixedStart-v0.safetensors')),
 );
 const model = createModel(ckpt, { gemm: new TsGemm() });
-const dataset = windowsFromRollouts(model, {
+const dataset = await windowsFromRollouts(model, {
   env: ckpt.env,
   seed: 0,
   episodes: 3,
