@@ -14,7 +14,7 @@ import { finalResidual, pathPatch } from '../src/analysis/causal/pathPatch.ts';
 import { dtiPathViews } from '../src/analysis/causal/pathViews.ts';
 import { type PatchSweepRequest, activationPatching, patchPair } from '../src/analysis/causal/patching.ts';
 import { meanDifferenceVector, steeringConditions } from '../src/analysis/causal/steeringVectors.ts';
-import { windowsFromRollouts } from '../src/analysis/causal/windows.ts';
+import { labelledWindowsFromRollouts } from '../src/analysis/causal/windows.ts';
 import { loadCheckpoint } from '../src/io/checkpoint.ts';
 import { readSafetensors } from '../src/io/safetensors.ts';
 import { inputsFromTensors } from '../src/model/inputs.ts';
@@ -88,7 +88,7 @@ export default async function run(): Promise<void> {
   const s7 = createModel(ckpt, { gemm: nodeGemm('auto') });
   // A real steering vector: mean(instruction key) − mean(ball) at blocks.1.hook_resid_pre over the
   // model's own windows (20 episodes), at 8 coefficients (the README finding's range).
-  const windows = windowsFromRollouts(s7, {
+  const windows = labelledWindowsFromRollouts(s7, {
     env: ckpt.env,
     seeds: [...Array(20).keys()].map((i) => 5000 + i),
     targetRtg: 0.9,

@@ -42,7 +42,11 @@ export const blockNode = (kind: BlockSender, l: number, p?: number, P?: number):
 /** The token embeddings of one kind (R, S or A) at every position of that kind. */
 export function embedNode(kind: TokenKind, P: number): PathNode {
   const positions = range(P).filter((p) => tokenKind(p) === kind);
-  check(positions.length > 0, 'BAD_INPUT', `the window has no ${kind} tokens`);
+  check(
+    positions.length > 0,
+    'BAD_INPUT',
+    `embed:${kind} names no token: this model's window of ${P} tokens (${tokenLabels(P).join(' ')}) has no ${kind} tokens`,
+  );
   return { hook: 'hook_embed', where: { positions }, label: `${kind} embeddings` };
 }
 

@@ -78,7 +78,7 @@ function concatInputs(parts: DTInputs[]): DTInputs {
 }
 
 /** Every window of the model's greedy episodes on `seeds`, with its features. */
-export function windowsFromRollouts(model: DecisionTransformer, o: WindowSetOptions): WindowSet {
+export function labelledWindowsFromRollouts(model: DecisionTransformer, o: WindowSetOptions): WindowSet {
   const parts: DTInputs[] = [];
   const features: WindowFeatures[] = [];
   const envs = o.seeds.map((seed) => {

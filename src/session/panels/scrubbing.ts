@@ -1,13 +1,13 @@
 /**
  * The causal-scrubbing panel (job): a shipped hypothesis (`docs/hypotheses/`) or one pasted as JSON,
  * scored over the windows the model sees while playing episodes of the session's env at the play
- * area's initial RTG (`windowsFromRollouts`, then `causalScrub`).
+ * area's initial RTG (`labelledWindowsFromRollouts`, then `causalScrub`).
  */
 import memoryGatedMlp from '../../../docs/hypotheses/MemoryGatedMLP.json' with { type: 'json' };
 import memoryS7 from '../../../docs/hypotheses/MemoryS7.json' with { type: 'json' };
 import { type ScrubResult, causalScrub, parseHypothesis } from '../../analysis/causal/scrubbing.ts';
 import { treeifiedScrub } from '../../analysis/causal/treeScrubbing.ts';
-import { windowsFromRollouts } from '../../analysis/causal/windows.ts';
+import { labelledWindowsFromRollouts } from '../../analysis/causal/windows.ts';
 import { DIRECTION_PARAMS, direction } from './dynamic.ts';
 import type { JobPanel } from './types.ts';
 
@@ -49,7 +49,7 @@ export const causalScrubbingPanel: JobPanel = {
     const hypothesis = parseHypothesis(
       p.hypothesis === 'custom' ? (p.json as string) : JSON.stringify(SHIPPED_HYPOTHESES[p.hypothesis]),
     );
-    const windows = windowsFromRollouts(ctx.model, {
+    const windows = labelledWindowsFromRollouts(ctx.model, {
       env: ctx.episode.env,
       seeds: Array.from({ length: p.episodes as number }, (_, i) => (p.seed as number) + i),
       targetRtg: ctx.episode.initialRtg,

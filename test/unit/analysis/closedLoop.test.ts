@@ -18,7 +18,7 @@ import {
   randomLike,
   steeringConditions,
 } from '../../../src/analysis/causal/steeringVectors.ts';
-import { windowsFromRollouts } from '../../../src/analysis/causal/windows.ts';
+import { labelledWindowsFromRollouts } from '../../../src/analysis/causal/windows.ts';
 import { DtlensError } from '../../../src/errors.ts';
 import { loadCheckpoint } from '../../../src/io/checkpoint.ts';
 import { selectWindow } from '../../../src/model/inputs.ts';
@@ -130,7 +130,7 @@ describe('closed-loop rollouts', () => {
 
 describe('steering vectors from a pair', () => {
   it('are corrupted − clean at the hook, position by position; an unknown hook is refused', () => {
-    const windows = windowsFromRollouts(model, {
+    const windows = labelledWindowsFromRollouts(model, {
       env: ckpt.env,
       seeds: [0, 1],
       targetRtg: 0.9,
@@ -152,7 +152,7 @@ describe('steering vectors from a pair', () => {
 
 describe('steering vectors from dataset means', () => {
   it('equal the per-condition means computed window by window', async () => {
-    const windows = windowsFromRollouts(model, {
+    const windows = labelledWindowsFromRollouts(model, {
       env: ckpt.env,
       seeds: [0, 1, 2, 3],
       targetRtg: 0.9,

@@ -126,6 +126,13 @@ describe('path patching', () => {
     res.values.slice(1).forEach((v) => expect(Math.abs(v - res.values[0])).toBeGreaterThan(1e-4));
   });
 
+  it('a window without action tokens: embed:A is a one-line error naming the window', () => {
+    // P = 2: [R, S] only (Dynamic-Obstacles-like models)
+    expect(() => parseSenders('embed:A', arch, 2)).toThrow(
+      /embed:A names no token: this model's window of 2 tokens \(R1 S1\) has no A tokens/,
+    );
+  });
+
   it('corrupted = clean leaves every path at the clean logit difference', async () => {
     const same = patchPair(model, clean, clean);
     const all = parseSenders('blocks', arch, P);

@@ -11,7 +11,7 @@ import { closedLoopRollouts } from '../../../src/analysis/causal/closedLoop.ts';
 import { causalScrub, parseHypothesis } from '../../../src/analysis/causal/scrubbing.ts';
 import { pairSteeringVector, steeringConditions } from '../../../src/analysis/causal/steeringVectors.ts';
 import { corruptWindow } from '../../../src/analysis/causal/variations.ts';
-import { windowsFromRollouts } from '../../../src/analysis/causal/windows.ts';
+import { labelledWindowsFromRollouts } from '../../../src/analysis/causal/windows.ts';
 import type { JobControl } from '../../../src/analysis/jobs.ts';
 import { loadCheckpoint } from '../../../src/io/checkpoint.ts';
 import { Engine } from '../../../src/session/engine.ts';
@@ -183,7 +183,7 @@ describe('causal scrubbing panel', () => {
       await run(engine(), 'causal-scrubbing', params, { onProgress: (d) => progress.push(d) }),
     );
     const { ckpt, model } = reference();
-    const windows = windowsFromRollouts(model, {
+    const windows = labelledWindowsFromRollouts(model, {
       env: ckpt.env,
       seeds: [0, 1, 2],
       targetRtg: 0.9,

@@ -18,7 +18,11 @@ import {
   pairSteeringVector,
   steeringConditions,
 } from '../../../analysis/causal/steeringVectors.ts';
-import { FEATURE_NAMES, type FeatureName, windowsFromRollouts } from '../../../analysis/causal/windows.ts';
+import {
+  FEATURE_NAMES,
+  type FeatureName,
+  labelledWindowsFromRollouts,
+} from '../../../analysis/causal/windows.ts';
 import { closedLoopFigure } from '../../../analysis/figures/closedLoopFigures.ts';
 import { linspace } from '../../../analysis/scans/grid.ts';
 import { DtlensError, check } from '../../../errors.ts';
@@ -81,7 +85,7 @@ function parseMeans(spec: string): { feature: FeatureName; a: string; b: string 
 async function steeringVector(
   model: DecisionTransformer,
   o: RolloutsCliOptions,
-  env: Parameters<typeof windowsFromRollouts>[1]['env'],
+  env: Parameters<typeof labelledWindowsFromRollouts>[1]['env'],
   rtg: number,
 ): Promise<SteeringVector> {
   const P = 3 * model.maxLen - 1;
@@ -102,7 +106,7 @@ async function steeringVector(
     const { feature, a, b } = parseMeans(o.steerMeans);
     const n = parseCount(o.datasetSeeds, '--dataset-seeds');
     const seeds = Array.from({ length: n }, (_, i) => 10_000_000 + i);
-    const windows = windowsFromRollouts(model, { env, seeds, targetRtg: rtg, maxEpisodeSteps: 100 });
+    const windows = labelledWindowsFromRollouts(model, { env, seeds, targetRtg: rtg, maxEpisodeSteps: 100 });
     v = await meanDifferenceVector(
       model,
       windows,

@@ -1,12 +1,12 @@
 /**
  * `dtlens scrub`: causal scrubbing of a JSON hypothesis over the windows the model sees while playing
- * `--episodes` seeds (`windowsFromRollouts`), as JSON: share of logit difference and loss recovered,
+ * `--episodes` seeds (`labelledWindowsFromRollouts`), as JSON: share of logit difference and loss recovered,
  * per hypothesis and per named node.
  */
 import type { Command } from 'commander';
 import { causalScrub, parseHypothesis } from '../../../analysis/causal/scrubbing.ts';
 import { treeifiedScrub } from '../../../analysis/causal/treeScrubbing.ts';
-import { windowsFromRollouts } from '../../../analysis/causal/windows.ts';
+import { labelledWindowsFromRollouts } from '../../../analysis/causal/windows.ts';
 import { check } from '../../../errors.ts';
 import { createModel } from '../../../model/load.ts';
 import { WEIGHT_VARIANTS, type WeightVariant } from '../../../model/processing.ts';
@@ -65,7 +65,7 @@ export function registerScrub(program: Command): void {
       const episodes = parseCount(o.episodes, '--episodes');
       check(episodes > 0, 'BAD_INPUT', '--episodes must be at least 1');
       const seed = parseCount(o.seed, '--seed');
-      const windows = windowsFromRollouts(model, {
+      const windows = labelledWindowsFromRollouts(model, {
         env: ckpt.env,
         seeds: Array.from({ length: episodes }, (_, i) => seed + i),
         targetRtg: parseNumber(o.rtg, '--rtg'),
