@@ -168,7 +168,8 @@ function standardise(X: Float32Array, d: number, train: Int32Array) {
     std[j] = v > 1e-12 ? Math.sqrt(v) : 1;
   }
   const Z = new Float32Array(X.length);
-  for (let i = 0; i < X.length; i++) Z[i] = (X[i] - mean[i % d]) / std[i % d];
+  for (let row = 0; row < X.length; row += d)
+    for (let j = 0; j < d; j++) Z[row + j] = (X[row + j] - mean[j]) / std[j];
   return { Z, mean, std };
 }
 
