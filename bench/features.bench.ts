@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { collectActivations, vectorHooks } from '../src/analysis/features/activations.ts';
-import { episodeSplit, fitProbes } from '../src/analysis/features/probe.ts';
+import { episodeSplit, fitProbes, planProbes } from '../src/analysis/features/probe.ts';
 import { buildProbeSet } from '../src/analysis/features/probeSet.ts';
 import {
   featureRollouts,
@@ -44,8 +44,10 @@ export default async function run(): Promise<void> {
   const hooks = vectorHooks(model);
   const collect = await timed(() => collectActivations(model, set, hooks, 'S'));
   const tables = collect.value;
-  const split = episodeSplit(set.episode, 0.2, 0);
-  const fit = await timed(async () => tables.map((table) => fitProbes(model.gemm, table, set.labels, split)));
+  const fit = await timed(async () => {
+    const plan = planProbes(set.labels, episodeSplit(set.episode, 0.2, 0));
+    return tables.map((table) => fitProbes(model.gemm, table, plan));
+  });
   const row = (name: string, labels: string, wall: number, cpu: number, budget: string) => [
     name,
     String(set.n),

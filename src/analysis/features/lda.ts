@@ -43,7 +43,7 @@ export function gather(Z: Float32Array, d: number, rows: ArrayLike<number>): Flo
 /** Gram matrix `Zᵀ Z` [d, d] over `rows` of Z [N, d] (one GEMM). */
 export function gram(gemm: Gemm, Z: Float32Array, d: number, rows: Int32Array): Float64Array {
   const Zr = gather(Z, d, rows);
-  return Float64Array.from(gemm.matmul(Zr, Zr, d, rows.length, d, { transA: true }));
+  return new Float64Array(gemm.matmul(Zr, Zr, d, rows.length, d, { transA: true }));
 }
 
 /** Per-class row counts and feature sums of one label. */
@@ -79,7 +79,7 @@ export function classSums(
   return labels.map((l, k) => {
     const counts = new Float64Array(l.classes);
     for (const r of rows) if (l.y[r] >= 0) counts[l.y[r]]++;
-    return { counts, sums: Float64Array.from(S.subarray(offsets[k] * d, offsets[k + 1] * d)) };
+    return { counts, sums: new Float64Array(S.subarray(offsets[k] * d, offsets[k + 1] * d)) };
   });
 }
 
@@ -106,7 +106,7 @@ export function classStats(d: number, G: Float64Array, { counts, sums }: ClassSu
   const grand = new Float64Array(d);
   for (let c = 0; c < classes; c++) for (let j = 0; j < d; j++) grand[j] += sums[c * d + j] / n;
   const means = new Float64Array(classes * d);
-  const scatter = Float64Array.from(G);
+  const scatter = G.slice();
   let filled = 0;
   for (let c = 0; c < classes; c++) {
     if (counts[c] === 0) {
@@ -116,13 +116,16 @@ export function classStats(d: number, G: Float64Array, { counts, sums }: ClassSu
     filled++;
     for (let j = 0; j < d; j++) means[c * d + j] = sums[c * d + j] / counts[c];
     // Within-class scatter = Σ z zᵀ − Σ_c n_c μ_c μ_cᵀ.
+    const mc = means.subarray(c * d, (c + 1) * d);
     for (let i = 0; i < d; i++) {
-      const mi = counts[c] * means[c * d + i];
-      for (let j = 0; j < d; j++) scatter[i * d + j] -= mi * means[c * d + j];
+      const mi = counts[c] * mc[i];
+      const row = i * d;
+      for (let j = 0; j < d; j++) scatter[row + j] -= mi * mc[j];
     }
   }
   const dof = Math.max(1, n - filled);
-  return { d, n, counts, means, within: scatter.map((v) => v / dof) };
+  for (let i = 0; i < scatter.length; i++) scatter[i] /= dof;
+  return { d, n, counts, means, within: scatter };
 }
 
 /**
@@ -189,7 +192,8 @@ export function ldaClassifier(
   let trace = 0;
   for (let i = 0; i < m; i++) trace += sigma[i * m + i];
   const ridge = Math.max((shrinkage * trace) / m, 1e-9);
-  const S = sigma.map((v, i) => (1 - shrinkage) * v + (i % (m + 1) === 0 ? ridge : 0));
+  const S = new Float64Array(m * m);
+  for (let i = 0; i < m * m; i++) S[i] = (1 - shrinkage) * sigma[i] + (i % (m + 1) === 0 ? ridge : 0);
   const L = cholesky(S, m);
   const total = counts.reduce((a, v) => a + v, 0);
   const Wm = new Float64Array(m * C);
@@ -215,15 +219,51 @@ export function ldaClassifier(
   return { W, b };
 }
 
-/** Lower-triangular L with L Lᵀ = S (S [m, m] symmetric positive definite). */
-function cholesky(S: Float64Array, m: number): Float64Array {
+/**
+ * Lower-triangular L with L Lᵀ = S (S [m, m] symmetric positive definite), Cholesky–Banachiewicz.
+ * Rows are computed two at a time so each L[j, k] read serves both (every entry keeps its own
+ * summation order, so the factor is bit for bit the one-row-at-a-time factor).
+ */
+export function cholesky(S: Float64Array, m: number): Float64Array {
   const L = new Float64Array(m * m);
-  for (let i = 0; i < m; i++)
-    for (let j = 0; j <= i; j++) {
-      let s = S[i * m + j];
-      for (let k = 0; k < j; k++) s -= L[i * m + k] * L[j * m + k];
-      L[i * m + j] = i === j ? Math.sqrt(Math.max(s, 1e-12)) : s / L[j * m + j];
+  const diagonal = (s: number) => Math.sqrt(Math.max(s, 1e-12));
+  let i = 0;
+  for (; i + 1 < m; i += 2) {
+    const r0 = i * m;
+    const r1 = r0 + m;
+    for (let j = 0; j < i; j++) {
+      const rj = j * m;
+      let s0 = S[r0 + j];
+      let s1 = S[r1 + j];
+      for (let k = 0; k < j; k++) {
+        const l = L[rj + k];
+        s0 -= L[r0 + k] * l;
+        s1 -= L[r1 + k] * l;
+      }
+      L[r0 + j] = s0 / L[rj + j];
+      L[r1 + j] = s1 / L[rj + j];
     }
+    let s0 = S[r0 + i];
+    let s1 = S[r1 + i];
+    for (let k = 0; k < i; k++) {
+      s0 -= L[r0 + k] * L[r0 + k];
+      s1 -= L[r1 + k] * L[r0 + k];
+    }
+    L[r0 + i] = diagonal(s0);
+    L[r1 + i] = s1 / L[r0 + i];
+    let s2 = S[r1 + i + 1];
+    for (let k = 0; k <= i; k++) s2 -= L[r1 + k] * L[r1 + k];
+    L[r1 + i + 1] = diagonal(s2);
+  }
+  if (i < m) {
+    const r0 = i * m;
+    for (let j = 0; j <= i; j++) {
+      const rj = j * m;
+      let s = S[r0 + j];
+      for (let k = 0; k < j; k++) s -= L[r0 + k] * L[rj + k];
+      L[r0 + j] = j === i ? diagonal(s) : s / L[rj + j];
+    }
+  }
   return L;
 }
 
@@ -231,9 +271,10 @@ function cholesky(S: Float64Array, m: number): Float64Array {
 function choleskySolve(L: Float64Array, m: number, v: Float64Array): Float64Array {
   const y = new Float64Array(m);
   for (let i = 0; i < m; i++) {
+    const ri = i * m;
     let s = v[i];
-    for (let k = 0; k < i; k++) s -= L[i * m + k] * y[k];
-    y[i] = s / L[i * m + i];
+    for (let k = 0; k < i; k++) s -= L[ri + k] * y[k];
+    y[i] = s / L[ri + i];
   }
   for (let i = m - 1; i >= 0; i--) {
     let s = y[i];

@@ -129,11 +129,15 @@ export async function probeSweep(
   control?: JobControl,
 ): Promise<ProbeSweepResult> {
   const tables = await collectActivations(model, set, hooks, position, control);
-  const split = episodeSplit(set.episode, options.testFraction ?? 0.2, options.seed ?? 0);
+  const plan = planProbes(
+    set.labels,
+    episodeSplit(set.episode, options.testFraction ?? 0.2, options.seed ?? 0),
+    options,
+  );
   const scores: ProbeScore[] = [];
   const directions: ProbeDirection[] = [];
   await forEachChunk(tables.length, { ...control, chunkRows: 1 }, (i) => {
-    const fitted = fitProbes(model.gemm, tables[i], set.labels, split, options);
+    const fitted = fitProbes(model.gemm, tables[i], plan);
     scores.push(...fitted.scores);
     directions.push(...fitted.directions);
   });
@@ -164,7 +168,8 @@ function standardise(X: Float32Array, d: number, train: Int32Array) {
     std[j] = v > 1e-12 ? Math.sqrt(v) : 1;
   }
   const Z = new Float32Array(X.length);
-  for (let i = 0; i < X.length; i++) Z[i] = (X[i] - mean[i % d]) / std[i % d];
+  for (let row = 0; row < X.length; row += d)
+    for (let j = 0; j < d; j++) Z[row + j] = (X[row + j] - mean[j]) / std[j];
   return { Z, mean, std };
 }
 
@@ -212,38 +217,85 @@ export function chanceOf(label: ProbeLabel, split: Split): Chance {
   };
 }
 
-/** Fits the probes and controls of one hook point for every label (closed-form LDA, `lda.ts`). */
-export function fitProbes(
-  gemm: Gemm,
-  table: ActivationTable,
+/**
+ * The hook-independent part of a sweep's fits, computed once and shared by every hook point: the
+ * options, each label's true and shuffled train labels, chance and labelled row counts, and the random
+ * directions of the control (per activation width).
+ */
+export interface ProbePlan {
+  labels: readonly ProbeLabel[];
+  split: Split;
+  k: number;
+  shrinkage: number;
+  shuffles: number;
+  /** [label][1 + shuffles]: the label's values [N], then its shuffled-label variants [N] */
+  variants: Int32Array[][];
+  chance: Chance[];
+  /** [label] labelled train and held-out rows */
+  nTrain: number[];
+  nTest: number[];
+  /** Random directions R [d, k] for activations of width d (one seeded normal stream per width). */
+  randomDirections(d: number): Float32Array;
+}
+
+/** The shared part of the fits of `labels` on `split` (see `ProbePlan`). */
+export function planProbes(
   labels: readonly ProbeLabel[],
   split: Split,
   options: ProbeOptions = {},
-): { scores: ProbeScore[]; directions: ProbeDirection[] } {
-  const { width: d, data: X } = table;
+): ProbePlan {
   const k = options.k ?? 8;
   check(Number.isInteger(k) && k >= 1, 'BAD_INPUT', `k must be a positive integer, got ${k}`);
   const seed = options.seed ?? 0;
-  const shrinkage = options.shrinkage ?? 0.01;
   const shuffles = options.shuffles ?? 5;
   check(
     Number.isInteger(shuffles) && shuffles >= 1,
     'BAD_INPUT',
     `shuffles must be a positive integer, got ${shuffles}`,
   );
+  const labelled = (y: Int32Array, rows: Int32Array) => rows.filter((r) => y[r] >= 0).length;
+  const byWidth = new Map<number, Float32Array>();
+  return {
+    labels,
+    split,
+    k,
+    shrinkage: options.shrinkage ?? 0.01,
+    shuffles,
+    variants: labels.map((label, i) => [
+      label.values,
+      ...Array.from({ length: shuffles }, (_, s) =>
+        shuffledLabels(label.values, split.train, seed + 1 + i * shuffles + s),
+      ),
+    ]),
+    chance: labels.map((label) => chanceOf(label, split)),
+    nTrain: labels.map((label) => labelled(label.values, split.train)),
+    nTest: labels.map((label) => labelled(label.values, split.test)),
+    randomDirections(d) {
+      let R = byWidth.get(d);
+      if (!R) {
+        const normal = normalSampler(npRandom(seed + 7919));
+        R = Float32Array.from({ length: d * k }, normal);
+        byWidth.set(d, R);
+      }
+      return R;
+    },
+  };
+}
+
+/** Fits the probes and controls of one hook point for every label of `plan` (closed-form LDA, `lda.ts`). */
+export function fitProbes(
+  gemm: Gemm,
+  table: ActivationTable,
+  plan: ProbePlan,
+): { scores: ProbeScore[]; directions: ProbeDirection[] } {
+  const { width: d, data: X } = table;
+  const { labels, split, k, shrinkage, shuffles, variants } = plan;
   const { Z, mean, std } = standardise(X, d, split.train);
   const G = gram(gemm, Z, d, split.train);
-  const normal = normalSampler(npRandom(seed + 7919));
-  const R = Float32Array.from({ length: d * k }, normal);
+  const R = plan.randomDirections(d);
   // Per label: the probe, the sparse probe, the random-direction control and the shuffled-label
   // controls, all as weights on Z, read out by one GEMM over every row.
   const per = 3 + shuffles;
-  const variants = labels.map((label, i) => [
-    label.values,
-    ...Array.from({ length: shuffles }, (_, s) =>
-      shuffledLabels(label.values, split.train, seed + 1 + i * shuffles + s),
-    ),
-  ]);
   const sums = classSums(
     gemm,
     Z,
@@ -291,13 +343,12 @@ export function fitProbes(
   const meanNorm = norm / N;
 
   const scores = labels.map((label, i): ProbeScore => {
-    const labelled = (rows: Int32Array) => rows.filter((r) => label.values[r] >= 0).length;
     const [probe, sparse, random, ...shuffled] = predicted.slice(per * i, per * (i + 1));
     return {
       hook: table.hook,
       label: label.name,
-      nTrain: labelled(split.train),
-      nTest: labelled(split.test),
+      nTrain: plan.nTrain[i],
+      nTest: plan.nTest[i],
       accuracy: accuracyOf(probe, label.values, split.test),
       trainAccuracy: accuracyOf(trainPredicted[i], label.values, split.train),
       sparse: {
@@ -307,7 +358,7 @@ export function fitProbes(
       },
       shuffled: shuffled.reduce((a, p) => a + accuracyOf(p, label.values, split.test), 0) / shuffles,
       randomDirections: accuracyOf(random, label.values, split.test),
-      chance: chanceOf(label, split),
+      chance: plan.chance[i],
     };
   });
   const directions = labels.map((label, i) =>

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   classStats,
+  cholesky,
   classSums,
   gram,
   labelledGram,
@@ -102,5 +103,34 @@ describe('LDA probes', () => {
   it('rejects a shrinkage outside [0, 1] and a label without rows', () => {
     expect(() => ldaClassifier(stats, 1.5)).toThrow(/shrinkage/);
     expect(() => statsOf(Z, d, new Int32Array(rows.length).fill(-1), 3)).toThrow(/labelled training row/);
+  });
+});
+
+describe('Cholesky factor', () => {
+  /** The textbook one-row-at-a-time Cholesky–Banachiewicz factor (the reference). */
+  function reference(S: Float64Array, m: number): Float64Array {
+    const L = new Float64Array(m * m);
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j <= i; j++) {
+        let s = S[i * m + j];
+        for (let k = 0; k < j; k++) s -= L[i * m + k] * L[j * m + k];
+        L[i * m + j] = i === j ? Math.sqrt(Math.max(s, 1e-12)) : s / L[j * m + j];
+      }
+    return L;
+  }
+
+  it('equals the one-row-at-a-time factor bit for bit (even and odd sizes)', () => {
+    const rand = seededRandom(9);
+    for (const m of [1, 2, 7, 16, 33]) {
+      const A = Float64Array.from({ length: m * m }, () => rand() - 0.5);
+      const S = new Float64Array(m * m);
+      for (let i = 0; i < m; i++)
+        for (let j = 0; j < m; j++) {
+          let s = i === j ? 0.1 : 0;
+          for (let k = 0; k < m; k++) s += A[i * m + k] * A[j * m + k];
+          S[i * m + j] = s;
+        }
+      expect(Array.from(cholesky(S, m))).toEqual(Array.from(reference(S, m)));
+    }
   });
 });

@@ -12,7 +12,7 @@ import { TsGemm } from '../../../src/tensor/gemmTs.ts';
 import { Tensor } from '../../../src/tensor/tensor.ts';
 import { collectDemonstrations } from '../../../src/train/collect.ts';
 import { collectActivations, positionOf, vectorHooks } from '../../../src/analysis/features/activations.ts';
-import { episodeSplit, fitProbes } from '../../../src/analysis/features/probe.ts';
+import { episodeSplit, fitProbes, planProbes } from '../../../src/analysis/features/probe.ts';
 import { type ProbeLabel, buildProbeSet } from '../../../src/analysis/features/probeSet.ts';
 import { classDirection, probeSteering } from '../../../src/analysis/features/probeSteering.ts';
 import { randomInputs, randomModel, seededRandom, tinyArch } from '../../support/randomModel.ts';
@@ -56,9 +56,11 @@ describe('probes on planted features', () => {
   };
   const table = { hook: 'synthetic', width: d, data };
   const split = episodeSplit(episode, 0.25, 1);
-  const { scores, directions } = fitProbes(gemm, table, [planted, coordinate, unrelated], split, {
-    k: 3,
-  });
+  const { scores, directions } = fitProbes(
+    gemm,
+    table,
+    planProbes([planted, coordinate, unrelated], split, { k: 3 }),
+  );
   const score = (name: string) => scores.find((s) => s.label === name)!;
 
   it('splits by episode, with no episode on both sides', () => {
