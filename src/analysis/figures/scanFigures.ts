@@ -108,7 +108,7 @@ function actionsFigure(r: ScanResult, a: ScanAxis, kind: 'logits' | 'probabiliti
   for (let a0 = 0; a0 < A; a0++)
     a.values.forEach((v, i) => rows.push([v, r.actionNames[a0], arr.data[i * A + a0]]));
   const name = kind === 'logits' ? 'logit' : 'probability';
-  return seriesFigure(`action ${name}s at ${r.tokenLabel} vs ${a.axis}`, [a.axis, 'action', name], rows);
+  return seriesFigure(`action ${kind} at ${r.tokenLabel} vs ${a.axis}`, [a.axis, 'action', name], rows);
 }
 
 function decompositionScanFigure(r: ScanResult, a: ScanAxis, o: ScanFigureOptions): FigureSpec {
