@@ -144,7 +144,7 @@ export function lineFigure(o: LineOptions): FigureSpec {
   const series = o.series === undefined ? [undefined] : [...new Set(o.rows.map((r) => r[o.series!]))];
   // a legend right of the frame names every series (its colour and dot shape), one per line
   const named = series.filter((n): n is Cell => n !== undefined);
-  const legendWidth = named.length ? 40 + 6.5 * Math.max(...named.map((n) => String(n).length)) : 0;
+  const legendWidth = seriesLegendWidth(named);
   return {
     title: o.title,
     table: { columns: o.columns, rows: o.rows },
@@ -180,19 +180,34 @@ export function lineFigure(o: LineOptions): FigureSpec {
           r: 3.5,
           ...hover(o.columns, interactive),
         }),
-        ...named.flatMap(legendEntry),
+        ...seriesLegend(named, true),
       ],
     }),
   };
 }
 
-const LEGEND_LINE = 15;
+/** Height (px) of one line of a series legend. */
+export const LEGEND_LINE = 15;
 
-/** Line `i` of a series legend right of the frame: the series' dot (colour, shape), then its name. */
-function legendEntry(name: Cell, i: number): Plot.Markish[] {
+/** Width (px) a series legend takes right of the frame (0 without series). */
+export const seriesLegendWidth = (names: readonly Cell[]): number =>
+  names.length ? Math.ceil(40 + 6.5 * Math.max(...names.map((n) => String(n).length))) : 0;
+
+/**
+ * A legend right of the frame (give it `seriesLegendWidth` of right margin): one line per series, its
+ * dot in the series' colour (and shape, with `symbols`) then its name.
+ */
+export function seriesLegend(names: readonly Cell[], symbols: boolean): Plot.Markish[] {
+  return names.flatMap((name, i) => legendEntry(name, i, symbols));
+}
+
+function legendEntry(name: Cell, i: number, symbols: boolean): Plot.Markish[] {
   const at = { frameAnchor: 'top-right', dy: i * LEGEND_LINE + 4 } as const;
+  const dot = symbols
+    ? { stroke: () => name, symbol: () => name, fill: 'white' }
+    : { fill: () => name, stroke: 'none' };
   return [
-    Plot.dot([name], { ...at, dx: 16, stroke: () => name, symbol: () => name, fill: 'white', r: 3.5 }),
+    Plot.dot([name], { ...at, dx: 16, ...dot, r: 3.5 }),
     Plot.text([name], { ...at, dx: 26, text: () => String(name), textAnchor: 'start', fill: 'currentColor' }),
   ];
 }

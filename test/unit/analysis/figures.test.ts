@@ -32,6 +32,7 @@ import {
   renderFigure,
   residNormsFigure,
 } from '../../../src/analysis/figures/index.ts';
+import { seriesFigure } from '../../../src/analysis/figures/scanFigures.ts';
 import { DtlensError } from '../../../src/errors.ts';
 import { renderFigurePng, renderFigureSvg } from '../../../src/node/figures.ts';
 import { randomModel, tinyArch } from '../../support/randomModel.ts';
@@ -230,6 +231,21 @@ describe('figure layout', () => {
     });
     expect(labels.map((l) => l.name)).toEqual(names);
     for (const l of labels) expect(l.right).toBeLessThanOrEqual(width);
+  });
+
+  it('scan lines: end labels for a few series, a legend inside the width past eight', () => {
+    const rowsOf = (n: number) =>
+      Array.from({ length: n }, (_, k) => [0, 1, 2].map((x) => [x, `component_${k}`, k + x])).flat();
+    const textsOf = (n: number) => {
+      const root = parseSvg(renderFigureSvg(seriesFigure('scan', ['x', 'component', 'value'], rowsOf(n))));
+      const width = Number(root.querySelector('svg[class^="plot-"]')!.getAttribute('width'));
+      const labels = [...root.querySelectorAll('g[aria-label="text"] text')].map((t) => t.textContent);
+      return { width, labels };
+    };
+    expect(textsOf(3).labels).toEqual(['component_0', 'component_1', 'component_2']);
+    const many = textsOf(12);
+    expect(many.labels).toEqual(Array.from({ length: 12 }, (_, k) => `component_${k}`));
+    expect(many.width).toBeGreaterThanOrEqual(530 + 20 + 40 + 6.5 * 'component_10'.length);
   });
 
   it('heatmap margins hold the longest row label and stand long column labels up', () => {
