@@ -51,4 +51,14 @@ test('neuron views, policy field and the session dataset', async ({ page }) => {
   );
   await heads.getByRole('button', { name: 'Run' }).click();
   await expect(heads.locator('[data-figure^="head-types"]')).toBeVisible({ timeout: 60_000 });
+  // the three facets scale down into the card: the figure's right edge is inside it, nothing scrolls
+  const fit = await heads.locator('[data-figure^="head-types"]').evaluate((f) => {
+    const body = f.querySelector('.figure-body')!;
+    const svg = body.querySelector('svg')!.getBoundingClientRect();
+    return {
+      inCard: svg.right <= f.closest('[data-panel]')!.getBoundingClientRect().right,
+      scrolls: body.scrollWidth > body.clientWidth + 1,
+    };
+  });
+  expect(fit).toEqual({ inCard: true, scrolls: false });
 });

@@ -1,8 +1,8 @@
 /**
  * The Weights panels in Chromium on MemoryGatedMLP: every one opens from the URL with its default
- * settings and draws a figure; composition lists its top edges; a settings change redraws from the
- * worker's memoised result (the exported CSV changes with the figure kind); PCA components download
- * as saved directions.
+ * settings and draws a figure that fits its card, titled once; composition lists its top edges; a
+ * settings change redraws from the worker's memoised result (the exported CSV changes with the figure
+ * kind); PCA components download as saved directions.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -24,10 +24,32 @@ test('every Weights panel opens and draws its figure; composition lists the top 
   for (const p of WEIGHTS_PANELS) {
     const panel = page.locator(`[data-panel="${p.id}"]`);
     await expect(panel.locator('figure svg').first()).toBeVisible({ timeout: 30_000 });
+    // the figure scales down to its card (its right margin and export buttons in view, no sideways
+    // scrolling) and its title shows once: the caption, not again inside the SVG
+    const fit = await panel
+      .locator('figure')
+      .first()
+      .evaluate((f) => {
+        const card = f.closest('[data-panel]')!.getBoundingClientRect();
+        const body = f.querySelector('.figure-body')!;
+        const exports = f.querySelector('.export')!.getBoundingClientRect();
+        const caption = f.querySelector('figcaption')?.textContent ?? '';
+        const texts = [...f.querySelectorAll('svg text')].map((t) => t.textContent);
+        return {
+          inCard: f.getBoundingClientRect().right <= card.right && exports.right <= card.right,
+          scrolls: body.scrollWidth > body.clientWidth + 1,
+          titleInSvg: texts.includes(caption),
+        };
+      });
+    expect(fit, p.id).toEqual({ inCard: true, scrolls: false, titleInSvg: false });
   }
   const top = page.locator('[data-panel="composition"] table[aria-label="top compositions"] tbody tr');
   await expect(top).toHaveCount(10);
   await expect(top.first()).toContainText('L0H3');
+  // hover values still show on the scaled-down figure
+  const composition = page.locator('[data-panel="composition"] figure').first();
+  await composition.locator('g[aria-label="cell"] rect').first().hover();
+  await expect(composition.locator('g[aria-label="tip"]')).toContainText(/\d/);
 });
 
 test('composition: the graph figure exports its edges as CSV', async ({ page }) => {

@@ -11,6 +11,7 @@ import type { EngineCommand, ModelInfo, PanelOutcome, SessionView } from '../../
 import type { UrlPanel } from '../../../src/session/urlState.ts';
 import type { JobHandle } from '../engineClient.ts';
 import { PANEL_VIEWS } from '../panels/registry.tsx';
+import { progressText } from '../progress.ts';
 import { SettingsForm } from './SettingsForm.tsx';
 
 export interface JobState {
@@ -114,15 +115,18 @@ export const PanelCard = memo(function PanelCard({
             />
           )}
           {running && job?.progress && (
-            <span className="muted">
-              {job.progress[0]} / {job.progress[1] || '…'}
-            </span>
+            <span className="muted">{progressText(job.progress[0], job.progress[1])}</span>
           )}
         </div>
       )}
       {!outcome && spec.scope !== 'job' && <div className="muted">computing…</div>}
       {!outcome && spec.scope === 'job' && !running && <div className="muted">not run yet</div>}
-      {outcome && !outcome.ok && <div className="banner error">{outcome.error.message}</div>}
+      {outcome && !outcome.ok && outcome.error.code === 'CANCELLED' && (
+        <div className="banner notice">Cancelled: press Run to compute it again.</div>
+      )}
+      {outcome && !outcome.ok && outcome.error.code !== 'CANCELLED' && (
+        <div className="banner error">{outcome.error.message}</div>
+      )}
       {outcome?.ok && (
         <entry.View
           model={model}

@@ -78,7 +78,7 @@ export function SteeringCard({ model, view, onSet }: Props) {
                 <th>action</th>
                 <th>unsteered</th>
                 <th>steered</th>
-                <th>Δ</th>
+                <th title="steered − unsteered, in percentage points">Δ (pp)</th>
               </tr>
             </thead>
             <tbody>
@@ -95,7 +95,10 @@ export function SteeringCard({ model, view, onSet }: Props) {
                     <td>
                       {(100 * s).toFixed(1)}%{mark(steering.steered.greedyAction)}
                     </td>
-                    <td>{(100 * (s - u)).toFixed(1)}</td>
+                    <td>
+                      {s >= u ? '+' : '−'}
+                      {Math.abs(100 * (s - u)).toFixed(1)} pp
+                    </td>
                   </tr>
                 );
               })}

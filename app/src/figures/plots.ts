@@ -71,17 +71,23 @@ export function heatmapLayout(cells: Cell[], o: HeatmapOptions): HeatmapLayout {
   const cellW = Math.max(4, Math.min(28, 640 / Math.max(o.colLabels.length, 1)));
   const cellH = Math.max(14, Math.min(28, 520 / Math.max(o.rowLabels.length, 1)));
   const tickEvery = (n: number) => (n > 40 ? Math.ceil(n / 20) : 1);
+  const ticks = (labels: string[]) => labels.filter((_, i) => i % tickEvery(labels.length) === 0);
+  // the longest row label (11 px sans-serif, ~6.5 px a character) keeps its first letters
+  const marginLeft = Math.max(
+    70,
+    30 + Math.ceil(6.5 * Math.max(0, ...ticks(o.rowLabels).map((l) => l.length))),
+  );
   return {
     cellW,
     cellH,
-    marginLeft: 70,
+    marginLeft,
     marginTop: 20,
     // room below the axis label for descenders and underscores (d_model)
     marginBottom: 58,
-    width: o.width ?? 90 + cellW * o.colLabels.length,
+    width: o.width ?? marginLeft + 20 + cellW * o.colLabels.length,
     height: o.height ?? 118 + cellH * o.rowLabels.length,
     maxAbs: o.limit || dataMaxAbs(cells.map((c) => c.value)) || 1e-9,
-    ticks: (labels) => labels.filter((_, i) => i % tickEvery(labels.length) === 0),
+    ticks,
   };
 }
 

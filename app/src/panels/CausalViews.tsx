@@ -10,25 +10,17 @@ import {
   ablationPredictionFigure,
   counterfactualAttentionFigure,
 } from '../../../src/analysis/figures/causalFigures.ts';
-import { type FigureSpec, renderFigure } from '../../../src/analysis/figures/figure.ts';
+import type { FigureSpec } from '../../../src/analysis/figures/figure.ts';
 import { patchingFigure } from '../../../src/analysis/figures/patchingFigures.ts';
 import { OBJECT_NAMES } from '../../../src/env/core/constants.ts';
 import type { PatchingPanelResult } from '../../../src/session/panels/causal.ts';
 import { Figure } from '../figures/Figure.tsx';
+import { specFigureProps } from './SpecFigures.tsx';
 import type { PanelViewProps } from './types.ts';
 
 /** A figure spec drawn interactively, exported with its table. */
 export function SpecFigure({ spec, name }: { spec: FigureSpec; name: string }) {
-  const { columns, rows } = spec.table;
-  return (
-    <Figure
-      name={name}
-      title={spec.title}
-      rows={rows.map((r) => Object.fromEntries(columns.map((c, i) => [c, r[i]])))}
-      deps={[spec]}
-      draw={() => renderFigure(spec, { interactive: true })}
-    />
-  );
+  return <Figure name={name} deps={[spec]} {...specFigureProps(spec)} />;
 }
 
 const SHORT: Record<string, string> = {

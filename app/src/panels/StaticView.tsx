@@ -3,7 +3,6 @@
  * same spec `dtlens analyze <static analysis>` renders), drawn with pointer tips and the usual exports;
  * composition also lists its top N edges. The shell draws the settings form.
  */
-import { renderFigure } from '../../../src/analysis/figures/figure.ts';
 import { staticFigure } from '../../../src/analysis/figures/staticFigures.ts';
 import type { StaticData } from '../../../src/analysis/static/requests.ts';
 import { directionsToTensors } from '../../../src/analysis/static/directions.ts';
@@ -11,6 +10,7 @@ import { type PcaResult, pcaDirections } from '../../../src/analysis/static/embe
 import { writeSafetensors } from '../../../src/io/safetensors.ts';
 import { Figure } from '../figures/Figure.tsx';
 import { download } from '../figures/exportFigure.ts';
+import { specFigureProps } from './SpecFigures.tsx';
 import type { PanelViewProps } from './types.ts';
 
 export function StaticView({ data, params, setParams, command }: PanelViewProps) {
@@ -21,17 +21,10 @@ export function StaticView({ data, params, setParams, command }: PanelViewProps)
   } catch (e) {
     return <div className="error small">{e instanceof Error ? e.message : String(e)}</div>;
   }
-  const { columns, rows } = spec.table;
   const name = `${d.analysis}-${Object.values(params).join('-')}`.replace(/[^A-Za-z0-9._-]+/g, '_');
   return (
     <div className="static-analysis">
-      <Figure
-        deps={[data, JSON.stringify(params)]}
-        name={name}
-        title={spec.title}
-        rows={rows.map((r) => Object.fromEntries(columns.map((c, i) => [c, r[i]])))}
-        draw={() => renderFigure(spec, { interactive: true })}
-      />
+      <Figure deps={[data, JSON.stringify(params)]} name={name} {...specFigureProps(spec)} />
       {d.analysis === 'embeddings' && d.pca && (
         <SaveDirections
           pca={d.pca}

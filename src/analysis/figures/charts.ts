@@ -37,8 +37,17 @@ export function heatmapFigure(o: HeatmapOptions): FigureSpec {
   const nfx = o.fx?.domain.length ?? 1;
   const nfy = o.fy?.domain.length ?? 1;
   const gap = o.fx || o.fy ? 10 : 0;
-  const margin = { top: 10, left: o.thumbnails ? 30 : 70, bottom: o.thumbnails ? 20 : 60, right: 20 };
   const ticks = (a: Axis) => (o.thumbnails || a.domain.length > MAX_TICK_LABELS ? null : undefined);
+  // room for the tick labels (11 px sans-serif, ~6.5 px a character): rows keep their first letter,
+  // column labels wider than a cell stand vertically and the bottom margin holds them
+  const longest = (a: Axis) => (ticks(a) === null ? 0 : Math.max(0, ...a.domain.map((d) => d.length)));
+  const rotate = o.x.domain.length > 12 || longest(o.x) * 6.5 > cell;
+  const margin = {
+    top: o.fx ? 34 : 10,
+    left: o.thumbnails ? 30 : Math.max(70, Math.ceil(longest(o.y) * 6.5) + 30),
+    bottom: o.thumbnails ? 20 : Math.max(60, rotate ? Math.ceil(longest(o.x) * 6.5) + 36 : 0),
+    right: 20,
+  };
   return {
     title: o.title,
     table: { columns: o.columns, rows: o.rows },
@@ -54,7 +63,7 @@ export function heatmapFigure(o: HeatmapOptions): FigureSpec {
         domain: o.x.domain,
         label: o.x.label,
         axis: ticks(o.x),
-        tickRotate: o.x.domain.length > 12 ? -90 : 0,
+        tickRotate: rotate ? -90 : 0,
       },
       y: { domain: o.y.domain, label: o.y.label, axis: ticks(o.y) },
       ...(o.fx && { fx: { domain: o.fx.domain, label: o.fx.label } }),
@@ -133,15 +142,19 @@ const DASHES = ['', '7 4', '2 3', '10 3 2 3'];
 export function lineFigure(o: LineOptions): FigureSpec {
   const z = o.series === undefined ? undefined : col(o.series);
   const series = o.series === undefined ? [undefined] : [...new Set(o.rows.map((r) => r[o.series!]))];
+  // a legend right of the frame names every series (its colour and dot shape), one per line
+  const named = series.filter((n): n is Cell => n !== undefined);
+  const legendWidth = seriesLegendWidth(named);
   return {
     title: o.title,
     table: { columns: o.columns, rows: o.rows },
     options: (interactive) => ({
-      width: Math.max(420, 120 + o.x.domain.length * 60),
-      height: 340,
+      width: Math.max(420, 120 + o.x.domain.length * 60) + legendWidth,
+      height: Math.max(340, 16 + 50 + named.length * LEGEND_LINE),
       marginTop: 16,
       marginLeft: 70,
       marginBottom: 50,
+      marginRight: 20 + legendWidth,
       x: { type: 'point', domain: o.x.domain, label: o.x.label, padding: 0.3 },
       y: { label: o.columns[o.y], grid: true, labelAnchor: 'center' },
       ...(z && { color: { type: 'categorical', legend: false }, symbol: { legend: false } }),
@@ -167,7 +180,34 @@ export function lineFigure(o: LineOptions): FigureSpec {
           r: 3.5,
           ...hover(o.columns, interactive),
         }),
+        ...seriesLegend(named, true),
       ],
     }),
   };
+}
+
+/** Height (px) of one line of a series legend. */
+export const LEGEND_LINE = 15;
+
+/** Width (px) a series legend takes right of the frame (0 without series). */
+export const seriesLegendWidth = (names: readonly Cell[]): number =>
+  names.length ? Math.ceil(40 + 6.5 * Math.max(...names.map((n) => String(n).length))) : 0;
+
+/**
+ * A legend right of the frame (give it `seriesLegendWidth` of right margin): one line per series, its
+ * dot in the series' colour (and shape, with `symbols`) then its name.
+ */
+export function seriesLegend(names: readonly Cell[], symbols: boolean): Plot.Markish[] {
+  return names.flatMap((name, i) => legendEntry(name, i, symbols));
+}
+
+function legendEntry(name: Cell, i: number, symbols: boolean): Plot.Markish[] {
+  const at = { frameAnchor: 'top-right', dy: i * LEGEND_LINE + 4 } as const;
+  const dot = symbols
+    ? { stroke: () => name, symbol: () => name, fill: 'white' }
+    : { fill: () => name, stroke: 'none' };
+  return [
+    Plot.dot([name], { ...at, dx: 16, ...dot, r: 3.5 }),
+    Plot.text([name], { ...at, dx: 26, text: () => String(name), textAnchor: 'start', fill: 'currentColor' }),
+  ];
 }

@@ -7,7 +7,7 @@ import * as Plot from '@observablehq/plot';
 import type { HeadTypesResult } from '../scans/headTypes.ts';
 import type { KurtosisResult, NormsResult } from '../scans/cacheStats.ts';
 import { heatmapFigure } from './charts.ts';
-import { labelledLines } from './scanFigures.ts';
+import { labelledLines, labelledLinesFit } from './scanFigures.ts';
 import { type Cell, type FigureSpec, col, hover } from './figure.ts';
 
 /** Mean norm per position with a ±1 std band, one line per state (or component). */
@@ -31,11 +31,10 @@ export function normsFigure(r: NormsResult, which: 'states' | 'components' = 'st
     title,
     table: { columns, rows },
     options: (interactive) => ({
-      width: Math.max(520, 120 + r.tokenLabels.length * 26),
-      height: 380,
+      ...labelledLinesFit(rows, 380),
+      width: Math.max(420, 20 + r.tokenLabels.length * 26) + labelledLinesFit(rows, 380).marginRight,
       marginTop: 40,
       marginLeft: 70,
-      marginRight: 100,
       x: { type: 'point', domain: r.tokenLabels, label: 'token position' },
       y: { label: 'L2 norm', grid: true, labelAnchor: 'center' },
       marks: [

@@ -29,6 +29,11 @@ export interface RenderOptions {
   document?: Document;
   /** Pointer tips (browser) instead of SVG titles (default false). */
   interactive?: boolean;
+  /**
+   * Draw the title and settings lines (default true). The app shows them as HTML around the figure
+   * (`Figure.tsx`) and adds them back to its exports.
+   */
+  caption?: boolean;
 }
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -39,6 +44,17 @@ const SVG_NS = 'http://www.w3.org/2000/svg';
  */
 export function renderFigure(spec: FigureSpec, options: RenderOptions = {}): SVGSVGElement {
   const doc = options.document ?? document;
+  const parts = renderFigureParts(spec, options);
+  const caption = options.caption ?? true;
+  return composeSvg(doc, parts, caption ? { title: spec.title, settings: spec.settings } : {});
+}
+
+/**
+ * The plot and, for figures with a numeric colour scale, its legend: separate top-level SVGs. The app
+ * shows these (Plot's pointer tips need the plot's own SVG to be top-level, not nested by `composeSvg`).
+ */
+export function renderFigureParts(spec: FigureSpec, options: RenderOptions = {}): SVGSVGElement[] {
+  const doc = options.document ?? document;
   const plotOptions = spec.options(options.interactive ?? false);
   const plot = Plot.plot({ ...plotOptions, document: doc });
   const parts = [plot as SVGSVGElement];
@@ -46,7 +62,7 @@ export function renderFigure(spec: FigureSpec, options: RenderOptions = {}): SVG
   // a numeric linear scale (colours.ts) gets a legend; categorical colours are named in titles
   if (colour?.type === 'linear' && colour.range && colour.domain?.every((d) => typeof d === 'number'))
     parts.push(legendSvg(doc, colour as ColourScale));
-  return composeSvg(doc, parts, { title: spec.title, settings: spec.settings });
+  return parts;
 }
 
 const TITLE_PX = 13;
@@ -60,12 +76,13 @@ const sizeOf = (el: Element, dim: 'width' | 'height') => {
 
 /**
  * One standalone SVG stacking a title line, the given SVGs (plot, legend) and a settings line: what
- * every export carries, in the app (SVG/PNG) and from the CLI. Wide enough for the title.
+ * every export carries, in the app (SVG/PNG) and from the CLI. Wide enough for the title. Without a
+ * title (or settings) there is no such line. It has a viewBox: CSS can scale it down as one picture.
  */
 export function composeSvg(
   doc: Document,
   parts: readonly SVGSVGElement[],
-  text: { title: string; settings?: string },
+  text: { title?: string; settings?: string },
 ): SVGSVGElement {
   const out = doc.createElementNS(SVG_NS, 'svg') as SVGSVGElement;
   out.setAttribute('xmlns', SVG_NS);
@@ -82,8 +99,11 @@ export function composeSvg(
     out.append(t);
     y += px + 10;
   };
-  line(text.title, TITLE_PX, 'bold', '#0f172a');
-  let width = textWidth(text.title, TITLE_PX);
+  let width = 0;
+  if (text.title) {
+    line(text.title, TITLE_PX, 'bold', '#0f172a');
+    width = textWidth(text.title, TITLE_PX);
+  }
   for (const part of parts) {
     const w = sizeOf(part, 'width');
     const h = sizeOf(part, 'height');

@@ -11,7 +11,7 @@ import type { ScanRows } from '../scans/batchedScan.ts';
 import type { CorrelationResult } from '../scans/correlation.ts';
 import type { RankAttentionResult } from '../scans/rankAttention.ts';
 import { normalizeResponses } from '../scans/normalize.ts';
-import { heatmapFigure } from './charts.ts';
+import { LEGEND_LINE, heatmapFigure, seriesLegend, seriesLegendWidth } from './charts.ts';
 import { signedScale } from './colours.ts';
 import { type Cell, type FigureSpec, col, hover } from './figure.ts';
 
@@ -55,8 +55,9 @@ export function scanFigure(
 }
 
 /**
- * Marks of one line per series (rows `[x, series, y, ...]`), labelled at its last point, with a dot per
- * row carrying the hover values.
+ * Marks of one line per series (rows `[x, series, y, ...]`), labelled at its last point (past
+ * `MAX_END_LABELS` series, in a legend right of the frame), with a dot per row carrying the hover
+ * values. Size the figure with `labelledLinesFit`.
  */
 export function labelledLines(
   rows: Cell[][],
@@ -64,22 +65,41 @@ export function labelledLines(
   interactive: boolean,
   r: number,
 ): Plot.Markish[] {
+  const names = seriesNames(rows);
   return [
     Plot.line(rows, { x: col(0), y: col(2), z: col(1), stroke: col(1) }),
-    Plot.text(
-      rows,
-      Plot.selectLast({
-        x: col(0),
-        y: col(2),
-        z: col(1),
-        text: col(1),
-        fill: col(1),
-        textAnchor: 'start',
-        dx: 4,
-      }),
-    ),
+    // many end labels overlap: past MAX_END_LABELS series a legend names them instead
+    names.length > MAX_END_LABELS
+      ? seriesLegend(names, false)
+      : Plot.text(
+          rows,
+          Plot.selectLast({
+            x: col(0),
+            y: col(2),
+            z: col(1),
+            text: col(1),
+            fill: col(1),
+            textAnchor: 'start',
+            dx: 4,
+          }),
+        ),
     Plot.dot(rows, { x: col(0), y: col(2), fill: col(1), r, ...hover(columns, interactive) }),
   ];
+}
+
+const MAX_END_LABELS = 8;
+const seriesNames = (rows: Cell[][]) => [...new Set(rows.map((r) => r[1]))];
+
+/**
+ * Right margin and height of a `labelledLines` figure: room for its longest end label or its legend
+ * (one line per series).
+ */
+export function labelledLinesFit(rows: Cell[][], height: number): { marginRight: number; height: number } {
+  const names = seriesNames(rows);
+  return {
+    marginRight: Math.max(20, 20 + seriesLegendWidth(names)),
+    height: names.length > MAX_END_LABELS ? Math.max(height, 80 + names.length * LEGEND_LINE) : height,
+  };
 }
 
 /** Lines over a numeric x axis, one per series, with a rule at y = 0 (rows `[x, series, y]`). */
@@ -88,11 +108,10 @@ export function seriesFigure(title: string, columns: [string, string, string], r
     title,
     table: { columns, rows },
     options: (interactive) => ({
-      width: 640,
-      height: 360,
+      ...labelledLinesFit(rows, 360),
+      width: 530 + labelledLinesFit(rows, 360).marginRight,
       marginTop: 40,
       marginLeft: 70,
-      marginRight: 110,
       x: { label: columns[0], grid: true },
       y: { label: columns[2], grid: true, labelAnchor: 'center' },
       color: { legend: false },
@@ -108,7 +127,7 @@ function actionsFigure(r: ScanResult, a: ScanAxis, kind: 'logits' | 'probabiliti
   for (let a0 = 0; a0 < A; a0++)
     a.values.forEach((v, i) => rows.push([v, r.actionNames[a0], arr.data[i * A + a0]]));
   const name = kind === 'logits' ? 'logit' : 'probability';
-  return seriesFigure(`action ${name}s at ${r.tokenLabel} vs ${a.axis}`, [a.axis, 'action', name], rows);
+  return seriesFigure(`action ${kind} at ${r.tokenLabel} vs ${a.axis}`, [a.axis, 'action', name], rows);
 }
 
 function decompositionScanFigure(r: ScanResult, a: ScanAxis, o: ScanFigureOptions): FigureSpec {

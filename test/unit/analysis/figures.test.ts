@@ -24,12 +24,15 @@ import {
   figureCsv,
   figureJson,
   headAttributionFigure,
+  heatmapFigure,
+  lineFigure,
   logitLensActionsFigure,
   logitLensFigure,
   observationGridsFigure,
   renderFigure,
   residNormsFigure,
 } from '../../../src/analysis/figures/index.ts';
+import { seriesFigure } from '../../../src/analysis/figures/scanFigures.ts';
 import { DtlensError } from '../../../src/errors.ts';
 import { renderFigurePng, renderFigureSvg } from '../../../src/node/figures.ts';
 import { randomModel, tinyArch } from '../../support/randomModel.ts';
@@ -190,5 +193,75 @@ describe('figures', () => {
     const view = new DataView(png.buffer, png.byteOffset);
     const width = Number(parseSvg(renderFigureSvg(headAttributionFigure(dec))).getAttribute('width'));
     expect(view.getUint32(16)).toBe(width); // IHDR width at scale 1
+  });
+});
+
+describe('figure layout', () => {
+  const names = ['L0H0', 'L0H1', 'L1H0', 'L1H1', '0_mlp_out', '1_mlp_out', 'embed', 'pos_embed', 'bias'];
+  const states = ['0_pre', '0_mid', '1_pre', '1_mid', 'final_post'];
+  const lines = lineFigure({
+    title: 'projection lines',
+    columns: ['state', 'component', 'projection'],
+    rows: names.flatMap((n, k) => states.map((s, j) => [s, n, Math.sin(k + j)])),
+    x: { column: 0, domain: states, label: 'state' },
+    y: 2,
+    series: 1,
+  });
+
+  it('without its caption the figure has no title line and scales as one picture (viewBox)', () => {
+    const { document } = parseHTML('<!doctype html><html><body></body></html>');
+    const doc = document as unknown as Document;
+    const spec = { ...lines, settings: 'norm: vector' };
+    const full = renderFigure(spec, { document: doc });
+    const bare = renderFigure(spec, { document: doc, caption: false });
+    const texts = (el: Element) => [...el.children].filter((c) => c.tagName.toLowerCase() === 'text');
+    expect(texts(full).map((t) => t.textContent)).toEqual(['projection lines', 'norm: vector']);
+    expect(texts(bare)).toHaveLength(0);
+    const [w, h] = ['width', 'height'].map((a) => bare.getAttribute(a));
+    expect(bare.getAttribute('viewBox')).toBe(`0 0 ${w} ${h}`);
+  });
+
+  it('a line figure with series names every series in a legend inside its width', () => {
+    const root = parseSvg(renderFigureSvg(lines));
+    const width = Number(root.querySelector('svg[class^="plot-"]')!.getAttribute('width'));
+    const labels = [...root.querySelectorAll('g[aria-label="text"]')].map((g) => {
+      const x = Number(/translate\(([\d.]+)/.exec(g.getAttribute('transform')!)![1]);
+      const at = Number(/translate\(([\d.]+)/.exec(g.querySelector('text')!.getAttribute('transform')!)![1]);
+      return { name: g.textContent!, right: x + at + 6.5 * g.textContent!.length };
+    });
+    expect(labels.map((l) => l.name)).toEqual(names);
+    for (const l of labels) expect(l.right).toBeLessThanOrEqual(width);
+  });
+
+  it('scan lines: end labels for a few series, a legend inside the width past eight', () => {
+    const rowsOf = (n: number) =>
+      Array.from({ length: n }, (_, k) => [0, 1, 2].map((x) => [x, `component_${k}`, k + x])).flat();
+    const textsOf = (n: number) => {
+      const root = parseSvg(renderFigureSvg(seriesFigure('scan', ['x', 'component', 'value'], rowsOf(n))));
+      const width = Number(root.querySelector('svg[class^="plot-"]')!.getAttribute('width'));
+      const labels = [...root.querySelectorAll('g[aria-label="text"] text')].map((t) => t.textContent);
+      return { width, labels };
+    };
+    expect(textsOf(3).labels).toEqual(['component_0', 'component_1', 'component_2']);
+    const many = textsOf(12);
+    expect(many.labels).toEqual(Array.from({ length: 12 }, (_, k) => `component_${k}`));
+    expect(many.width).toBeGreaterThanOrEqual(530 + 20 + 40 + 6.5 * 'component_10'.length);
+  });
+
+  it('heatmap margins hold the longest row label and stand long column labels up', () => {
+    const heads = ['L0H0 (action)', 'L1H3 (mixed)'];
+    const keys = ['rtg', 'same-step'];
+    const options = heatmapFigure({
+      title: 'head types',
+      columns: ['head', 'key', 'mass'],
+      rows: heads.flatMap((h) => keys.map((k) => [h, k, 0.5])),
+      x: { column: 1, domain: keys, label: 'key' },
+      y: { column: 0, domain: heads, label: 'head' },
+      value: 2,
+      cellSize: 30,
+    }).options(false);
+    expect(options.marginLeft).toBeGreaterThanOrEqual(6.5 * 'L0H0 (action)'.length + 20);
+    expect(options.x?.tickRotate).toBe(-90);
+    expect(options.marginBottom).toBeGreaterThanOrEqual(6.5 * 'same-step'.length + 20);
   });
 });
