@@ -95,13 +95,16 @@ test('a large heatmap is drawn to a canvas on screen and still exports as SVG wi
       error: doc.querySelector('parsererror')?.textContent ?? null,
       root: doc.documentElement.nodeName,
       text: doc.documentElement.textContent ?? '',
-      cells: doc.querySelectorAll('image, rect').length,
+      cells: doc.querySelectorAll('rect').length,
+      images: doc.querySelectorAll('image').length,
     };
   }, text);
   expect(check).toMatchObject({ error: null, root: 'svg' });
   expect(check.text).toContain('blocks.0.hook_resid_post'); // title and legend label
   expect(check.text).toContain('weights raw'); // settings line
-  expect(check.cells).toBeGreaterThan(0);
+  // vector cells, not an embedded raster: one rect per cell of the (at least 26-token) cache heatmap
+  expect(check.images).toBe(0);
+  expect(check.cells).toBeGreaterThan(26 * 26);
 });
 
 test('restores model, seed, actions, RTG and panels from the URL on reload', async ({ page }) => {

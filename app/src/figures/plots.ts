@@ -109,7 +109,7 @@ export function heatmap(cells: Cell[], o: HeatmapOptions): HTMLElement {
 
 /**
  * `draw` and `exportDraw` of a heatmap `Figure`: above `RASTER_ABOVE` cells (without printed values) it
- * is drawn on screen to a canvas (`canvasHeatmap`), exports stay SVG.
+ * is drawn on screen to a canvas (`canvasHeatmap`); exports are vector SVG (one cell mark per entry).
  */
 export function heatmapDraws(
   cells: Cell[],
@@ -128,7 +128,6 @@ function heatmapPlot(
 ): SVGSVGElement | HTMLElement {
   const sequential = o.scheme === 'sequential';
   const { maxAbs, ticks } = layout;
-  if (cells.length > RASTER_ABOVE && !o.text) return rasterHeatmap(cells, o, colour, layout);
   return Plot.plot({
     width: layout.width,
     height: layout.height,
@@ -254,68 +253,6 @@ export function lineOver(points: Bar[], o: { yLabel?: string; width?: number } =
         fill: '#2563eb',
         tip: { format: { y: (v: number) => v.toFixed(4) } },
       }),
-    ],
-  });
-}
-
-/**
- * A large heatmap as one raster image on index axes labelled with the row/column labels; the tip
- * (hover values) is drawn only for the cell under the pointer.
- */
-function rasterHeatmap(
-  cells: Cell[],
-  o: HeatmapOptions,
-  colour: Plot.ScaleOptions,
-  layout: HeatmapLayout,
-): SVGSVGElement | HTMLElement {
-  const { maxAbs, ticks } = layout;
-  const R = o.rowLabels.length;
-  const C = o.colLabels.length;
-  const values = new Float64Array(R * C).fill(NaN);
-  for (const d of cells) values[d.r * C + d.c] = Math.max(-maxAbs, Math.min(maxAbs, d.value)); // NaN stays NaN
-  const tickIndices = (labels: string[]) => {
-    const keep = new Set(ticks(labels));
-    return labels.flatMap((l, i) => (keep.has(l) ? [i + 0.5] : []));
-  };
-  return Plot.plot({
-    width: layout.width,
-    height: layout.height,
-    marginLeft: layout.marginLeft,
-    marginTop: layout.marginTop,
-    marginBottom: layout.marginBottom,
-    style: { fontSize: '11px' },
-    x: {
-      domain: [0, C],
-      label: o.xLabel ?? null,
-      tickRotate: -45,
-      ticks: tickIndices(o.colLabels),
-      tickFormat: (v: number) => o.colLabels[Math.floor(v)],
-    },
-    y: {
-      domain: [0, R],
-      reverse: true,
-      label: o.yLabel ?? null,
-      ticks: tickIndices(o.rowLabels),
-      tickFormat: (v: number) => o.rowLabels[Math.floor(v)],
-    },
-    color: { ...colour, label: null },
-    marks: [
-      // masked entries (NaN) leave the raster transparent over this grey frame
-      Plot.frame({ fill: MASKED_CSS }),
-      Plot.raster(values, { width: C, height: R, x1: 0, y1: 0, x2: C, y2: R, imageRendering: 'pixelated' }),
-      Plot.tip(
-        cells,
-        Plot.pointer({
-          x: (d: Cell) => d.c + 0.5,
-          y: (d: Cell) => d.r + 0.5,
-          channels: {
-            row: { value: 'row', label: o.yLabel ?? 'row' },
-            col: { value: 'col', label: o.xLabel ?? 'column' },
-            value: 'value',
-          },
-          format: { x: false, y: false, value: (v: number) => v.toPrecision(4) },
-        }),
-      ),
     ],
   });
 }
