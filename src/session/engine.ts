@@ -30,7 +30,7 @@ import { makeSessionEnv, openSession } from './openSession.ts';
 import { PANELS, type PanelNeeds, type PanelSpec, type WindowPanel } from './panels/index.ts';
 import type { JobContext } from './panels/types.ts';
 import { corrupt } from './panels/causal.ts';
-import { summariseDataset } from './panels/dataset.ts';
+import { type DatasetSummary, summariseDataset } from './panels/dataset.ts';
 import { keepDirections } from './panels/weights.ts';
 import { normalizeParams } from './params.ts';
 import { PlaySession, type Prediction, predictionFrom } from './playSession.ts';
@@ -78,6 +78,8 @@ export class Engine {
   private dataset: WindowDataset | null = null;
   /** Bumped whenever `dataset` changes (window panels that read it recompute). */
   private datasetVersion = 0;
+  /** `dataset` summarised once when it is kept (every view carries it). */
+  private datasetSummary: DatasetSummary | null = null;
   /** The session's checkpoint series (`setSeries`, one architecture); cleared on load. */
   private series: { name: string; ckpt: Checkpoint }[] = [];
   /** The play steering (settings complete), kept across steps, resets and weights; null = none. */
@@ -132,6 +134,7 @@ export class Engine {
       if (command.type === 'load') {
         this.fileName = command.fileName;
         this.dataset = null; // another model's windows may not fit
+        this.datasetSummary = null;
         this.datasetVersion++;
         this.series = [];
       }
@@ -386,6 +389,7 @@ export class Engine {
   private keepDataset(model: DecisionTransformer, dataset: WindowDataset): void {
     checkDatasetFits(model, dataset);
     this.dataset = dataset;
+    this.datasetSummary = summariseDataset(dataset);
     this.datasetVersion++;
   }
 
@@ -448,7 +452,7 @@ export class Engine {
       prediction: steering?.on ? steering.steered : unsteered,
       steering,
       frames: { from: framesFrom, items: this.frames.slice(framesFrom) },
-      dataset: this.dataset && summariseDataset(this.dataset),
+      dataset: this.datasetSummary,
     };
   }
 

@@ -15,11 +15,10 @@ import {
   pairSteeringVector,
   steeredRun,
 } from '../analysis/causal/steeringVectors.ts';
-import { corruptWindow } from '../analysis/causal/variations.ts';
 import { check } from '../errors.ts';
 import type { DTInputs, DecisionTransformer } from '../model/decisionTransformer.ts';
 import { actName } from '../model/hooks.ts';
-import { CORRUPTION_PARAMS, variationOf } from './panels/causal.ts';
+import { CORRUPTION_PARAMS, corrupt } from './panels/causal.ts';
 import { savedDirections } from './panels/weights.ts';
 import type { ParamSchema, ParamValues } from './params.ts';
 import { type Prediction, predictionFrom } from './playSession.ts';
@@ -98,10 +97,7 @@ export function playSteeringVector(
       identical: values.every((v) => v === 0),
     };
   }
-  const v = corruptWindow(inputs, [variationOf(p)], {
-    nActions: model.arch.nActions,
-    maxTimestep: model.maxTimestep,
-  });
+  const v = corrupt(model, inputs, p);
   return {
     vector: pairSteeringVector(model, inputs, v.corrupted, hook),
     description: `corrupted − clean at ${hook} (${v.changes.join('; ') || 'no change'})`,

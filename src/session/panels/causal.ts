@@ -94,6 +94,20 @@ export function corrupt(model: DecisionTransformer, inputs: DTInputs, p: ParamVa
   });
 }
 
+/** The clean/corrupted pair of the current window under the corruption settings, both runs cached. */
+export function pairOf(model: DecisionTransformer, inputs: DTInputs, p: ParamValues) {
+  return patchPair(model, inputs, corrupt(model, inputs, p).corrupted);
+}
+
+/** Settings of one activation-patching sweep (shared with its attribution estimate). */
+export const SWEEP_PARAMS: ParamSchema = {
+  ...CORRUPTION_PARAMS,
+  mode: { kind: 'choice', default: 'noise', choices: PATCH_MODES },
+  sweep: { kind: 'choice', default: 'block_every', choices: PATCH_SWEEPS },
+  layer: { kind: 'int', default: 0, min: 0, max: 63, label: 'MLP layer (neuron sweeps)' },
+  ...METRIC_PARAMS,
+};
+
 /** Object index of every cell [X * Y] ([x][y] order) of the observation at `step` (the grid editor). */
 export function objectGrid(inputs: DTInputs, step: number): number[] {
   const [, T, X, Y, C] = inputs.states.shape;
@@ -133,13 +147,7 @@ export const activationPatchingPanel: JobPanel = {
     '1 = fully the other run) or the same normalisation of action probability, KL to the clean ' +
     'distribution, DTI’s neuron pre-activation metric or the RTG metric; hover shows the raw values. ' +
     'Uses the active weights variant.',
-  params: {
-    ...CORRUPTION_PARAMS,
-    mode: { kind: 'choice', default: 'noise', choices: PATCH_MODES },
-    sweep: { kind: 'choice', default: 'block_every', choices: PATCH_SWEEPS },
-    layer: { kind: 'int', default: 0, min: 0, max: 63, label: 'MLP layer (neuron sweeps)' },
-    ...METRIC_PARAMS,
-  },
+  params: SWEEP_PARAMS,
   async run(ctx, p, control): Promise<PatchingPanelResult> {
     const { model, inputs } = ctx;
     const variation = corrupt(model, inputs, p);

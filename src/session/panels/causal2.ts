@@ -17,28 +17,10 @@ import {
 } from '../../analysis/causal/circuit/discover.ts';
 import { parseReceivers, parseSenders } from '../../analysis/causal/pathNodes.ts';
 import { type PathGrid, pathPatchGrid } from '../../analysis/causal/pathViews.ts';
-import {
-  PATCH_MODES,
-  PATCH_SWEEPS,
-  type PatchMode,
-  type PatchSweepKind,
-  patchPair,
-} from '../../analysis/causal/patching.ts';
-import { corruptWindow } from '../../analysis/causal/variations.ts';
-import type { DTInputs, DecisionTransformer } from '../../model/decisionTransformer.ts';
-import type { ParamValues } from '../params.ts';
-import { CORRUPTION_PARAMS, METRIC_PARAMS, metricOf, variationOf } from './causal.ts';
+import type { PatchMode, PatchSweepKind } from '../../analysis/causal/patching.ts';
+import { CORRUPTION_PARAMS, SWEEP_PARAMS, metricOf, pairOf } from './causal.ts';
 import { DIRECTION_PARAMS, direction } from './dynamic.ts';
 import type { JobPanel } from './types.ts';
-
-/** The clean/corrupted pair of the current window under the corruption settings. */
-function pairOf(model: DecisionTransformer, inputs: DTInputs, p: ParamValues) {
-  const v = corruptWindow(inputs, [variationOf(p)], {
-    nActions: model.arch.nActions,
-    maxTimestep: model.maxTimestep,
-  });
-  return patchPair(model, inputs, v.corrupted);
-}
 
 export const pathPatchingPanel: JobPanel = {
   id: 'path-patching',
@@ -83,13 +65,7 @@ export const attributionPatchingPanel: JobPanel = {
     'probability, KL to the clean distribution, DTI’s neuron metric, RTG). Exact when the model is linear ' +
     'between the patch and the metric; poor where attention, the MLP or the softmax saturates; KL in noise ' +
     'mode estimates 0 everywhere (its gradient vanishes at the clean run). Uses the active weights variant.',
-  params: {
-    ...CORRUPTION_PARAMS,
-    mode: { kind: 'choice', default: 'noise', choices: PATCH_MODES },
-    sweep: { kind: 'choice', default: 'block_every', choices: PATCH_SWEEPS },
-    layer: { kind: 'int', default: 0, min: 0, max: 63, label: 'MLP layer (neuron sweeps)' },
-    ...METRIC_PARAMS,
-  },
+  params: SWEEP_PARAMS,
   async run(ctx, p, control): Promise<AttributionComparison> {
     const pair = pairOf(ctx.model, ctx.inputs, p);
     const metric = metricOf(p);

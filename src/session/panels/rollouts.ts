@@ -15,11 +15,10 @@ import {
 import { interventionsFromJson } from '../../analysis/causal/intervention.ts';
 import { patchPair } from '../../analysis/causal/patching.ts';
 import { steeringConditions } from '../../analysis/causal/steeringVectors.ts';
-import { corruptWindow } from '../../analysis/causal/variations.ts';
 import { check } from '../../errors.ts';
 import type { ParamValues } from '../params.ts';
 import { STEERING_VECTOR_PARAMS, playSteeringVector } from '../playSteering.ts';
-import { variationOf } from './causal.ts';
+import { corrupt } from './causal.ts';
 import type { JobContext, JobPanel } from './types.ts';
 
 export const CONDITION_KINDS = ['steering', 'ablation', 'interventions'] as const;
@@ -79,10 +78,7 @@ function conditionsOf(
       description: `${p.method} ablation of ${[p.heads, p.mlps && `MLP ${p.mlps}`, p.neurons].filter(Boolean).join(', ')}`,
     };
   }
-  const corrupted = corruptWindow(inputs, [variationOf(p)], {
-    nActions: model.arch.nActions,
-    maxTimestep: model.maxTimestep,
-  });
+  const corrupted = corrupt(model, inputs, p);
   const pair = patchPair(model, inputs, corrupted.corrupted);
   const rows = interventionsFromJson(p.json as string, model.arch, P);
   return {
