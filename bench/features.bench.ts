@@ -1,7 +1,7 @@
 /**
  * Features layer speed on the default MemoryS7 model (budgets of issue 16):
  * - probe sweep over every vector hook point of 10,000 windows (<= 10 s): activation collection
- *   (one cached last-position forward pass per chunk) and the closed-form LDA fits (probe, 5 shuffled-label
+ *   (one cached last-position forward pass per chunk, on ORT's fused core) and the closed-form LDA fits (probe, 5 shuffled-label
  *   controls, sparse probe, random-direction control for 11 labels) timed separately, GEMM on ORT; wall
  *   seconds and this process's CPU seconds (the machine is shared: CPU time is the steadier figure);
  * - closed-loop steering along a probe direction: 7 conditions (none, steer / random / flipped at two
@@ -20,7 +20,7 @@ import {
 } from '../src/analysis/features/featureRollouts.ts';
 import { loadCheckpoint } from '../src/io/checkpoint.ts';
 import { createModel } from '../src/model/load.ts';
-import { nodeGemm } from '../src/node/gemm.ts';
+import { nodeFusedCore, nodeGemm } from '../src/node/gemm.ts';
 import { collectDemonstrations } from '../src/train/collect.ts';
 import { initSae, startTraining, trainSae } from '../src/analysis/features/sae.ts';
 import { saeStatistics } from '../src/analysis/features/saeMetrics.ts';
@@ -30,7 +30,8 @@ const MODEL = resolve('models/MiniGrid-MemoryS7FixedStart-v0.safetensors');
 
 export default async function run(): Promise<void> {
   const ckpt = loadCheckpoint(new Uint8Array(readFileSync(MODEL)));
-  const model = createModel(ckpt, { gemm: nodeGemm('auto') });
+  // As the CLI builds it (`--backend auto`): GEMM on ORT and ORT's fused core for cached runs.
+  const model = createModel(ckpt, { gemm: nodeGemm('auto'), fusedCore: nodeFusedCore('auto') });
   const dataset = collectDemonstrations({
     env: ckpt.env,
     episodes: 1400,

@@ -26,10 +26,21 @@ interface ModelView {
 export class ActivationCache {
   private readonly headResults = new Map<number, Tensor>();
 
+  /**
+   * `windowTokens`: the token count P of the run's windows, when the activations hold fewer positions
+   * (a last-position run caches the last token only, `RunOptions.lastPositionOnly`); by default the
+   * position count of `hook_embed`.
+   */
   constructor(
     private readonly acts: ReadonlyMap<string, Tensor>,
     private readonly model: ModelView,
+    private readonly windowTokens?: number,
   ) {}
+
+  /** Token count P of the run's windows (activations may hold only their last `shape[1]` positions). */
+  get nTokens(): number {
+    return this.windowTokens ?? this.get('hook_embed').shape[1];
+  }
 
   get names(): string[] {
     return [...this.acts.keys()];

@@ -44,9 +44,17 @@ export interface RunOptions {
   /**
    * Compute only what the last token needs in the last block (`TransformerContext.lastPositionOnly`):
    * `transformerOut` is [B, 1, d] and `actionPreds` [B, 1, A] (the last token must be an S token;
-   * only the action head).
+   * only the action head), and the cache holds every hook point at the last token only (position axis
+   * of length 1, the query axis of patterns and scores; `ActivationCache.nTokens` keeps P). Hooks still
+   * see whole activations.
    */
   lastPositionOnly?: boolean;
+  /**
+   * `hooked`: run on the hooked TS core even without hooks, so that the run is bit-comparable with
+   * hooked runs of the same model (the baseline of an intervention); default `auto`: a hook-free run
+   * goes to the fused core when the model has one that covers it.
+   */
+  core?: 'auto' | 'hooked';
 }
 
 export interface RunResult {
@@ -63,9 +71,9 @@ export interface RunResult {
 
 export class DecisionTransformer {
   /**
-   * `fusedCore`, when given, runs the transformer core of hook-free runs (a batch of predictions) in
-   * one backend call, with their cache when it covers the cached hook points (`runCached`); runs with
-   * hooks, a last-position read-out or other cached hook points use the hooked TS core.
+   * `fusedCore`, when given, runs the transformer core of hook-free runs (a batch of predictions,
+   * cached or not, full or last-position) in one backend call when it covers the run; runs with hooks
+   * and runs it does not cover use the hooked TS core.
    */
   constructor(
     readonly arch: DTArchitecture,
@@ -175,20 +183,23 @@ export class DecisionTransformer {
       'BAD_SHAPE',
       () => `tokens must have shape [B, P, ${this.arch.dModel}], got ${shapeString(tokens.shape)}`,
     );
-    const hookFree = !options.hooks?.length && !options.lastPositionOnly;
-    if (hookFree && options.cache && this.fusedCore?.runCached) {
-      const filter = options.cache;
-      const names = this.hookNames.filter((n) => filter === true || matchesFilter(filter, n));
-      const fused = this.fusedCore.runCached(this.arch, this.weights, tokens, names);
-      if (fused)
-        return {
-          transformerOut: fused.out,
-          ...this.predict(fused.out, options.heads ?? ['action'], options.noActions ?? false),
-          cache: new ActivationCache(fused.acts, this),
-        };
-    }
-    const fused = hookFree && !options.cache ? this.fusedCore?.run(this.arch, this.weights, tokens) : null;
-    return this.runCore(options, tokens.shape[1], (ctx) => fused ?? runTransformer(ctx, tokens));
+    const fused = options.hooks?.length || options.core === 'hooked' ? null : this.runFused(tokens, options);
+    return fused ?? this.runCore(options, tokens.shape[1], (ctx) => runTransformer(ctx, tokens));
+  }
+
+  /** A hook-free run on the fused core, or null when there is none or it does not cover the run. */
+  private runFused(tokens: Tensor, options: RunOptions & { noActions?: boolean }): RunResult | null {
+    if (!this.fusedCore) return null;
+    const filter = options.cache ?? false;
+    const cache = filter ? this.hookNames.filter((n) => filter === true || matchesFilter(filter, n)) : [];
+    const lastPositionOnly = options.lastPositionOnly ?? false;
+    this.checkLastPositionRun(options, tokens.shape[1]);
+    const fused = this.fusedCore.run(this.arch, this.weights, tokens, { cache, lastPositionOnly });
+    if (!fused) return null;
+    return {
+      ...this.heads(fused.out, options),
+      ...(filter && { cache: new ActivationCache(fused.acts, this, tokens.shape[1]) }),
+    };
   }
 
   /**
@@ -209,37 +220,47 @@ export class DecisionTransformer {
     nTokens: number,
     core: (ctx: TransformerContext) => Tensor,
   ): RunResult {
-    const hooks = new HookRunner(options.hooks, options.cache ?? false);
-    const heads = options.heads ?? ['action'];
     const lastPositionOnly = options.lastPositionOnly ?? false;
+    this.checkLastPositionRun(options, nTokens);
+    const hooks = new HookRunner(options.hooks, options.cache ?? false, lastPositionOnly);
+    const ctx = { arch: this.arch, weights: this.weights, gemm: this.gemm, hooks, lastPositionOnly };
+    return {
+      ...this.heads(core(ctx), options),
+      ...(options.cache && { cache: new ActivationCache(hooks.cache, this, nTokens) }),
+    };
+  }
+
+  /** Throws unless a last-position run reads an S token last with the action head only. */
+  private checkLastPositionRun(options: RunOptions, nTokens: number): void {
+    if (!options.lastPositionOnly) return;
     check(
-      !lastPositionOnly || tokenKind(nTokens - 1) === 'S',
+      tokenKind(nTokens - 1) === 'S',
       'BAD_INPUT',
       `a last-position run needs an S token last (the action is read there); token ${nTokens - 1} is not`,
     );
     check(
-      !lastPositionOnly || heads.every((h) => h === 'action'),
+      (options.heads ?? ['action']).every((h) => h === 'action'),
       'BAD_INPUT',
       'a last-position run computes only the action head',
     );
-    const ctx = { arch: this.arch, weights: this.weights, gemm: this.gemm, hooks, lastPositionOnly };
-    const transformerOut = core(ctx);
-    const result: RunResult = {
+  }
+
+  /** The transformer output and the prediction heads read from it (the last S token's action only in a last-position run). */
+  private heads(
+    transformerOut: Tensor,
+    options: RunOptions & { noActions?: boolean },
+  ): Omit<RunResult, 'cache'> {
+    if (options.lastPositionOnly) {
+      const B = transformerOut.shape[0];
+      return {
+        transformerOut,
+        actionPreds: this.headAt(this.weights.actionPredictor, transformerOut, B, 1, () => 0),
+      };
+    }
+    return {
       transformerOut,
-      ...(lastPositionOnly
-        ? {
-            actionPreds: this.headAt(
-              this.weights.actionPredictor,
-              transformerOut,
-              transformerOut.shape[0],
-              1,
-              () => 0,
-            ),
-          }
-        : this.predict(transformerOut, heads, options.noActions ?? false)),
+      ...this.predict(transformerOut, options.heads ?? ['action'], options.noActions ?? false),
     };
-    if (options.cache) result.cache = new ActivationCache(hooks.cache, this);
-    return result;
   }
 
   /** DTI `get_logits` on the transformer output x [B, P, d]. */

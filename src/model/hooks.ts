@@ -33,13 +33,27 @@ export function matchesFilter(filter: NameFilter, name: string): boolean {
   return filter.includes(name);
 }
 
-/** Applies the hooks of one run at each hook point and collects the cache. */
+/**
+ * Position axis of a hook point's activation: the query axis of attention patterns and scores
+ * [B, H, Pq, Pk], axis 1 of everything else.
+ */
+export const positionAxis = (name: string): number => (/hook_(pattern|attn_scores)$/.test(name) ? 2 : 1);
+
+/**
+ * Applies the hooks of one run at each hook point and collects the cache. With `lastPositionOnly`
+ * (a last-position run) the cache keeps every activation at the last token only: its position axis
+ * (`positionAxis`) has length 1; hooks still see the whole activation.
+ */
 export class HookRunner {
   readonly cache = new Map<string, Tensor>();
   private readonly hooks: readonly Hook[];
   private readonly cacheFilter: NameFilter | null;
 
-  constructor(hooks: readonly Hook[] = [], cache: boolean | NameFilter = false) {
+  constructor(
+    hooks: readonly Hook[] = [],
+    cache: boolean | NameFilter = false,
+    private readonly lastPositionOnly = false,
+  ) {
     this.hooks = hooks;
     this.cacheFilter = cache === true ? () => true : cache === false ? null : cache;
   }
@@ -72,7 +86,10 @@ export class HookRunner {
         act = replaced.shape.length === act.shape.length ? replaced : replaced.reshape(act.shape);
       }
     }
-    if (this.cacheFilter !== null && matchesFilter(this.cacheFilter, name)) this.cache.set(name, act);
+    if (this.cacheFilter !== null && matchesFilter(this.cacheFilter, name)) {
+      const axis = positionAxis(name);
+      this.cache.set(name, this.lastPositionOnly && act.shape[axis] > 1 ? act.lastAlong(axis) : act);
+    }
     return act;
   }
 }

@@ -67,24 +67,31 @@ function compileBlock(b: BlockWeights): CompiledBlock {
   return compiled;
 }
 
+/** What a fused core run computes beyond the output: cached hook points and the last-position readout. */
+export interface FusedRunOptions {
+  /** Hook points to return (TransformerLens names and layouts, as the TS core caches them). */
+  cache?: readonly string[];
+  /**
+   * The last-position readout of `TransformerContext.lastPositionOnly`: the output is [B, 1, d] and
+   * every returned activation holds the last token only, as `HookRunner` caches a last-position run.
+   */
+  lastPositionOnly?: boolean;
+}
+
 /**
  * A backend that runs the whole transformer core without hooks in one call (e.g. one ONNX graph):
- * tokens [B, P, d] -> the output after ln_final [B, P, d], numerically the same as `runTransformer`
- * within float32 rounding. `run` returns null for architectures it does not cover (the caller then
- * uses `runTransformer`). It must read `weights` on every call: training updates them in place.
+ * tokens [B, P, d] -> the output after ln_final [B, P, d] and the activations of `options.cache`,
+ * numerically the same as `runTransformer` within float32 rounding. `run` returns null for
+ * architectures or hook points it does not cover (the caller then uses `runTransformer`). It must
+ * read `weights` on every call: training updates them in place.
  */
 export interface FusedCore {
   readonly name: string;
-  run(arch: DTArchitecture, weights: DTWeights, tokens: Tensor): Tensor | null;
-  /**
-   * `run` that also returns the activations of the hook points `cache` (TransformerLens names and
-   * layouts, as `runTransformer` caches them), or null when one of them is not covered.
-   */
-  runCached?(
+  run(
     arch: DTArchitecture,
     weights: DTWeights,
     tokens: Tensor,
-    cache: readonly string[],
+    options?: FusedRunOptions,
   ): { out: Tensor; acts: Map<string, Tensor> } | null;
 }
 

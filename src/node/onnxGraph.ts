@@ -1,6 +1,6 @@
 /**
  * A minimal ONNX protobuf writer: enough to encode float32 graphs (ModelProto, opset 17, IR 8) of named
- * nodes with integer, integer-list and float attributes, non-negative int64 initializers (axes, shapes),
+ * nodes with integer, integer-list and float attributes, int64 initializers (axes, shapes, slice bounds),
  * and graph inputs/outputs with fixed or symbolic dims. Field numbers follow onnx.proto. Only what
  * dtlens' kernel and fused-core graphs need.
  */
@@ -22,7 +22,7 @@ export interface OnnxNode {
 
 export type OnnxAttribute = number | number[] | { float: number };
 
-/** A constant int64 tensor (e.g. the `axes` input of ReduceSum); non-negative values only. */
+/** A constant int64 tensor (e.g. the `axes` input of ReduceSum, the `starts` of Slice); safe integers. */
 export interface OnnxInt64Initializer {
   name: string;
   dims: number[];
@@ -61,6 +61,20 @@ function varint(value: number): number[] {
     v = Math.floor(v / 128);
   }
   out.push(v);
+  return out;
+}
+
+/** Varint of a signed int64 (two's complement, as protobuf encodes negative int64 values). */
+function int64Varint(value: number): number[] {
+  if (value >= 0) return varint(value);
+  check(Number.isSafeInteger(value), 'BAD_INPUT', `onnx: cannot encode ${value} as an int64`);
+  const out: number[] = [];
+  let v = BigInt.asUintN(64, BigInt(value));
+  while (v > 127n) {
+    out.push(Number(v & 127n) | 128);
+    v >>= 7n;
+  }
+  out.push(Number(v));
   return out;
 }
 
@@ -105,7 +119,7 @@ function int64Tensor(t: OnnxInt64Initializer): Uint8Array {
   return concat([
     ...t.dims.map((d) => intField(1, d)),
     intField(2, INT64),
-    ...t.values.map((v) => intField(7, v)),
+    ...t.values.map((v) => new Uint8Array([...varint(7 << 3), ...int64Varint(v)])),
     stringField(8, t.name),
   ]);
 }

@@ -80,6 +80,20 @@ export class Tensor {
     return new Tensor(this.data.subarray(i * n, (i + 1) * n), inner);
   }
 
+  /** The last index along `axis`, keeping the axis (length 1): a copy. */
+  lastAlong(axis: number): Tensor {
+    const n = this.shape[axis];
+    const outer = numelOf(this.shape.slice(0, axis));
+    const inner = numelOf(this.shape.slice(axis + 1));
+    const out = new Float32Array(outer * inner);
+    for (let o = 0; o < outer; o++)
+      out.set(this.data.subarray((o * n + n - 1) * inner, (o * n + n) * inner), o * inner);
+    return new Tensor(
+      out,
+      this.shape.map((s, i) => (i === axis ? 1 : s)),
+    );
+  }
+
   /** Nested JS arrays, for JSON output and tests. */
   toNested(): unknown {
     const build = (dim: number, base: number): unknown => {

@@ -60,7 +60,8 @@ export interface PlayOptions {
   maxEpisodeSteps?: number;
   /**
    * Hooks of each step's batched forward, given the episode index of each batch row (closed-loop
-   * interventions); none by default.
+   * interventions); none by default. With hooks every step runs on the hooked core (`core: 'hooked'`),
+   * steps of rows without interventions too, so conditions compare bit for bit.
    */
   hooks?: (episodes: readonly number[]) => readonly Hook[];
   /** Compute only the last token in the last block (`RunOptions.lastPositionOnly`; with hooks only). */
@@ -158,7 +159,7 @@ export function* episodeSteps(
     o.observe?.(ids, inputs, step);
     const { actionPreds } = model.run(
       inputs,
-      o.hooks ? { hooks: o.hooks(ids), lastPositionOnly: o.lastPositionOnly } : {},
+      o.hooks ? { hooks: o.hooks(ids), lastPositionOnly: o.lastPositionOnly, core: 'hooked' } : {},
     );
     const A = pad;
     const Tp = actionPreds!.shape[1];

@@ -8,7 +8,7 @@ import { check } from '../errors.ts';
 import type { Checkpoint } from '../io/checkpoint.ts';
 import type { RawTensor } from '../io/rawTensor.ts';
 import type { ModelConfig } from '../config/config.ts';
-import type { DecisionTransformer } from '../model/decisionTransformer.ts';
+import { DecisionTransformer, invalidateDerivedWeights } from '../model/decisionTransformer.ts';
 import type { FusedCore } from '../model/transformer.ts';
 import { createModel } from '../model/load.ts';
 import { npRandom } from '../env/rng/index.ts';
@@ -20,7 +20,6 @@ import { crossEntropy } from './grad/crossEntropy.ts';
 import { initialCheckpoint } from './init.ts';
 import { AdamW } from './optimizer.ts';
 import { type Parameter, trainableParameters } from './parameters.ts';
-import { invalidateDerivedWeights } from '../model/decisionTransformer.ts';
 import { WindowSampler } from './sampler.ts';
 import { type ScheduleName, learningRate } from './schedule.ts';
 
@@ -64,6 +63,8 @@ export interface TrainingState {
 
 export class Trainer {
   readonly model: DecisionTransformer;
+  /** The same weights on the TS core only: training forwards (their cache feeds the backward). */
+  private readonly trainingModel: DecisionTransformer;
   readonly sampler: WindowSampler;
   private readonly params: Parameter[];
   private readonly optimizer: AdamW;
@@ -91,6 +92,7 @@ export class Trainer {
       resume?.checkpoint ??
       initialCheckpoint(config.model, dataset.env, dataset.nActions, dataset.obsShape, config.seed);
     this.model = createModel(this.base, { weights: 'raw', gemm, fusedCore });
+    this.trainingModel = new DecisionTransformer(this.model.arch, this.model.weights, gemm);
     this.sampler = new WindowSampler(dataset, {
       maxLen: this.model.maxLen,
       pctTraj: config.pctTraj,
@@ -144,7 +146,7 @@ export class Trainer {
     const step = this.step;
     const rng = npRandom(BigInt(config.seed) * 1_000_003n + BigInt(step));
     const { inputs, targets } = this.sampler.sample(config.batchSize, rng);
-    const run = model.run(inputs, { cache: true });
+    const run = this.trainingModel.run(inputs, { cache: true });
     const preds = run.actionPreds!;
     const ce = crossEntropy(preds.data, targets, model.arch.nActions, model.arch.nActions);
     const { weightGrads } = backward(

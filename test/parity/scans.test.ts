@@ -2,7 +2,8 @@
  * Parity of the batched scans with DTI's own RTG scan and AVEC on the golden MemoryGatedMLP pairs
  * (`golden/scans/MemoryGatedMLP`, README section D): pairA and pairC, raw and dti-compat (the golden
  * "processed" variant): RTG values, last-position logits and the decomposition at DTI's three levels
- * (no LN scaling), and the AVEC coefficient scan at both layers. With LN scaling on dtlens's exactly
+ * (no LN scaling), on the TS core and on the fused ORT core (last-position runs, as the CLI runs them),
+ * and the AVEC coefficient scan at both layers. With LN scaling on dtlens's exactly
  * processed weights, the components sum to the logit difference at every RTG. The CLI commands are run
  * once each, with their bad-option errors.
  */
@@ -17,6 +18,7 @@ import { type RawTensor, toFloat32 } from '../../src/io/rawTensor.ts';
 import { readSafetensors } from '../../src/io/safetensors.ts';
 import { inputsFromTensors } from '../../src/model/inputs.ts';
 import { createModel } from '../../src/model/load.ts';
+import { OrtFusedCore } from '../../src/node/ortCore.ts';
 import { TsGemm } from '../../src/tensor/gemmTs.ts';
 import { runCli } from '../support/cli.ts';
 import { ErrorTable, discrepancy } from '../support/compare.ts';
@@ -26,6 +28,8 @@ const TOLERANCE = 1e-5;
 const DIR = ['golden', 'scans', 'MemoryGatedMLP'];
 const LEVELS = { layers: 'Reduced', components: 'Full', neurons: 'MLP' } as const;
 const table = new ErrorTable();
+const ortCore = new OrtFusedCore();
+afterAll(() => ortCore.dispose());
 
 interface Manifest {
   files: Record<string, { labels: Record<string, string[]> }>;
@@ -71,25 +75,25 @@ describeWithShared('scans: parity with DTI RTG scan and AVEC on MemoryGatedMLP',
         const clean = inputsFromTensors(g, 'clean.');
         const corrupted = inputsFromTensors(g, 'corrupted.');
 
-        const scan = await rtgScan(model, clean, { cluster: 'dti' });
-        compare(`${pair} ${golden} rtg_scan.rtg`, scan.rtg, g.get('rtg_scan.rtg')!);
-        compare(
-          `${pair} ${golden} rtg_scan.logits`,
-          scan.logits.data,
-          lastStepRaw(g.get('rtg_scan.action_preds')!),
-        );
-        for (const [level, dti] of Object.entries(LEVELS)) {
-          const d = scan.decomposition[level as keyof typeof LEVELS]!;
-          expect(d.labels).toEqual(labels[`rtg_scan.decomp.${dti}.labels`]);
-          expect(d.lnScaled).toBe(false);
-          compare(
-            `${pair} ${golden} rtg_scan.decomp.${dti}`,
-            d.values.flat(),
-            g.get(`rtg_scan.decomp.${dti}`)!,
-          );
+        // The TS core's and the fused ORT core's last-position runs (as the CLI runs the scan).
+        const fused = createModel(ckpt, { weights, gemm: new TsGemm(), fusedCore: ortCore });
+        for (const [core, m] of [
+          ['ts', model],
+          ['ort', fused],
+        ] as const) {
+          const scan = await rtgScan(m, clean, { cluster: 'dti' });
+          const name = `${pair} ${golden} ${core}`;
+          compare(`${name} rtg_scan.rtg`, scan.rtg, g.get('rtg_scan.rtg')!);
+          compare(`${name} rtg_scan.logits`, scan.logits.data, lastStepRaw(g.get('rtg_scan.action_preds')!));
+          for (const [level, dti] of Object.entries(LEVELS)) {
+            const d = scan.decomposition[level as keyof typeof LEVELS]!;
+            expect(d.labels).toEqual(labels[`rtg_scan.decomp.${dti}.labels`]);
+            expect(d.lnScaled).toBe(false);
+            compare(`${name} rtg_scan.decomp.${dti}`, d.values.flat(), g.get(`rtg_scan.decomp.${dti}`)!);
+          }
+          expect(scan.correlation!.labels).toHaveLength(10); // 8 heads + 2 MLPs
+          expect([...scan.correlation!.order].sort((a, b) => a - b)).toEqual([...Array(10).keys()]);
         }
-        expect(scan.correlation!.labels).toHaveLength(10); // 8 heads + 2 MLPs
-        expect([...scan.correlation!.order].sort((a, b) => a - b)).toEqual([...Array(10).keys()]);
 
         for (const layer of [0, 1]) {
           const steering = pairSteering(model, clean, corrupted, `blocks.${layer}.hook_resid_pre`);

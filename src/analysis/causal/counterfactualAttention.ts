@@ -36,7 +36,8 @@ function patterns(
   const names = Array.from({ length: L }, (_, l) => `blocks.${l}.attn.hook_pattern`);
   const P = model.toTokens(inputs).shape[1];
   const hooks = row ? interventionHooks([row], model.arch, P, sources) : undefined;
-  const cache = model.run(inputs, { cache: names, hooks }).cache!;
+  // Both sides on the hooked core: heads no intervention reaches differ by exactly 0.
+  const cache = model.run(inputs, { cache: names, hooks, core: 'hooked' }).cache!;
   const data = new Float32Array(L * H * P * P);
   names.forEach((n, l) => data.set(cache.get(n).data, l * H * P * P));
   return { shape: [L, H, P, P], data };

@@ -99,8 +99,9 @@ export function patchPair(model: DecisionTransformer, clean: DTInputs, corrupted
       `clean and corrupted must be single windows of one shape; got ${shapes(clean)} and ${shapes(corrupted)}`,
   );
   const heads = model.weights.rewardPredictor ? (['action', 'reward'] as const) : (['action'] as const);
-  const c = model.run(clean, { cache: true, heads });
-  const k = model.run(corrupted, { cache: true, heads });
+  // On the hooked core, as the patched runs: an identity patch reproduces these runs bit for bit.
+  const c = model.run(clean, { cache: true, heads, core: 'hooked' });
+  const k = model.run(corrupted, { cache: true, heads, core: 'hooked' });
   const P = c.transformerOut.shape[1];
   const cleanTokens = model.toTokens(clean);
   const corruptedTokens = model.toTokens(corrupted);

@@ -129,14 +129,20 @@ export async function runSweep(
   const prefix = new Map<number, Tensor>();
   if (layers.length > 0) {
     const names = layers.map((l) => residualName(l, L));
-    const cache = model.runFromTokens(tokens, { cache: names, noActions: base.noActions }).cache!;
+    const cache = model.runFromTokens(tokens, {
+      cache: names,
+      noActions: base.noActions,
+      core: 'hooked',
+    }).cache!;
     layers.forEach((l, i) => prefix.set(l, cache.get(names[i])));
   }
+  // Every run on the hooked core (rows without interventions too): untouched rows are bit-identical.
   const runOptions = {
     cache: options.cache,
     heads: options.heads,
     noActions: base.noActions,
     lastPositionOnly,
+    core: 'hooked' as const,
   };
   await forEachChunk(rows.length, options, (from, to) => {
     const chunk = order.slice(from, to);

@@ -137,7 +137,7 @@ export interface AttributionOptions {
  * Without `applyLn` (or without normalisation) `dir' = dir` and the scale is 1. The cache must hold
  * hook_embed, hook_pos_embed, every hook_attn_out / hook_mlp_out (layers, components), hook_z
  * (components, neurons), mlp.hook_post (neurons) and ln_final.hook_scale (applyLn). The cache may come
- * from a last-position run (its last block's activations hold only the last token; p must be that token).
+ * from a last-position run (its activations hold only the last token; p must be that token).
  */
 export function logitDiffAttributions(
   cache: ActivationCache,
@@ -149,7 +149,8 @@ export function logitDiffAttributions(
   const { nLayers: L, nHeads: H, dHead: dh, dMlp: m, dModel: d, normalization } = model.arch;
   const levels = options.levels ?? DECOMPOSITION_LEVELS;
   const lnScaled = (options.applyLn ?? true) && normalization !== null;
-  const [B, P] = cache.get('hook_embed').shape;
+  const B = cache.get('hook_embed').shape[0];
+  const P = cache.nTokens;
   check(p >= 0 && p < P, 'BAD_INPUT', `token position ${p} is outside 0..${P - 1}`);
   const mean = lnScaled ? dir.reduce((a, v) => a + v, 0) / d : 0;
   const dirC = dir.map((v) => v - mean);

@@ -78,7 +78,7 @@ export function positionOf(kind: PositionKind, P: number): number {
 /**
  * Runs the windows in chunks with a cache of `hooks` and keeps each hook's vector at `kind`. The last
  * S token is the window's last token, so for `S` the last block runs at that token only
- * (`RunOptions.lastPositionOnly`; its hook points then hold that one position).
+ * (`RunOptions.lastPositionOnly`; its cache then holds that one position).
  */
 export async function collectActivations(
   model: DecisionTransformer,

@@ -45,7 +45,7 @@ export function attributionsAtTwoRtgs(
   options: TwoRtgOptions = {},
 ): TwoRtgAttributions {
   const { cache } = model.run(rtgPair(window, [low, high]), { cache: true });
-  const P = cache!.get('hook_embed').shape[1];
+  const P = cache!.nTokens;
   const position = options.position ?? lastStatePosition(P);
   const level = options.level ?? 'components';
   const dir = logitDirection(cache!, options.direction);

@@ -129,7 +129,7 @@ export class ScanReader {
     const [A, d] = W.shape;
     const x = res.transformerOut; // [B, P, d], or [B, 1, d] from a last-position run
     const B = x.shape[0];
-    const P = res.cache!.get('hook_embed').shape[1];
+    const P = res.cache!.nTokens;
     check(B === rows.length, 'BAD_SHAPE', `a scan chunk of ${rows.length} rows gave a batch of ${B}`);
     const meta = this.meta ?? this.init(res, P, A);
     check(P === meta.tokenLabels.length, 'BAD_SHAPE', 'every scan row must have the same token count');
@@ -248,7 +248,7 @@ export class ScanReader {
 
 /**
  * Runs the scan's input variants in chunks (`forEachChunk`) and reads each at one position; when the
- * read-out needs only the last token, as last-position runs (unless the model has a cached fused core).
+ * read-out needs only the last token, as last-position runs.
  */
 export async function runScan(
   model: DecisionTransformer,
@@ -260,12 +260,10 @@ export async function runScan(
   const cache = scanCacheFilter(readout);
   await forEachChunk(variants.n, control, (start, end) => {
     const tokens = variants.tokens(start, end);
-    // A fused core runs the whole cached forward faster than the TS core's last-position run.
-    const lastOnly = reader.readsLastTokenOnly(tokens.shape[1]) && !model.fusedCore?.runCached;
     const res = model.runFromTokens(tokens, {
       cache,
       noActions: variants.noActions,
-      lastPositionOnly: lastOnly,
+      lastPositionOnly: reader.readsLastTokenOnly(tokens.shape[1]),
     });
     reader.read(
       res,

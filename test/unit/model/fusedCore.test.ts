@@ -52,16 +52,20 @@ describe('OrtFusedCore (the hook-free core as one ONNX graph)', () => {
         }
       });
 
-  it('is used only by hook-free, cache-free runs, and leaves other activations to the TS core', () => {
+  it('serves hook-free runs, cached or not, and leaves hooked, core: hooked and uncovered runs to the TS core', () => {
     const arch = tinyArch({ gatedMlp: true });
     const core = counted();
     const model = randomModel(arch, { seed: 2, fusedCore: core });
     const inputs = randomInputs(arch, 2, 3);
-    model.run(inputs, { cache: true });
-    model.run(inputs, { hooks: [{ name: 'blocks.0.hook_resid_pre', fn: () => undefined }] });
+    const hooked = model.run(inputs, { hooks: [{ name: 'blocks.0.hook_resid_pre', fn: () => undefined }] });
+    // `core: 'hooked'`: the same core as hooked runs, bit for bit, without hooks.
+    const baseline = model.run(inputs, { core: 'hooked' });
+    expect(baseline.transformerOut.data).toEqual(hooked.transformerOut.data);
     expect(core.served).toBe(0);
     model.run(inputs);
-    expect(core.served).toBe(1);
+    model.run(inputs, { cache: true });
+    model.run(inputs, { cache: ['blocks.1.hook_resid_mid'], lastPositionOnly: true });
+    expect(core.served).toBe(3);
     const solu = tinyArch({ activationFn: 'solu_ln', normalization: null });
     const soluCore = counted();
     const soluModel = randomModel(solu, { seed: 2, fusedCore: soluCore });
@@ -70,38 +74,44 @@ describe('OrtFusedCore (the hook-free core as one ONNX graph)', () => {
     expect(out.data).toEqual(
       randomModel(solu, { seed: 2 }).run(randomInputs(solu, 2, 3)).transformerOut.data,
     );
+    const tokens = new Tensor(new Float32Array(8 * 8), [1, 8, 8]);
+    expect(ort.run(solu, soluModel.weights, tokens, { cache: ['blocks.0.mlp.hook_mid'] })).toBeNull();
   });
 
-  it('serves cached runs of the hook points it outputs, equal to the TS core; others go to the TS core', () => {
-    const covered = (n: string) =>
-      /^(hook_embed|hook_pos_embed|ln_final\.hook_scale|blocks\.\d+\.(hook_resid_pre|hook_resid_mid|hook_resid_post|hook_attn_out|hook_mlp_out|attn\.hook_z|mlp\.hook_post))$/.test(
-        n,
-      );
-    for (const overrides of [
-      { gatedMlp: true },
-      { normalization: 'LNPre' as const, activationFn: 'silu' as const },
-      { normalization: null },
-    ]) {
-      const arch = tinyArch({ ...overrides, nCtx: 11 });
-      const fused = randomModel(arch, { seed: 6, variant: 'raw', fusedCore: ort });
-      const plain = randomModel(arch, { seed: 6, variant: 'raw' });
-      const inputs = randomInputs(arch, 3, 4);
-      const a = fused.run(inputs, { cache: covered, heads: ['action'] });
-      const b = plain.run(inputs, { cache: covered, heads: ['action'] });
-      expect(a.cache!.names.sort()).toEqual(b.cache!.names.sort());
-      for (const name of b.cache!.names) {
-        expect(a.cache!.get(name).shape, name).toEqual(b.cache!.get(name).shape);
-        expectClose(a.cache!.get(name).data, b.cache!.get(name).data, 1e-5, { metric: 'abs' });
+  for (const lastPositionOnly of [false, true])
+    it(`caches every hook point as the TS core does${lastPositionOnly ? ' in a last-position run' : ''}`, () => {
+      for (const overrides of [
+        { gatedMlp: true },
+        { normalization: 'LNPre' as const, activationFn: 'silu' as const },
+        { normalization: null, nLayers: 3 },
+        { nLayers: 1, activationFn: 'gelu' as const },
+      ]) {
+        const arch = tinyArch({ ...overrides, nCtx: 11 });
+        const core = counted();
+        const fused = randomModel(arch, { seed: 6, variant: 'raw', fusedCore: core });
+        const plain = randomModel(arch, { seed: 6, variant: 'raw' });
+        const inputs = randomInputs(arch, 3, 4);
+        const label = JSON.stringify(overrides);
+        // Every hook point at once, and one at a time (each its own graph outputs).
+        for (const cache of [true, ...plain.hookNames.map((n) => [n])]) {
+          const a = fused.run(inputs, { cache, lastPositionOnly });
+          const b = plain.run(inputs, { cache, lastPositionOnly });
+          expect(a.cache!.names.sort()).toEqual(b.cache!.names.sort());
+          expect(a.cache!.nTokens).toBe(b.cache!.nTokens);
+          for (const name of b.cache!.names) {
+            expect(a.cache!.get(name).shape, `${label} ${name}`).toEqual(b.cache!.get(name).shape);
+            expectClose(a.cache!.get(name).data, b.cache!.get(name).data, 1e-5, {
+              metric: 'abs',
+              label: `${label} ${name}`,
+            });
+          }
+          expect(a.transformerOut.shape).toEqual(b.transformerOut.shape);
+          expectClose(a.transformerOut.data, b.transformerOut.data, 1e-5, { metric: 'abs' });
+          expectClose(a.actionPreds!.data, b.actionPreds!.data, 1e-5, { metric: 'abs' });
+        }
+        expect(core.served, label).toBe(1 + plain.hookNames.length);
       }
-      expectClose(a.actionPreds!.data, b.actionPreds!.data, 1e-5, { metric: 'abs' });
-    }
-    const arch = tinyArch({ gatedMlp: true });
-    expect(
-      ort.runCached(arch, randomModel(arch).weights, new Tensor(new Float32Array(8 * 8), [1, 8, 8]), [
-        'blocks.0.attn.hook_q',
-      ]),
-    ).toBeNull();
-  });
+    });
 
   it('reads the weights on every call (training updates them in place)', () => {
     const arch = tinyArch();

@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DtlensError } from '../../../src/errors.ts';
+import { positionAxis } from '../../../src/model/hooks.ts';
 import { Tensor } from '../../../src/tensor/tensor.ts';
+import { expectClose } from '../../support/compare.ts';
 import { randomInputs, randomModel, tinyArch } from '../../support/randomModel.ts';
 
 const archs = {
@@ -82,6 +84,24 @@ describe('DecisionTransformer.runFromResidual', () => {
       expect(() => model.run(inputs, { lastPositionOnly: true, heads: ['reward'] })).toThrow(
         /only the action head/,
       );
+    });
+  }
+
+  for (const [name, arch] of Object.entries(archs)) {
+    it(`${name}: a last-position run caches every hook point at the full run's last token`, () => {
+      const model = randomModel(arch);
+      const inputs = randomInputs(arch, 3, 3);
+      const full = model.run(inputs, { cache: true }).cache!;
+      const last = model.run(inputs, { cache: true, lastPositionOnly: true }).cache!;
+      const P = full.nTokens;
+      expect(last.nTokens).toBe(P);
+      expect(last.names).toEqual(full.names);
+      for (const hook of full.names) {
+        const want = full.get(hook).lastAlong(positionAxis(hook));
+        const got = last.get(hook);
+        expect(got.shape, hook).toEqual(want.shape);
+        expectClose(got.data, want.data, 1e-6, { metric: 'abs', label: hook });
+      }
     });
   }
 

@@ -9,10 +9,9 @@ import type { WeightVariant } from '../../../model/processing.ts';
 import { WEIGHT_VARIANTS } from '../../../model/processing.ts';
 import type { DecisionTransformer } from '../../../model/decisionTransformer.ts';
 import { createModel } from '../../../model/load.ts';
-import { nodeGemm } from '../../gemm.ts';
 import { readModelFile } from '../../modelFile.ts';
 import { directionFromOptions } from '../analysisIo.ts';
-import { parseChoice, parseCount } from '../options.ts';
+import { backendFromOption, parseChoice, parseCount } from '../options.ts';
 import { check } from '../../../errors.ts';
 
 export interface ScanCliOptions {
@@ -76,7 +75,7 @@ export function scanSetup(opts: ScanCliOptions): {
   readout: ReturnType<typeof parseScanReadout>;
 } {
   const weights = parseChoice<WeightVariant>(opts.weights, WEIGHT_VARIANTS, '--weights');
-  const model = createModel(readModelFile(opts.model), { weights, gemm: nodeGemm('auto') });
+  const model = createModel(readModelFile(opts.model), { weights, ...backendFromOption('auto') });
   return { weights, model, readout: parseScanReadout(opts, weights) };
 }
 
