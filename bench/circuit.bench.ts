@@ -54,16 +54,13 @@ export default async function run(): Promise<void> {
   let forwards = 0;
   const runFromTokens = model.runFromTokens.bind(model);
   model.runFromTokens = (...args) => (forwards++, runFromTokens(...args));
-  edgeAttribution(model, pair, graph, DEFAULT_LOGIT_DIRECTION);
+  const metric = { kind: 'logit-diff' as const, direction: DEFAULT_LOGIT_DIRECTION };
+  edgeAttribution(model, pair, graph, metric);
   const forwardsInEap = forwards;
   const [forward, backward, eap] = compareMs([
     () => model.run(clean, { cache: true }),
-    () =>
-      metricActivationGrads(model, pair, pair.clean, {
-        kind: 'logit-diff',
-        direction: DEFAULT_LOGIT_DIRECTION,
-      }),
-    () => edgeAttribution(model, pair, graph, DEFAULT_LOGIT_DIRECTION),
+    () => metricActivationGrads(model, pair, pair.clean, metric),
+    () => edgeAttribution(model, pair, graph, metric),
   ]);
   const eapDiscovery = await onceMs(() => discoverCircuit(model, pair, { method: 'eap' }));
   const acdc = await onceMs(() => discoverCircuit(model, pair, { method: 'acdc' }));

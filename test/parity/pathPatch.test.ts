@@ -134,6 +134,30 @@ describeWithShared('path patching: parity with DTI path_patch on MemoryGatedMLP'
       ]);
       expect(readFileSync(svg, 'utf8')).toMatch(/<svg [^]*<\/svg>$/);
 
+      // Another metric (--metric kl): KL(clean ‖ run) of every path is ≥ 0, unlike the logit difference.
+      const kl = join(dir, 'kl.safetensors');
+      const k = runCli([
+        'path-patch',
+        '--model',
+        model(),
+        '--input',
+        input(),
+        '--senders',
+        'embeds,L0H1,L0H1@25',
+        '--receivers',
+        'L1H0.v,mlp1.in',
+        '--metric',
+        'kl',
+        '--output',
+        kl,
+      ]);
+      expect(k.status, k.stderr).toBe(0);
+      const klMetric = toFloat32(
+        readSafetensors(new Uint8Array(readFileSync(kl))).tensors.get('path.custom_metric')!,
+      );
+      expect([...klMetric].every((v) => v >= -1e-7)).toBe(true);
+      expect([...klMetric]).not.toEqual([...toFloat32(ct.tensors.get('path.custom_metric')!)]);
+
       const bad = runCli([
         'path-patch',
         '--model',

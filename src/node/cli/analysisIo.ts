@@ -3,6 +3,7 @@
  * an input file, the logit-direction options, and the JSON + figure outputs.
  */
 import type { Command } from 'commander';
+import { METRIC_KINDS, type MetricSpec } from '../../analysis/causal/metrics.ts';
 import { type PatchPair, patchPair } from '../../analysis/causal/patching.ts';
 import type { LogitDirectionSpec } from '../../analysis/dynamic/logitDirection.ts';
 import { type FigureSpec, figureCsv } from '../../analysis/figures/figure.ts';
@@ -36,6 +37,40 @@ export function directionFromOptions(opts: { positive: string; negative: string 
     positive: parseCount(opts.positive, '--positive'),
     negative: opts.negative === 'none' ? null : parseCount(opts.negative, '--negative'),
   };
+}
+
+/** Adds `--metric` and `--neuron` (a patching metric of `metrics.ts`; `--positive` is action-prob's action). */
+export function addMetricOptions(command: Command): Command {
+  return command
+    .option(
+      '--metric <kind>',
+      `${METRIC_KINDS.join(' | ')} (action-prob: of --positive; neuron: --neuron L1N88)`,
+      'logit-diff',
+    )
+    .option('--neuron <LlNn>', 'the neuron of --metric neuron, e.g. L1N88');
+}
+
+/** The metric of `--metric` with `--positive` / `--negative` and `--neuron`. */
+export function metricFromOptions(o: {
+  metric: string;
+  neuron?: string;
+  positive: string;
+  negative: string;
+}): MetricSpec {
+  const kind = parseChoice(o.metric, METRIC_KINDS, '--metric');
+  const direction = directionFromOptions(o);
+  if (kind === 'action-prob') return { kind, action: direction.positive };
+  if (kind === 'kl') return { kind };
+  if (kind === 'neuron') {
+    const m = /^L(\d+)N(\d+)$/.exec(o.neuron ?? '');
+    check(
+      m !== null,
+      'BAD_INPUT',
+      `--metric neuron needs --neuron L<layer>N<index>, got '${o.neuron ?? ''}'`,
+    );
+    return { kind, layer: Number(m![1]), neuron: Number(m![2]) };
+  }
+  return { kind, direction };
 }
 
 /** JSON with typed arrays written as plain arrays. */

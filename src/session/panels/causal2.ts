@@ -18,8 +18,7 @@ import {
 import { parseReceivers, parseSenders } from '../../analysis/causal/pathNodes.ts';
 import { type PathGrid, pathPatchGrid } from '../../analysis/causal/pathViews.ts';
 import type { PatchMode, PatchSweepKind } from '../../analysis/causal/patching.ts';
-import { CORRUPTION_PARAMS, SWEEP_PARAMS, metricOf, pairOf } from './causal.ts';
-import { DIRECTION_PARAMS, direction } from './dynamic.ts';
+import { CORRUPTION_PARAMS, METRIC_PARAMS, SWEEP_PARAMS, metricOf, pairOf } from './causal.ts';
 import type { JobPanel } from './types.ts';
 
 export const pathPatchingPanel: JobPanel = {
@@ -33,12 +32,13 @@ export const pathPatchingPanel: JobPanel = {
     'Senders: blocks (resid_pre/attn_out/mlp_out × position), heads, heads@each, mlps, embeds, or nodes like ' +
     'L0H1, L0H1@25, mlp0, embed:S, time (the time embedding); receivers: final, L1H2.q|k|v|pattern, L1.q, mlp1, mlp1.in. Shows 1 − m as ' +
     'DTI plots it (0 = no effect, 1 = the whole corruption through that path); receivers before a sender are ' +
-    'skipped. Uses the active weights variant.',
+    'skipped. The metric is any of activation patching’s (default the logit difference). Uses the active ' +
+    'weights variant.',
   params: {
     ...CORRUPTION_PARAMS,
     senders: { kind: 'text', default: 'heads', pattern: /^[\w@:.,]+$/, label: 'senders' },
     receivers: { kind: 'text', default: 'final', pattern: /^[\w@:.,]+$/, label: 'receivers' },
-    ...DIRECTION_PARAMS,
+    ...METRIC_PARAMS,
   },
   async run(ctx, p, control): Promise<PathGrid> {
     const pair = pairOf(ctx.model, ctx.inputs, p);
@@ -48,7 +48,7 @@ export const pathPatchingPanel: JobPanel = {
       pair,
       parseSenders(p.senders as string, ctx.model.arch, P),
       parseReceivers(p.receivers as string, ctx.model.arch),
-      { ...control, metric: { kind: 'logit-diff', direction: direction(p) } },
+      { ...control, metric: metricOf(p) },
     );
   },
 };
@@ -89,8 +89,9 @@ export const circuitDiscoveryPanel: JobPanel = {
   help:
     'Automatic circuit discovery on the computational graph (R/S/A token and position embeddings, every head ' +
     'with its q/k/v inputs, every MLP, the action output; edges per token position): edge attribution patching ' +
-    '(EAP, one backward pass scores every edge) or ACDC-style pruning by real edge patching, for the logit ' +
-    'difference of the current window against its corruption. Shows the circuit over token positions, its ' +
+    '(EAP, one backward pass scores every edge) or ACDC-style pruning by real edge patching, for a patching ' +
+    'metric (logit difference, action probability, KL, a neuron, RTG) of the current window against its ' +
+    'corruption (EAP of KL is 0 everywhere: its gradient vanishes at the clean run; use ACDC). Shows the circuit over token positions, its ' +
     'faithfulness (m_circuit − m_corrupted) / (m_clean − m_corrupted) with every other edge patched, and the ' +
     'share of edges confirmed by real patching. top 0 = no limit. Uses the active weights variant.',
   params: {
@@ -105,7 +106,7 @@ export const circuitDiscoveryPanel: JobPanel = {
       label: 'top edges (EAP, 0 = all above the threshold)',
     },
     edges: { kind: 'choice', default: 'per position', choices: ['per position', 'all positions'] },
-    ...DIRECTION_PARAMS,
+    ...METRIC_PARAMS,
   },
   async run(ctx, p, control): Promise<CircuitResult> {
     return discoverCircuit(ctx.model, pairOf(ctx.model, ctx.inputs, p), {
@@ -114,7 +115,7 @@ export const circuitDiscoveryPanel: JobPanel = {
       threshold: p.threshold as number,
       top: (p.top as number) > 0 ? (p.top as number) : undefined,
       perPosition: p.edges === 'per position',
-      direction: direction(p),
+      metric: metricOf(p),
     });
   },
 };

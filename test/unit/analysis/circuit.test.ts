@@ -13,7 +13,7 @@ import { discoverCircuit, circuitFaithfulness } from '../../../src/analysis/caus
 import { edgeAttribution } from '../../../src/analysis/causal/circuit/eap.ts';
 import { edgePatchedValues } from '../../../src/analysis/causal/circuit/edgePatch.ts';
 import { circuitGraph, edgesByLabel } from '../../../src/analysis/causal/circuit/graph.ts';
-import { metricReader } from '../../../src/analysis/causal/metrics.ts';
+import { type MetricSpec, metricReader } from '../../../src/analysis/causal/metrics.ts';
 import { patchPair } from '../../../src/analysis/causal/patching.ts';
 import { DtlensError } from '../../../src/errors.ts';
 import type { DTArchitecture } from '../../../src/model/architecture.ts';
@@ -25,7 +25,6 @@ import { randomModel, tinyArch } from '../../support/randomModel.ts';
 import { windowInputs } from './support.ts';
 
 const LD = { kind: 'logit-diff' as const };
-const DIR = { positive: 0, negative: 1 };
 
 /** Only L1H1 is live: uniform attention, value from the residual, output to the logits. */
 function handBuiltModel(normalization: DTArchitecture['normalization']) {
@@ -152,9 +151,9 @@ describe('faithfulness and real edge patching', () => {
 
   it('the full graph has faithfulness exactly 1; the empty circuit gives the corrupted metric', async () => {
     const all = graph.edges.map((_, i) => i);
-    const full = await circuitFaithfulness(model, circuitData(model, pair, DIR), graph, all);
+    const full = await circuitFaithfulness(model, circuitData(model, pair, LD), graph, all);
     expect(full.faithfulness[0]).toBe(1);
-    const empty = await circuitFaithfulness(model, circuitData(model, pair, DIR), graph, []);
+    const empty = await circuitFaithfulness(model, circuitData(model, pair, LD), graph, []);
     expect(empty.values[0]).toBeCloseTo(corrupted, 4);
     expect(Math.abs(clean - corrupted)).toBeGreaterThan(0.01);
   });
@@ -167,28 +166,31 @@ describe('faithfulness and real edge patching', () => {
     expect(batched[0]).toBe(clean);
   });
 
+  // Both metrics are linear in the activations once the nonlinearities are frozen.
+  const linearMetrics: MetricSpec[] = [LD, { kind: 'neuron', layer: 1, neuron: 3 }];
   for (const perPosition of [true, false])
-    it(`EAP equals real edge patching with frozen nonlinearities (perPosition ${perPosition})`, async () => {
-      const m = frozenModel();
-      const p = patchPair(m, windowInputs(m.arch, 1, 3, 5), windowInputs(m.arch, 1, 3, 9));
-      const g = circuitGraph(m.arch, 8, perPosition);
-      const r = metricReader(m, LD, p.clean);
-      const eap = edgeAttribution(m, p, g, DIR);
-      const real = await edgePatchedValues(
-        m,
-        p,
-        g,
-        g.edges.map((_, i) => [i]),
-        r,
-      );
-      const base = r.read(p.clean, 0);
-      let moved = 0;
-      real.forEach((v, i) => {
-        expect(eap[i], g.edges[i].label).toBeCloseTo(v - base, 4);
-        moved += Math.abs(v - base);
+    for (const metric of linearMetrics)
+      it(`EAP equals real edge patching with frozen nonlinearities (${metric.kind}, perPosition ${perPosition})`, async () => {
+        const m = frozenModel();
+        const p = patchPair(m, windowInputs(m.arch, 1, 3, 5), windowInputs(m.arch, 1, 3, 9));
+        const g = circuitGraph(m.arch, 8, perPosition);
+        const r = metricReader(m, metric, p.clean);
+        const eap = edgeAttribution(m, p, g, metric);
+        const real = await edgePatchedValues(
+          m,
+          p,
+          g,
+          g.edges.map((_, i) => [i]),
+          r,
+        );
+        const base = r.read(p.clean, 0);
+        let moved = 0;
+        real.forEach((v, i) => {
+          expect(eap[i], g.edges[i].label).toBeCloseTo(v - base, 4);
+          moved += Math.abs(v - base);
+        });
+        expect(moved).toBeGreaterThan(0.1);
       });
-      expect(moved).toBeGreaterThan(0.1);
-    });
 
   it('on a dataset of pairs averages the metric: one pair twice = that pair; EAP = the mean of the pairs', async () => {
     const other = patchPair(model, windowInputs(model.arch, 1, 3, 7), windowInputs(model.arch, 1, 3, 11));
@@ -197,7 +199,7 @@ describe('faithfulness and real edge patching', () => {
     expect(twice.edges).toEqual(once.edges);
     expect(twice.faithfulness).toBe(once.faithfulness);
     expect(twice.pairs).toBe(2);
-    const both = circuitData(model, [pair, other], DIR);
+    const both = circuitData(model, [pair, other], LD);
     const full = await circuitFaithfulness(
       model,
       both,
@@ -207,14 +209,30 @@ describe('faithfulness and real edge patching', () => {
     expect(full.faithfulness[0]).toBe(1);
     const r = metricReader(model, LD, other.clean);
     expect(both.clean).toBeCloseTo((clean + r.read(other.clean, 0)) / 2, 12);
-    const a = edgeAttribution(model, pair, graph, DIR);
-    const b = edgeAttribution(model, other, graph, DIR);
+    const a = edgeAttribution(model, pair, graph, LD);
+    const b = edgeAttribution(model, other, graph, LD);
     const mixed = await discoverCircuit(model, [pair, other], { top: 3 });
     const scale = both.corrupted - both.clean;
     for (const e of mixed.edges) {
       const i = graph.edges.findIndex((x) => x.label === e.label);
       expect(e.attribution).toBeCloseTo((a[i] + b[i]) / 2 / scale, 10);
     }
+  });
+
+  it("a neuron metric: ACDC keeps only edges that can reach that neuron's MLP input", async () => {
+    const metric = { kind: 'neuron' as const, layer: 0, neuron: 2 };
+    const r = await discoverCircuit(model, pair, { method: 'acdc', metric, threshold: 0.01 });
+    expect(r.metricLabel).toBe('L0N2 pre-activation');
+    expect(r.edges.length).toBeGreaterThan(0);
+    // Receivers after mlp0's input (layer-1 heads, mlp1, the output) cannot move L0N2's pre-activation.
+    for (const e of r.edges) expect(e.label, e.label).toMatch(/-> (L0H\d\.[qkv]|mlp0) @/);
+    const full = await circuitFaithfulness(
+      model,
+      circuitData(model, pair, metric),
+      graph,
+      graph.edges.map((_, i) => i),
+    );
+    expect(full.faithfulness[0]).toBe(1);
   });
 
   it('rejects pairs of another model, identical pairs, bad options, and stops when cancelled', async () => {

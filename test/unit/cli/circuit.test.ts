@@ -109,6 +109,22 @@ describe('dtlens circuit', () => {
     );
   }, 180_000);
 
+  it("discovers a circuit for another metric (--metric): a neuron, by ACDC, at the library's value", () => {
+    const out = join(dir, 'neuron.json');
+    const args = ['--model', model, '--input', pair, '--metric', 'neuron', '--neuron', 'L1N88'];
+    const r = runCli(['circuit', ...args, '--method', 'acdc', '--output', out]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/mean L1N88 pre-activation: clean /);
+    const c = JSON.parse(readFileSync(out, 'utf8')) as CircuitJson & { metricLabel: string };
+    expect(c.metricLabel).toBe('L1N88 pre-activation');
+    expect(c.edges.length).toBeGreaterThan(0);
+    fails(['circuit', ...args.slice(0, 4), '--metric', 'loss', '--output', out], /--metric must be one of/);
+    fails(
+      ['circuit', ...args.slice(0, 4), '--metric', 'neuron', '--output', out],
+      /--metric neuron needs --neuron L<layer>N<index>/,
+    );
+  }, 180_000);
+
   it('names a node the model lacks, and rejects a pair of another model', () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify(['L7H0 -> output @S9']));

@@ -5,7 +5,8 @@
  * set as one batched run (`meanEdgeValues`: every pair of the data). Edges whose removal moves the normalised metric
  * `(m − m_corrupted) / (m_clean − m_corrupted)` by less than `threshold` are removed together, and the
  * circuit's metric is measured again (one run). A head or MLP left without outgoing edges loses its
- * incoming edges without a run (its output no longer reaches anything).
+ * incoming edges without a run (its output no longer reaches anything), unless the metric reads that
+ * MLP's input itself (the `neuron` metric).
  *
  * Differs from ACDC's one-edge-at-a-time loop in removing a receiver's sub-threshold edges at once;
  * every receiver costs at most two batched runs.
@@ -25,6 +26,17 @@ function ownSender(graph: CircuitGraph, r: number): number {
       (s.kind === 'mlp' && node.kind === 'mlp' && s.layer === node.layer) ||
       (s.kind === 'head' && node.kind === 'head' && s.layer === node.layer && s.head === node.head),
   );
+}
+
+/**
+ * Whether the metric reads receiver r directly: the output for every metric but `neuron`, which reads
+ * its MLP's input (`mlp.hook_pre`) and so keeps that receiver's inputs alive without outgoing edges.
+ */
+function readByMetric(graph: CircuitGraph, r: number, data: CircuitData): boolean {
+  const node = graph.receivers[r].node;
+  const metric = data.metric;
+  if (metric.kind === 'neuron') return node.kind === 'mlp' && node.layer === metric.layer;
+  return node.kind === 'output';
 }
 
 /** The edges ACDC keeps (1 = in the circuit). Progress counts receivers. */
@@ -51,7 +63,7 @@ export async function acdcPrune(
     throwIfCancelled(control);
     const candidates = graph.incoming[r].filter((e) => kept[e]);
     const own = ownSender(graph, r);
-    if (own >= 0 && outgoing[own] === 0) candidates.forEach(remove);
+    if (own >= 0 && outgoing[own] === 0 && !readByMetric(graph, r, data)) candidates.forEach(remove);
     else if (candidates.length > 0) {
       const base = removed();
       const values = await meanEdgeValues(

@@ -1,14 +1,13 @@
 /**
  * The data circuit discovery runs on: one clean/corrupted pair or a dataset of pairs (`patchPair` each,
- * all windows of one length). The metric is the logit difference (`direction`) averaged over the pairs:
+ * all windows of one length). The metric (any of `metrics.ts`) is averaged over the pairs:
  * real edge patching runs every row on every pair (`edgePatchedValues`) and averages, EAP averages the
  * per-pair scores, and the normalisation uses the mean clean and mean corrupted values.
  */
 import { check } from '../../../errors.ts';
 import type { DecisionTransformer } from '../../../model/decisionTransformer.ts';
-import type { LogitDirectionSpec } from '../../dynamic/logitDirection.ts';
 import type { JobControl } from '../../jobs.ts';
-import { type MetricReader, metricReader } from '../metrics.ts';
+import { type MetricReader, type MetricSpec, metricReader } from '../metrics.ts';
 import type { PatchPair } from '../patching.ts';
 import { edgeAttribution } from './eap.ts';
 import { edgePatchedValues } from './edgePatch.ts';
@@ -17,7 +16,7 @@ import type { CircuitGraph } from './graph.ts';
 export interface CircuitData {
   pairs: readonly PatchPair[];
   readers: MetricReader[];
-  direction: LogitDirectionSpec;
+  metric: MetricSpec;
   /** Mean raw metric of the clean and of the corrupted runs */
   clean: number;
   corrupted: number;
@@ -34,7 +33,7 @@ export interface CircuitData {
 export function circuitData(
   model: DecisionTransformer,
   pairs: PatchPair | readonly PatchPair[],
-  direction: LogitDirectionSpec,
+  metric: MetricSpec,
 ): CircuitData {
   const list = 'clean' in pairs ? [pairs] : pairs;
   check(list.length > 0, 'BAD_INPUT', 'circuit discovery needs at least one clean/corrupted pair');
@@ -44,7 +43,7 @@ export function circuitData(
     'BAD_SHAPE',
     'the pairs of a circuit dataset must have windows of one length',
   );
-  const readers = list.map((p) => metricReader(model, { kind: 'logit-diff', direction }, p.clean));
+  const readers = list.map((p) => metricReader(model, metric, p.clean));
   const mean = (f: (i: number) => number) => list.reduce((s, _, i) => s + f(i), 0) / list.length;
   const clean = mean((i) => readers[i].read(list[i].clean, 0));
   const corrupted = mean((i) => readers[i].read(list[i].corrupted, 0));
@@ -54,7 +53,7 @@ export function circuitData(
     () =>
       `the corruption does not change the ${readers[0].label} (${clean.toFixed(6)}): there is no circuit to find`,
   );
-  return { pairs: list, readers, direction, clean, corrupted, metricLabel: readers[0].label, nTokens };
+  return { pairs: list, readers, metric, clean, corrupted, metricLabel: readers[0].label, nTokens };
 }
 
 /** Mean over the pairs of each row's metric with that row's edges patched (progress over all pairs). */
@@ -86,6 +85,6 @@ export function meanEdgeAttribution(
 ): Float64Array {
   const sum = new Float64Array(graph.edges.length);
   for (const pair of data.pairs)
-    edgeAttribution(model, pair, graph, data.direction).forEach((v, e) => (sum[e] += v / data.pairs.length));
+    edgeAttribution(model, pair, graph, data.metric).forEach((v, e) => (sum[e] += v / data.pairs.length));
   return sum;
 }

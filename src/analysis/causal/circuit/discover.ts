@@ -1,6 +1,7 @@
 /**
- * Automatic circuit discovery on a clean/corrupted pair or a dataset of pairs (`dataset.ts`), for the
- * logit difference (`direction`, averaged over the pairs):
+ * Automatic circuit discovery on a clean/corrupted pair or a dataset of pairs (`dataset.ts`), for a
+ * metric of the causal layer (`metrics.ts`; default the logit difference left − right), averaged over the
+ * pairs:
  *
  * - `eap`: edges ranked by edge attribution patching (`eap.ts`, two cached forwards + one backward);
  *   the circuit is every edge whose estimated effect `|Δ| / |m_clean − m_corrupted|` is at least
@@ -16,9 +17,8 @@
  */
 import { check } from '../../../errors.ts';
 import type { DecisionTransformer } from '../../../model/decisionTransformer.ts';
-import { DEFAULT_LOGIT_DIRECTION, type LogitDirectionSpec } from '../../dynamic/logitDirection.ts';
 import type { JobControl } from '../../jobs.ts';
-import { recovery } from '../metrics.ts';
+import { type MetricSpec, recovery } from '../metrics.ts';
 import type { PatchPair } from '../patching.ts';
 import { acdcPrune } from './acdc.ts';
 import { type CircuitData, circuitData, meanEdgeAttribution, meanEdgeValues } from './dataset.ts';
@@ -37,8 +37,11 @@ export interface CircuitOptions extends JobControl {
   top?: number;
   /** Edges per token position (default true) */
   perPosition?: boolean;
-  direction?: LogitDirectionSpec;
+  /** Default the logit difference left − right */
+  metric?: MetricSpec;
 }
+
+const DEFAULT_METRIC: MetricSpec = { kind: 'logit-diff' };
 
 export interface CircuitEdgeResult {
   label: string;
@@ -100,9 +103,9 @@ function setup(
   model: DecisionTransformer,
   pairs: PatchPair | readonly PatchPair[],
   perPosition: boolean,
-  direction: LogitDirectionSpec,
+  metric: MetricSpec,
 ) {
-  const data = circuitData(model, pairs, direction);
+  const data = circuitData(model, pairs, metric);
   const graph = circuitGraph(model.arch, data.nTokens, perPosition);
   const scale = data.corrupted - data.clean;
   const attribution = meanEdgeAttribution(model, data, graph).map((v) => v / scale);
@@ -159,7 +162,7 @@ function checkThreshold(threshold: number): void {
   check(Number.isFinite(threshold) && threshold >= 0, 'BAD_INPUT', `threshold must be ≥ 0, got ${threshold}`);
 }
 
-/** Discovers a circuit for the pair's logit difference (see the module comment). */
+/** Discovers a circuit for the pairs' metric (see the module comment). */
 export async function discoverCircuit(
   model: DecisionTransformer,
   pairs: PatchPair | readonly PatchPair[],
@@ -170,7 +173,7 @@ export async function discoverCircuit(
     threshold = DEFAULT_CIRCUIT_THRESHOLD,
     top,
     perPosition = true,
-    direction = DEFAULT_LOGIT_DIRECTION,
+    metric = DEFAULT_METRIC,
     onProgress,
     ...control
   } = options;
@@ -180,7 +183,7 @@ export async function discoverCircuit(
     'BAD_INPUT',
     `top must be a positive integer, got ${top}`,
   );
-  const s = setup(model, pairs, perPosition, direction);
+  const s = setup(model, pairs, perPosition, metric);
   const { graph, attribution } = s;
   const phases = method === 'acdc' ? 2 : 1;
   const phase = (k: number) => (done: number, total: number) =>
@@ -215,11 +218,11 @@ export async function evaluateCircuit(
   const {
     threshold = DEFAULT_CIRCUIT_THRESHOLD,
     perPosition = true,
-    direction = DEFAULT_LOGIT_DIRECTION,
+    metric = DEFAULT_METRIC,
     ...control
   } = options;
   checkThreshold(threshold);
-  const s = setup(model, pairs, perPosition, direction);
+  const s = setup(model, pairs, perPosition, metric);
   const circuit = [...new Set(edgesByLabel(s.graph, labels))];
   return report(model, s, circuit, { method: 'given', threshold, top: null }, control);
 }

@@ -1,7 +1,8 @@
 /**
  * Edge attribution patching (Syed et al. 2023; `interp_anchors.md` §3): the first-order estimate of
- * patching one edge, `(out_s(corrupted) − out_s(clean)) · ∂LD/∂(receiver input)`, for every edge of the
- * graph from the pair's two cached forwards and one backward pass of the clean run (`metricActivationGrads`).
+ * patching one edge, `(out_s(corrupted) − out_s(clean)) · ∂m/∂(receiver input)`, for every edge of the
+ * graph from the pair's two cached forwards and one backward pass of the clean run (`metricActivationGrads`),
+ * for any metric m of `metrics.ts` (KL's gradient vanishes at the clean run: its estimates are all 0).
  *
  * A receiver's input gradient is the gradient at the residual copy it reads: for a head's q/k/v input
  * `LN1ᵀ(∂LD/∂q[h] · W_Q[h]ᵀ)` (the backward of that head's own projection and layer norm), for an MLP
@@ -11,13 +12,13 @@
 import type { DecisionTransformer } from '../../../model/decisionTransformer.ts';
 import type { Tensor } from '../../../tensor/tensor.ts';
 import { layerNormBackward } from '../../../train/grad/layerNorm.ts';
-import type { LogitDirectionSpec } from '../../dynamic/logitDirection.ts';
 import { metricActivationGrads } from '../attributionPatching.ts';
+import type { MetricSpec } from '../metrics.ts';
 import type { PatchPair } from '../patching.ts';
 import type { CircuitGraph, ReceiverNode } from './graph.ts';
 import { senderOutput } from './senders.ts';
 
-/** ∂LD/∂(the residual a receiver reads), [P * d]. */
+/** ∂m/∂(the residual a receiver reads), [P * d]. */
 function receiverGradient(
   model: DecisionTransformer,
   pair: PatchPair,
@@ -65,18 +66,18 @@ function receiverGradient(
 }
 
 /**
- * First-order change of the logit difference when each edge alone is patched (raw units, one value per
+ * First-order change of the metric when each edge alone is patched (raw units, one value per
  * `graph.edges` entry): Σ over the edge's positions of `(out_s(corrupted) − out_s(clean)) · g_r`.
  */
 export function edgeAttribution(
   model: DecisionTransformer,
   pair: PatchPair,
   graph: CircuitGraph,
-  direction: LogitDirectionSpec,
+  metric: MetricSpec,
 ): Float64Array {
   const d = model.arch.dModel;
   const P = graph.nTokens;
-  const grads = metricActivationGrads(model, pair, pair.clean, { kind: 'logit-diff', direction });
+  const grads = metricActivationGrads(model, pair, pair.clean, metric);
   const diffs = graph.senders.map((s) => {
     const clean = senderOutput(model, s.node, (h) => pair.clean.cache!.get(h), 0);
     const corrupted = senderOutput(model, s.node, (h) => pair.corrupted.cache!.get(h), 0);

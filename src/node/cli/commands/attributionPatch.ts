@@ -5,8 +5,6 @@
  */
 import type { Command } from 'commander';
 import { attributionPatching, compareWithPatching } from '../../../analysis/causal/attributionPatching.ts';
-import { METRIC_KINDS, type MetricSpec } from '../../../analysis/causal/metrics.ts';
-import { check } from '../../../errors.ts';
 import {
   PATCH_MODES,
   PATCH_SWEEPS,
@@ -16,8 +14,9 @@ import {
 } from '../../../analysis/causal/patching.ts';
 import {
   type PairCliOptions,
+  addMetricOptions,
   addPairOptions,
-  directionFromOptions,
+  metricFromOptions,
   readPairSetup,
   writeOutputs,
 } from '../analysisIo.ts';
@@ -30,24 +29,6 @@ function parseSweep(term: string): PatchSweepRequest {
     kind: parseChoice<PatchSweepKind>(kind, PATCH_SWEEPS, '--sweeps'),
     ...(layer !== undefined && { layer: parseCount(layer, `the layer of ${kind}`) }),
   };
-}
-
-/** `--metric` with `--positive` (the action of action-prob) and `--neuron L1N88`. */
-function metricFromOptions(o: AttributionCliOptions): MetricSpec {
-  const kind = parseChoice(o.metric, METRIC_KINDS, '--metric');
-  const direction = directionFromOptions(o);
-  if (kind === 'action-prob') return { kind, action: direction.positive };
-  if (kind === 'kl') return { kind };
-  if (kind === 'neuron') {
-    const m = /^L(\d+)N(\d+)$/.exec(o.neuron ?? '');
-    check(
-      m !== null,
-      'BAD_INPUT',
-      `--metric neuron needs --neuron L<layer>N<index>, got '${o.neuron ?? ''}'`,
-    );
-    return { kind, layer: Number(m![1]), neuron: Number(m![2]) };
-  }
-  return { kind, direction };
 }
 
 interface AttributionCliOptions extends PairCliOptions {
@@ -65,18 +46,12 @@ export function registerAttributionPatch(program: Command): void {
     .description(
       'Attribution patching: first-order activation-patching sweeps from one backward pass, vs real patching',
     );
-  addPairOptions(command)
+  addMetricOptions(addPairOptions(command))
     .option('--mode <m>', 'noise (run clean, patch corrupted in) | denoise', 'noise')
     .option(
       '--sweeps <list>',
       `sweeps (${PATCH_SWEEPS.join(', ')}; neuron sweeps take :layer); default block_every, head_all_pos_every, head_out_by_pos and mlp_neurons of every layer`,
     )
-    .option(
-      '--metric <kind>',
-      `${METRIC_KINDS.join(' | ')} (action-prob: of --positive; neuron: --neuron L1N88)`,
-      'logit-diff',
-    )
-    .option('--neuron <LlNn>', 'the neuron of --metric neuron, e.g. L1N88')
     .option('--no-compare', 'skip the real patching sweeps')
     .requiredOption('--output <file>', 'results as JSON')
     .action(async (o: AttributionCliOptions) => {

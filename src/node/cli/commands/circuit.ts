@@ -1,6 +1,7 @@
 /**
- * `dtlens circuit`: automatic circuit discovery on a clean/corrupted pair (edge attribution patching or
- * ACDC-style pruning by real edge patching) on a pair or, with `--all-windows`, on every pair of the file,
+ * `dtlens circuit`: automatic circuit discovery for a patching metric (`--metric`, default the logit
+ * difference) on a clean/corrupted pair (edge attribution patching or ACDC-style pruning by real edge
+ * patching) on a pair or, with `--all-windows`, on every pair of the file,
  * or `--evaluate` of a saved circuit; writes the
  * circuit, its faithfulness and the share of edges confirmed by real patching as JSON, and the circuit
  * graph over token positions as a figure.
@@ -19,8 +20,9 @@ import { readFileChecked } from '../../modelFile.ts';
 import {
   type OutputFiles,
   type PairCliOptions,
+  addMetricOptions,
   addPairOptions,
-  directionFromOptions,
+  metricFromOptions,
   readPairsSetup,
   writeOutputs,
 } from '../analysisIo.ts';
@@ -28,6 +30,8 @@ import { parseChoice, parseCount, parseNumber } from '../options.ts';
 import { withProgressBar } from '../progress.ts';
 
 interface CircuitCliOptions extends PairCliOptions, OutputFiles {
+  metric: string;
+  neuron?: string;
   method: string;
   threshold: string;
   top?: string;
@@ -63,7 +67,7 @@ export function registerCircuit(program: Command): void {
     .description(
       'Automatic circuit discovery (edge attribution patching or ACDC) with faithfulness and confirmation by real patching',
     );
-  addPairOptions(command)
+  addMetricOptions(addPairOptions(command))
     .option('--method <m>', `${CIRCUIT_METHODS.join(' | ')}`, 'eap')
     .option(
       '--threshold <t>',
@@ -96,7 +100,7 @@ export function registerCircuit(program: Command): void {
       const top = o.top === undefined ? undefined : parseCount(o.top, '--top');
       const labels = o.evaluate === undefined ? null : readCircuitLabels(o.evaluate);
       const { weights, model, pairs } = readPairsSetup(o, o.allWindows === true);
-      const options = { threshold, perPosition: o.positions, direction: directionFromOptions(o) };
+      const options = { threshold, perPosition: o.positions, metric: metricFromOptions(o) };
       const result = await withProgressBar('circuit', (control) =>
         labels
           ? evaluateCircuit(model, pairs, labels, { ...options, ...control })

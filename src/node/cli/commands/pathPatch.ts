@@ -2,7 +2,8 @@
  * `dtlens path-patch`: DTI's path-patching views of a clean/corrupted pair (`path.block_every [3,L,P]`,
  * `path.head_every [L,H]`, `path.z_to_last_mlp [L,H]`, `path.z_to_last_layer_q|k|v [L,H]`, all
  * `1 − m` as DTI plots them, plus `path.metric.*` = m) or, with `--senders`/`--receivers`, any sender
- * set -> receiver set (`path.custom`, `path.custom_metric`), as safetensors.
+ * set -> receiver set (`path.custom`, `path.custom_metric`), as safetensors, for a patching metric
+ * (`--metric`, default DTI's logit difference).
  */
 import type { Command } from 'commander';
 import { parseReceivers, parseSenders } from '../../../analysis/causal/pathNodes.ts';
@@ -11,10 +12,18 @@ import { pathGridFigure } from '../../../analysis/figures/pathFigures.ts';
 import type { RawTensor } from '../../../io/rawTensor.ts';
 import { writeSafetensors } from '../../../io/safetensors.ts';
 import { renderFigureSvg } from '../../figures.ts';
-import { type PairCliOptions, addPairOptions, directionFromOptions, readPairSetup } from '../analysisIo.ts';
+import {
+  type PairCliOptions,
+  addMetricOptions,
+  addPairOptions,
+  metricFromOptions,
+  readPairSetup,
+} from '../analysisIo.ts';
 import { writeOutputFile } from '../../fsErrors.ts';
 
 interface PathPatchCliOptions extends PairCliOptions {
+  metric: string;
+  neuron?: string;
   senders?: string;
   receivers: string;
   skipUnreachable?: boolean;
@@ -34,7 +43,7 @@ export function registerPathPatch(program: Command): void {
     .description(
       "Path patching (two passes, DTI's path_patch): DTI's views or any sender set -> receiver set",
     );
-  addPairOptions(command)
+  addMetricOptions(addPairOptions(command))
     .option(
       '--senders <list>',
       'sender set (blocks, heads, heads@each, mlps, embeds, time, L1H2, L1H2@25, mlp0, embed:R, ...)',
@@ -58,7 +67,7 @@ export function registerPathPatch(program: Command): void {
     )
     .action(async (opts: PathPatchCliOptions) => {
       const { model, pair } = readPairSetup(opts);
-      const metric = { kind: 'logit-diff' as const, direction: directionFromOptions(opts) };
+      const metric = metricFromOptions(opts);
       const views = opts.senders === undefined ? (await dtiPathViews(model, pair, { metric })).views : null;
       const tensors: Record<string, RawTensor> = {};
       const metadata: Record<string, string> = {};
