@@ -16,12 +16,37 @@ export type ParamSpec =
   ) & {
     /** Label of the app's generic settings form (default: the setting's name). */
     label?: string;
+    /**
+     * Shown in the settings form only while every named choice setting of the same schema has one of
+     * the listed values (e.g. the neuron of the `neuron` metric); the value is kept and read either way.
+     */
+    shownWhen?: ShownWhen;
   };
+
+/** Choice setting name -> the values under which a setting applies. */
+export type ShownWhen = Readonly<Record<string, readonly string[]>>;
 
 /** Settings of one panel, by name. */
 export type ParamSchema = Readonly<Record<string, ParamSpec>>;
 export type ParamValue = number | string;
 export type ParamValues = Record<string, ParamValue>;
+
+/** Whether a setting applies under `values` (its `shownWhen`); the app's forms show only these. */
+export const isShown = (spec: ParamSpec, values: ParamValues): boolean =>
+  Object.entries(spec.shownWhen ?? {}).every(([name, allowed]) => allowed.includes(String(values[name])));
+
+/** The settings of `schema` that apply under `values`, in schema order. */
+export const shownParams = (schema: ParamSchema, values: ParamValues): ParamSchema =>
+  Object.fromEntries(Object.entries(schema).filter(([, spec]) => isShown(spec, values)));
+
+/** `schema` with `when` added to every setting's conditions (a group of settings that applies together). */
+export const shownWhenAll = (schema: ParamSchema, when: ShownWhen): ParamSchema =>
+  Object.fromEntries(
+    Object.entries(schema).map(([name, spec]) => [
+      name,
+      { ...spec, shownWhen: { ...spec.shownWhen, ...when } },
+    ]),
+  );
 
 const MAX_TEXT = 200;
 

@@ -20,7 +20,7 @@ import type { DTInputs, DecisionTransformer } from '../model/decisionTransformer
 import { actName } from '../model/hooks.ts';
 import { CORRUPTION_PARAMS, corrupt } from './panels/causal.ts';
 import { savedDirections } from './panels/weights.ts';
-import type { ParamSchema, ParamValues } from './params.ts';
+import { type ParamSchema, type ParamValues, shownWhenAll } from './params.ts';
 import { type Prediction, predictionFrom } from './playSession.ts';
 
 /** Residual-stream hooks a steering vector is added to (`blocks.{layer}.hook_{hook}`). */
@@ -29,8 +29,15 @@ export const STEERING_HOOKS = ['resid_pre', 'resid_mid', 'resid_post', 'attn_out
 /** Which vector: the window's AVEC under a corruption, or a saved direction, at a hook (`playSteeringVector`). */
 export const STEERING_VECTOR_PARAMS: ParamSchema = {
   source: { kind: 'choice', default: 'window', choices: ['window', 'direction'], label: 'vector from' },
-  ...CORRUPTION_PARAMS,
-  direction: { kind: 'int', default: 0, min: 0, max: 4095, label: 'saved direction #' },
+  ...shownWhenAll(CORRUPTION_PARAMS, { source: ['window'] }),
+  direction: {
+    kind: 'int',
+    default: 0,
+    min: 0,
+    max: 4095,
+    label: 'saved direction #',
+    shownWhen: { source: ['direction'] },
+  },
   hook: { kind: 'choice', default: 'resid_pre', choices: STEERING_HOOKS },
   layer: { kind: 'int', default: 0, min: 0, max: 63 },
 };
@@ -40,26 +47,6 @@ export const PLAY_STEERING_PARAMS: ParamSchema = {
   ...STEERING_VECTOR_PARAMS,
   coefficient: { kind: 'number', default: 1, min: -1000, max: 1000 },
 };
-
-/** The corruption settings each corruption kind reads (`variationOf`). */
-const CORRUPTION_FIELDS: Record<string, readonly string[]> = {
-  state: ['step', 'x', 'y', 'object'],
-  'all-rtg': ['value'],
-  rtg: ['step', 'value'],
-  action: ['step', 'action'],
-  'timestep-shift': ['shift'],
-  timestep: ['step', 'value'],
-};
-
-/** The settings of `schema` that matter for these values (the app hides the others). */
-export function steeringParamsFor(schema: ParamSchema, p: ParamValues): string[] {
-  const corruption = Object.keys(CORRUPTION_PARAMS).filter((k) => k !== 'corruption');
-  return Object.keys(schema).filter((k) =>
-    p.source === 'direction'
-      ? k !== 'corruption' && !corruption.includes(k)
-      : k !== 'direction' && (!corruption.includes(k) || CORRUPTION_FIELDS[p.corruption]?.includes(k)),
-  );
-}
 
 /** Steering as the UI asks for it and the engine holds it: complete settings and on/off. */
 export interface PlaySteering {

@@ -37,6 +37,13 @@ test('activation patching from a link reproduces golden pairA; counterfactual at
   const figure = patching.locator('[data-figure="patching-denoise-block_every"]');
   await expect(figure).toBeVisible({ timeout: 60_000 });
   await expect(patching).toContainText('S5 (2,6): key -> ball');
+  // Settings that do not apply are hidden: the neuron field only for the neuron metric.
+  const neuron = patching.getByLabel('neuron metric (L{l}N{n})');
+  await expect(neuron).toHaveCount(0);
+  await patching.getByLabel('metric', { exact: true }).selectOption('neuron');
+  await expect(neuron).toBeVisible();
+  await expect(patching.getByLabel('negative', { exact: true })).toHaveCount(0);
+  await patching.getByLabel('metric', { exact: true }).selectOption('logit-diff');
   await expect(patching).toContainText(/clean 3\.757\d, corrupted -7\.661\d/);
   // The grid editor: clean and corrupted observations side by side, the edited cell marked.
   await expect(patching.locator('.object-grid')).toHaveCount(2);

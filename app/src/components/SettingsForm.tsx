@@ -1,6 +1,9 @@
-/** A form for a panel's settings schema (choices, numbers, text), for panels whose view draws none. */
+/**
+ * A form for a panel's settings schema (choices, numbers, text), for panels whose view draws none.
+ * Settings that do not apply under the current values (`shownWhen`) are hidden.
+ */
 import type { ParamSchema, ParamValues } from '../../../src/session/params.ts';
-import { parseParam } from '../../../src/session/params.ts';
+import { parseParam, shownParams } from '../../../src/session/params.ts';
 
 interface Props {
   schema: ParamSchema;
@@ -10,7 +13,7 @@ interface Props {
 }
 
 export function SettingsForm({ schema, params, onChange, disabled }: Props) {
-  const entries = Object.entries(schema);
+  const entries = Object.entries(shownParams(schema, params));
   if (entries.length === 0) return null;
   const set = (key: string, raw: string) => {
     const parsed = parseParam(schema[key], raw);

@@ -6,11 +6,7 @@
  */
 import { useState } from 'react';
 import { type ParamValues, defaultParams } from '../../../src/session/params.ts';
-import {
-  PLAY_STEERING_PARAMS,
-  type PlaySteering,
-  steeringParamsFor,
-} from '../../../src/session/playSteering.ts';
+import { PLAY_STEERING_PARAMS, type PlaySteering } from '../../../src/session/playSteering.ts';
 import type { ModelInfo, SessionView } from '../../../src/session/protocol.ts';
 import { SettingsForm } from './SettingsForm.tsx';
 
@@ -29,9 +25,6 @@ export function SteeringCard({ model, view, onSet }: Props) {
   });
   // The engine's settings replace the draft whenever they change (a restored link, a weights change).
   const params = draft.from === held ? draft.params : (steering?.params ?? draft.params);
-  const schema = Object.fromEntries(
-    steeringParamsFor(PLAY_STEERING_PARAMS, params).map((k) => [k, PLAY_STEERING_PARAMS[k]]),
-  );
   const edited = steering !== null && JSON.stringify(params) !== held;
   return (
     <section className="card steering" aria-label="steering">
@@ -56,7 +49,7 @@ export function SteeringCard({ model, view, onSet }: Props) {
       </div>
       <SettingsForm
         key={held}
-        schema={schema}
+        schema={PLAY_STEERING_PARAMS}
         params={params}
         onChange={(next) => setDraft({ from: held, params: next })}
       />

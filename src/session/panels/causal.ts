@@ -36,13 +36,32 @@ const VARIATIONS = ['state', 'all-rtg', 'rtg', 'action', 'timestep-shift', 'time
 /** One token variation of the current window (DTI's "Patch by" plus timesteps). */
 export const CORRUPTION_PARAMS: ParamSchema = {
   corruption: { kind: 'choice', default: 'state', choices: VARIATIONS, label: 'corrupt' },
-  step: { kind: 'int', default: -1, min: -64, max: 63, label: 'step (−1 = newest)' },
-  x: { kind: 'int', default: 2, min: 0, max: 63 },
-  y: { kind: 'int', default: 6, min: 0, max: 63 },
-  object: { kind: 'choice', default: 'ball', choices: OBJECT_NAMES },
-  value: { kind: 'number', default: 0, label: 'RTG / timestep value' },
-  action: { kind: 'int', default: 1, min: 0, max: 63 },
-  shift: { kind: 'int', default: 1, min: -1000, max: 1000, label: 'timestep shift' },
+  step: {
+    kind: 'int',
+    default: -1,
+    min: -64,
+    max: 63,
+    label: 'step (−1 = newest)',
+    shownWhen: { corruption: ['state', 'rtg', 'action', 'timestep'] },
+  },
+  x: { kind: 'int', default: 2, min: 0, max: 63, shownWhen: { corruption: ['state'] } },
+  y: { kind: 'int', default: 6, min: 0, max: 63, shownWhen: { corruption: ['state'] } },
+  object: { kind: 'choice', default: 'ball', choices: OBJECT_NAMES, shownWhen: { corruption: ['state'] } },
+  value: {
+    kind: 'number',
+    default: 0,
+    label: 'RTG / timestep value',
+    shownWhen: { corruption: ['all-rtg', 'rtg', 'timestep'] },
+  },
+  action: { kind: 'int', default: 1, min: 0, max: 63, shownWhen: { corruption: ['action'] } },
+  shift: {
+    kind: 'int',
+    default: 1,
+    min: -1000,
+    max: 1000,
+    label: 'timestep shift',
+    shownWhen: { corruption: ['timestep-shift'] },
+  },
 };
 
 /** The variation the corruption settings describe. */
@@ -70,8 +89,15 @@ export function variationOf(p: ParamValues): Variation {
 /** The patching metric (`metrics.ts`); `positive` is the action of `action-prob`. */
 export const METRIC_PARAMS: ParamSchema = {
   metric: { kind: 'choice', default: 'logit-diff', choices: METRIC_KINDS },
-  neuron: { kind: 'text', default: 'L0N0', pattern: /^L\d+N\d+$/, label: 'neuron metric (L{l}N{n})' },
-  ...DIRECTION_PARAMS,
+  neuron: {
+    kind: 'text',
+    default: 'L0N0',
+    pattern: /^L\d+N\d+$/,
+    label: 'neuron metric (L{l}N{n})',
+    shownWhen: { metric: ['neuron'] },
+  },
+  positive: { ...DIRECTION_PARAMS.positive, shownWhen: { metric: ['logit-diff', 'rtg', 'action-prob'] } },
+  negative: { ...DIRECTION_PARAMS.negative, shownWhen: { metric: ['logit-diff', 'rtg'] } },
 };
 
 /** The metric the metric settings describe. */

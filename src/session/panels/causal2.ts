@@ -104,6 +104,7 @@ export const circuitDiscoveryPanel: JobPanel = {
       min: 0,
       max: 100000,
       label: 'top edges (EAP, 0 = all above the threshold)',
+      shownWhen: { method: ['eap'] },
     },
     edges: { kind: 'choice', default: 'per position', choices: ['per position', 'all positions'] },
     ...METRIC_PARAMS,

@@ -16,9 +16,9 @@ import { interventionsFromJson } from '../../analysis/causal/intervention.ts';
 import { patchPair } from '../../analysis/causal/patching.ts';
 import { steeringConditions } from '../../analysis/causal/steeringVectors.ts';
 import { check } from '../../errors.ts';
-import type { ParamValues } from '../params.ts';
+import { type ParamValues, shownWhenAll } from '../params.ts';
 import { STEERING_VECTOR_PARAMS, playSteeringVector } from '../playSteering.ts';
-import { corrupt } from './causal.ts';
+import { CORRUPTION_PARAMS, corrupt } from './causal.ts';
 import type { JobContext, JobPanel } from './types.ts';
 
 export const CONDITION_KINDS = ['steering', 'ablation', 'interventions'] as const;
@@ -107,14 +107,40 @@ export const closedLoopPanel: JobPanel = {
     episodes: { kind: 'int', default: 20, min: 1, max: 1000 },
     seed: { kind: 'int', default: 0, min: 0, max: 2 ** 31 - 1, label: 'first episode seed' },
     maxSteps: { kind: 'int', default: 100, min: 1, max: 10000, label: 'step cap' },
-    ...STEERING_VECTOR_PARAMS,
-    coefficients: { kind: 'text', default: '1,2,4', pattern: /^[-\d.e, ]+$/, label: 'coefficients' },
-    controls: { kind: 'choice', default: 'yes', choices: ['yes', 'no'], label: 'random / flipped controls' },
-    heads: { kind: 'text', default: 'L0H1', pattern: /^(L\d+H\d+(,L\d+H\d+)*)?$/, label: 'ablate heads' },
-    mlps: { kind: 'text', default: '', pattern: /^(\d+(,\d+)*)?$/, label: 'ablate MLP layers' },
-    neurons: { kind: 'text', default: '', pattern: /^(L\d+N\d+(,L\d+N\d+)*)?$/, label: 'ablate neurons' },
-    method: { kind: 'choice', default: 'zero', choices: ['zero', 'mean'], label: 'ablation' },
-    json: { kind: 'text', default: '', maxLength: 8000, label: 'intervention rows (JSON)' },
+    ...shownWhenAll({ source: STEERING_VECTOR_PARAMS.source }, { conditions: ['steering'] }),
+    // The corruption makes the steering vector and the intervention rows' `corrupted` source.
+    ...shownWhenAll(CORRUPTION_PARAMS, { conditions: ['steering', 'interventions'] }),
+    ...shownWhenAll(
+      {
+        direction: STEERING_VECTOR_PARAMS.direction,
+        hook: STEERING_VECTOR_PARAMS.hook,
+        layer: STEERING_VECTOR_PARAMS.layer,
+        coefficients: { kind: 'text', default: '1,2,4', pattern: /^[-\d.e, ]+$/, label: 'coefficients' },
+        controls: {
+          kind: 'choice',
+          default: 'yes',
+          choices: ['yes', 'no'],
+          label: 'random / flipped controls',
+        },
+      },
+      { conditions: ['steering'] },
+    ),
+    ...shownWhenAll(
+      {
+        heads: { kind: 'text', default: 'L0H1', pattern: /^(L\d+H\d+(,L\d+H\d+)*)?$/, label: 'ablate heads' },
+        mlps: { kind: 'text', default: '', pattern: /^(\d+(,\d+)*)?$/, label: 'ablate MLP layers' },
+        neurons: { kind: 'text', default: '', pattern: /^(L\d+N\d+(,L\d+N\d+)*)?$/, label: 'ablate neurons' },
+        method: { kind: 'choice', default: 'zero', choices: ['zero', 'mean'], label: 'ablation' },
+      },
+      { conditions: ['ablation'] },
+    ),
+    json: {
+      kind: 'text',
+      default: '',
+      maxLength: 8000,
+      label: 'intervention rows (JSON)',
+      shownWhen: { conditions: ['interventions'] },
+    },
   },
   async run(ctx, p, control): Promise<RolloutsPanelResult> {
     const { conditions, sources, description } = conditionsOf(ctx, p);

@@ -95,8 +95,21 @@ export const compositionPanel = weightsPanel(
     'and the directed graph above a threshold (Q gold, K cyan, V violet; parallel edges kept). The table lists the top N.',
   {
     figure: { kind: 'choice', default: 'map', choices: ['map', 'strip', 'graph'] },
-    type: { kind: 'choice', default: 'all', choices: ['all', 'Q', 'K', 'V'], label: 'strip type' },
-    threshold: { kind: 'number', default: 0.15, min: 0, max: 1, label: 'graph threshold' },
+    type: {
+      kind: 'choice',
+      default: 'all',
+      choices: ['all', 'Q', 'K', 'V'],
+      label: 'strip type',
+      shownWhen: { figure: ['strip'] },
+    },
+    threshold: {
+      kind: 'number',
+      default: 0.15,
+      min: 0,
+      max: 1,
+      label: 'graph threshold',
+      shownWhen: { figure: ['graph'] },
+    },
     top: { kind: 'int', default: 10, min: 1, max: 500 },
     search: { kind: 'text', default: '', pattern: /^[A-Za-z0-9 ]*$/ },
   },

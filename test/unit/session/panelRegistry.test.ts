@@ -2,7 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import { PANEL_VIEWS } from '../../../app/src/panels/registry.tsx';
 import { PANELS, PANEL_GROUPS, panelById } from '../../../src/session/panels/index.ts';
-import { defaultParams, parseParam } from '../../../src/session/params.ts';
+import {
+  type ParamSchema,
+  type ParamValues,
+  defaultParams,
+  parseParam,
+  shownParams,
+} from '../../../src/session/params.ts';
+import { PLAY_STEERING_PARAMS } from '../../../src/session/playSteering.ts';
 import { decodeState, encodeState, DEFAULT_STATE } from '../../../src/session/urlState.ts';
 
 describe('panel registry', () => {
@@ -25,6 +32,35 @@ describe('panel registry', () => {
           value: spec.default,
         });
     }
+  });
+
+  it('conditions settings only on choice settings of the same schema, by values they can take', () => {
+    const schemas: [string, ParamSchema][] = [
+      ...PANELS.map((p): [string, ParamSchema] => [p.id, p.params]),
+      ['play steering', PLAY_STEERING_PARAMS],
+    ];
+    let conditioned = 0;
+    for (const [id, schema] of schemas)
+      for (const [name, spec] of Object.entries(schema))
+        for (const [on, values] of Object.entries(spec.shownWhen ?? {})) {
+          conditioned++;
+          const target = schema[on];
+          expect(target?.kind, `${id}.${name} shown when ${on}`).toBe('choice');
+          if (target?.kind === 'choice')
+            for (const v of values) expect(target.choices, `${id}.${name}: ${on}=${v}`).toContain(v);
+        }
+    expect(conditioned).toBeGreaterThan(20);
+    // e.g. the patching panel: the neuron of the neuron metric, the cells of a state corruption
+    const patching = panelById('activation-patching')!.params;
+    const shown = (over: ParamValues) =>
+      Object.keys(shownParams(patching, { ...defaultParams(patching), ...over }));
+    expect(shown({})).toEqual(expect.arrayContaining(['x', 'y', 'object', 'positive', 'negative']));
+    expect(shown({})).not.toContain('neuron');
+    expect(shown({ metric: 'neuron', corruption: 'all-rtg' })).toEqual(
+      expect.arrayContaining(['neuron', 'value']),
+    );
+    expect(shown({ metric: 'neuron', corruption: 'all-rtg' })).not.toEqual(expect.arrayContaining(['x']));
+    expect(shown({ metric: 'kl' })).not.toContain('positive');
   });
 
   it('uses ids and settings that survive the URL state', () => {

@@ -12,8 +12,8 @@ import { loadCheckpoint } from '../../../src/io/checkpoint.ts';
 import { writeSafetensors } from '../../../src/io/safetensors.ts';
 import type { DTInputs, DecisionTransformer } from '../../../src/model/decisionTransformer.ts';
 import { Engine } from '../../../src/session/engine.ts';
-import { defaultParams } from '../../../src/session/params.ts';
-import { PLAY_STEERING_PARAMS, steeringParamsFor } from '../../../src/session/playSteering.ts';
+import { defaultParams, shownParams } from '../../../src/session/params.ts';
+import { PLAY_STEERING_PARAMS } from '../../../src/session/playSteering.ts';
 import { openSession } from '../../../src/session/openSession.ts';
 import { predictionFrom } from '../../../src/session/playSession.ts';
 import type { EngineCommand, EngineReply, EngineResult } from '../../../src/session/protocol.ts';
@@ -210,7 +210,7 @@ describe('play steering', () => {
   it('the card shows the settings the source and corruption read', () => {
     const p = defaultParams(PLAY_STEERING_PARAMS);
     const shown = (over: Record<string, string>) =>
-      steeringParamsFor(PLAY_STEERING_PARAMS, { ...p, ...over });
+      Object.keys(shownParams(PLAY_STEERING_PARAMS, { ...p, ...over }));
     expect(shown({})).toEqual([
       'source',
       'corruption',
