@@ -118,39 +118,9 @@ function buildLabel(
   step: Int32Array,
   T: number,
 ): ProbeLabel {
-  const n = episode.length;
-  const per = (classes: string[], f: (e: number, t: number) => number): ProbeLabel => ({
-    name,
-    classes,
-    values: Int32Array.from({ length: n }, (_, i) => f(episode[i], step[i])),
-  });
-  const at = (e: number, t: number) => facts[e].steps[t];
-  if (name === 'instruction') {
-    check(
-      facts.every((f) => f.instruction !== null),
-      'BAD_INPUT',
-      `label "instruction" exists only for Memory envs, not ${dataset.env.envId}`,
-    );
-    return per(['key', 'ball'], (e) => (facts[e].instruction === 'key' ? 0 : 1));
-  }
-  if ((TRACKED_OBJECTS as readonly string[]).includes(name)) {
-    const o = name as TrackedObject;
-    return per(VIEW_CLASSES, (e, t) => {
-      if (at(e, t).inView[o]) return 2;
-      for (let s = Math.max(0, t - T + 1); s < t; s++) if (at(e, s).inView[o]) return 1;
-      return 0;
-    });
-  }
-  if (name === 'agent_x' || name === 'agent_y') {
-    const key = name === 'agent_x' ? 'agentX' : 'agentY';
-    let max = 0;
-    for (const f of facts) for (const s of f.steps) max = Math.max(max, s[key]);
-    return per(
-      Array.from({ length: max + 1 }, (_, i) => String(i)),
-      (e, t) => at(e, t)[key],
-    );
-  }
-  if (name === 'agent_dir') return per(DIRECTIONS, (e, t) => at(e, t).agentDir);
+  const fromFacts = factLabel(name, facts, { episode, step, maxLen: T, envId: dataset.env.envId });
+  if (fromFacts) return fromFacts;
+  const per = labelOver(name, episode, step);
   const ahead = /^action\+(\d+)$/.exec(name);
   if (ahead) {
     const k = Number(ahead[1]);
@@ -167,6 +137,59 @@ function buildLabel(
     'BAD_INPUT',
     `unknown label "${name}"; labels: ${DEFAULT_LABELS.join(', ')} (action+k for any k)`,
   );
+}
+
+/** A label over windows (episode, last step): class names and each window's class from `f(e, t)`. */
+const labelOver =
+  (name: string, episode: Int32Array, step: Int32Array) =>
+  (classes: string[], f: (e: number, t: number) => number): ProbeLabel => ({
+    name,
+    classes,
+    values: Int32Array.from({ length: episode.length }, (_, i) => f(episode[i], step[i])),
+  });
+
+/** Labels read from env facts alone (`instruction`, `key` / `ball` / `door`, `agent_x|y|dir`). */
+export const FACT_LABELS = ['instruction', ...TRACKED_OBJECTS, 'agent_x', 'agent_y', 'agent_dir'] as const;
+
+/**
+ * A label of `FACT_LABELS` over windows of `maxLen` steps (window i ends at step `step[i]` of episode
+ * `episode[i]`; `facts` by episode index), or null for other names. `instruction` exists only in Memory
+ * envs (BAD_INPUT naming `envId` elsewhere).
+ */
+export function factLabel(
+  name: string,
+  facts: readonly EpisodeFacts[],
+  w: { episode: Int32Array; step: Int32Array; maxLen: number; envId: string },
+): ProbeLabel | null {
+  const per = labelOver(name, w.episode, w.step);
+  const at = (e: number, t: number) => facts[e].steps[t];
+  if (name === 'instruction') {
+    check(
+      facts.every((f) => f.instruction !== null),
+      'BAD_INPUT',
+      `label "instruction" exists only for Memory envs, not ${w.envId}`,
+    );
+    return per(['key', 'ball'], (e) => (facts[e].instruction === 'key' ? 0 : 1));
+  }
+  if ((TRACKED_OBJECTS as readonly string[]).includes(name)) {
+    const o = name as TrackedObject;
+    return per(VIEW_CLASSES, (e, t) => {
+      if (at(e, t).inView[o]) return 2;
+      for (let s = Math.max(0, t - w.maxLen + 1); s < t; s++) if (at(e, s).inView[o]) return 1;
+      return 0;
+    });
+  }
+  if (name === 'agent_x' || name === 'agent_y') {
+    const key = name === 'agent_x' ? 'agentX' : 'agentY';
+    let max = 0;
+    for (const f of facts) for (const s of f.steps) max = Math.max(max, s[key]);
+    return per(
+      Array.from({ length: max + 1 }, (_, i) => String(i)),
+      (e, t) => at(e, t)[key],
+    );
+  }
+  if (name === 'agent_dir') return per(DIRECTIONS, (e, t) => at(e, t).agentDir);
+  return null;
 }
 
 /** At most `max` items, a seeded random subset kept in order. */

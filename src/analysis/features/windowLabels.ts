@@ -4,13 +4,24 @@
  * - `action+0`: the action taken at the window's last step, read from the next window of the same
  *   episode (its last action token); -1 at an episode's last window;
  * - `rtg`: the window's last RTG in quarter buckets (as the probe set's `rtg` label);
- * - `target_rtg`: the episode's target RTG (rollouts) or return (demonstrations).
+ * - `target_rtg`: the episode's target RTG (rollouts) or return (demonstrations);
+ * - the env-fact labels (`FACT_LABELS`: instruction in Memory envs, key / ball / door in view or
+ *   remembered, agent position and direction) when the episodes can be replayed (`windowFacts`: rollouts
+ *   and collected episodes; a DTI trajectory file has no seeds and gets none of them).
  */
-import { check } from '../../errors.ts';
 import { sliceWindows } from '../../model/inputs.ts';
 import type { WindowDataset } from '../scans/windowDataset.ts';
 import { actionName } from '../dynamic/logitDirection.ts';
-import { type ProbeLabel, type ProbeSet, RTG_BUCKETS, rtgBucket } from './probeSet.ts';
+import { DtlensError, check } from '../../errors.ts';
+import { type EpisodeFacts, windowFacts } from './envFacts.ts';
+import {
+  FACT_LABELS,
+  type ProbeLabel,
+  type ProbeSet,
+  RTG_BUCKETS,
+  factLabel,
+  rtgBucket,
+} from './probeSet.ts';
 
 export function windowProbeSet(ds: WindowDataset): ProbeSet {
   const { episode, step, maxLen: T } = ds;
@@ -42,6 +53,13 @@ export function windowProbeSet(ds: WindowDataset): ProbeSet {
       values: Int32Array.from(ds.targetRtg, (r) => targets.indexOf(r)),
     },
   ];
+  const facts = replayedFacts(ds);
+  if (facts) {
+    const memory = facts.every((f) => f.instruction !== null);
+    const w = { episode, step, maxLen: T, envId: ds.env.envId };
+    for (const name of FACT_LABELS)
+      if (name !== 'instruction' || memory) labels.push(factLabel(name, facts, w)!);
+  }
   return {
     n,
     windows: ds,
@@ -50,4 +68,14 @@ export function windowProbeSet(ds: WindowDataset): ProbeSet {
     labels,
     inputs: (start, end) => sliceWindows(ds.inputs, start, end),
   };
+}
+
+/** The episodes' env facts, or null for datasets that cannot be replayed (no seeds). */
+function replayedFacts(ds: WindowDataset): EpisodeFacts[] | null {
+  try {
+    return windowFacts(ds);
+  } catch (e) {
+    if (e instanceof DtlensError && e.code === 'UNSUPPORTED') return null;
+    throw e;
+  }
 }

@@ -167,7 +167,9 @@ export const saeDashboardPanel: JobPanel = {
     'top-activating windows drawn as the agent’s view at the token read, the histogram of its non-zero ' +
     'activations, its decoder direction read through the action predictor (W_dec[i] · W_U, without ' +
     'ln_final’s scale) and the state embedding (the observation features it aligns with most), and its ' +
-    'correlation with the facts each window holds (action taken, RTG bucket, target RTG), as ' +
+    'correlation with the facts of each window: the action taken, RTG bucket and target RTG, and, replayed ' +
+    'from the episodes’ seeds, the instruction object (Memory), key/ball/door in view or remembered and the ' +
+    'agent’s position and direction, as ' +
     '`dtlens sae eval --features`. Uses the weights variant the SAE was trained with.',
   params: {
     latent: { kind: 'int', default: 0, min: 0, max: 16_383 },
