@@ -1,10 +1,13 @@
 /**
- * A minimal dataset of windows for the causal analyses that need many inputs (dataset-mean steering
- * vectors, causal scrubbing): every window the model sees while it plays `seeds` greedily
- * (`playEpisodes`), each labelled with the input features a hypothesis can name. Swap in the scans'
- * window datasets by producing the same `WindowSet`.
+ * Labelled windows for the causal analyses that need many inputs (dataset-mean steering vectors, causal
+ * scrubbing), each with the input features a hypothesis can name: every window the model sees while it
+ * plays `seeds` greedily (`playEpisodes`), or every window of a window dataset (the scans' datasets, the
+ * app's session dataset), its features read by replaying the episodes (`windowFacts`).
  */
 import { MemoryEnv } from '../../env/envs/memory.ts';
+import { windowFacts } from '../features/envFacts.ts';
+import { sliceWindows } from '../../model/inputs.ts';
+import type { WindowDataset } from '../scans/windowDataset.ts';
 import type { EnvConfig } from '../../config/config.ts';
 import type { DTInputs, DecisionTransformer } from '../../model/decisionTransformer.ts';
 import { Tensor } from '../../tensor/tensor.ts';
@@ -116,4 +119,27 @@ export function labelledWindowsFromRollouts(model: DecisionTransformer, o: Windo
     },
   });
   return { inputs: concatInputs(parts), features };
+}
+
+/**
+ * Every window of a window dataset with its features: instruction and layout from each episode's replay
+ * (`windowFacts`; '' outside Memory envs), the last action token (-1 for the pad action), the
+ * last RTG and the episode's seed. Needs a replayable dataset (rollouts or collected episodes).
+ */
+export function labelledWindowsFromDataset(ds: WindowDataset): WindowSet {
+  const facts = windowFacts(ds);
+  const T = ds.maxLen;
+  const { actions, rtgs } = ds.inputs;
+  const features = Array.from(ds.episode, (e, i): WindowFeatures => {
+    const last = actions![(i + 1) * (T - 1) - 1];
+    return {
+      instruction: facts[e].instruction ?? '',
+      layout: facts[e].layout ?? '',
+      step: ds.step[i],
+      lastAction: last === ds.nActions ? -1 : last,
+      rtg: Math.round(rtgs[(i + 1) * T - 1] * 1e6) / 1e6,
+      seed: facts[e].seed,
+    };
+  });
+  return { inputs: sliceWindows(ds.inputs, 0, ds.episode.length), features };
 }

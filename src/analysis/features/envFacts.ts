@@ -30,6 +30,8 @@ export interface EpisodeFacts {
   steps: StepFacts[];
   /** Memory envs: the start-room object the agent must match; null elsewhere. */
   instruction: 'key' | 'ball' | null;
+  /** Memory envs: the far objects in order ("key/ball": key on top); null elsewhere. */
+  layout: string | null;
 }
 
 /** Seeds tried past the expected one per episode (layout-filtered collections skip seeds). */
@@ -151,7 +153,7 @@ function replay(
     `the dataset's observations (${observations.length / Math.max(1, actions.length)} values a step) do not match ${cell} of the env`,
   );
   const raw = env.unwrapped;
-  const instruction = raw instanceof MemoryEnv ? raw.startObj : null;
+  const memory = raw instanceof MemoryEnv ? raw : null;
   const steps: StepFacts[] = [];
   for (let t = 0; t < S; t++) {
     for (let j = 0; j < cell; j++) if (obs.image[j] !== observations[t * cell + j]) return null;
@@ -166,7 +168,12 @@ function replay(
     if (complete && (r.terminated || r.truncated) !== (t === actions.length - 1)) return null;
     obs = r.obs;
   }
-  return { seed, steps, instruction };
+  return {
+    seed,
+    steps,
+    instruction: memory ? memory.startObj : null,
+    layout: memory ? memory.otherObjs.join('/') : null,
+  };
 }
 
 /** Which tracked objects a raw 3-channel view (`[x][y][object, colour, state]`) contains. */

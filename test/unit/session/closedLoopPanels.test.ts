@@ -11,7 +11,11 @@ import { closedLoopRollouts } from '../../../src/analysis/causal/closedLoop.ts';
 import { causalScrub, parseHypothesis } from '../../../src/analysis/causal/scrubbing.ts';
 import { pairSteeringVector, steeringConditions } from '../../../src/analysis/causal/steeringVectors.ts';
 import { corruptWindow } from '../../../src/analysis/causal/variations.ts';
-import { labelledWindowsFromRollouts } from '../../../src/analysis/causal/windows.ts';
+import {
+  labelledWindowsFromDataset,
+  labelledWindowsFromRollouts,
+} from '../../../src/analysis/causal/windows.ts';
+import { windowsFromRollouts, writeWindowDataset } from '../../../src/analysis/scans/windowDataset.ts';
 import type { JobControl } from '../../../src/analysis/jobs.ts';
 import { loadCheckpoint } from '../../../src/io/checkpoint.ts';
 import { Engine } from '../../../src/session/engine.ts';
@@ -194,6 +198,32 @@ describe('causal scrubbing panel', () => {
       await causalScrub(model, windows, hypothesis, { seed: 0, direction: { positive: 0, negative: 1 } }),
     );
     expect(progress.length).toBeGreaterThan(0);
+
+    // Over the session's dataset: the same as causalScrub over its labelled windows; none kept: typed error.
+    const withData = engine();
+    expect(await run(withData, 'causal-scrubbing', { windows: 'session dataset' })).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_INPUT', message: /^no dataset in this session/ },
+    });
+    const ds = await windowsFromRollouts(model, {
+      env: ckpt.env,
+      seed: 7,
+      episodes: 2,
+      rtgs: [0, 0.9],
+      maxEpisodeSteps: 20,
+    });
+    const load = withData.handle({
+      id: 9,
+      command: { type: 'setDataset', bytes: writeWindowDataset(ds) },
+      panels: [],
+    });
+    expect(load.ok).toBe(true);
+    expect(data(await run(withData, 'causal-scrubbing', { windows: 'session dataset' }))).toEqual(
+      await causalScrub(model, labelledWindowsFromDataset(ds), hypothesis, {
+        seed: 0,
+        direction: { positive: 0, negative: 1 },
+      }),
+    );
 
     const e = engine();
     const custom = (json: string) => run(e, 'causal-scrubbing', { hypothesis: 'custom', json, episodes: 2 });
