@@ -371,40 +371,74 @@ export function tridiagonalise(G: Float64Array, d: number): Tridiagonal {
     const v = V.subarray(k * d, (k + 1) * d);
     v[lo] = x0 - alpha;
     for (let r = lo + 1; r < d; r++) v[r] = A[r * d + k];
-    // w = τ A₂₂ v (symmetric product from the lower triangle), then w −= (τ/2)(wᵀv) v.
+    // w = τ A₂₂ v (symmetric product from the lower triangle, rows two at a time), then
+    // w −= (τ/2)(wᵀv) v.
     w.fill(0, lo, d);
-    for (let r = lo; r < d; r++) {
+    let r = lo;
+    for (; r + 1 < d; r += 2) {
+      const row0 = r * d;
+      const row1 = row0 + d;
+      const v0 = v[r];
+      const v1 = v[r + 1];
+      let s0 = 0;
+      let s1 = 0;
+      for (let c = lo; c < r; c++) {
+        const a0 = A[row0 + c];
+        const a1 = A[row1 + c];
+        const vc = v[c];
+        s0 += a0 * vc;
+        s1 += a1 * vc;
+        w[c] += a0 * v0 + a1 * v1;
+      }
+      const a10 = A[row1 + r];
+      w[r] += s0 + A[row0 + r] * v0 + a10 * v1;
+      w[r + 1] += s1 + a10 * v0 + A[row1 + r + 1] * v1;
+    }
+    if (r < d) {
       const row = r * d;
       const vr = v[r];
-      let s = 0;
+      let s0 = 0;
       for (let c = lo; c < r; c++) {
-        const a = A[row + c];
-        s += a * v[c];
-        w[c] += a * vr;
+        s0 += A[row + c] * v[c];
+        w[c] += A[row + c] * vr;
       }
-      w[r] += s + A[row + r] * vr;
+      w[r] += s0 + A[row + r] * vr;
     }
     let wv = 0;
-    for (let r = lo; r < d; r++) {
-      w[r] *= t;
-      wv += w[r] * v[r];
+    for (let i = lo; i < d; i++) {
+      w[i] *= t;
+      wv += w[i] * v[i];
     }
-    for (let r = lo; r < d; r++) w[r] -= 0.5 * t * wv * v[r];
-    // A₂₂ ← H A₂₂ H = A₂₂ − v wᵀ − w vᵀ
-    for (let r = lo; r < d; r++) {
+    for (let i = lo; i < d; i++) w[i] -= 0.5 * t * wv * v[i];
+    // A₂₂ ← H A₂₂ H = A₂₂ − v wᵀ − w vᵀ (rows two at a time)
+    for (r = lo; r + 1 < d; r += 2) {
+      const row0 = r * d;
+      const row1 = row0 + d;
+      const v0 = v[r];
+      const w0 = w[r];
+      const v1 = v[r + 1];
+      const w1 = w[r + 1];
+      for (let c = lo; c <= r; c++) {
+        const vc = v[c];
+        const wc = w[c];
+        A[row0 + c] -= v0 * wc + w0 * vc;
+        A[row1 + c] -= v1 * wc + w1 * vc;
+      }
+      A[row1 + r + 1] -= v1 * w1 + w1 * v1;
+    }
+    if (r < d) {
       const row = r * d;
-      const vr = v[r];
-      const wr = w[r];
-      for (let c = lo; c <= r; c++) A[row + c] -= vr * w[c] + wr * v[c];
+      for (let c = lo; c <= r; c++) A[row + c] -= v[r] * w[c] + w[r] * v[c];
     }
   }
   return { diagonal, offDiagonal, V, tau };
 }
 
 /**
- * Every row x of X [n, d] ← Qᵀ x (`transpose`) or Q x, in place. Reflectors go four at a time: with
- * s_j = τ_j v_j · (x after the block's earlier reflectors) = τ_j (v_j · x − Σ_i (v_j · v_i) s_i), the
- * block is one pass of dot products and one update x −= Σ_j s_j v_j.
+ * Every row x of X [n, d] ← Qᵀ x (`transpose`) or Q x, in place. Reflectors go four at a time and
+ * rows two at a time (each reflector entry read serves both): with s_j = τ_j v_j · (x after the
+ * block's earlier reflectors) = τ_j (v_j · x − Σ_i (v_j · v_i) s_i), a block is one pass of dot
+ * products and one update x −= Σ_j s_j v_j. An odd last row pairs with itself, its twin's update zero.
  */
 export function rotate(tri: Tridiagonal, X: Float64Array, n: number, transpose: boolean): void {
   const { V, tau } = tri;
@@ -422,8 +456,12 @@ export function rotate(tri: Tridiagonal, X: Float64Array, n: number, transpose: 
         dots[q++] = s;
       }
   }
-  for (let x = 0; x < n; x++) {
-    const o = x * d;
+  const s = new Float64Array(4);
+  const t = new Float64Array(4);
+  for (let x = 0; x < n; x += 2) {
+    const o0 = x * d;
+    const twin = x + 1 < n;
+    const o1 = twin ? o0 + d : o0;
     for (let step = 0; step < blocks; step++) {
       const b = transpose ? step : blocks - 1 - step;
       const k = 4 * b;
@@ -435,29 +473,76 @@ export function rotate(tri: Tridiagonal, X: Float64Array, n: number, transpose: 
       let a1 = 0;
       let a2 = 0;
       let a3 = 0;
+      let c0 = 0;
+      let c1 = 0;
+      let c2 = 0;
+      let c3 = 0;
       for (let r = k + 1; r < d; r++) {
-        const xr = X[o + r];
-        a0 += V[p0 + r] * xr;
-        a1 += V[p1 + r] * xr;
-        a2 += V[p2 + r] * xr;
-        a3 += V[p3 + r] * xr;
+        const xr = X[o0 + r];
+        const yr = X[o1 + r];
+        const v0 = V[p0 + r];
+        const v1 = V[p1 + r];
+        const v2 = V[p2 + r];
+        const v3 = V[p3 + r];
+        a0 += v0 * xr;
+        a1 += v1 * xr;
+        a2 += v2 * xr;
+        a3 += v3 * xr;
+        c0 += v0 * yr;
+        c1 += v1 * yr;
+        c2 += v2 * yr;
+        c3 += v3 * yr;
       }
-      const q = 6 * b;
-      let s0: number, s1: number, s2: number, s3: number;
-      if (transpose) {
-        s0 = tau[k] * a0;
-        s1 = tau[k + 1] * (a1 - dots[q] * s0);
-        s2 = tau[k + 2] * (a2 - dots[q + 1] * s0 - dots[q + 3] * s1);
-        s3 = tau[k + 3] * (a3 - dots[q + 2] * s0 - dots[q + 4] * s1 - dots[q + 5] * s2);
-      } else {
-        s3 = tau[k + 3] * a3;
-        s2 = tau[k + 2] * (a2 - dots[q + 5] * s3);
-        s1 = tau[k + 1] * (a1 - dots[q + 3] * s2 - dots[q + 4] * s3);
-        s0 = tau[k] * (a0 - dots[q] * s1 - dots[q + 1] * s2 - dots[q + 2] * s3);
+      blockCoefficients(tau, k, dots, 6 * b, transpose, a0, a1, a2, a3, s);
+      blockCoefficients(tau, k, dots, 6 * b, transpose, c0, c1, c2, c3, t);
+      const s0 = s[0];
+      const s1 = s[1];
+      const s2 = s[2];
+      const s3 = s[3];
+      const keep = twin ? 1 : 0;
+      const t0 = keep * t[0];
+      const t1 = keep * t[1];
+      const t2 = keep * t[2];
+      const t3 = keep * t[3];
+      for (let r = k + 1; r < d; r++) {
+        const v0 = V[p0 + r];
+        const v1 = V[p1 + r];
+        const v2 = V[p2 + r];
+        const v3 = V[p3 + r];
+        X[o0 + r] -= v0 * s0 + v1 * s1 + v2 * s2 + v3 * s3;
+        X[o1 + r] -= v0 * t0 + v1 * t1 + v2 * t2 + v3 * t3;
       }
-      for (let r = k + 1; r < d; r++)
-        X[o + r] -= V[p0 + r] * s0 + V[p1 + r] * s1 + V[p2 + r] * s2 + V[p3 + r] * s3;
     }
+  }
+}
+
+/**
+ * The update coefficients s [4] of reflectors k..k+3 on a row with raw dot products a_j = v_j · x, in
+ * the order they apply (ascending for Qᵀ, descending for Q); the block's `dots` from q on, as in
+ * `rotate`.
+ */
+function blockCoefficients(
+  tau: Float64Array,
+  k: number,
+  dots: Float64Array,
+  q: number,
+  transpose: boolean,
+  a0: number,
+  a1: number,
+  a2: number,
+  a3: number,
+  s: Float64Array,
+): void {
+  if (transpose) {
+    s[0] = tau[k] * a0;
+    s[1] = tau[k + 1] * (a1 - dots[q + 0] * s[0]);
+    s[2] = tau[k + 2] * (a2 - dots[q + 1] * s[0] - dots[q + 3] * s[1]);
+    s[3] = tau[k + 3] * (a3 - dots[q + 2] * s[0] - dots[q + 4] * s[1] - dots[q + 5] * s[2]);
+  } else {
+    s[3] = tau[k + 3] * a3;
+    s[2] = tau[k + 2] * (a2 - dots[q + 5] * s[3]);
+    s[1] = tau[k + 1] * (a1 - dots[q + 3] * s[2] - dots[q + 4] * s[3]);
+    s[0] = tau[k] * (a0 - dots[q + 0] * s[1] - dots[q + 1] * s[2] - dots[q + 2] * s[3]);
   }
 }
 
