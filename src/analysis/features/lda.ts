@@ -89,8 +89,11 @@ export function rowGram(G: Float64Array, d: number): RowGram {
 
 /** One-hot classes of several labels over some rows, with each label's class counts. */
 export interface ClassIndicators {
-  /** [rows, Σ classes]: label k's classes in columns offsets[k].. (unlabelled rows: all zero) */
-  Y: Float32Array;
+  /**
+   * [Σ classes, rows] (transposed: the sums are one GEMM without a transpose): label k's classes in
+   * rows offsets[k].. (unlabelled rows: all zero)
+   */
+  Yt: Float32Array;
   offsets: number[];
   /** [label][C] */
   counts: Float64Array[];
@@ -104,18 +107,18 @@ export function classIndicators(
   const offsets = [0];
   for (const l of labels) offsets.push(offsets[offsets.length - 1] + l.classes);
   const total = offsets[offsets.length - 1];
-  const Y = new Float32Array(rows.length * total);
+  const Yt = new Float32Array(total * rows.length);
   const counts = labels.map((l, k) => {
     const n = new Float64Array(l.classes);
     rows.forEach((r, i) => {
       const c = l.y[r];
       if (c < 0) return;
-      Y[i * total + offsets[k] + c] = 1;
+      Yt[(offsets[k] + c) * rows.length + i] = 1;
       n[c]++;
     });
     return n;
   });
-  return { Y, offsets, counts };
+  return { Yt, offsets, counts };
 }
 
 /** Per-class row counts and feature sums of one label. */
@@ -129,7 +132,7 @@ export interface ClassSums {
 /** Class counts and sums of every label of `ind` over the rows Z [n, d] it indexes (one GEMM `Yᵀ Z`). */
 export function classSums(gemm: Gemm, ind: ClassIndicators, Z: Float32Array, d: number): ClassSums[] {
   const { offsets } = ind;
-  const S = gemm.matmul(ind.Y, Z, offsets[offsets.length - 1], Z.length / d, d, { transA: true });
+  const S = gemm.matmul(ind.Yt, Z, offsets[offsets.length - 1], Z.length / d, d);
   return ind.counts.map((counts, k) => ({
     counts,
     sums: new Float64Array(S.subarray(offsets[k] * d, offsets[k + 1] * d)),

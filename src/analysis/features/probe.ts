@@ -430,14 +430,22 @@ function predictRows(gemm: Gemm, Z: Float32Array, d: number, classifiers: Linear
   });
   const z = gemm.matmul(Z, W, n, d, total);
   col = 0;
-  return classifiers.map((c, i) => {
+  return classifiers.map(({ b }, i) => {
     const lo = col;
-    col += widths[i];
+    const C = widths[i];
+    col += C;
     const pred = new Int32Array(n);
     for (let r = 0; r < n; r++) {
       const o = r * total + lo;
       let best = 0;
-      for (let a = 1; a < widths[i]; a++) if (z[o + a] + c.b[a] > z[o + best] + c.b[best]) best = a;
+      let top = z[o] + b[0];
+      for (let a = 1; a < C; a++) {
+        const v = z[o + a] + b[a];
+        if (v > top) {
+          top = v;
+          best = a;
+        }
+      }
       pred[r] = best;
     }
     return pred;
