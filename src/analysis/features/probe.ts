@@ -202,11 +202,12 @@ function standardise(X: Float32Array, d: number, { train, test }: Split) {
 function accuracyOf(pred: Int32Array, y: Int32Array, rows: Int32Array): number {
   let hit = 0;
   let n = 0;
-  rows.forEach((r, i) => {
-    if (y[r] < 0) return;
+  for (let i = 0; i < rows.length; i++) {
+    const c = y[rows[i]];
+    if (c < 0) continue;
     n++;
-    if (pred[i] === y[r]) hit++;
-  });
+    if (pred[i] === c) hit++;
+  }
   return n ? hit / n : NaN;
 }
 
@@ -413,7 +414,9 @@ export function fitProbes(
 
 /** A − B, elementwise. */
 function minus(A: Float64Array, B: Float64Array): Float64Array {
-  return A.map((v, i) => v - B[i]);
+  const out = new Float64Array(A.length);
+  for (let i = 0; i < A.length; i++) out[i] = A[i] - B[i];
+  return out;
 }
 
 /** Predicted class of every row of Z [n, d] under each classifier (one GEMM for all): `[classifier][n]`. */
