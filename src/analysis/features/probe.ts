@@ -6,7 +6,9 @@
  * - the same probe trained on shuffled labels (its held-out accuracy must sit at chance);
  * - a probe on k random directions (what any k-dimensional projection gives).
  * Chance is the majority-class share of the held-out rows with a 95% interval. All fits of one hook
- * come from one Gram matrix and per-class sums of its training rows; one GEMM reads them all out.
+ * come from per-class sums of its training rows (one GEMM for every label and control) and one Gram
+ * matrix, with one tridiagonal factorisation, per set of labelled rows (labels that leave no train row
+ * out share it); one GEMM reads out every classifier's held-out predictions.
  */
 import { check } from '../../errors.ts';
 import type { DecisionTransformer } from '../../model/decisionTransformer.ts';
@@ -194,8 +196,9 @@ function standardise(X: Float32Array, d: number, { train, test }: Split) {
     }
     return Z;
   };
-  const Z = { train: rowsOf(train), test: rowsOf(test), mean, std };
-  return { ...Z, meanNorm: norms / (train.length + test.length) };
+  const trainRows = rowsOf(train);
+  const testRows = rowsOf(test);
+  return { train: trainRows, test: testRows, mean, std, meanNorm: norms / (train.length + test.length) };
 }
 
 /** Share of `rows` (with a label) whose prediction (`pred`, one per row of `rows`) matches. */
