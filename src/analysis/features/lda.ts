@@ -257,6 +257,7 @@ function biases(q: Float64Array, counts: Float64Array): Float64Array {
   return q.map((v, c) => -0.5 * v + Math.log((counts[c] + 0.5) / (total + 0.5 * C)));
 }
 
+/** Shrinkage must lie in [0, 1]. */
 function checkShrinkage(shrinkage: number): void {
   check(shrinkage >= 0 && shrinkage <= 1, 'BAD_INPUT', `shrinkage must be in [0, 1], got ${shrinkage}`);
 }
@@ -309,7 +310,8 @@ export function ldaClassifiers(stats: readonly ClassStats[], shrinkage: number):
     for (let c = 0; c < C; c++) for (let j = 0; j < d; j++) between += counts[c] * means[c * d + j] ** 2;
     const beta = (1 - shrinkage) / dof;
     const ridge = Math.max((shrinkage * (traceG - between)) / dof / d, 1e-9);
-    // P = (β T + ρ I)⁻¹ M̃ into X; then Σ_s⁻¹ M̃ = P E⁻¹ with K = M̃ᵀ P, E = I − β diag(n) K (Woodbury).
+    // P = (β T + ρ I)⁻¹ M̃ into X; then Σ_s⁻¹ M̃ = P E⁻¹ with K_ac = μ̃_a · p_c, E = I − β diag(n) K
+    // (Woodbury), all in rows of X.
     tridiagonalSolve(gram, beta, ridge, M, X, o, C);
     const K = new Float64Array(C * C);
     for (let a = 0; a < C; a++)

@@ -165,16 +165,26 @@ export async function probeSweep(
  * the mean L2 norm of the raw rows (train and held-out: every row).
  */
 function standardise(X: Float32Array, d: number, { train, test }: Split) {
+  // Sums over train rows two at a time (one read and write of each sum per pair), in row order.
   const mean = new Float64Array(d);
   const sq = new Float64Array(d);
-  for (let i = 0; i < train.length; i++) {
-    const o = train[i] * d;
+  let i = 0;
+  for (; i + 1 < train.length; i += 2) {
+    const o0 = train[i] * d;
+    const o1 = train[i + 1] * d;
     for (let j = 0; j < d; j++) {
-      const v = X[o + j];
-      mean[j] += v;
-      sq[j] += v * v;
+      const u = X[o0 + j];
+      const v = X[o1 + j];
+      mean[j] = mean[j] + u + v;
+      sq[j] = sq[j] + u * u + v * v;
     }
   }
+  if (i < train.length)
+    for (let j = 0; j < d; j++) {
+      const u = X[train[i] * d + j];
+      mean[j] += u;
+      sq[j] += u * u;
+    }
   const std = new Float64Array(d);
   for (let j = 0; j < d; j++) {
     mean[j] /= train.length;
