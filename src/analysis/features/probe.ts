@@ -6,7 +6,9 @@
  * - the same probe trained on shuffled labels (its held-out accuracy must sit at chance);
  * - a probe on k random directions (what any k-dimensional projection gives).
  * Chance is the majority-class share of the held-out rows with a 95% interval. All fits of one hook
- * come from one Gram matrix and per-class sums of its training rows; one GEMM reads them all out.
+ * come from per-class sums of its training rows (one GEMM for every label and control) and one Gram
+ * matrix, with one tridiagonal factorisation, per set of labelled rows (labels that leave no train row
+ * out share it); one GEMM reads out every classifier's held-out predictions.
  */
 import { check } from '../../errors.ts';
 import type { DecisionTransformer } from '../../model/decisionTransformer.ts';
@@ -17,13 +19,19 @@ import { type JobControl, forEachChunk } from '../jobs.ts';
 import { type ActivationTable, type PositionKind, collectActivations } from './activations.ts';
 import type { ProbeLabel, ProbeSet } from './probeSet.ts';
 import {
+  type ClassIndicators,
   type LinearClassifier,
+  basisGram,
+  basisStats,
+  classIndicators,
   classStats,
   classSums,
   gather,
   gram,
-  labelledGram,
   ldaClassifier,
+  ldaClassifiers,
+  liftClassifier,
+  rowGram,
   topFeatures,
 } from './lda.ts';
 
@@ -151,15 +159,31 @@ export async function probeSweep(
   };
 }
 
-/** Standardisation of X [N, d] by train-row means and standard deviations (constant features: std 1). */
-function standardise(X: Float32Array, d: number, train: Int32Array) {
+/**
+ * Standardisation by the train rows' means and standard deviations (constant features: std 1): the
+ * standardised train and held-out rows, [train.length, d] and [test.length, d], in split order, and
+ * the mean L2 norm of the raw rows (train and held-out: every row).
+ */
+function standardise(X: Float32Array, d: number, { train, test }: Split) {
+  // Sums over train rows two at a time (one read and write of each sum per pair), in row order.
   const mean = new Float64Array(d);
   const sq = new Float64Array(d);
-  for (const r of train)
+  let i = 0;
+  for (; i + 1 < train.length; i += 2) {
+    const o0 = train[i] * d;
+    const o1 = train[i + 1] * d;
     for (let j = 0; j < d; j++) {
-      const v = X[r * d + j];
-      mean[j] += v;
-      sq[j] += v * v;
+      const u = X[o0 + j];
+      const v = X[o1 + j];
+      mean[j] = mean[j] + u + v;
+      sq[j] = sq[j] + u * u + v * v;
+    }
+  }
+  if (i < train.length)
+    for (let j = 0; j < d; j++) {
+      const u = X[train[i] * d + j];
+      mean[j] += u;
+      sq[j] += u * u;
     }
   const std = new Float64Array(d);
   for (let j = 0; j < d; j++) {
@@ -167,20 +191,35 @@ function standardise(X: Float32Array, d: number, train: Int32Array) {
     const v = sq[j] / train.length - mean[j] * mean[j];
     std[j] = v > 1e-12 ? Math.sqrt(v) : 1;
   }
-  const Z = new Float32Array(X.length);
-  for (let row = 0; row < X.length; row += d)
-    for (let j = 0; j < d; j++) Z[row + j] = (X[row + j] - mean[j]) / std[j];
-  return { Z, mean, std };
+  let norms = 0;
+  const rowsOf = (rows: Int32Array) => {
+    const Z = new Float32Array(rows.length * d);
+    for (let i = 0; i < rows.length; i++) {
+      const o = rows[i] * d;
+      let sq = 0;
+      for (let j = 0; j < d; j++) {
+        const v = X[o + j];
+        sq += v * v;
+        Z[i * d + j] = (v - mean[j]) / std[j];
+      }
+      norms += Math.sqrt(sq);
+    }
+    return Z;
+  };
+  const trainRows = rowsOf(train);
+  const testRows = rowsOf(test);
+  return { train: trainRows, test: testRows, mean, std, meanNorm: norms / (train.length + test.length) };
 }
 
-/** Share of `rows` (with a label) whose prediction (`pred` [N], one per row) matches. */
+/** Share of `rows` (with a label) whose prediction (`pred`, one per row of `rows`) matches. */
 function accuracyOf(pred: Int32Array, y: Int32Array, rows: Int32Array): number {
   let hit = 0;
   let n = 0;
-  for (const r of rows) {
-    if (y[r] < 0) continue;
+  for (let i = 0; i < rows.length; i++) {
+    const c = y[rows[i]];
+    if (c < 0) continue;
     n++;
-    if (pred[r] === y[r]) hit++;
+    if (pred[i] === c) hit++;
   }
   return n ? hit / n : NaN;
 }
@@ -234,6 +273,13 @@ export interface ProbePlan {
   /** [label] labelled train and held-out rows */
   nTrain: number[];
   nTest: number[];
+  /** One-hot classes of every variant of every label (label-major) at the train rows, in split order. */
+  indicators: ClassIndicators;
+  /**
+   * Labels grouped by their labelled train rows (all of a group's fits share one Gram matrix):
+   * `unlabelled` are the positions in `split.train` of the rows the group's labels leave out.
+   */
+  groups: { labels: number[]; unlabelled: Int32Array }[];
   /** Random directions R [d, k] for activations of width d (one seeded normal stream per width). */
   randomDirections(d: number): Float32Array;
 }
@@ -254,6 +300,20 @@ export function planProbes(
     `shuffles must be a positive integer, got ${shuffles}`,
   );
   const labelled = (y: Int32Array, rows: Int32Array) => rows.filter((r) => y[r] >= 0).length;
+  const variants = labels.map((label, i) => [
+    label.values,
+    ...Array.from({ length: shuffles }, (_, s) =>
+      shuffledLabels(label.values, split.train, seed + 1 + i * shuffles + s),
+    ),
+  ]);
+  // Shuffles permute labelled rows among themselves: every variant of a label has its labelled rows.
+  const groups = new Map<string, { labels: number[]; unlabelled: Int32Array }>();
+  labels.forEach((label, i) => {
+    const unlabelled = Int32Array.from(split.train.keys()).filter((p) => label.values[split.train[p]] < 0);
+    const key = unlabelled.join(',');
+    if (!groups.has(key)) groups.set(key, { labels: [], unlabelled });
+    groups.get(key)!.labels.push(i);
+  });
   const byWidth = new Map<number, Float32Array>();
   return {
     labels,
@@ -261,15 +321,15 @@ export function planProbes(
     k,
     shrinkage: options.shrinkage ?? 0.01,
     shuffles,
-    variants: labels.map((label, i) => [
-      label.values,
-      ...Array.from({ length: shuffles }, (_, s) =>
-        shuffledLabels(label.values, split.train, seed + 1 + i * shuffles + s),
-      ),
-    ]),
+    variants,
     chance: labels.map((label) => chanceOf(label, split)),
     nTrain: labels.map((label) => labelled(label.values, split.train)),
     nTest: labels.map((label) => labelled(label.values, split.test)),
+    indicators: classIndicators(
+      split.train,
+      labels.flatMap((label, i) => variants[i].map((y) => ({ y, classes: label.classes.length }))),
+    ),
+    groups: [...groups.values()],
     randomDirections(d) {
       let R = byWidth.get(d);
       if (!R) {
@@ -290,58 +350,56 @@ export function fitProbes(
 ): { scores: ProbeScore[]; directions: ProbeDirection[] } {
   const { width: d, data: X } = table;
   const { labels, split, k, shrinkage, shuffles, variants } = plan;
-  const { Z, mean, std } = standardise(X, d, split.train);
-  const G = gram(gemm, Z, d, split.train);
+  const Z = standardise(X, d, split);
+  const G = gram(gemm, Z.train, d);
+  const sums = classSums(gemm, plan.indicators, Z.train, d);
   const R = plan.randomDirections(d);
   // Per label: the probe, the sparse probe, the random-direction control and the shuffled-label
-  // controls, all as weights on Z, read out by one GEMM over every row.
+  // controls, all as weights on Z, read out by one GEMM over the held-out rows.
   const per = 3 + shuffles;
-  const sums = classSums(
-    gemm,
-    Z,
-    d,
-    split.train,
-    labels.flatMap((label, i) => variants[i].map((y) => ({ y, classes: label.classes.length }))),
-  );
-  const fits = labels.map((label, i) => {
-    // Shuffles keep the unlabelled rows, so every variant of a label shares its Gram matrix.
-    const Gl = labelledGram(gemm, Z, d, split.train, label.values, G);
-    const [stats, ...shuffled] = variants[i].map((_, v) => classStats(d, Gl, sums[i * (1 + shuffles) + v]));
-    const features = topFeatures(stats, k);
-    return {
-      features,
-      classifiers: [
-        ldaClassifier(stats, shrinkage),
-        ldaClassifier(stats, shrinkage, { features }),
-        ldaClassifier(stats, shrinkage, { projection: R, k }),
-        ...shuffled.map((st) => ldaClassifier(st, shrinkage)),
-      ],
-    };
-  });
+  const fits: { features: number[]; classifiers: LinearClassifier[] }[] = [];
+  for (const group of plan.groups) {
+    // One Gram matrix (and tridiagonal form) per set of labelled rows; the random-direction controls
+    // of the group share its projection Rᵀ G R.
+    const Gl = group.unlabelled.length ? minus(G, gram(gemm, gather(Z.train, d, group.unlabelled), d)) : G;
+    const rows = rowGram(Gl, d);
+    const stats = group.labels.map((i) =>
+      variants[i].map((_, v) => classStats(rows, sums[i * (1 + shuffles) + v])),
+    );
+    const full = ldaClassifiers(stats.flat(), shrinkage);
+    const projection = { projection: R, k };
+    const projectedGram = basisGram(rows, projection);
+    const projected = ldaClassifiers(
+      stats.map(([st]) => basisStats(st, projection, projectedGram)),
+      shrinkage,
+    );
+    group.labels.forEach((i, g) => {
+      const features = topFeatures(stats[g][0], k);
+      const [probe, ...shuffled] = full.slice(g * (1 + shuffles), (g + 1) * (1 + shuffles));
+      fits[i] = {
+        features,
+        classifiers: [
+          probe,
+          ldaClassifier(stats[g][0], shrinkage, { features }),
+          liftClassifier(projected[g], projection, d),
+          ...shuffled,
+        ],
+      };
+    });
+  }
   // Held-out predictions of every classifier; training predictions of the probe alone.
   const predicted = predictRows(
     gemm,
-    Z,
+    Z.test,
     d,
-    split.test,
     fits.flatMap((f) => f.classifiers),
   );
   const trainPredicted = predictRows(
     gemm,
-    Z,
+    Z.train,
     d,
-    split.train,
     fits.map((f) => f.classifiers[0]),
   );
-  const N = Z.length / d;
-  let norm = 0;
-  for (let i = 0; i < N; i++) {
-    let s = 0;
-    for (let j = 0; j < d; j++) s += X[i * d + j] ** 2;
-    norm += Math.sqrt(s);
-  }
-  const meanNorm = norm / N;
-
   const scores = labels.map((label, i): ProbeScore => {
     const [probe, sparse, random, ...shuffled] = predicted.slice(per * i, per * (i + 1));
     return {
@@ -362,24 +420,21 @@ export function fitProbes(
     };
   });
   const directions = labels.map((label, i) =>
-    rawDirection(table.hook, label, fits[i].classifiers[0], mean, std, meanNorm),
+    rawDirection(table.hook, label, fits[i].classifiers[0], Z.mean, Z.std, Z.meanNorm),
   );
   return { scores, directions };
 }
 
-/**
- * Predicted class of `rows` of Z [N, d] under each classifier (one GEMM for all): `[classifier][N]`
- * (rows outside `rows`: -1).
- */
-function predictRows(
-  gemm: Gemm,
-  Z: Float32Array,
-  d: number,
-  rows: Int32Array,
-  classifiers: LinearClassifier[],
-): Int32Array[] {
-  const N = Z.length / d;
-  const n = rows.length;
+/** A − B, elementwise. */
+function minus(A: Float64Array, B: Float64Array): Float64Array {
+  const out = new Float64Array(A.length);
+  for (let i = 0; i < A.length; i++) out[i] = A[i] - B[i];
+  return out;
+}
+
+/** Predicted class of every row of Z [n, d] under each classifier (one GEMM for all): `[classifier][n]`. */
+function predictRows(gemm: Gemm, Z: Float32Array, d: number, classifiers: LinearClassifier[]): Int32Array[] {
+  const n = Z.length / d;
   const widths = classifiers.map((c) => c.b.length);
   const total = widths.reduce((a, w) => a + w, 0);
   const W = new Float32Array(d * total);
@@ -389,18 +444,26 @@ function predictRows(
     for (let j = 0; j < d; j++) for (let a = 0; a < C; a++) W[j * total + col + a] = c.W[j * C + a];
     col += C;
   });
-  const z = gemm.matmul(gather(Z, d, rows), W, n, d, total);
+  const z = gemm.matmul(Z, W, n, d, total);
   col = 0;
-  return classifiers.map((c, i) => {
+  return classifiers.map(({ b }, i) => {
     const lo = col;
-    col += widths[i];
-    const pred = new Int32Array(N).fill(-1);
-    rows.forEach((r, k) => {
-      const o = k * total + lo;
+    const C = widths[i];
+    col += C;
+    const pred = new Int32Array(n);
+    for (let r = 0; r < n; r++) {
+      const o = r * total + lo;
       let best = 0;
-      for (let a = 1; a < widths[i]; a++) if (z[o + a] + c.b[a] > z[o + best] + c.b[best]) best = a;
+      let top = z[o] + b[0];
+      for (let a = 1; a < C; a++) {
+        const v = z[o + a] + b[a];
+        if (v > top) {
+          top = v;
+          best = a;
+        }
+      }
       pred[r] = best;
-    });
+    }
     return pred;
   });
 }

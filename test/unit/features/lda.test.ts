@@ -1,26 +1,72 @@
 /**
  * Closed-form LDA probes: statistics match a direct computation, the classifier is the Bayes rule of
- * known Gaussians, and a probe on a feature subset or a projection equals LDA fitted on those columns.
+ * known Gaussians, a probe on a feature subset or a projection equals LDA fitted on those columns, and
+ * the tridiagonal + Woodbury solution equals a dense solve of the shrunk covariance.
  */
 import { describe, expect, it } from 'vitest';
 import {
+  type ClassStats,
+  basisGram,
+  basisStats,
+  classIndicators,
   classStats,
-  cholesky,
   classSums,
+  gather,
   gram,
-  labelledGram,
   ldaClassifier,
+  ldaClassifiers,
+  rotate,
+  rowGram,
+  tridiagonalise,
 } from '../../../src/analysis/features/lda.ts';
 import { TsGemm } from '../../../src/tensor/gemmTs.ts';
 import { seededRandom } from '../../support/randomModel.ts';
 
 const gemm = new TsGemm();
 
-/** LDA statistics of label y over every row of Z [N, d]. */
+/** LDA statistics of label y over every row of Z [N, d] (its Gram matrix over the labelled rows). */
 function statsOf(Z: Float32Array, d: number, y: Int32Array, classes: number) {
   const rows = Int32Array.from(y.keys());
-  const G = labelledGram(gemm, Z, d, rows, y, gram(gemm, Z, d, rows));
-  return classStats(d, G, classSums(gemm, Z, d, rows, [{ y, classes }])[0]);
+  const labelled = rows.filter((r) => y[r] >= 0);
+  const sums = classSums(gemm, classIndicators(rows, [{ y, classes }]), Z, d)[0];
+  return classStats(rowGram(gram(gemm, gather(Z, d, labelled), d), d), sums);
+}
+
+/** Σ_s = (1 − α) Σ + α (tr Σ / d) I of the module comment, formed densely [d, d]. */
+function shrunkCovariance(stats: ClassStats, shrinkage: number): Float64Array {
+  const { d, G } = stats.gram;
+  const C = stats.counts.length;
+  const within = G.map((g, i) => {
+    let s = g;
+    for (let c = 0; c < C; c++)
+      s -= stats.counts[c] * stats.means[c * d + Math.floor(i / d)] * stats.means[c * d + (i % d)];
+    return s / stats.dof;
+  });
+  let trace = 0;
+  for (let i = 0; i < d; i++) trace += within[i * d + i];
+  return within.map(
+    (v, i) => (1 - shrinkage) * v + (Math.floor(i / d) === i % d ? (shrinkage * trace) / d : 0),
+  );
+}
+
+/** x with S x = v (Gaussian elimination with partial pivoting), the dense reference solve. */
+function denseSolve(S: Float64Array, d: number, v: ArrayLike<number>): Float64Array {
+  const A = Array.from({ length: d }, (_, i) => [...S.subarray(i * d, (i + 1) * d), v[i]]);
+  for (let c = 0; c < d; c++) {
+    const p = A.reduce((best, row, r) => (r >= c && Math.abs(row[c]) > Math.abs(A[best][c]) ? r : best), c);
+    [A[c], A[p]] = [A[p], A[c]];
+    for (let r = c + 1; r < d; r++) {
+      const f = A[r][c] / A[c][c];
+      for (let j = c; j <= d; j++) A[r][j] -= f * A[c][j];
+    }
+  }
+  const x = new Float64Array(d);
+  for (let i = d - 1; i >= 0; i--) {
+    let s = A[i][d];
+    for (let j = i + 1; j < d; j++) s -= A[i][j] * x[j];
+    x[i] = s / A[i][i];
+  }
+  return x;
 }
 
 function gaussians(N: number, d: number, seed: number, means: number[][]) {
@@ -58,7 +104,7 @@ describe('LDA probes', () => {
           (a, r) => a + (Z[r * d + i] - mu[y[r]][i]) * (Z[r * d + j] - mu[y[r]][j]),
           0,
         );
-        expect(stats.within[i * d + j]).toBeCloseTo(s / (labelled.length - 3), 2);
+        expect(shrunkCovariance(stats, 0)[i * d + j]).toBeCloseTo(s / (labelled.length - 3), 2);
       }
   });
 
@@ -106,31 +152,98 @@ describe('LDA probes', () => {
   });
 });
 
-describe('Cholesky factor', () => {
-  /** The textbook one-row-at-a-time Cholesky–Banachiewicz factor (the reference). */
-  function reference(S: Float64Array, m: number): Float64Array {
-    const L = new Float64Array(m * m);
-    for (let i = 0; i < m; i++)
-      for (let j = 0; j <= i; j++) {
-        let s = S[i * m + j];
-        for (let k = 0; k < j; k++) s -= L[i * m + k] * L[j * m + k];
-        L[i * m + j] = i === j ? Math.sqrt(Math.max(s, 1e-12)) : s / L[j * m + j];
-      }
-    return L;
+describe('tridiagonal form and Woodbury solve', () => {
+  const rand = seededRandom(9);
+  /** A random symmetric positive semidefinite [m, m] (rank min(m, r)) times `scale`. */
+  function randomGram(m: number, r: number, scale: number): Float64Array {
+    const A = Float64Array.from({ length: m * r }, () => rand() - 0.5);
+    return Float64Array.from({ length: m * m }, (_, i) => {
+      let s = 0;
+      for (let k = 0; k < r; k++) s += A[Math.floor(i / m) * r + k] * A[(i % m) * r + k];
+      return s * scale;
+    });
   }
 
-  it('equals the one-row-at-a-time factor bit for bit (even and odd sizes)', () => {
-    const rand = seededRandom(9);
-    for (const m of [1, 2, 7, 16, 33]) {
-      const A = Float64Array.from({ length: m * m }, () => rand() - 0.5);
-      const S = new Float64Array(m * m);
+  it('G = Q T Qᵀ with Q orthogonal (odd and even sizes, rank-deficient G)', () => {
+    for (const [m, r] of [
+      [1, 1],
+      [2, 2],
+      [7, 7],
+      [16, 5],
+      [33, 40],
+    ]) {
+      const G = randomGram(m, r, 1);
+      const tri = tridiagonalise(G, m);
+      // Rows of Qᵀ: Qᵀ e_i for every unit vector; then Qᵀ G Q must be T.
+      const Qt = Float64Array.from({ length: m * m }, (_, i) => (Math.floor(i / m) === i % m ? 1 : 0));
+      rotate(tri, Qt, m, true); // row i = Qᵀ e_i = column i of Qᵀ
+      const QtGQ = (i: number, j: number) => {
+        let s = 0;
+        for (let a = 0; a < m; a++)
+          for (let b = 0; b < m; b++) s += Qt[a * m + i] * G[a * m + b] * Qt[b * m + j];
+        return s;
+      };
       for (let i = 0; i < m; i++)
         for (let j = 0; j < m; j++) {
-          let s = i === j ? 0.1 : 0;
-          for (let k = 0; k < m; k++) s += A[i * m + k] * A[j * m + k];
-          S[i * m + j] = s;
+          const t = i === j ? tri.diagonal[i] : Math.abs(i - j) === 1 ? tri.offDiagonal[Math.min(i, j)] : 0;
+          expect(Math.abs(QtGQ(i, j) - t)).toBeLessThan(1e-12 * m * r);
         }
-      expect(Array.from(cholesky(S, m))).toEqual(Array.from(reference(S, m)));
+    }
+  });
+
+  it('equals the dense solve of the shrunk covariance to 1e-9 (several labels, one pass)', () => {
+    const m = 29;
+    const gramOf = rowGram(randomGram(m, 60, 50), m);
+    const label = (C: number, empty: number) => {
+      const counts = Float64Array.from({ length: C }, (_, c) =>
+        c === empty ? 0 : 3 + Math.floor(rand() * 20),
+      );
+      const sums = Float64Array.from({ length: C * m }, (_, i) => counts[Math.floor(i / m)] * (rand() - 0.5));
+      return classStats(gramOf, { counts, sums });
+    };
+    const stats = [label(2, -1), label(5, 3), label(7, -1), label(1, -1)];
+    for (const shrinkage of [0, 0.01, 0.3, 1]) {
+      const fits = ldaClassifiers(stats, shrinkage);
+      stats.forEach((st, i) => {
+        const S = shrunkCovariance(st, shrinkage);
+        if (shrinkage === 0) for (let j = 0; j < m; j++) S[j * m + j] += 1e-9; // the ridge floor
+        const C = st.counts.length;
+        for (let c = 0; c < C; c++) {
+          const mu = st.means.subarray(c * m, (c + 1) * m);
+          const w = denseSolve(S, m, mu);
+          const norm = Math.hypot(...w);
+          for (let j = 0; j < m; j++) expect(Math.abs(fits[i].W[j * C + c] - w[j])).toBeLessThan(1e-9 * norm);
+          const q = mu.reduce((a, v, j) => a + v * w[j], 0);
+          const total = st.counts.reduce((a, v) => a + v, 0);
+          const b = -0.5 * q + Math.log((st.counts[c] + 0.5) / (total + 0.5 * C));
+          expect(Math.abs(fits[i].b[c] - b)).toBeLessThan(1e-9 * Math.max(1, Math.abs(b)));
+        }
+      });
+    }
+  });
+
+  it('a basis shares its Gram matrix across labels: Bᵀ G B and Bᵀ μ_c', () => {
+    const m = 6;
+    const st = classStats(rowGram(randomGram(m, 6, 2), m), {
+      counts: Float64Array.from([4, 5]),
+      sums: Float64Array.from({ length: 2 * m }, () => rand()),
+    });
+    const R = Float32Array.from({ length: m * 2 }, () => rand() - 0.5);
+    const basis = { projection: R, k: 2 };
+    const onBasis = basisStats(st, basis, basisGram(st.gram, basis));
+    for (let a = 0; a < 2; a++) {
+      for (let b = 0; b < 2; b++) {
+        let s = 0;
+        for (let i = 0; i < m; i++)
+          for (let j = 0; j < m; j++) s += R[i * 2 + a] * st.gram.G[i * m + j] * R[j * 2 + b];
+        expect(onBasis.gram.G[a * 2 + b]).toBeCloseTo(s, 10);
+      }
+      for (let c = 0; c < 2; c++) {
+        const s = Array.from({ length: m }, (_, j) => R[j * 2 + a] * st.means[c * m + j]).reduce(
+          (x, v) => x + v,
+        );
+        expect(onBasis.means[c * 2 + a]).toBeCloseTo(s, 10);
+      }
     }
   });
 });
