@@ -14,11 +14,14 @@ import { initialCheckpoint } from '../../src/train/init.ts';
 
 const MODEL = 'MiniGrid-MemoryS7FixedStart-v0.safetensors';
 
-test('SAE on the session dataset, its dashboard, and the window at two RTGs', async ({ page }) => {
-  const panels = 'dataset,sae,sae-dashboard,two-rtgs';
+test('SAE on the session dataset, its dashboard, latent steering, and the window at two RTGs', async ({
+  page,
+}) => {
+  const panels = 'dataset,sae,sae-dashboard,sae-steer,two-rtgs';
   await page.goto(
     `/?model=${MODEL}&seed=0&actions=22&panels=${panels}&dataset.episodes=2&dataset.rtgs=0,1` +
-      '&dataset.maxSteps=8&sae.latents=16&sae.k=2&sae.steps=20&sae.batch=16&sae-dashboard.top=3',
+      '&dataset.maxSteps=8&sae.latents=16&sae.k=2&sae.steps=20&sae.batch=16&sae-dashboard.top=3' +
+      '&sae-steer.episodes=2&sae-steer.values=3',
   );
   await expect(page.getByTestId('current-time')).toHaveText('2', { timeout: 30_000 });
 
@@ -51,6 +54,13 @@ test('SAE on the session dataset, its dashboard, and the window at two RTGs', as
   await dash.getByRole('button', { name: 'Run' }).click();
   await expect(dash.getByTestId('sae-top-windows').locator('svg').first()).toBeVisible({ timeout: 60_000 });
   await expect(dash.locator('[data-figure^="sae-latent-0"]').first()).toBeVisible();
+
+  // Latent steering: the current window under each condition, then the closed-loop table.
+  const steer = page.locator('[data-panel="sae-steer"]');
+  await steer.getByRole('button', { name: 'Run' }).click();
+  await expect(steer.locator('[data-figure^="sae-steer-window-0"]')).toBeVisible({ timeout: 60_000 });
+  await expect(steer.getByRole('table', { name: 'closed-loop conditions' })).toContainText('clamp 0=3');
+  await expect(steer).toContainText(/clamp latent 0 of the SAE on blocks\.0\.hook_resid_post/);
 });
 
 test('a checkpoint series from the file input, composition against the step', async ({ page }) => {

@@ -65,7 +65,11 @@ export function CircuitDiscoveryView({ data }: PanelViewProps) {
 const interval = (i: Interval) => `${i.estimate.toFixed(2)} [${i.low.toFixed(2)}, ${i.high.toFixed(2)}]`;
 
 export function ClosedLoopView({ data }: PanelViewProps) {
-  const { result: r, description } = data as RolloutsPanelResult;
+  return <ClosedLoopResults {...(data as RolloutsPanelResult)} />;
+}
+
+/** Closed-loop rollouts: success and goal-choice figures and the table of every condition. */
+export function ClosedLoopResults({ result: r, description }: RolloutsPanelResult) {
   return (
     <div>
       <p>{description}</p>

@@ -23,7 +23,9 @@ import {
   featureObservationFigure,
   saeLossFigure,
 } from '../../../src/analysis/figures/saeFigures.ts';
-import type { SaeDashboardResult, SaeTrainResult } from '../../../src/session/panels/sae.ts';
+import { windowConditionsFigure } from '../../../src/analysis/figures/closedLoopFigures.ts';
+import type { SaeDashboardResult, SaeSteerResult, SaeTrainResult } from '../../../src/session/panels/sae.ts';
+import { ClosedLoopResults } from './Causal2Views.tsx';
 import { download } from '../figures/exportFigure.ts';
 import { SpecFigures } from './SpecFigures.tsx';
 import type { PanelViewProps } from './types.ts';
@@ -44,12 +46,17 @@ export function SaeView({ data }: PanelViewProps) {
   return (
     <div className="sae">
       <p className="summary" data-testid="sae-summary">
-        {r.latents} latents on {r.hook} ({r.token} token) of {r.windows} windows: explained variance{' '}
-        {s.explainedVariance.toFixed(3)}, relative error {s.relativeError.toFixed(3)}, L0 {s.l0.toFixed(2)},
-        dead {pct(s.deadFraction)}, dense {pct(s.denseFraction)}; spliced action loss{' '}
-        {r.spliced.splicedLoss.toFixed(3)} (clean {r.spliced.cleanLoss.toFixed(3)}, zero-ablated{' '}
-        {r.spliced.zeroAblationLoss.toFixed(3)}), loss recovered {pct(r.spliced.lossRecovered)}, same action{' '}
-        {pct(r.spliced.sameAction)}.{' '}
+        {r.latents} latents on {r.hook}
+        {r.outputHook ? ` → ${r.outputHook} (transcoder)` : ''} ({r.token} token) of {r.windows} windows,{' '}
+        {r.steps} steps: explained variance {s.explainedVariance.toFixed(3)}, relative error{' '}
+        {s.relativeError.toFixed(3)}, L0 {s.l0.toFixed(2)}, dead {pct(s.deadFraction)}, dense{' '}
+        {pct(s.denseFraction)}
+        {r.spliced
+          ? `; spliced action loss ${r.spliced.splicedLoss.toFixed(3)} (clean ${r.spliced.cleanLoss.toFixed(3)}, ` +
+            `zero-ablated ${r.spliced.zeroAblationLoss.toFixed(3)}), loss recovered ` +
+            `${pct(r.spliced.lossRecovered)}, same action ${pct(r.spliced.sameAction)}`
+          : ''}
+        .{' '}
         <button
           type="button"
           onClick={() =>
@@ -157,4 +164,24 @@ export function AcrossTrainingView({ data }: PanelViewProps) {
         ? headTypesAcrossTrainingFigure(r)
         : acrossTrainingFigure(r);
   return <SpecFigures specs={[spec]} name={`across-training-${r.analysis}`} deps={[data]} />;
+}
+
+export function SaeSteerView({ data }: PanelViewProps) {
+  const r = data as SaeSteerResult;
+  const verdicts = r.result.verdicts
+    .map((v) => `${v.condition}: ${v.follows ? 'behaviour follows' : 'no effect beyond its control'}`)
+    .join('; ');
+  return (
+    <div className="sae-steer">
+      <SpecFigures
+        specs={[windowConditionsFigure(r.window)]}
+        name={`sae-steer-window-${r.latent}`}
+        deps={[data]}
+      />
+      <ClosedLoopResults
+        result={r.result}
+        description={`${r.op} latent ${r.latent} of the SAE on ${r.hook} (${r.token} tokens). ${verdicts}`}
+      />
+    </div>
+  );
 }

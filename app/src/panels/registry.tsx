@@ -21,6 +21,7 @@ import {
   AcrossTrainingView,
   ProbeSweepView,
   SaeDashboardView,
+  SaeSteerView,
   SaeView,
   SeriesFilesControl,
 } from './FeatureViews.tsx';
@@ -71,5 +72,6 @@ export const PANEL_VIEWS: Record<string, PanelView> = {
   'probe-sweep': { View: ProbeSweepView },
   sae: { View: SaeView },
   'sae-dashboard': { View: SaeDashboardView },
+  'sae-steer': { View: SaeSteerView },
   'across-training': { View: AcrossTrainingView, Controls: SeriesFilesControl },
 };

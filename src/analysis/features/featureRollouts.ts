@@ -10,9 +10,11 @@
  *   rows, reconstruction error kept); control: the same edit of a seeded random other latent.
  */
 import { check } from '../../errors.ts';
-import type { DecisionTransformer } from '../../model/decisionTransformer.ts';
+import type { DTInputs, DecisionTransformer } from '../../model/decisionTransformer.ts';
+import { repeatWindow } from '../../model/inputs.ts';
 import { tokenKind } from '../../model/tokens.ts';
-import type { SourceCaches } from '../causal/apply.ts';
+import { type SourceCaches, interventionHooks } from '../causal/apply.ts';
+import { softmax } from '../causal/metrics.ts';
 import {
   type ClosedLoopCondition,
   type ClosedLoopOptions,
@@ -168,6 +170,61 @@ export function saeEditExperiment(
     compared.push([name(latent), (options.controls ?? true) ? `control ${name(control)}` : null]);
   }
   return { conditions, sources: {}, compared };
+}
+
+/** What can be done to one SAE latent: add `v · W_dec[i]`, zero it, or clamp it to v. */
+export const LATENT_OPS = ['add', 'zero', 'clamp'] as const;
+export type LatentOp = (typeof LATENT_OPS)[number];
+
+/**
+ * The experiment of one latent edit of an SAE spliced in at `hook` (read at every `kind` token): `add`
+ * is the steering experiment of its decoder row (`saeDecoderVector`), `zero` / `clamp` the SAE edit
+ * experiment (`saeEditExperiment`); `values` are the added or clamped values (ignored by `zero`).
+ */
+export function saeLatentExperiment(
+  model: DecisionTransformer,
+  sae: Sae,
+  site: { hook: string; kind: PositionKind },
+  latent: number,
+  op: LatentOp,
+  values: readonly number[],
+  options: { controls?: boolean; seed?: number } = {},
+): FeatureExperiment {
+  return op === 'add'
+    ? steeringExperiment(model, saeDecoderVector(model, sae, site.hook, latent, site.kind), values, options)
+    : saeEditExperiment(model, sae, site.hook, latent, op, values, site.kind, options);
+}
+
+/**
+ * The experiment's conditions on one window (a batch of one): the action probabilities at its last S
+ * token under each condition (`[conditions][A]`), from one batched forward on the hooked core whose row
+ * k is condition k (its intervention row and its own hooks).
+ */
+export function windowUnderConditions(
+  model: DecisionTransformer,
+  window: DTInputs,
+  experiment: FeatureExperiment,
+): { labels: string[]; probabilities: number[][] } {
+  const { conditions } = experiment;
+  const K = conditions.length;
+  const P = model.toTokens(window).shape[1];
+  const hooks = [
+    ...interventionHooks(
+      conditions.map((c) => c.row),
+      model.arch,
+      P,
+      experiment.sources,
+    ),
+    ...conditions.flatMap((c, k) => c.hooks?.([k]) ?? []),
+  ];
+  const preds = model.run(repeatWindow(window, K), { hooks, core: 'hooked' }).actionPreds!;
+  const [, T, A] = preds.shape;
+  return {
+    labels: conditions.map((c) => c.label),
+    probabilities: conditions.map((_, k) =>
+      softmax(preds.data.subarray((k * T + T - 1) * A, (k * T + T) * A)),
+    ),
+  };
 }
 
 /** Plays the experiment's conditions in closed loop and judges whether behaviour follows each intervention. */

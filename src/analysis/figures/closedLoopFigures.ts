@@ -1,6 +1,10 @@
-/** Closed-loop results -> figure: a rate per condition (success or a goal choice) with its 95% interval. */
+/**
+ * Closed-loop results -> figures: a rate per condition (success or a goal choice) with its 95% interval,
+ * and one window's action probabilities under each condition.
+ */
 import * as Plot from '@observablehq/plot';
 import type { ClosedLoopResult, GoalChoice } from '../causal/closedLoop.ts';
+import { heatmapFigure } from './charts.ts';
 import { type FigureSpec, col, hover } from './figure.ts';
 
 export function closedLoopFigure(r: ClosedLoopResult, rate: 'success' | GoalChoice = 'success'): FigureSpec {
@@ -29,4 +33,21 @@ export function closedLoopFigure(r: ClosedLoopResult, rate: 'success' | GoalChoi
       ],
     }),
   };
+}
+
+/** One window under each condition: its action probabilities at the last S token, conditions × actions. */
+export function windowConditionsFigure(w: {
+  labels: string[];
+  actionNames: string[];
+  probabilities: number[][];
+}): FigureSpec {
+  return heatmapFigure({
+    title: 'Current window: action probabilities at the last S token under each condition',
+    columns: ['condition', 'action', 'probability'],
+    rows: w.labels.flatMap((label, k) => w.actionNames.map((a, j) => [label, a, w.probabilities[k][j]])),
+    x: { column: 1, domain: w.actionNames, label: 'action' },
+    y: { column: 0, domain: w.labels, label: 'condition' },
+    value: 2,
+    cellSize: 28,
+  });
 }

@@ -9,7 +9,7 @@ import { headTypesPanel, policyFieldPanel, rtgScanPanel, steeringPanel } from '.
 import { gatedMlpPanel, neuronPanel, projectionPanel } from './neurons.ts';
 import { attributionPatchingPanel, circuitDiscoveryPanel, pathPatchingPanel } from './causal2.ts';
 import { probeSweepPanel } from './features.ts';
-import { saeDashboardPanel, saeTrainPanel } from './sae.ts';
+import { saeDashboardPanel, saeSteerPanel, saeTrainPanel } from './sae.ts';
 import { twoRtgsPanel } from './twoRtgs.ts';
 import { acrossTrainingPanel } from './acrossTraining.ts';
 import { datasetHeadTypesPanel, datasetKurtosisPanel, datasetNormsPanel, datasetPanel } from './dataset.ts';
@@ -54,6 +54,7 @@ export const PANELS: readonly PanelSpec[] = [
   probeSweepPanel,
   saeTrainPanel,
   saeDashboardPanel,
+  saeSteerPanel,
   acrossTrainingPanel,
 ];
 

@@ -35,10 +35,9 @@ import {
 } from '../../../analysis/features/saeIo.ts';
 import { saeStatistics, splicedBehaviour } from '../../../analysis/features/saeMetrics.ts';
 import {
+  LATENT_OPS,
   featureRollouts,
-  saeDecoderVector,
-  saeEditExperiment,
-  steeringExperiment,
+  saeLatentExperiment,
 } from '../../../analysis/features/featureRollouts.ts';
 import { check } from '../../../errors.ts';
 import { createModel } from '../../../model/load.ts';
@@ -95,8 +94,6 @@ interface SteerOptions {
   backend: string;
   output: string;
 }
-
-const EDIT_OPS = ['add', 'zero', 'clamp'] as const;
 
 interface EvalOptions extends Common {
   sae: string;
@@ -294,7 +291,7 @@ export function registerSae(program: Command): void {
     .requiredOption('--model <file>', 'checkpoint (.pt or dtlens .safetensors)')
     .requiredOption('--sae <file>', 'SAE safetensors from dtlens sae train')
     .requiredOption('--latent <i>', 'latent intervened on')
-    .option('--op <op>', `${EDIT_OPS.join(' | ')}`, 'add')
+    .option('--op <op>', `${LATENT_OPS.join(' | ')}`, 'add')
     .option('--values <list>', 'values added (add) or clamped to (clamp); zero ignores them', '2,5')
     .option('--episodes <n>', 'seeds played per condition', '100')
     .option('--rtg <r>', 'target RTG', '0.9')
@@ -319,14 +316,19 @@ export function registerSae(program: Command): void {
       );
       const sae = file.training.sae;
       const latent = parseCount(o.latent, '--latent');
-      const op = parseChoice(o.op, EDIT_OPS, '--op');
+      const op = parseChoice(o.op, LATENT_OPS, '--op');
       const values = op === 'zero' ? [] : parseNumberList(o.values, '--values');
       const seed = parseCount(o.seed, '--seed');
       const options = { controls: o.controls, seed };
-      const experiment =
-        op === 'add'
-          ? steeringExperiment(model, saeDecoderVector(model, sae, hook, latent, position), values, options)
-          : saeEditExperiment(model, sae, hook, latent, op, values, position, options);
+      const experiment = saeLatentExperiment(
+        model,
+        sae,
+        { hook, kind: position },
+        latent,
+        op,
+        values,
+        options,
+      );
       const result = await withProgressBar('rollouts', (control) =>
         featureRollouts(model, experiment, {
           ...control,
