@@ -13,6 +13,7 @@
 import { check } from '../../errors.ts';
 import type { DecisionTransformer } from '../../model/decisionTransformer.ts';
 import type { Gemm } from '../../tensor/gemm.ts';
+import { logisticClassifier } from './logistic.ts';
 import { npRandom } from '../../env/index.ts';
 import { normalSampler } from '../../train/init.ts';
 import { type JobControl, forEachChunk } from '../jobs.ts';
@@ -46,7 +47,15 @@ export interface ProbeOptions {
   shuffles?: number;
   /** Covariance shrinkage towards a multiple of the identity, in [0, 1] (default 0.01). */
   shrinkage?: number;
+  /**
+   * `lda` (default): closed-form shrinkage LDA; `logistic`: multinomial logistic regression
+   * (`logistic.ts`, L-BFGS from the LDA solution) for the probe and every control alike.
+   */
+  method?: ProbeMethod;
 }
+
+export const PROBE_METHODS = ['lda', 'logistic'] as const;
+export type ProbeMethod = (typeof PROBE_METHODS)[number];
 
 /** Train/test rows split by episode. */
 export interface Split {
@@ -282,6 +291,7 @@ export interface ProbePlan {
   groups: { labels: number[]; unlabelled: Int32Array }[];
   /** Random directions R [d, k] for activations of width d (one seeded normal stream per width). */
   randomDirections(d: number): Float32Array;
+  method: ProbeMethod;
 }
 
 /** The shared part of the fits of `labels` on `split` (see `ProbePlan`). */
@@ -315,7 +325,10 @@ export function planProbes(
     groups.get(key)!.labels.push(i);
   });
   const byWidth = new Map<number, Float32Array>();
+  const method = options.method ?? 'lda';
+  check(PROBE_METHODS.includes(method), 'BAD_INPUT', `probe method must be lda or logistic, got '${method}'`);
   return {
+    method,
     labels,
     split,
     k,
@@ -342,7 +355,10 @@ export function planProbes(
   };
 }
 
-/** Fits the probes and controls of one hook point for every label of `plan` (closed-form LDA, `lda.ts`). */
+/**
+ * Fits the probes and controls of one hook point for every label of `plan`: closed-form LDA (`lda.ts`),
+ * refined to logistic probes with `plan.method` `logistic`.
+ */
 export function fitProbes(
   gemm: Gemm,
   table: ActivationTable,
@@ -376,15 +392,17 @@ export function fitProbes(
     group.labels.forEach((i, g) => {
       const features = topFeatures(stats[g][0], k);
       const [probe, ...shuffled] = full.slice(g * (1 + shuffles), (g + 1) * (1 + shuffles));
-      fits[i] = {
-        features,
-        classifiers: [
-          probe,
-          ldaClassifier(stats[g][0], shrinkage, { features }),
-          liftClassifier(projected[g], projection, d),
-          ...shuffled,
-        ],
-      };
+      const sparse = ldaClassifier(stats[g][0], shrinkage, { features });
+      const lda = { probe, sparse, random: projected[g], shuffled };
+      const {
+        probe: p,
+        sparse: sp,
+        random,
+        shuffled: sh,
+      } = plan.method === 'logistic'
+        ? refineLogistic(gemm, Z.train, d, plan, i, features, projection, lda)
+        : lda;
+      fits[i] = { features, classifiers: [p, sp, liftClassifier(random, projection, d), ...sh] };
     });
   }
   // Held-out predictions of every classifier; training predictions of the probe alone.
@@ -425,7 +443,55 @@ export function fitProbes(
   return { scores, directions };
 }
 
-/** A − B, elementwise. */
+/** The LDA fits of one label: the probe, the sparse probe, the random-direction probe (on `Z R`), shuffles. */
+interface LabelFits {
+  probe: LinearClassifier;
+  sparse: LinearClassifier;
+  /** On the k random directions (not lifted) */
+  random: LinearClassifier;
+  shuffled: LinearClassifier[];
+}
+
+/**
+ * Label i's fits as logistic probes (`logisticClassifier`) on the same rows, features and labels, each
+ * started from its LDA fit: the probe and the shuffled-label controls on Z, the sparse probe on its k
+ * columns, the random-direction control on `Z R`.
+ */
+function refineLogistic(
+  gemm: Gemm,
+  Z: Float32Array,
+  d: number,
+  plan: ProbePlan,
+  i: number,
+  features: readonly number[],
+  projection: { projection: Float32Array; k: number },
+  lda: LabelFits,
+): LabelFits {
+  const C = plan.labels[i].classes.length;
+  const train = (values: Int32Array) => Int32Array.from(plan.split.train, (r) => values[r]);
+  const [y, ...shuffledY] = plan.variants[i].map(train);
+  const n = y.length;
+  const fit = (rows: Float32Array, width: number, labels: Int32Array, init: LinearClassifier) =>
+    logisticClassifier(gemm, rows, width, labels, C, init);
+  // The sparse probe on its k columns, started from the LDA weights there, lifted back to every feature.
+  const k = features.length;
+  const columns = new Float32Array(n * k);
+  for (let r = 0; r < n; r++) features.forEach((f, j) => (columns[r * k + j] = Z[r * d + f]));
+  const sparseInit = { W: new Float64Array(k * C), b: lda.sparse.b };
+  features.forEach((f, j) => sparseInit.W.set(lda.sparse.W.subarray(f * C, (f + 1) * C), j * C));
+  const sparseFit = fit(columns, k, y, sparseInit);
+  const sparse = { W: new Float64Array(d * C), b: sparseFit.b };
+  features.forEach((f, j) => sparse.W.set(sparseFit.W.subarray(j * C, (j + 1) * C), f * C));
+  const ZR = gemm.matmul(Z, projection.projection, n, d, projection.k);
+  return {
+    probe: fit(Z, d, y, lda.probe),
+    sparse,
+    random: fit(ZR, projection.k, y, lda.random),
+    shuffled: lda.shuffled.map((c, s) => fit(Z, d, shuffledY[s], c)),
+  };
+}
+
+/** A − B, elementwise. */ /** A − B, elementwise. */
 function minus(A: Float64Array, B: Float64Array): Float64Array {
   const out = new Float64Array(A.length);
   for (let i = 0; i < A.length; i++) out[i] = A[i] - B[i];

@@ -5,7 +5,7 @@
  */
 import { collectDemonstrations } from '../../train/collect.ts';
 import { type PositionKind, POSITION_KINDS, selectHooks } from '../../analysis/features/activations.ts';
-import { probeSweep } from '../../analysis/features/probe.ts';
+import { PROBE_METHODS, type ProbeMethod, probeSweep } from '../../analysis/features/probe.ts';
 import { type ProbeSet, buildProbeSet } from '../../analysis/features/probeSet.ts';
 import type { EnvConfig } from '../../config/config.ts';
 import type { DecisionTransformer } from '../../model/decisionTransformer.ts';
@@ -41,12 +41,14 @@ export const probeSweepPanel: JobPanel = {
     'instruction object, key/ball/door in view or remembered, agent position and direction, the action taken ' +
     'now and 2 steps ahead, eventual success, RTG bucket. Episodes of the scripted expert (20% random actions, ' +
     "half of Memory episodes to the wrong object) are collected in the model's env; each window is read at its " +
-    'last S, R or A token; linear (LDA) probes are scored on held-out episodes against the train-majority ' +
-    'answer, with shuffled-label, sparse and random-direction controls. Uses the active weights variant.',
+    'last S, R or A token; linear probes (closed-form LDA, or logistic regression started from it) are ' +
+    'scored on held-out episodes against the train-majority answer, with shuffled-label, sparse and ' +
+    'random-direction controls fitted the same way. Uses the active weights variant.',
   params: {
     episodes: { kind: 'int', default: 100, min: 4, max: 2000 },
     hooks: { kind: 'choice', default: 'residual', choices: ['residual', 'all'] },
     token: { kind: 'choice', default: 'S', choices: [...POSITION_KINDS] },
+    method: { kind: 'choice', default: 'lda', choices: PROBE_METHODS, label: 'probe' },
   },
   run: async (ctx, p, control) => {
     const set = expertProbeSet(ctx.model, ctx.episode.env, p.episodes as number);
@@ -56,7 +58,7 @@ export const probeSweepPanel: JobPanel = {
       set,
       hooks,
       p.token as PositionKind,
-      {},
+      { method: p.method as ProbeMethod },
       control,
     );
     return result;

@@ -53,6 +53,32 @@ describe('dtlens probe', () => {
     // The direction the agent faces is in the observation: decodable from the embedding already.
     expect(scores[0].accuracy).toBeGreaterThan(0.9);
     expect(readFileSync(join(dir, 'p.csv'), 'utf8').split('\r\n')[0]).toBe('hook point,series,accuracy');
+    // Logistic probes (--method logistic) decode the facing direction from the embedding too.
+    const logistic = join(dir, 'logistic.json');
+    const l = runCli([
+      'probe',
+      '--model',
+      model,
+      '--dataset',
+      mem,
+      '--hooks',
+      'blocks.0.hook_resid_pre',
+      '--labels',
+      'agent_dir',
+      '--method',
+      'logistic',
+      '--output',
+      logistic,
+      '--quiet',
+      '--backend',
+      'ts',
+    ]);
+    expect(l.status, l.stderr).toBe(0);
+    const [ls] = JSON.parse(readFileSync(logistic, 'utf8')).runs[0].scores as { accuracy: number }[];
+    expect(ls.accuracy).toBeGreaterThan(0.9);
+    expect(
+      runCli(['probe', '--model', model, '--dataset', mem, '--method', 'svm', '--output', logistic]).stderr,
+    ).toMatch(/--method must be one of lda, logistic/);
   }, 300_000);
 
   it('steers along a probe direction in closed loop with controls', () => {

@@ -12,7 +12,7 @@ import { TsGemm } from '../../../src/tensor/gemmTs.ts';
 import { Tensor } from '../../../src/tensor/tensor.ts';
 import { collectDemonstrations } from '../../../src/train/collect.ts';
 import { collectActivations, positionOf, vectorHooks } from '../../../src/analysis/features/activations.ts';
-import { episodeSplit, fitProbes, planProbes } from '../../../src/analysis/features/probe.ts';
+import { PROBE_METHODS, episodeSplit, fitProbes, planProbes } from '../../../src/analysis/features/probe.ts';
 import { type ProbeLabel, buildProbeSet } from '../../../src/analysis/features/probeSet.ts';
 import { classDirection, probeSteering } from '../../../src/analysis/features/probeSteering.ts';
 import { randomInputs, randomModel, seededRandom, tinyArch } from '../../support/randomModel.ts';
@@ -28,75 +28,76 @@ function gaussianTable(N: number, d: number, seed: number) {
   return { data, episode, rand };
 }
 
-describe('probes on planted features', () => {
-  const N = 3000;
-  const d = 24;
-  const { data, episode, rand } = gaussianTable(N, d, 3);
-  // A planted direction u (random unit vector) and a planted single coordinate (feature 5).
-  const u = Float64Array.from({ length: d }, () => rand() - 0.5);
-  const un = Math.hypot(...u);
-  const dotU = (i: number) => u.reduce((a, v, j) => a + (v / un) * data[i * d + j], 0);
-  const planted: ProbeLabel = {
-    name: 'planted',
-    classes: ['neg', 'pos'],
-    values: Int32Array.from({ length: N }, (_, i) => (dotU(i) > 0 ? 1 : 0)),
-  };
-  const coordinate: ProbeLabel = {
-    name: 'coordinate',
-    classes: ['low', 'mid', 'high'],
-    values: Int32Array.from({ length: N }, (_, i) => {
-      const v = data[i * d + 5];
-      return v < -0.5 ? 0 : v < 0.5 ? 1 : 2;
-    }),
-  };
-  const unrelated: ProbeLabel = {
-    name: 'unrelated',
-    classes: ['a', 'b', 'c'],
-    values: Int32Array.from({ length: N }, () => Math.floor(rand() * 3)),
-  };
-  const table = { hook: 'synthetic', width: d, data };
-  const split = episodeSplit(episode, 0.25, 1);
-  const { scores, directions } = fitProbes(
-    gemm,
-    table,
-    planProbes([planted, coordinate, unrelated], split, { k: 3 }),
-  );
-  const score = (name: string) => scores.find((s) => s.label === name)!;
+for (const method of PROBE_METHODS)
+  describe(`${method} probes on planted features`, () => {
+    const N = 3000;
+    const d = 24;
+    const { data, episode, rand } = gaussianTable(N, d, 3);
+    // A planted direction u (random unit vector) and a planted single coordinate (feature 5).
+    const u = Float64Array.from({ length: d }, () => rand() - 0.5);
+    const un = Math.hypot(...u);
+    const dotU = (i: number) => u.reduce((a, v, j) => a + (v / un) * data[i * d + j], 0);
+    const planted: ProbeLabel = {
+      name: 'planted',
+      classes: ['neg', 'pos'],
+      values: Int32Array.from({ length: N }, (_, i) => (dotU(i) > 0 ? 1 : 0)),
+    };
+    const coordinate: ProbeLabel = {
+      name: 'coordinate',
+      classes: ['low', 'mid', 'high'],
+      values: Int32Array.from({ length: N }, (_, i) => {
+        const v = data[i * d + 5];
+        return v < -0.5 ? 0 : v < 0.5 ? 1 : 2;
+      }),
+    };
+    const unrelated: ProbeLabel = {
+      name: 'unrelated',
+      classes: ['a', 'b', 'c'],
+      values: Int32Array.from({ length: N }, () => Math.floor(rand() * 3)),
+    };
+    const table = { hook: 'synthetic', width: d, data };
+    const split = episodeSplit(episode, 0.25, 1);
+    const { scores, directions } = fitProbes(
+      gemm,
+      table,
+      planProbes([planted, coordinate, unrelated], split, { k: 3, method }),
+    );
+    const score = (name: string) => scores.find((s) => s.label === name)!;
 
-  it('splits by episode, with no episode on both sides', () => {
-    const train = new Set(Array.from(split.train, (r) => episode[r]));
-    for (const r of split.test) expect(train.has(episode[r])).toBe(false);
-    expect(split.train.length + split.test.length).toBe(N);
-  });
+    it('splits by episode, with no episode on both sides', () => {
+      const train = new Set(Array.from(split.train, (r) => episode[r]));
+      for (const r of split.test) expect(train.has(episode[r])).toBe(false);
+      expect(split.train.length + split.test.length).toBe(N);
+    });
 
-  it('finds a planted linear feature and recovers its direction', () => {
-    expect(score('planted').accuracy).toBeGreaterThan(0.95);
-    const dir = directions.find((p) => p.label === 'planted')!;
-    // The raw-unit logit difference pos − neg points along u.
-    const w = Array.from({ length: d }, (_, j) => dir.W[j * 2 + 1] - dir.W[j * 2]);
-    const cos = w.reduce((a, v, j) => a + v * (u[j] / un), 0) / Math.hypot(...w);
-    expect(cos).toBeGreaterThan(0.95);
-  });
+    it('finds a planted linear feature and recovers its direction', () => {
+      expect(score('planted').accuracy).toBeGreaterThan(0.95);
+      const dir = directions.find((p) => p.label === 'planted')!;
+      // The raw-unit logit difference pos − neg points along u.
+      const w = Array.from({ length: d }, (_, j) => dir.W[j * 2 + 1] - dir.W[j * 2]);
+      const cos = w.reduce((a, v, j) => a + v * (u[j] / un), 0) / Math.hypot(...w);
+      expect(cos).toBeGreaterThan(0.95);
+    });
 
-  it('the sparse probe picks the planted coordinate', () => {
-    const s = score('coordinate');
-    expect(s.sparse.features[0]).toBe(5);
-    expect(s.sparse.accuracy).toBeGreaterThan(0.9);
-    expect(s.accuracy).toBeGreaterThan(0.85);
-  });
+    it('the sparse probe picks the planted coordinate', () => {
+      const s = score('coordinate');
+      expect(s.sparse.features[0]).toBe(5);
+      expect(s.sparse.accuracy).toBeGreaterThan(0.9);
+      expect(s.accuracy).toBeGreaterThan(0.85);
+    });
 
-  it('shuffled labels and an unrelated label stay at chance, inside its interval', () => {
-    for (const s of scores) {
-      expect(s.shuffled).toBeGreaterThanOrEqual(s.chance.low);
-      expect(s.shuffled).toBeLessThanOrEqual(s.chance.high);
-    }
-    const un3 = score('unrelated');
-    expect(un3.accuracy).toBeGreaterThanOrEqual(un3.chance.low);
-    expect(un3.accuracy).toBeLessThanOrEqual(un3.chance.high);
-    // A random 3-dimensional projection keeps only part of the planted coordinate's signal.
-    expect(score('coordinate').randomDirections).toBeLessThan(score('coordinate').sparse.accuracy);
+    it('shuffled labels and an unrelated label stay at chance, inside its interval', () => {
+      for (const s of scores) {
+        expect(s.shuffled).toBeGreaterThanOrEqual(s.chance.low);
+        expect(s.shuffled).toBeLessThanOrEqual(s.chance.high);
+      }
+      const un3 = score('unrelated');
+      expect(un3.accuracy).toBeGreaterThanOrEqual(un3.chance.low);
+      expect(un3.accuracy).toBeLessThanOrEqual(un3.chance.high);
+      // A random 3-dimensional projection keeps only part of the planted coordinate's signal.
+      expect(score('coordinate').randomDirections).toBeLessThan(score('coordinate').sparse.accuracy);
+    });
   });
-});
 
 describe('probe sets from the environment', () => {
   const env = { ...DEFAULT_ENV_CONFIG, envId: 'MiniGrid-MemoryS7FixedStart-v0', oneHotObs: true };

@@ -7,7 +7,12 @@
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { type PositionKind, POSITION_KINDS, selectHooks } from '../../../analysis/features/activations.ts';
-import { type ProbeSweepResult, probeSweep } from '../../../analysis/features/probe.ts';
+import {
+  PROBE_METHODS,
+  type ProbeMethod,
+  type ProbeSweepResult,
+  probeSweep,
+} from '../../../analysis/features/probe.ts';
 import { type ProbeSet, buildProbeSet, DEFAULT_LABELS } from '../../../analysis/features/probeSet.ts';
 import { probeSteering } from '../../../analysis/features/probeSteering.ts';
 import {
@@ -57,6 +62,7 @@ interface ProbeCliOptions {
   k: string;
   testFraction: string;
   shrinkage: string;
+  method: string;
   maxWindows?: string;
   seed: string;
   metrics: string;
@@ -98,6 +104,11 @@ export function registerProbe(program: Command): void {
     .option('--k <n>', 'features of the sparse probe and random directions of the control', '8')
     .option('--test-fraction <p>', 'share of episodes held out', '0.2')
     .option('--shrinkage <a>', 'covariance shrinkage of the LDA probes, in [0, 1]', '0.01')
+    .option(
+      '--method <m>',
+      'lda (closed form) | logistic (logistic regression from the LDA fit, for the probe and every control)',
+      'lda',
+    )
     .option('--max-windows <n>', 'keep at most this many windows (seeded random subset)')
     .option('--seed <n>', 'seed of the split, controls and subset', '0')
     .option('--metrics <names>', `figure lines: ${PROBE_METRICS.join(', ')}`, 'accuracy,shuffled')
@@ -135,6 +146,7 @@ export function registerProbe(program: Command): void {
         k: parseCount(o.k, '--k'),
         testFraction: parseFraction(o.testFraction, '--test-fraction'),
         shrinkage: parseFraction(o.shrinkage, '--shrinkage'),
+        method: parseChoice<ProbeMethod>(o.method, PROBE_METHODS, '--method'),
         seed: parseCount(o.seed, '--seed'),
       };
       const labels = o.labels.split(',').map((s) => s.trim());
