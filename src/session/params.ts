@@ -3,6 +3,7 @@
  * (`<panel id>.<name>=value`). Parsing reports why a value was refused, so the app can show a notice
  * naming it instead of silently falling back.
  */
+import { check } from '../errors.ts';
 
 export type ParamSpec =
   /** An integer in [min, max] (inclusive; both optional). */
@@ -49,6 +50,15 @@ export const shownWhenAll = (schema: ParamSchema, when: ShownWhen): ParamSchema 
   );
 
 const MAX_TEXT = 200;
+
+/** A comma-separated list of finite numbers (`0.5,1,2`); BAD_INPUT naming the entry (`what`) that is not one. */
+export function numberList(text: string, what: string): number[] {
+  return text.split(',').map((s) => {
+    const v = s.trim() === '' ? NaN : Number(s);
+    check(Number.isFinite(v), 'BAD_INPUT', `${what} '${s}' is not a number`);
+    return v;
+  });
+}
 
 /** Every setting at its default. */
 export function defaultParams(schema: ParamSchema): ParamValues {

@@ -9,14 +9,16 @@ import { ablationInterventions, parseComponents } from '../../analysis/causal/ab
 import type { SourceCaches } from '../../analysis/causal/apply.ts';
 import {
   type ClosedLoopCondition,
+  type ClosedLoopOptions,
   type ClosedLoopResult,
   closedLoopRollouts,
 } from '../../analysis/causal/closedLoop.ts';
+import type { JobControl } from '../../analysis/jobs.ts';
 import { interventionsFromJson } from '../../analysis/causal/intervention.ts';
 import { patchPair } from '../../analysis/causal/patching.ts';
 import { steeringConditions } from '../../analysis/causal/steeringVectors.ts';
 import { check } from '../../errors.ts';
-import { type ParamValues, shownWhenAll } from '../params.ts';
+import { type ParamValues, numberList, shownWhenAll } from '../params.ts';
 import { STEERING_VECTOR_PARAMS, playSteeringVector } from '../playSteering.ts';
 import { CORRUPTION_PARAMS, corrupt } from './causal.ts';
 import type { JobContext, JobPanel } from './types.ts';
@@ -30,13 +32,25 @@ export interface RolloutsPanelResult {
   description: string;
 }
 
-/** `0.5,1,2` -> finite numbers (BAD_INPUT naming the bad entry). */
-function parseCoefficients(text: string): number[] {
-  return text.split(',').map((s) => {
-    const c = s.trim() === '' ? NaN : Number(s);
-    check(Number.isFinite(c), 'BAD_INPUT', `coefficient '${s}' is not a number`);
-    return c;
-  });
+/**
+ * The closed-loop options of a panel's run: `p.episodes` seeds from `p.seed` at the play area's initial
+ * RTG in the session's env, one condition per chunk (progress and cancel between conditions).
+ */
+export function panelClosedLoop(
+  ctx: JobContext,
+  p: ParamValues,
+  control: JobControl,
+  maxEpisodeSteps: number,
+): Omit<ClosedLoopOptions, 'sources'> {
+  return {
+    ...control,
+    chunkRows: p.episodes as number,
+    env: ctx.episode.env,
+    episodes: p.episodes as number,
+    seed: p.seed as number,
+    targetRtg: ctx.episode.initialRtg,
+    maxEpisodeSteps,
+  };
 }
 
 /** The conditions (after `none`) and the caches they read. */
@@ -48,7 +62,7 @@ function conditionsOf(
   const P = 3 * model.maxLen - 1;
   if (p.conditions === 'steering') {
     const v = playSteeringVector(model, inputs, P, p);
-    const exp = steeringConditions(model, v.vector, parseCoefficients(p.coefficients as string), {
+    const exp = steeringConditions(model, v.vector, numberList(p.coefficients as string, 'coefficient'), {
       controls: p.controls === 'yes',
       seed: 1,
     });
@@ -145,14 +159,7 @@ export const closedLoopPanel: JobPanel = {
   async run(ctx, p, control): Promise<RolloutsPanelResult> {
     const { conditions, sources, description } = conditionsOf(ctx, p);
     const result = await closedLoopRollouts(ctx.model, conditions, {
-      ...control,
-      // one condition per chunk: progress and cancel between conditions
-      chunkRows: p.episodes as number,
-      env: ctx.episode.env,
-      episodes: p.episodes as number,
-      seed: p.seed as number,
-      targetRtg: ctx.episode.initialRtg,
-      maxEpisodeSteps: p.maxSteps as number,
+      ...panelClosedLoop(ctx, p, control, p.maxSteps as number),
       sources,
     });
     return { result, description };

@@ -46,7 +46,8 @@ import { type WindowView, windowView } from '../../analysis/features/windowViews
 import type { WindowDataset } from '../../analysis/scans/windowDataset.ts';
 import { DtlensError, check } from '../../errors.ts';
 import type { DecisionTransformer } from '../../model/decisionTransformer.ts';
-import { type ParamValues, shownWhenAll } from '../params.ts';
+import { type ParamValues, numberList, shownWhenAll } from '../params.ts';
+import { panelClosedLoop } from './rollouts.ts';
 import { requireDataset } from './dataset.ts';
 import type { JobPanel } from './types.ts';
 
@@ -329,30 +330,14 @@ export const saeSteerPanel: JobPanel = {
       'steering edits SAE latents; a transcoder has none to splice',
     );
     const op = p.op as LatentOp;
-    const values =
-      op === 'zero'
-        ? []
-        : (p.values as string).split(',').map((v) => {
-            const x = v.trim() === '' ? NaN : Number(v);
-            check(Number.isFinite(x), 'BAD_INPUT', `value '${v}' is not a number`);
-            return x;
-          });
+    const values = op === 'zero' ? [] : numberList(p.values as string, 'value');
     const latent = p.latent as number;
     const experiment = saeLatentExperiment(ctx.model, sae, { hook, kind: token }, latent, op, values, {
       controls: p.controls === 'yes',
       seed: p.seed as number,
     });
     const window = windowUnderConditions(ctx.model, ctx.inputs, experiment);
-    const result = await featureRollouts(ctx.model, experiment, {
-      ...control,
-      // one condition per chunk: progress and cancel between conditions
-      chunkRows: p.episodes as number,
-      env: ctx.episode.env,
-      episodes: p.episodes as number,
-      seed: p.seed as number,
-      targetRtg: ctx.episode.initialRtg,
-      maxEpisodeSteps: 100,
-    });
+    const result = await featureRollouts(ctx.model, experiment, panelClosedLoop(ctx, p, control, 100));
     const actionNames = Array.from({ length: ctx.model.arch.nActions }, (_, a) => actionName(a));
     return { hook, token, latent, op, window: { ...window, actionNames }, result };
   },
