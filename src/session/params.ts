@@ -19,9 +19,10 @@ export type ParamSpec =
     label?: string;
     /**
      * Shown in the settings form only while every named choice setting of the same schema has one of
-     * the listed values (e.g. the neuron of the `neuron` metric); the value is kept and read either way.
+     * the listed values (e.g. the neuron of the `neuron` metric), or, given alternatives, while one of
+     * them holds; the value is kept and read either way.
      */
-    shownWhen?: ShownWhen;
+    shownWhen?: ShownWhen | readonly ShownWhen[];
   };
 
 /** Choice setting name -> the values under which a setting applies. */
@@ -32,21 +33,39 @@ export type ParamSchema = Readonly<Record<string, ParamSpec>>;
 export type ParamValue = number | string;
 export type ParamValues = Record<string, ParamValue>;
 
+const isAlternatives = (w: ShownWhen | readonly ShownWhen[]): w is readonly ShownWhen[] => Array.isArray(w);
+
+/** The alternatives of a setting's `shownWhen` (none: always shown). */
+export const shownAlternatives = (spec: ParamSpec): readonly ShownWhen[] =>
+  spec.shownWhen === undefined ? [] : isAlternatives(spec.shownWhen) ? spec.shownWhen : [spec.shownWhen];
+
 /** Whether a setting applies under `values` (its `shownWhen`); the app's forms show only these. */
-export const isShown = (spec: ParamSpec, values: ParamValues): boolean =>
-  Object.entries(spec.shownWhen ?? {}).every(([name, allowed]) => allowed.includes(String(values[name])));
+export const isShown = (spec: ParamSpec, values: ParamValues): boolean => {
+  const alternatives = shownAlternatives(spec);
+  return (
+    alternatives.length === 0 ||
+    alternatives.some((when) =>
+      Object.entries(when).every(([name, allowed]) => allowed.includes(String(values[name]))),
+    )
+  );
+};
 
 /** The settings of `schema` that apply under `values`, in schema order. */
 export const shownParams = (schema: ParamSchema, values: ParamValues): ParamSchema =>
   Object.fromEntries(Object.entries(schema).filter(([, spec]) => isShown(spec, values)));
 
-/** `schema` with `when` added to every setting's conditions (a group of settings that applies together). */
-export const shownWhenAll = (schema: ParamSchema, when: ShownWhen): ParamSchema =>
+/**
+ * `schema` with `when` added to every setting's conditions (a group of settings that applies together);
+ * with alternatives, each setting applies when its own conditions and one of them hold.
+ */
+export const shownWhenAll = (schema: ParamSchema, when: ShownWhen | readonly ShownWhen[]): ParamSchema =>
   Object.fromEntries(
-    Object.entries(schema).map(([name, spec]) => [
-      name,
-      { ...spec, shownWhen: { ...spec.shownWhen, ...when } },
-    ]),
+    Object.entries(schema).map(([name, spec]) => {
+      const own = shownAlternatives(spec);
+      const added = isAlternatives(when) ? when : [when];
+      const merged = (own.length ? own : [{}]).flatMap((o) => added.map((a) => ({ ...o, ...a })));
+      return [name, { ...spec, shownWhen: merged.length === 1 ? merged[0] : merged }];
+    }),
   );
 
 const MAX_TEXT = 200;

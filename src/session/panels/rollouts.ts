@@ -122,8 +122,11 @@ export const closedLoopPanel: JobPanel = {
     seed: { kind: 'int', default: 0, min: 0, max: 2 ** 31 - 1, label: 'first episode seed' },
     maxSteps: { kind: 'int', default: 100, min: 1, max: 10000, label: 'step cap' },
     ...shownWhenAll({ source: STEERING_VECTOR_PARAMS.source }, { conditions: ['steering'] }),
-    // The corruption makes the steering vector and the intervention rows' `corrupted` source.
-    ...shownWhenAll(CORRUPTION_PARAMS, { conditions: ['steering', 'interventions'] }),
+    // The corruption makes the window's steering vector and the intervention rows' `corrupted` source.
+    ...shownWhenAll(CORRUPTION_PARAMS, [
+      { conditions: ['steering'], source: ['window'] },
+      { conditions: ['interventions'] },
+    ]),
     ...shownWhenAll(
       {
         direction: STEERING_VECTOR_PARAMS.direction,

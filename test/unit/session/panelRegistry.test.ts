@@ -7,6 +7,7 @@ import {
   type ParamValues,
   defaultParams,
   parseParam,
+  shownAlternatives,
   shownParams,
 } from '../../../src/session/params.ts';
 import { PLAY_STEERING_PARAMS } from '../../../src/session/playSteering.ts';
@@ -42,7 +43,7 @@ describe('panel registry', () => {
     let conditioned = 0;
     for (const [id, schema] of schemas)
       for (const [name, spec] of Object.entries(schema))
-        for (const [on, values] of Object.entries(spec.shownWhen ?? {})) {
+        for (const [on, values] of shownAlternatives(spec).flatMap((when) => Object.entries(when))) {
           conditioned++;
           const target = schema[on];
           expect(target?.kind, `${id}.${name} shown when ${on}`).toBe('choice');
@@ -61,6 +62,16 @@ describe('panel registry', () => {
     );
     expect(shown({ metric: 'neuron', corruption: 'all-rtg' })).not.toEqual(expect.arrayContaining(['x']));
     expect(shown({ metric: 'kl' })).not.toContain('positive');
+    // Alternatives: closed-loop corruption fields for the window's vector or for intervention rows only.
+    const loop = panelById('closed-loop')!.params;
+    const loopShown = (over: ParamValues) =>
+      Object.keys(shownParams(loop, { ...defaultParams(loop), ...over }));
+    expect(loopShown({})).toContain('x');
+    expect(loopShown({ source: 'direction' })).not.toContain('x');
+    expect(loopShown({ conditions: 'interventions', source: 'direction' })).toEqual(
+      expect.arrayContaining(['corruption', 'x', 'json']),
+    );
+    expect(loopShown({ conditions: 'ablation' })).not.toContain('corruption');
   });
 
   it('uses ids and settings that survive the URL state', () => {
