@@ -61,6 +61,12 @@ test('SAE on the session dataset, its dashboard, latent steering, and the window
   await expect(steer.locator('[data-figure^="sae-steer-window-0"]')).toBeVisible({ timeout: 60_000 });
   await expect(steer.getByRole('table', { name: 'closed-loop conditions' })).toContainText('clamp 0=3');
   await expect(steer).toContainText(/clamp latent 0 of the SAE on blocks\.0\.hook_resid_post/);
+  // A value the setting refuses is named on its field; the last valid value is kept.
+  const values = steer.getByLabel('values (added / clamped to)');
+  await values.fill('abc');
+  await values.press('Enter');
+  await expect(steer.getByRole('alert')).toHaveText("'abc': not a valid value; kept 3");
+  await expect(values).toHaveAttribute('aria-invalid', 'true');
 });
 
 test('a checkpoint series from the file input, composition against the step', async ({ page }) => {

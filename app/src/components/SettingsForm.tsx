@@ -1,7 +1,9 @@
 /**
  * A form for a panel's settings schema (choices, numbers, text), for panels whose view draws none.
- * Settings that do not apply under the current values (`shownWhen`) are hidden.
+ * Settings that do not apply under the current values (`shownWhen`) are hidden; a value the schema
+ * refuses is marked on its field with the reason, and the setting keeps its last valid value.
  */
+import { useState } from 'react';
 import type { ParamSchema, ParamValues } from '../../../src/session/params.ts';
 import { parseParam, shownParams } from '../../../src/session/params.ts';
 
@@ -13,10 +15,13 @@ interface Props {
 }
 
 export function SettingsForm({ schema, params, onChange, disabled }: Props) {
+  const [refused, setRefused] = useState<Record<string, string>>({});
   const entries = Object.entries(shownParams(schema, params));
   if (entries.length === 0) return null;
   const set = (key: string, raw: string) => {
     const parsed = parseParam(schema[key], raw);
+    const { [key]: _, ...others } = refused;
+    setRefused(parsed.ok ? others : { ...others, [key]: `'${raw}': ${parsed.reason}; kept ${params[key]}` });
     if (parsed.ok) onChange({ ...params, [key]: parsed.value });
   };
   return (
@@ -44,9 +49,15 @@ export function SettingsForm({ schema, params, onChange, disabled }: Props) {
               step={spec.kind === 'int' ? 1 : 'any'}
               defaultValue={String(params[key])}
               disabled={disabled}
+              aria-invalid={key in refused}
               onBlur={(e) => set(key, e.target.value)}
               onKeyDown={(e) => e.key === 'Enter' && set(key, e.currentTarget.value)}
             />
+          )}
+          {refused[key] && (
+            <span className="field-error" role="alert">
+              {refused[key]}
+            </span>
           )}
         </label>
       ))}

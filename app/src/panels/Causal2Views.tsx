@@ -15,13 +15,15 @@ import { closedLoopFigure } from '../../../src/analysis/figures/closedLoopFigure
 import { pathGridFigure } from '../../../src/analysis/figures/pathFigures.ts';
 import { scrubFigure } from '../../../src/analysis/figures/scrubbingFigures.ts';
 import type { RolloutsPanelResult } from '../../../src/session/panels/rollouts.ts';
-import { SpecFigure } from './CausalViews.tsx';
+import { weakCorruptionWarning } from '../../../src/analysis/causal/metrics.ts';
+import { SpecFigure, Warning } from './CausalViews.tsx';
 import type { PanelViewProps } from './types.ts';
 
 export function PathPatchingView({ data }: PanelViewProps) {
   const g = data as PathGrid;
   return (
     <div>
+      <Warning text={weakCorruptionWarning(g.metricLabel, g.clean, g.corrupted)} />
       <p>
         {g.metricLabel}: clean {g.clean.toFixed(3)}, corrupted {g.corrupted.toFixed(3)}; receivers{' '}
         {g.receivers.join(', ')}
@@ -52,10 +54,14 @@ export function CircuitDiscoveryView({ data }: PanelViewProps) {
   const r = data as CircuitResult;
   return (
     <div>
+      <Warning text={weakCorruptionWarning(r.metricLabel, r.clean, r.corrupted)} />
       <p>
         {r.metricLabel}: clean {r.clean.toFixed(3)}, corrupted {r.corrupted.toFixed(3)}, circuit alone{' '}
         {r.circuitValue.toFixed(3)}; faithfulness {r.faithfulness.toFixed(3)} with {r.edges.length} of{' '}
-        {r.graphEdges} edges, {(100 * r.confirmedShare).toFixed(0)}% confirmed by real patching
+        {r.graphEdges} edges
+        {r.edges.length > 0
+          ? `, ${(100 * r.confirmedShare).toFixed(0)}% confirmed by real patching`
+          : ' (no edge reaches the threshold)'}
       </p>
       <SpecFigure spec={circuitGraphFigure(r)} name={`circuit-${r.method}`} />
     </div>
@@ -77,30 +83,32 @@ export function ClosedLoopResults({ result: r, description }: RolloutsPanelResul
         <SpecFigure spec={closedLoopFigure(r)} name={`closed-loop-success-${r.episodes}`} />
         <SpecFigure spec={closedLoopFigure(r, 'other')} name={`closed-loop-other-${r.episodes}`} />
       </div>
-      <table className="kv" aria-label="closed-loop conditions">
-        <thead>
-          <tr>
-            <th>condition</th>
-            <th>success (95%)</th>
-            <th>other object</th>
-            <th>no choice</th>
-            <th>mean return (95%)</th>
-            <th>mean length</th>
-          </tr>
-        </thead>
-        <tbody>
-          {r.conditions.map((c) => (
-            <tr key={c.label}>
-              <th>{c.label}</th>
-              <td>{interval(c.successRate)}</td>
-              <td>{interval(c.choices.other)}</td>
-              <td>{interval(c.choices.none)}</td>
-              <td>{interval(c.meanReturn)}</td>
-              <td>{c.meanLength.toFixed(1)}</td>
+      <div className="table-scroll">
+        <table className="kv" aria-label="closed-loop conditions">
+          <thead>
+            <tr>
+              <th>condition</th>
+              <th>success (95%)</th>
+              <th>other object</th>
+              <th>no choice</th>
+              <th>mean return (95%)</th>
+              <th>mean length</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {r.conditions.map((c) => (
+              <tr key={c.label}>
+                <th>{c.label}</th>
+                <td>{interval(c.successRate)}</td>
+                <td>{interval(c.choices.other)}</td>
+                <td>{interval(c.choices.none)}</td>
+                <td>{interval(c.meanReturn)}</td>
+                <td>{c.meanLength.toFixed(1)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </div>
   );
 }

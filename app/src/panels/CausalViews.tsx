@@ -4,6 +4,7 @@
  * attention, and ablation (before/after bars). Figures come from `src/analysis/figures/`.
  */
 import type { AblationResult } from '../../../src/analysis/causal/ablation.ts';
+import { weakCorruptionWarning } from '../../../src/analysis/causal/metrics.ts';
 import type { CounterfactualAttentionResult } from '../../../src/analysis/causal/counterfactualAttention.ts';
 import {
   ablationAttributionFigure,
@@ -17,6 +18,15 @@ import type { PatchingPanelResult } from '../../../src/session/panels/causal.ts'
 import { Figure } from '../figures/Figure.tsx';
 import { specFigureProps } from './SpecFigures.tsx';
 import type { PanelViewProps } from './types.ts';
+
+/** A one-line warning banner (nothing when `text` is null). */
+export function Warning({ text }: { text: string | null }) {
+  return text ? (
+    <p className="banner notice" role="status">
+      {text}
+    </p>
+  ) : null;
+}
 
 /** A figure spec drawn interactively, exported with its table. */
 export function SpecFigure({ spec, name }: { spec: FigureSpec; name: string }) {
@@ -96,8 +106,10 @@ export function PatchingView({ data, params, setParams }: PanelViewProps) {
   const selected: [number, number] = [params.x as number, params.y as number];
   return (
     <div className="causal">
-      {d.identical && (
+      {d.identical ? (
         <p className="banner notice">Clean and corrupted tokens are identical: every patch is a no-op.</p>
+      ) : (
+        <Warning text={weakCorruptionWarning(r.metric, r.clean, r.corrupted)} />
       )}
       <p className="muted">
         {d.changes.join('; ')} · {r.mode} · {r.metric}: clean {r.clean.toFixed(4)}, corrupted{' '}

@@ -66,7 +66,7 @@ export function SaeView({ data }: PanelViewProps) {
           Download SAE (safetensors)
         </button>
       </p>
-      <SpecFigures specs={[saeLossFigure(r.losses)]} name="sae-loss" deps={[data]} />
+      <SpecFigures specs={[saeLossFigure(r.losses, r.kind)]} name="sae-loss" deps={[data]} />
       <table className="small">
         <thead>
           <tr>
@@ -92,7 +92,7 @@ export function SaeView({ data }: PanelViewProps) {
 }
 
 export function SaeDashboardView({ data }: PanelViewProps) {
-  const { dashboard: d, views, hook } = data as SaeDashboardResult;
+  const { dashboard: d, views, hook, outputHook } = data as SaeDashboardResult;
   const specs = [
     featureHistogramFigure(d),
     featureActionsFigure(d),
@@ -102,7 +102,8 @@ export function SaeDashboardView({ data }: PanelViewProps) {
   return (
     <div className="sae-dashboard">
       <p className="summary">
-        Latent {d.latent} of the SAE on {hook}: top-activating windows (agent view at the token read)
+        Latent {d.latent} of the {outputHook ? `transcoder ${hook} → ${outputHook}` : `SAE on ${hook}`}:
+        top-activating windows (agent view at the token read)
       </p>
       <div className="figure-row" data-testid="sae-top-windows">
         {views.map((v, i) => (

@@ -160,5 +160,16 @@ export function metricReader(model: DecisionTransformer, spec: MetricSpec, clean
   }
 }
 
+/**
+ * A one-line warning when the corruption barely moves the metric (|clean − corrupted| < 1e-3): every
+ * normalised score (recovery, faithfulness, 1 − m) divides by that difference and means little; null
+ * otherwise.
+ */
+export function weakCorruptionWarning(label: string, clean: number, corrupted: number): string | null {
+  return Math.abs(clean - corrupted) < 1e-3
+    ? `the corruption barely changes the ${label} (clean ${clean.toPrecision(4)}, corrupted ${corrupted.toPrecision(4)}): normalised scores divide by that difference and mean little; choose a corruption that moves it`
+    : null;
+}
+
 /** DTI's normalisation: (v − v_run) / (v_src − v_run). */
 export const recovery = (v: number, vRun: number, vSource: number): number => (v - vRun) / (vSource - vRun);

@@ -41,6 +41,11 @@ export interface Hypothesis {
 /** Parses and validates a hypothesis file; BAD_INPUT naming the first problem. */
 export function parseHypothesis(json: string): Hypothesis {
   let v: unknown;
+  check(
+    json.trim() !== '',
+    'BAD_INPUT',
+    'hypothesis: empty (paste a hypothesis as JSON; docs/hypotheses/ has examples)',
+  );
   try {
     v = JSON.parse(json);
   } catch (e) {

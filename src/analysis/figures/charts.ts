@@ -101,15 +101,20 @@ export function barFigure(o: BarOptions): FigureSpec {
   const columns = [o.labelName, o.valueName];
   const rows: Cell[][] = o.labels.map((l, i) => [l, o.values[i]]);
   const many = o.labels.length > MAX_TICK_LABELS;
+  // Labels stand at −60°: they reach down about 0.87 and left about 0.5 of their length (6.5 px a
+  // character), so the margins grow with the longest one and no label is cut.
+  const longest = many ? 0 : Math.max(0, ...o.labels.map((l) => l.length));
+  const marginLeft = Math.max(70, Math.ceil(longest * 6.5 * 0.5) + 10);
+  const marginBottom = many ? 40 : Math.max(110, Math.ceil(longest * 6.5 * 0.87) + 40);
   return {
     title: o.title,
     table: { columns, rows },
     options: (interactive) => ({
-      width: Math.max(360, Math.min(1400, 120 + o.labels.length * 22)),
-      height: 360,
+      width: Math.max(360, Math.min(1400, 50 + marginLeft + o.labels.length * 22)),
+      height: 250 + marginBottom,
       marginTop: 16,
-      marginLeft: 70,
-      marginBottom: many ? 40 : 110,
+      marginLeft,
+      marginBottom,
       x: { domain: o.labels, label: o.labelName, tickRotate: -60, axis: many ? null : undefined },
       y: { label: o.valueName, grid: true, labelAnchor: 'center' },
       color: valueColour(o.valueName, o.values),

@@ -2,6 +2,7 @@
  * SAE figures: the training loss curve and a latent's feature dashboard (activation histogram, decoder
  * direction read through the action predictor and the state embedding, correlation with labels).
  */
+import type { SaeKind } from '../features/sae.ts';
 import type { FeatureDashboard } from '../features/saeDashboard.ts';
 import { barFigure, lineFigure } from './charts.ts';
 import type { FigureSpec } from './figure.ts';
@@ -9,11 +10,11 @@ import type { FigureSpec } from './figure.ts';
 /** At most this many points of the loss curve are drawn (evenly spaced steps, the last one included). */
 const LOSS_POINTS = 60;
 
-export function saeLossFigure(losses: readonly number[]): FigureSpec {
+export function saeLossFigure(losses: readonly number[], kind: SaeKind = 'topk'): FigureSpec {
   const every = Math.max(1, Math.ceil(losses.length / LOSS_POINTS));
   const steps = losses.map((_, i) => i).filter((i) => i % every === 0 || i === losses.length - 1);
   return lineFigure({
-    title: 'SAE training loss (reconstruction MSE + L1 penalty)',
+    title: `SAE training loss (reconstruction MSE${kind === 'relu' ? ' + L1 penalty' : ''})`,
     columns: ['step', 'loss'],
     rows: steps.map((i) => [String(i + 1), losses[i]]),
     x: { column: 0, domain: steps.map((i) => String(i + 1)), label: 'optimiser step' },

@@ -1,8 +1,9 @@
 /**
  * SAE panels (issue 16): train (or continue) a sparse autoencoder or transcoder on one hook point's
  * activations over the session's dataset of windows, with its metrics and the action loss with it
- * spliced in, then a feature dashboard of one latent and steering by one latent (one window, closed loop). The trained SAE stays in the worker (per model, with the dataset it was trained on, like
- * the session dataset) for the dashboard, and comes back as a safetensors file (`saeIo`, what
+ * spliced in, then a feature dashboard of one latent and steering by one latent (one window, closed
+ * loop). The trained SAE stays in the worker (per model, with the dataset it was trained on, like the
+ * session dataset) for the dashboard and steering, and comes back as a safetensors file (`saeIo`, what
  * `dtlens sae eval|steer --sae` read).
  */
 import {
@@ -66,6 +67,7 @@ export interface SaeTrainResult {
   hook: string;
   /** A transcoder's output hook point (absent for an SAE). */
   outputHook?: string;
+  kind: SaeKind;
   token: PositionKind;
   windows: number;
   latents: number;
@@ -214,6 +216,7 @@ export const saeTrainPanel: JobPanel = {
     return {
       hook,
       ...(outputHook && { outputHook }),
+      kind: sae.config.kind,
       token,
       windows: set.n,
       latents: sae.config.latents,
@@ -229,6 +232,8 @@ export const saeTrainPanel: JobPanel = {
 
 export interface SaeDashboardResult {
   hook: string;
+  /** A transcoder's output hook point (absent for an SAE). */
+  outputHook?: string;
   dashboard: FeatureDashboard;
   /** Top-activating windows drawn as agent views at the token the SAE reads. */
   views: WindowView[];
@@ -270,6 +275,7 @@ export const saeDashboardPanel: JobPanel = {
     });
     return {
       hook: file.site.hook,
+      ...(file.site.outputHook && { outputHook: file.site.outputHook }),
       dashboard,
       views: dashboard.top.map((t) => windowView(kept.dataset, t.window, file.site.position)),
     };
@@ -327,7 +333,7 @@ export const saeSteerPanel: JobPanel = {
     check(
       outputHook === undefined,
       'UNSUPPORTED',
-      'steering edits SAE latents; a transcoder has none to splice',
+      'steering edits an SAE’s latents at the hook point it reconstructs; a transcoder predicts another hook point, so it is not spliced in',
     );
     const op = p.op as LatentOp;
     const values = op === 'zero' ? [] : numberList(p.values as string, 'value');

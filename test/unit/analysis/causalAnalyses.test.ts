@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { ablate } from '../../../src/analysis/causal/ablation.ts';
 import { counterfactualAttention } from '../../../src/analysis/causal/counterfactualAttention.ts';
-import { metricReader, recovery } from '../../../src/analysis/causal/metrics.ts';
+import { metricReader, recovery, weakCorruptionWarning } from '../../../src/analysis/causal/metrics.ts';
 import {
   type PatchSweepRequest,
   activationPatching,
@@ -34,6 +34,14 @@ const rtgOnly = corruptWindow(clean, [{ kind: 'rtg', step: 1, value: 0 }], limit
 const P = 8;
 
 describe('metrics', () => {
+  it('warns when the corruption barely moves the metric (normalised scores divide by it)', () => {
+    expect(weakCorruptionWarning('P(action 0)', 0.0151, 0.0152)).toMatch(
+      /^the corruption barely changes the P\(action 0\) \(clean 0\.01510, corrupted 0\.01520\)/,
+    );
+    expect(weakCorruptionWarning('KL', 0, 0.002)).toBeNull();
+    expect(weakCorruptionWarning('logit difference', 3.7, -3.8)).toBeNull();
+  });
+
   const pair = patchPair(model, clean, rtgOnly);
   it('read the runs as defined', () => {
     const ld = metricReader(model, { kind: 'logit-diff' }, pair.clean);

@@ -196,7 +196,7 @@ describe('SAE panels', () => {
     expect(t.statistics).toEqual(stats);
     expect(readSae(t.file).site).toMatchObject({ hook: tc.hook, outputHook: tc.output });
     await expect(steer.run({ ...ctx, inputs }, params, {})).rejects.toThrow(
-      /a transcoder has none to splice/,
+      /a transcoder predicts another hook point/,
     );
   }, 300_000);
 });

@@ -14,6 +14,7 @@ import {
   discoverCircuit,
   evaluateCircuit,
 } from '../../../analysis/causal/circuit/discover.ts';
+import { weakCorruptionWarning } from '../../../analysis/causal/metrics.ts';
 import { circuitGraphFigure } from '../../../analysis/figures/circuitGraphFigures.ts';
 import { DtlensError, check } from '../../../errors.ts';
 import { readFileChecked } from '../../modelFile.ts';
@@ -111,11 +112,16 @@ export function registerCircuit(program: Command): void {
         { command: 'circuit', model: o.model, weights, input: o.input, ...result },
         () => circuitGraphFigure(result),
       );
+      const weak = weakCorruptionWarning(result.metricLabel, result.clean, result.corrupted);
+      if (weak) process.stderr.write(`warning: ${weak}\n`);
       process.stdout.write(
         `${result.pairs} pair(s); mean ${result.metricLabel}: clean ${result.clean.toFixed(4)}, corrupted ${result.corrupted.toFixed(4)}, ` +
           `circuit ${result.circuitValue.toFixed(4)}\n` +
           `${result.method} circuit: ${result.edges.length} of ${result.graphEdges} edges, faithfulness ` +
-          `${result.faithfulness.toFixed(4)}, ${(100 * result.confirmedShare).toFixed(0)}% confirmed by real patching\n` +
+          `${result.faithfulness.toFixed(4)}, ` +
+          (result.edges.length > 0
+            ? `${(100 * result.confirmedShare).toFixed(0)}% confirmed by real patching\n`
+            : 'no edge reaches the threshold\n') +
           result.edges
             .slice(0, 12)
             .map(

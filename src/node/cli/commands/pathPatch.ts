@@ -6,6 +6,7 @@
  * (`--metric`, default DTI's logit difference).
  */
 import type { Command } from 'commander';
+import { weakCorruptionWarning } from '../../../analysis/causal/metrics.ts';
 import { parseReceivers, parseSenders } from '../../../analysis/causal/pathNodes.ts';
 import { type PathGrid, dtiPathViews, pathPatchGrid } from '../../../analysis/causal/pathViews.ts';
 import { pathGridFigure } from '../../../analysis/figures/pathFigures.ts';
@@ -96,6 +97,8 @@ export function registerPathPatch(program: Command): void {
       metadata.metric = shown.metricLabel;
       writeOutputFile(opts.output, writeSafetensors(tensors, metadata));
       if (opts.svg) writeOutputFile(opts.svg, renderFigureSvg(pathGridFigure(shown)));
+      const weak = weakCorruptionWarning(shown.metricLabel, shown.clean, shown.corrupted);
+      if (weak) process.stderr.write(`warning: ${weak}\n`);
       process.stdout.write(
         `${shown.metricLabel}: clean ${shown.clean.toFixed(4)}, corrupted ${shown.corrupted.toFixed(4)}; ` +
           `largest 1 − m ${Math.max(...shown.plotted).toFixed(4)} (${shown.senders[shown.plotted.indexOf(Math.max(...shown.plotted))]})\n` +

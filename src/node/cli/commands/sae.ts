@@ -312,7 +312,7 @@ export function registerSae(program: Command): void {
       check(
         outputHook === undefined,
         'UNSUPPORTED',
-        'steering edits SAE latents; a transcoder has none to splice',
+        "steering edits an SAE's latents at the hook point it reconstructs; a transcoder predicts another hook point, so it is not spliced in",
       );
       const sae = file.training.sae;
       const latent = parseCount(o.latent, '--latent');
