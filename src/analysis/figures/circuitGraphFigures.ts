@@ -1,6 +1,6 @@
 /**
- * A discovered circuit drawn as a graph over token positions: one column per token (one "all positions"
- * column for a graph without per-position edges), one row per node in forward order (embeddings at the
+ * A discovered circuit drawn as a graph over token positions: one column per token some edge sits at
+ * (one "all positions" column for a graph without per-position edges), one row per node in forward order (embeddings at the
  * bottom, the output at the top), an arrow per edge from its sender to its receiver in the edge's column,
  * coloured by the input it enters (q, k, v, MLP, output), as wide as its real removal effect; a dashed
  * grey link inside a head from a token it reads keys/values at to a token it writes at.
@@ -44,7 +44,10 @@ export function circuitGraphFigure(r: CircuitResult): FigureSpec {
   const nodes = [...new Set(rows.flatMap((row) => [row[0] as string, row[1] as string]))].sort(
     (a, b) => nodeRank(b) - nodeRank(a),
   );
-  const xs = r.perPosition ? r.tokenLabels : [ALL];
+  // Only the tokens some edge sits at, in window order: a circuit of a few edges stays readable.
+  const used = new Set(rows.map((row) => row[3]));
+  const xs = r.perPosition ? r.tokenLabels.filter((t) => used.has(t)) : [ALL];
+  if (xs.length === 0) xs.push('no edge above the threshold');
   const maxRemoval = Math.max(1e-9, ...r.edges.map((e) => Math.abs(e.removal)));
   // A head reads keys/values at one token and writes at another: a dashed link inside the head per pair.
   const moves: Cell[][] = [];
@@ -58,14 +61,19 @@ export function circuitGraphFigure(r: CircuitResult): FigureSpec {
     [row[1], row[3]],
   ]);
   return {
-    title: `${r.method} circuit: ${r.edges.length} of ${r.graphEdges} edges, faithfulness ${r.faithfulness.toFixed(3)}, ${(100 * r.confirmedShare).toFixed(0)}% confirmed by patching`,
+    title: `${r.method} circuit: ${r.edges.length} of ${r.graphEdges} edges, faithfulness ${r.faithfulness.toFixed(3)}${r.edges.length ? `, ${(100 * r.confirmedShare).toFixed(0)}% confirmed by patching` : ''}`,
     settings: `${r.metricLabel}; threshold ${r.threshold}${r.top === null ? '' : `, top ${r.top}`}; arrow colour = input (q gold, k cyan, v violet, MLP green, output black), width = real removal effect, faint = not confirmed, dashed = a head moving information between tokens`,
     table: { columns, rows },
     options: (interactive) => ({
       width: Math.max(360, 120 + 44 * xs.length),
       height: Math.max(160, 60 + 34 * nodes.length),
       marginLeft: 80,
-      x: { type: 'point', domain: xs, label: 'token', padding: 0.5 },
+      x: {
+        type: 'point',
+        domain: xs,
+        label: r.perPosition ? 'token (those with circuit edges)' : 'token',
+        padding: 0.5,
+      },
       y: { type: 'point', domain: nodes.length ? nodes : ['output'], label: null, padding: 0.5 },
       color: { domain: Object.keys(INPUT_COLOURS), range: Object.values(INPUT_COLOURS), legend: false },
       marks: [

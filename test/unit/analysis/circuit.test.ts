@@ -122,6 +122,9 @@ describe('circuit discovery on a hand-built model', () => {
           // drawn: one arrow per edge, one dashed link for L1H1 moving S1 to S3, a dot per node end
           const svg = renderFigureSvg(circuitGraphFigure(r));
           expect(svg.match(/<path/g)?.length).toBeGreaterThanOrEqual(3);
+          // Only the tokens the circuit's edges sit at are columns (S1 and S3 of 8 tokens).
+          expect(svg).toContain('>S1<');
+          expect(svg).not.toContain('>R0<');
           expect(circuitGraphFigure(r).table.rows).toEqual(
             r.edges.map((e) => [
               e.sender,
