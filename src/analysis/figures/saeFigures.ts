@@ -26,7 +26,8 @@ export function featureHistogramFigure(d: FeatureDashboard): FigureSpec {
   const { edges, counts } = d.histogram;
   return barFigure({
     title: `Latent ${d.latent}: non-zero activations (fires on ${(100 * d.firingRate).toFixed(1)}% of windows)`,
-    labels: counts.map((_, i) => `${edges[i].toFixed(2)}–${edges[i + 1].toFixed(2)}`),
+    // three significant digits whatever the activations' scale (small ReLU latents included)
+    labels: counts.map((_, i) => `${edges[i].toPrecision(3)}–${edges[i + 1].toPrecision(3)}`),
     values: counts,
     labelName: 'activation',
     valueName: 'windows',

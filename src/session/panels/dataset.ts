@@ -76,7 +76,7 @@ export const datasetPanel: JobPanel = {
     'over it. Plays the model with the active weights variant.',
   params: {
     seed: { kind: 'int', default: 0, min: 0, max: 1_000_000 },
-    episodes: { kind: 'int', default: 20, min: 1, max: 1000 },
+    episodes: { kind: 'int', default: 20, min: 1, max: 1000, label: 'episodes per RTG' },
     rtgs: { kind: 'text', default: '0,0.5,0.9', pattern: RTG_LIST, label: 'target RTGs' },
     epsilon: { kind: 'number', default: 0, min: 0, max: 1 },
     maxSteps: { kind: 'int', default: 100, min: 1, max: 10_000, label: 'step cap' },
