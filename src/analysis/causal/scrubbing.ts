@@ -215,7 +215,12 @@ export async function causalScrub(
   const P = tokens.shape[1];
   const { list, named: nNamed } = scrubClaims(model, hypothesis, P);
   const hooks = [...new Set(list.map((c) => c.node.hook))];
-  const base = model.runFromTokens(tokens, { cache: hooks, noActions: windows.inputs.actions === null });
+  // On the hooked core, as the scrubbed runs: resampling a window into itself reproduces this run.
+  const base = model.runFromTokens(tokens, {
+    cache: hooks,
+    noActions: windows.inputs.actions === null,
+    core: 'hooked',
+  });
   const data = base.cache!;
   const reader = metricReader(model, { kind: 'logit-diff', direction: options.direction }, base);
   const cleanLd = Array.from({ length: N }, (_, i) => reader.read(base, i));

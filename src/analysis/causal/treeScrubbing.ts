@@ -246,7 +246,8 @@ export async function treeifiedScrub(
   const P = tokens.shape[1];
   const { nodes, named: namedNodes } = treeNodes(model, hypothesis, P);
   const embedHooks = [...new Set(nodes.filter((n) => n.kind === 'embed').map((n) => n.claim.node.hook))];
-  const base = model.runFromTokens(tokens, { cache: embedHooks, noActions });
+  // On the hooked core, as the scrubbed runs (`causalScrub`'s base).
+  const base = model.runFromTokens(tokens, { cache: embedHooks, noActions, core: 'hooked' });
   const reader = metricReader(model, { kind: 'logit-diff', direction: options.direction }, base);
   const A = model.arch.nActions;
   const { target, loss: cleanLoss } = greedyTargets(base, A);

@@ -83,7 +83,7 @@ export async function probeSteering(
     { min, max, n, levels: [] },
     control,
   );
-  const base = model.run(window, { cache: [probe.hook] }).cache!.get(probe.hook);
+  const base = model.run(window, { cache: [probe.hook], core: 'hooked' }).cache!.get(probe.hook);
   const at = base.data.subarray(position * d, (position + 1) * d);
   for (const k of scan.coeff) steered.push(at.map((v, j) => v + k * probe.meanNorm * u[j]));
   const A = scan.actionNames.length;
@@ -91,7 +91,8 @@ export async function probeSteering(
     Array.from(scan.probabilities.data.subarray(i * A, (i + 1) * A)),
   );
   const actions = probabilities.map((p) => p.indexOf(Math.max(...p)));
-  const unsteered = model.run(window).actionPreds!;
+  // On the hooked core, as the steered runs: coefficient 0 reproduces it.
+  const unsteered = model.run(window, { core: 'hooked' }).actionPreds!;
   const last = unsteered.data.subarray(unsteered.size - A);
   const baseAction = Array.from(last).indexOf(Math.max(...last));
   return {

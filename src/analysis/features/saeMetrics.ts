@@ -112,7 +112,8 @@ export async function splicedBehaviour(
     const P = model.toTokens(inputs).shape[1];
     const position = positionOf(kind, P);
     const runs = {
-      clean: model.run(inputs).actionPreds!,
+      // on the hooked core, as the spliced and ablated runs: a lossless SAE reproduces it exactly
+      clean: model.run(inputs, { core: 'hooked' }).actionPreds!,
       spliced: model.run(inputs, {
         hooks: [saeHook(model.gemm, sae, hook, { mode: 'reconstruct', positions: [position] })],
       }).actionPreds!,

@@ -114,7 +114,8 @@ export async function rankAttention(
     normalization ? `blocks.${l}.ln1.hook_normalized` : `blocks.${l}.hook_resid_pre`;
   const patternName = (l: number) => `blocks.${l}.attn.hook_pattern`;
   const names = Array.from({ length: L }, (_, l) => [inputName(l), patternName(l)]).flat();
-  const base = model.run(window, { cache: names });
+  // On the hooked core, as the rank-k runs: rank d_head reproduces this run.
+  const base = model.run(window, { cache: names, core: 'hooked' });
   const cache = base.cache!;
   const P = base.transformerOut.shape[1];
   const p = resolveIndex(options.position ?? lastStatePosition(P), P, 'token position');

@@ -63,6 +63,17 @@ interface TrainedSae {
 
 const trained = new WeakMap<DecisionTransformer, TrainedSae>();
 
+/** The SAE last trained in the app for `model` (BAD_INPUT saying how to get one when there is none). */
+function keptSae(model: DecisionTransformer): TrainedSae {
+  const kept = trained.get(model);
+  if (!kept)
+    throw new DtlensError(
+      'BAD_INPUT',
+      'no SAE in this session: train one in the “Sparse autoencoder (SAE)” panel first',
+    );
+  return kept;
+}
+
 export interface SaeTrainResult {
   hook: string;
   /** A transcoder's output hook point (absent for an SAE). */
@@ -258,12 +269,7 @@ export const saeDashboardPanel: JobPanel = {
     top: { kind: 'int', default: 8, min: 1, max: 64, label: 'top windows' },
   },
   async run(ctx, p): Promise<SaeDashboardResult> {
-    const kept = trained.get(ctx.model);
-    if (!kept)
-      throw new DtlensError(
-        'BAD_INPUT',
-        'no SAE in this session: train one in the “Sparse autoencoder (SAE)” panel first',
-      );
+    const kept = keptSae(ctx.model);
     if (kept.dataset !== ctx.dataset)
       throw new DtlensError(
         'BAD_INPUT',
@@ -322,14 +328,9 @@ export const saeSteerPanel: JobPanel = {
     controls: { kind: 'choice', default: 'yes', choices: ['yes', 'no'] },
   },
   async run(ctx, p, control): Promise<SaeSteerResult> {
-    const kept = trained.get(ctx.model);
-    check(
-      !!kept,
-      'BAD_INPUT',
-      'no SAE in this session: train one in the “Sparse autoencoder (SAE)” panel first',
-    );
-    const { sae } = kept!.file.training;
-    const { hook, outputHook, position: token } = kept!.file.site;
+    const { file } = keptSae(ctx.model);
+    const { sae } = file.training;
+    const { hook, outputHook, position: token } = file.site;
     check(
       outputHook === undefined,
       'UNSUPPORTED',

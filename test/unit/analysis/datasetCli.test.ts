@@ -1,13 +1,18 @@
 /**
  * `dtlens dataset` and `dtlens analyze norms|kurtosis|head-types` end to end on the default MemoryS7
- * model (models/; each test spawns several CLI processes, hence the long timeouts): a small rollout dataset, each analysis's JSON and figure, and the typed errors for a
+ * model (models/; each test spawns several CLI processes, hence the long timeouts): a small rollout dataset, each analysis's JSON and figure, `scrub --dataset` against the library, and the typed errors for a
  * dataset of another model's shape and bad options.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { causalScrub, parseHypothesis } from '../../../src/analysis/causal/scrubbing.ts';
+import { labelledWindowsFromDataset } from '../../../src/analysis/causal/windows.ts';
 import { readWindowDataset } from '../../../src/analysis/scans/windowDataset.ts';
+import { loadCheckpoint } from '../../../src/io/checkpoint.ts';
+import { createModel } from '../../../src/model/load.ts';
+import { TsGemm } from '../../../src/tensor/gemmTs.ts';
 import { runCli } from '../../support/cli.ts';
 
 const MODELS = resolve(import.meta.dirname, '../../../models');
@@ -21,7 +26,7 @@ describe('dtlens dataset and dataset analyses', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('builds a rollout dataset and runs norms, kurtosis and head types on it', () => {
+  it('builds a rollout dataset, runs norms, kurtosis and head types and causal scrubbing on it', async () => {
     const ds = join(dir, 'D.safetensors');
     const made = runCli(['dataset', '--model', memory, '--seeds', '0-3', '--rtg', '0,0.9', '--output', ds]);
     expect(made.status, made.stderr).toBe(0);
@@ -54,6 +59,25 @@ describe('dtlens dataset and dataset analyses', () => {
       if (analysis === 'norms')
         expect(json.result.states.labels).toEqual(['0_pre', '0_mid', '1_pre', '1_mid', 'final_post']);
     }
+    // Causal scrubbing over the dataset's windows (`scrub --dataset`) = the library on the same windows.
+    const hypothesis = resolve(import.meta.dirname, '../../../docs/hypotheses/MemoryS7.json');
+    const out = join(dir, 'scrub.json');
+    const args = ['scrub', '--model', memory, '--hypothesis', hypothesis, '--dataset', ds, '--backend', 'ts'];
+    const r = runCli([...args, '--output', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const model = createModel(loadCheckpoint(new Uint8Array(readFileSync(memory))), { gemm: new TsGemm() });
+    const want = await causalScrub(
+      model,
+      labelledWindowsFromDataset(windows),
+      parseHypothesis(readFileSync(hypothesis, 'utf8')),
+      { seed: 0, direction: { positive: 0, negative: 1 } },
+    );
+    const got = JSON.parse(readFileSync(out, 'utf8')) as typeof want;
+    expect(got.windows).toBe(windows.episode.length);
+    expect(got.loss.recovered).toBeCloseTo(want.loss.recovered, 10);
+    expect(got.nodes.map((n) => n.recoveredWithout.loss)).toEqual(
+      want.nodes.map((n) => n.recoveredWithout.loss),
+    );
   }, 120_000);
 
   it('rejects a dataset of another model shape and bad options with one-line messages', () => {

@@ -1,12 +1,19 @@
 /**
  * `dtlens scrub`: causal scrubbing of a JSON hypothesis over the windows the model sees while playing
- * `--episodes` seeds (`labelledWindowsFromRollouts`), as JSON: share of logit difference and loss recovered,
+ * `--episodes` seeds (`labelledWindowsFromRollouts`) or over a `dtlens dataset` file of windows
+ * (`--dataset`, `labelledWindowsFromDataset`), as JSON: share of logit difference and loss recovered,
  * per hypothesis and per named node.
  */
 import type { Command } from 'commander';
 import { causalScrub, parseHypothesis } from '../../../analysis/causal/scrubbing.ts';
 import { treeifiedScrub } from '../../../analysis/causal/treeScrubbing.ts';
-import { labelledWindowsFromRollouts } from '../../../analysis/causal/windows.ts';
+import { labelledWindowsFromDataset, labelledWindowsFromRollouts } from '../../../analysis/causal/windows.ts';
+import {
+  type WindowDataset,
+  checkDatasetFits,
+  readWindowDataset,
+} from '../../../analysis/scans/windowDataset.ts';
+import type { DecisionTransformer } from '../../../model/decisionTransformer.ts';
 import { check } from '../../../errors.ts';
 import { createModel } from '../../../model/load.ts';
 import { WEIGHT_VARIANTS, type WeightVariant } from '../../../model/processing.ts';
@@ -23,11 +30,19 @@ interface ScrubCliOptions {
   episodes: string;
   seed: string;
   maxSteps: string;
+  dataset?: string;
   resampleSeed: string;
   treeified?: boolean;
   positive: string;
   negative: string;
   output: string;
+}
+
+/** The window dataset file at `path`, checked against the model and its env. */
+function datasetFor(model: DecisionTransformer, envId: string, path: string): WindowDataset {
+  const ds = readWindowDataset(readFileChecked(path, 'dataset file'));
+  checkDatasetFits(model, ds, envId);
+  return ds;
 }
 
 export function registerScrub(program: Command): void {
@@ -47,6 +62,10 @@ export function registerScrub(program: Command): void {
     .option('--episodes <n>', 'episodes played to collect windows', '40')
     .option('--seed <n>', 'episode i resets with seed + i', '0')
     .option('--max-steps <n>', 'step cap per episode', '100')
+    .option(
+      '--dataset <file>',
+      'windows of a dtlens dataset file (its episodes replayed for the features) instead of playing --episodes',
+    )
     .option('--resample-seed <n>', 'seed of the resampling draws', '0')
     .option(
       '--treeified',
@@ -65,12 +84,14 @@ export function registerScrub(program: Command): void {
       const episodes = parseCount(o.episodes, '--episodes');
       check(episodes > 0, 'BAD_INPUT', '--episodes must be at least 1');
       const seed = parseCount(o.seed, '--seed');
-      const windows = labelledWindowsFromRollouts(model, {
-        env: ckpt.env,
-        seeds: Array.from({ length: episodes }, (_, i) => seed + i),
-        targetRtg: parseNumber(o.rtg, '--rtg'),
-        maxEpisodeSteps: parseCount(o.maxSteps, '--max-steps'),
-      });
+      const windows = o.dataset
+        ? labelledWindowsFromDataset(datasetFor(model, ckpt.env.envId, o.dataset))
+        : labelledWindowsFromRollouts(model, {
+            env: ckpt.env,
+            seeds: Array.from({ length: episodes }, (_, i) => seed + i),
+            targetRtg: parseNumber(o.rtg, '--rtg'),
+            maxEpisodeSteps: parseCount(o.maxSteps, '--max-steps'),
+          });
       const result = await (o.treeified ? treeifiedScrub : causalScrub)(model, windows, hypothesis, {
         seed: parseCount(o.resampleSeed, '--resample-seed'),
         direction: directionFromOptions(o),
